@@ -1,0 +1,23 @@
+"""Tortoise models. Tortoise needs the whole set at start-up, so this one layer's __init__
+gathers them: `import models` and write `models.Client`."""
+
+from models.activity import ActivityEvent
+from models.client import Client, ClientDataKey, CoachClient
+from models.coach import AvailabilityRule, Coach, Service, TimeOff
+from models.credit import CreditPool, CreditTransaction
+from models.feedback import Feedback
+from models.goal import ActionItem, Goal
+from models.message import Conversation, Message, MessageTemplate
+from models.note import Note, NoteRevision
+from models.notification import Notification
+from models.organisation import Organisation
+from models.outbox import OutboxJob
+from models.session import RescheduleProposal, Session
+from models.user import ApiKey, User
+
+__all__ = [
+    "ActionItem", "ActivityEvent", "ApiKey", "AvailabilityRule", "Client", "ClientDataKey", "Coach",
+    "CoachClient", "Conversation", "CreditPool", "CreditTransaction", "Feedback", "Goal", "Message",
+    "MessageTemplate", "Note", "NoteRevision", "Notification", "Organisation", "OutboxJob",
+    "RescheduleProposal", "Service", "Session", "TimeOff", "User",
+]

@@ -1,0 +1,44 @@
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import Role, TemplateKind
+
+
+class Conversation(Model):
+    """One per coach-client pair."""
+
+    id = fields.UUIDField(primary_key=True)
+    coach = fields.ForeignKeyField("models.Coach", related_name="conversations", on_delete=fields.CASCADE)
+    client = fields.ForeignKeyField("models.Client", related_name="conversations", on_delete=fields.CASCADE)
+    last_message_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "conversations"
+        unique_together = (("coach", "client"),)
+
+
+class Message(Model):
+    id = fields.UUIDField(primary_key=True)
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="messages", on_delete=fields.CASCADE)
+    sender_role = fields.CharEnumField(Role, max_length=16)
+    sender_user = fields.ForeignKeyField("models.User", related_name="messages", null=True, on_delete=fields.SET_NULL)
+    body_enc = fields.BinaryField()  # encrypted with the client's data key
+    session = fields.ForeignKeyField("models.Session", related_name="messages", null=True, on_delete=fields.SET_NULL)
+    sent_at = fields.DatetimeField(auto_now_add=True)
+    read_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "messages"
+
+
+class MessageTemplate(Model):
+    id = fields.UUIDField(primary_key=True)
+    coach = fields.ForeignKeyField("models.Coach", related_name="templates", on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=200)
+    kind = fields.CharEnumField(TemplateKind, max_length=16)
+    body = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "message_templates"

@@ -1,0 +1,23 @@
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import EmailStatus, NotificationKind
+
+
+class Notification(Model):
+    id = fields.UUIDField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="notifications", on_delete=fields.CASCADE)
+    kind = fields.CharEnumField(NotificationKind, max_length=32)
+    title = fields.CharField(max_length=300)
+    body = fields.TextField()
+    session = fields.ForeignKeyField("models.Session", related_name="notifications", null=True, on_delete=fields.SET_NULL)
+    # Deduplicates notifications raised by jobs that may run twice (e.g. "reminder-24h:{session}").
+    dedupe_key = fields.CharField(max_length=200, null=True, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    read_at = fields.DatetimeField(null=True)
+    email_status = fields.CharEnumField(EmailStatus, max_length=16, default=EmailStatus.NONE)
+    email_attempts = fields.IntField(default=0)
+    emailed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notifications"

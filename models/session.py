@@ -1,0 +1,51 @@
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import CoachKind, ProposalStatus, RefundStatus, Role, SessionFormat, SessionStatus
+
+
+class Session(Model):
+    id = fields.UUIDField(primary_key=True)
+    coach = fields.ForeignKeyField("models.Coach", related_name="sessions", on_delete=fields.RESTRICT)
+    # NULL once the client was deleted or erased; the session stays for accounting.
+    client = fields.ForeignKeyField("models.Client", related_name="sessions", null=True, on_delete=fields.SET_NULL)
+    service = fields.ForeignKeyField("models.Service", related_name="sessions", on_delete=fields.RESTRICT)
+    kind = fields.CharEnumField(CoachKind, max_length=16)
+    format = fields.CharEnumField(SessionFormat, max_length=16)
+    credits = fields.IntField(default=0)
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    # ends_at + the coach's buffer: the range the exclusion constraint keeps clear.
+    blocked_until = fields.DatetimeField()
+    status = fields.CharEnumField(SessionStatus, max_length=16)
+    booking_notes = fields.TextField(null=True)
+    meeting_url = fields.CharField(max_length=500, null=True)
+    booked_by = fields.CharEnumField(Role, max_length=16)
+    booked_by_user = fields.ForeignKeyField("models.User", related_name="booked_sessions", null=True, on_delete=fields.SET_NULL)
+    idempotency_key = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    cancelled_at = fields.DatetimeField(null=True)
+    cancelled_by = fields.CharEnumField(Role, max_length=16, null=True)
+    cancel_reason = fields.TextField(null=True)
+    late_cancellation = fields.BooleanField(default=False)
+    refund_status = fields.CharEnumField(RefundStatus, max_length=16, null=True)
+
+    class Meta:
+        table = "sessions"
+        unique_together = (("booked_by_user", "idempotency_key"),)
+
+
+class RescheduleProposal(Model):
+    id = fields.UUIDField(primary_key=True)
+    session = fields.ForeignKeyField("models.Session", related_name="proposals", on_delete=fields.CASCADE)
+    proposed_by = fields.CharEnumField(Role, max_length=16)
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    message = fields.TextField(null=True)
+    status = fields.CharEnumField(ProposalStatus, max_length=16, default=ProposalStatus.OPEN)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    responded_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "reschedule_proposals"
