@@ -1,0 +1,114 @@
+"""Authentication: JWT bearer tokens for people, API keys for partner automation, and the
+login throttle. Turns a request's Authorization header into a Viewer (or None)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from uuid import UUID
+
+import jwt
+from redis.asyncio import Redis
+
+import models
+from app.settings import Settings
+from domain import api_keys, clock, users
+from domain.viewer import Viewer
+
+log = logging.getLogger("caseload.auth")
+
+ALGORITHM = "HS256"
+LEEWAY_SECONDS = 30
+MAX_LOGIN_FAILURES = 5
+THROTTLE_WINDOW_SECONDS = 60
+
+
+class Authenticator:
+    def __init__(self, settings: Settings, redis: Redis):
+        self.settings = settings
+        self.redis = redis
+
+    # ------------------------------------------------------------------ tokens
+
+    def issue_token(self, user: models.User) -> str:
+        now = clock.now()
+        claims = {
+            "sub": str(user.id),
+            "ver": user.token_version,
+            "role": user.role.value,
+            "iss": self.settings.jwt_issuer,
+            "aud": self.settings.jwt_audience,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(minutes=self.settings.access_token_minutes)).timestamp()),
+        }
+        return jwt.encode(claims, self.settings.secret_key, algorithm=ALGORITHM)
+
+    def _decode(self, token: str) -> dict | None:
+        try:
+            return jwt.decode(
+                token,
+                self.settings.secret_key,
+                algorithms=[ALGORITHM],
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            )
+        except jwt.PyJWTError:
+            return None
+
+    async def viewer_from_header(self, authorization: str | None) -> Viewer | None:
+        """None for a missing, malformed, expired or revoked credential."""
+        if not authorization:
+            return None
+        scheme, _, credential = authorization.partition(" ")
+        credential = credential.strip()
+        if scheme.lower() not in ("bearer", "apikey") or not credential:
+            return None
+        if credential.startswith(api_keys.KEY_PREFIX):
+            return await api_keys.viewer_for_key(credential)
+        claims = self._decode(credential)
+        if claims is None:
+            return None
+        try:
+            user_id = UUID(str(claims["sub"]))
+        except ValueError:
+            return None
+        user = await models.User.get_or_none(id=user_id)
+        # A deactivated user, or one whose password changed, loses every older token at once.
+        if user is None or not user.active or user.token_version != claims.get("ver"):
+            return None
+        return await users.viewer_for(user)
+
+    # ------------------------------------------------------------------ login throttle
+
+    def _throttle_keys(self, email: str, address: str | None) -> list[str]:
+        keys = [f"caseload:login-failures:account:{email.strip().lower()}"]
+        if address:
+            keys.append(f"caseload:login-failures:address:{address}")
+        return keys
+
+    async def reserve_login_attempt(self, email: str, address: str | None) -> bool:
+        """Count this attempt before checking the password, atomically, so that 20 attempts sent
+        at once (as requests or as aliases) cannot all slip under the limit. False = refused."""
+        allowed = True
+        try:
+            pipe = self.redis.pipeline()
+            for key in self._throttle_keys(email, address):
+                pipe.incr(key)
+                pipe.expire(key, THROTTLE_WINDOW_SECONDS, nx=True)
+            results = await pipe.execute()
+            allowed = all(count <= MAX_LOGIN_FAILURES for count in results[0::2])
+        except Exception:  # Redis away: do not lock everyone out; the hash cost still slows guessing
+            log.warning("login throttle unavailable (Redis error)")
+        return allowed
+
+    async def forget_login_attempt(self, email: str, address: str | None) -> None:
+        """A successful sign-in does not count as a failure."""
+        try:
+            pipe = self.redis.pipeline()
+            for key in self._throttle_keys(email, address):
+                pipe.decr(key)
+            await pipe.execute()
+        except Exception:
+            log.warning("login throttle unavailable (Redis error)")

@@ -1,0 +1,122 @@
+"""Who may see what: the one place per area that turns a viewer into a query scope.
+
+Everything a viewer reads goes through these scopes (typed fields, node/nodes, connections,
+search, export), so a thing outside them is answered exactly like a thing that does not exist.
+The table in DESIGN.md ("Roles and what each may see") is the source of these rules.
+"""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q, Subquery
+
+import models
+from domain.viewer import Viewer
+from models.enums import CoachKind, Role
+
+NOTHING = Q(id__isnull=True)  # the primary key is never NULL: matches no row
+
+
+def clients(viewer: Viewer) -> Q:
+    if viewer.role is Role.ADMIN:
+        return Q()
+    if viewer.role is Role.COACH:
+        return Q(id__in=Subquery(models.CoachClient.filter(coach_id=viewer.coach_id).values("client_id")))
+    if viewer.role is Role.CLIENT:
+        return Q(id=viewer.client_id)
+    if viewer.role is Role.ORG_ADMIN:
+        return Q(organisation_id=viewer.organisation_id)
+    return NOTHING
+
+
+def organisations(viewer: Viewer) -> Q:
+    if viewer.role is Role.ADMIN:
+        return Q()
+    if viewer.role is Role.ORG_ADMIN:
+        return Q(id=viewer.organisation_id)
+    if viewer.role is Role.CLIENT:
+        return Q(id=viewer.organisation_id) if viewer.organisation_id else NOTHING
+    if viewer.role is Role.COACH:
+        # Their own organisation (INTERNAL coaches) and their clients' organisations, by name only.
+        clients_orgs = models.Client.filter(clients(viewer), organisation_id__isnull=False).values("organisation_id")
+        own = Q(id=viewer.organisation_id) if viewer.organisation_id else NOTHING
+        return own | Q(id__in=Subquery(clients_orgs))
+    return NOTHING
+
+
+def organisation_pools(viewer: Viewer) -> Q:
+    """Organisation credit pools: admins, and an organisation's own admins."""
+    if viewer.role is Role.ADMIN:
+        return Q()
+    if viewer.role is Role.ORG_ADMIN:
+        return Q(id=viewer.organisation_id)
+    return NOTHING
+
+
+def coaches(viewer: Viewer) -> Q:
+    if viewer.role is Role.ADMIN:
+        return Q()
+    roster = Q(kind=CoachKind.GLOBAL)
+    if viewer.organisation_id:
+        roster |= Q(organisation_id=viewer.organisation_id)
+    if viewer.role is Role.COACH:
+        roster |= Q(id=viewer.coach_id)
+    return roster
+
+
+def notes(viewer: Viewer) -> Q:
+    """Note bodies: the author coach, and the client for notes shared with them. Never admins."""
+    if viewer.role is Role.COACH:
+        return Q(coach_id=viewer.coach_id)
+    if viewer.role is Role.CLIENT:
+        return Q(client_id=viewer.client_id, shared_with_client=True)
+    return NOTHING
+
+
+def users(viewer: Viewer) -> Q:
+    if viewer.role is Role.ADMIN:
+        return Q()
+    if viewer.role is Role.ORG_ADMIN:
+        return Q(id=viewer.user_id) | Q(organisation_id=viewer.organisation_id)
+    return Q(id=viewer.user_id) if viewer.user_id else NOTHING
+
+
+def api_keys(viewer: Viewer) -> Q:
+    if viewer.role is Role.ADMIN and viewer.api_key_id is None:
+        return Q()
+    if viewer.role is Role.ORG_ADMIN:
+        return Q(organisation_id=viewer.organisation_id)
+    return NOTHING
+
+
+def activity(viewer: Viewer) -> Q:
+    """Timeline events: a coach sees events of their own practice and shared ones about their
+    clients; a client their own visible ones; admins all; organisation admins none (a timeline
+    describes notes and messages)."""
+    if viewer.role is Role.ADMIN:
+        return Q()
+    if viewer.role is Role.COACH:
+        mine = Q(coach_id=viewer.coach_id) | Q(coach_id__isnull=True)
+        return Q(mine, Q(client_id__in=Subquery(models.CoachClient.filter(coach_id=viewer.coach_id).values("client_id"))))
+    if viewer.role is Role.CLIENT:
+        return Q(client_id=viewer.client_id, visible_to_client=True)
+    return NOTHING
+
+
+def may_read_health_context(viewer: Viewer) -> bool:
+    """Health context is what the client shares with the coaches they book: the client and
+    their coaches (already scoped to the client) read it; admins and organisations never."""
+    return viewer.role in (Role.CLIENT, Role.COACH)
+
+
+def clients_sql(viewer: Viewer, alias: str = "c", param: int = 1) -> tuple[str, list]:
+    """The same rule as `clients()`, as an SQL condition on `alias` for hand-written list
+    queries; parameters are numbered from `param`. Keep the two side by side."""
+    if viewer.role is Role.ADMIN:
+        return "TRUE", []
+    if viewer.role is Role.COACH:
+        return f"EXISTS (SELECT 1 FROM coach_clients s_cc WHERE s_cc.client_id = {alias}.id AND s_cc.coach_id = ${param})", [viewer.coach_id]
+    if viewer.role is Role.CLIENT:
+        return f"{alias}.id = ${param}", [viewer.client_id]
+    if viewer.role is Role.ORG_ADMIN:
+        return f"{alias}.organisation_id = ${param}", [viewer.organisation_id]
+    return "FALSE", []

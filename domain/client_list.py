@@ -1,0 +1,156 @@
+"""The client list behind `clients` and `myClients`: filters, orderings and keyset pages in one
+hand-written query, index-ordered, enriched only after its LIMIT."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from tortoise import connections
+
+from domain import access, clock
+from domain.viewer import Viewer
+from models.enums import ClientCategory, Role
+
+# Category order for sorting: most actionable first.
+CATEGORY_RANK = {
+    ClientCategory.BOOKED: 0,
+    ClientCategory.PREVIOUSLY_BOOKED_0_14: 1,
+    ClientCategory.PREVIOUSLY_BOOKED_14_30: 2,
+    ClientCategory.PREVIOUSLY_BOOKED_30_PLUS: 3,
+    ClientCategory.PROSPECTIVE: 4,
+}
+_RANK_SQL = "CASE cc.category " + " ".join(f"WHEN '{c.value}' THEN {r}" for c, r in CATEGORY_RANK.items()) + " ELSE 9 END"
+
+# Sort key expressions; nullable keys are COALESCEd so keyset comparisons stay total.
+ORDER_KEYS = {
+    "NAME": ("lower(c.name)", str),
+    "CREATED_AT": ("c.created_at", datetime),
+    "CREDITS": ("p.balance", int),
+    "CATEGORY": (_RANK_SQL, int),
+    "LAST_SESSION": ("COALESCE(cc.last_session_at, '0001-01-01T00:00:00Z'::timestamptz)", datetime),
+    "NEXT_SESSION": ("COALESCE(cc.next_session_at, '9999-12-31T00:00:00Z'::timestamptz)", datetime),
+}
+RELATIONSHIP_ORDERS = {"CATEGORY", "LAST_SESSION", "NEXT_SESSION"}
+
+
+@dataclass
+class ClientQuery:
+    categories: list[ClientCategory] | None = None
+    any_of: list[str] | None = None
+    search: str | None = None
+    tags: list[str] | None = None
+    order: str = "NAME"
+    descending: bool = False
+    only_my_clients: bool = False  # myClients: the viewing coach's relationships
+    organisation_id: UUID | None = None
+    params: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class ClientListPage:
+    ids: list[UUID]
+    sort_keys: list[Any]
+    total: int
+    has_next: bool
+
+
+def _like(text: str) -> str:
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class _Sql:
+    def __init__(self) -> None:
+        self.params: list[Any] = []
+
+    def p(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+
+def _where(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
+    scope, scope_params = access.clients_sql(viewer, "c", len(sql.params) + 1)
+    sql.params.extend(scope_params)
+    where = [scope]
+    is_coach = viewer.role is Role.COACH
+    if q.only_my_clients:
+        where.append("cc.id IS NOT NULL")
+    if q.organisation_id is not None:
+        where.append(f"c.organisation_id = {sql.p(q.organisation_id)}")
+    if q.categories is not None:
+        if is_coach:
+            where.append(f"cc.category = ANY({sql.p([c.value for c in q.categories])}::text[])")
+        else:
+            where.append("FALSE")  # categories describe a coach's relationship
+    if q.search:
+        pattern = sql.p(_like(q.search.strip()))
+        where.append(f"(lower(c.name) LIKE {pattern} OR lower(c.email) LIKE {pattern})")
+    if q.tags:
+        where.append(f"c.tags @> {sql.p(list(q.tags))}::text[]")
+    if q.any_of:
+        now = clock.now()
+        options = []
+        for option in dict.fromkeys(q.any_of):
+            if option == "ACTIVE":
+                options.append("c.active")
+            elif option == "INACTIVE":
+                options.append("NOT c.active")
+            elif option == "CREDITS_AVAILABLE":
+                options.append("p.balance > 0")
+            elif option == "NO_CREDITS":
+                options.append("p.balance = 0")
+            elif option in ("BOOKED_WITH_ME", "BOOKED_WITH_OTHERS") and is_coach:
+                op = "=" if option == "BOOKED_WITH_ME" else "<>"
+                options.append(
+                    "EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = c.id AND s.status = 'CONFIRMED'"
+                    f" AND s.starts_at > {sql.p(now)} AND s.coach_id {op} {sql.p(viewer.coach_id)})"
+                )
+        where.append("(" + " OR ".join(options) + ")" if options else "FALSE")
+    return where
+
+
+def _from(viewer: Viewer, sql: _Sql) -> str:
+    coach_id = viewer.coach_id if viewer.role is Role.COACH else None
+    join = f"LEFT JOIN coach_clients cc ON cc.client_id = c.id AND cc.coach_id = {sql.p(coach_id)}"
+    return f"FROM clients c JOIN credit_pools p ON p.client_id = c.id {join}"
+
+
+async def page(viewer: Viewer, q: ClientQuery, first: int, after: list[Any] | None) -> ClientListPage:
+    """`after` is the (sort key, id) of the last row of the previous page."""
+    key_sql, key_type = ORDER_KEYS[q.order]
+    if q.order in RELATIONSHIP_ORDERS and viewer.role is not Role.COACH:
+        key_sql, key_type = ORDER_KEYS["NAME"]
+
+    count_sql = _Sql()
+    count_from = _from(viewer, count_sql)
+    count_where = _where(viewer, q, count_sql)
+    conn = connections.get("default")
+    total_rows = await conn.execute_query_dict(
+        f"SELECT count(*) AS n {count_from} WHERE {' AND '.join(count_where)}", count_sql.params
+    )
+
+    sql = _Sql()
+    from_sql = _from(viewer, sql)
+    where = _where(viewer, q, sql)
+    direction = "DESC" if q.descending else "ASC"
+    if after is not None:
+        op = "<" if q.descending else ">"
+        value = after[0]
+        if key_type is datetime and isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        where.append(f"({key_sql}, c.id) {op} ({sql.p(value)}, {sql.p(UUID(str(after[1])))})")
+    rows = await conn.execute_query_dict(
+        f"SELECT c.id, {key_sql} AS sort_key {from_sql} WHERE {' AND '.join(where)}"
+        f" ORDER BY {key_sql} {direction}, c.id {direction} LIMIT {sql.p(first + 1)}",
+        sql.params,
+    )
+    has_next = len(rows) > first
+    rows = rows[:first]
+    return ClientListPage(
+        ids=[r["id"] for r in rows],
+        sort_keys=[r["sort_key"] for r in rows],
+        total=total_rows[0]["n"],
+        has_next=has_next,
+    )

@@ -1,0 +1,186 @@
+"""Client profiles and coach-client relationships: create, update, activate."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+import models
+from domain import activity, encryption, validation
+from domain.errors import DomainError, ErrorCode, invalid, not_found
+from domain.viewer import Viewer
+from models.enums import ActivityKind, CreditPoolKind, Role
+
+# The profile fields a create or update may carry, with their API names (for error paths).
+PROFILE_FIELDS = {
+    "name": "name", "email": "email", "phone": "phone", "whatsapp": "whatsapp", "address": "address",
+    "birth_date": "birthDate", "tags": "tags", "focus_areas": "focusAreas",
+}
+ADDRESS_KEYS = ("street", "city", "state", "postal_code", "country")
+
+
+def _clean_address(address: dict[str, Any] | None) -> dict[str, str] | None:
+    if address is None:
+        return None
+    cleaned = {}
+    for key in ADDRESS_KEYS:
+        value = validation.text(address.get(key), f"address.{key}", max_length=200)
+        if value:
+            cleaned[key] = value
+    return cleaned or None
+
+
+def clean_profile(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate the profile fields present in `values` (absent keys are left alone)."""
+    cleaned: dict[str, Any] = {}
+    if "name" in values:
+        cleaned["name"] = validation.text(values["name"], "name", max_length=200, required=True)
+    if "email" in values:
+        cleaned["email"] = validation.email(values["email"])
+    for key in ("phone", "whatsapp"):
+        if key in values:
+            cleaned[key] = validation.phone(values[key], key)
+    if "address" in values:
+        cleaned["address"] = _clean_address(values["address"])
+    if "birth_date" in values:
+        cleaned["birth_date"] = validation.birth_date(values["birth_date"])
+    if "tags" in values:
+        cleaned["tags"] = validation.tags(values["tags"], "tags") or []
+    if "focus_areas" in values:
+        cleaned["focus_areas"] = validation.tags(values["focus_areas"], "focusAreas") or []
+    return cleaned
+
+
+async def _organisation_for_new_client(viewer: Viewer, organisation_id: UUID | None) -> UUID | None:
+    """Which organisation a new client joins, by who creates it."""
+    if viewer.role is Role.ORG_ADMIN:
+        if organisation_id not in (None, viewer.organisation_id):
+            raise not_found("Organisation", "organisationId")
+        return viewer.organisation_id
+    if viewer.role is Role.COACH:
+        # A coach may place a client only in their own organisation (INTERNAL coaches).
+        if organisation_id is None:
+            return viewer.organisation_id
+        if organisation_id != viewer.organisation_id:
+            raise not_found("Organisation", "organisationId")
+        return organisation_id
+    if organisation_id is not None and not await models.Organisation.exists(id=organisation_id):
+        raise not_found("Organisation", "organisationId")
+    return organisation_id
+
+
+async def create_client(
+    viewer: Viewer,
+    values: dict[str, Any],
+    *,
+    organisation_id: UUID | None = None,
+    private_notes: str | None = None,
+    user_id: UUID | None = None,
+    connection=None,
+) -> models.Client:
+    """A new client profile with its credit pool and data key; a coach creating it starts the
+    relationship. Runs in one transaction (or in the caller's `connection`)."""
+    if viewer.role is Role.CLIENT:
+        raise validation.forbidden("Clients cannot create client profiles.")
+    profile = clean_profile(values)
+    if private_notes is not None and viewer.role is not Role.COACH:
+        raise invalid("Only a coach keeps private notes on a client.", "privateNotes")
+    private_notes = validation.text(private_notes, "privateNotes", max_length=20000)
+    organisation_id = await _organisation_for_new_client(viewer, organisation_id)
+
+    async def write(conn) -> models.Client:
+        client = await models.Client.create(**profile, organisation_id=organisation_id, user_id=user_id, using_db=conn)
+        await models.CreditPool.create(kind=CreditPoolKind.CLIENT, client_id=client.id, balance=0, using_db=conn)
+        cipher = await encryption.cipher_for(client.id, create=True)
+        if viewer.role is Role.COACH:
+            await models.CoachClient.create(
+                coach_id=viewer.coach_id,
+                client_id=client.id,
+                private_notes_enc=cipher.encrypt(private_notes) if private_notes else None,
+                using_db=conn,
+            )
+        await activity.record(
+            ActivityKind.PROFILE_CREATED, client_id=client.id, actor=viewer,
+            summary=f"Profile created by {viewer.name}", using_db=conn,
+        )
+        return client
+
+    if connection is not None:
+        return await write(connection)
+    async with in_transaction() as conn:
+        return await write(conn)
+
+
+def _check_may_edit(viewer: Viewer, client: models.Client, changing: set[str]) -> None:
+    """The client is already inside the viewer's scope; some fields belong to one role."""
+    if "health_context" in changing and viewer.role is not Role.CLIENT:
+        raise validation.forbidden("Only the client shares their health context.", "healthContext")
+    if "private_notes" in changing and viewer.role is not Role.COACH:
+        raise validation.forbidden("Only a coach keeps private notes on a client.", "privateNotes")
+
+
+async def update_client(viewer: Viewer, client: models.Client, values: dict[str, Any]) -> models.Client:
+    """`values` holds only the fields the request set. One transaction, one timeline event."""
+    private_notes_given = "private_notes" in values
+    health_given = "health_context" in values
+    _check_may_edit(viewer, client, set(values))
+    profile = clean_profile(values)
+    private_notes = validation.text(values.get("private_notes"), "privateNotes", max_length=20000)
+    health_context = validation.text(values.get("health_context"), "healthContext", max_length=20000)
+
+    async with in_transaction() as conn:
+        # Lock the row so two concurrent edits do not interleave their timeline entries.
+        client = await models.Client.select_for_update().using_db(conn).get(id=client.id)
+        cipher = await encryption.cipher_for(client.id, create=True)
+        changed = [PROFILE_FIELDS[k] for k, v in profile.items() if getattr(client, k) != v]
+        for key, value in profile.items():
+            setattr(client, key, value)
+        if health_given:
+            client.health_context_enc = cipher.encrypt(health_context) if health_context else None
+            changed.append("healthContext")
+        await client.save(using_db=conn)
+        if private_notes_given:
+            updated = await models.CoachClient.filter(coach_id=viewer.coach_id, client_id=client.id).using_db(conn).update(
+                private_notes_enc=cipher.encrypt(private_notes) if private_notes else None
+            )
+            if not updated:
+                raise not_found("Client", "clientId")
+            await activity.record(
+                ActivityKind.PROFILE_UPDATED, client_id=client.id, actor=viewer, coach_id=viewer.coach_id,
+                visible_to_client=False, summary="Private notes updated", using_db=conn,
+            )
+        if changed:
+            await activity.record(
+                ActivityKind.PROFILE_UPDATED, client_id=client.id, actor=viewer,
+                summary=f"Profile updated: {', '.join(changed)}", using_db=conn,
+            )
+    return client
+
+
+async def set_active(viewer: Viewer, client: models.Client, active: bool) -> models.Client:
+    """Admins and the client's organisation admins; coaches for clients with no organisation
+    (an organisation decides about its own members)."""
+    if viewer.role is Role.CLIENT or (viewer.role is Role.COACH and client.organisation_id is not None):
+        raise validation.forbidden("You may not change whether this client is active.", "active")
+    if client.active == active:
+        return client
+    async with in_transaction() as conn:
+        await models.Client.filter(id=client.id).using_db(conn).update(active=active)
+        await activity.record(
+            ActivityKind.PROFILE_UPDATED, client_id=client.id, actor=viewer,
+            summary="Client activated" if active else "Client deactivated", using_db=conn,
+        )
+    client.active = active
+    return client
+
+
+async def ensure_relationship(coach_id: UUID, client_id: UUID, connection=None) -> models.CoachClient:
+    """Start a coach-client relationship if there is none (a booking, a first message)."""
+    relationship, _ = await models.CoachClient.get_or_create(coach_id=coach_id, client_id=client_id, using_db=connection)
+    return relationship
+
+
+def conflict(message: str, field: str | None = None) -> DomainError:
+    return DomainError(ErrorCode.CONFLICT, message, field)

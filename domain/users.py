@@ -1,0 +1,131 @@
+"""Accounts: creation by admins and organisation admins, and password sign-in."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+import models
+from domain import clients, passwords, validation
+from domain.errors import DomainError, ErrorCode, invalid, not_found
+from domain.viewer import Viewer
+from models.enums import CoachKind, Role
+
+
+def _check_may_create(viewer: Viewer, role: Role, organisation_id: UUID | None) -> UUID | None:
+    """ADMIN creates any account; ORG_ADMIN creates CLIENT and ORG_ADMIN accounts in its own
+    organisation. Returns the organisation the account belongs to."""
+    if viewer.role is Role.ADMIN and viewer.api_key_id is None:
+        return organisation_id
+    if viewer.role is Role.ORG_ADMIN:
+        if role not in (Role.CLIENT, Role.ORG_ADMIN):
+            raise validation.forbidden("Organisation admins create client and organisation admin accounts only.", "role")
+        if organisation_id not in (None, viewer.organisation_id):
+            raise not_found("Organisation", "organisationId")
+        return viewer.organisation_id
+    raise validation.forbidden("You may not create accounts.")
+
+
+async def create_user(
+    viewer: Viewer,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    organisation_id: UUID | None = None,
+    client_id: UUID | None = None,
+    coach_kind: CoachKind | None = None,
+) -> models.User:
+    organisation_id = _check_may_create(viewer, role, organisation_id)
+    email = validation.email(email, required=True)
+    name = validation.text(name, "name", max_length=200, required=True)
+    if len(password) < passwords.MIN_LENGTH or len(password) > 1024:
+        raise invalid(f"Passwords need {passwords.MIN_LENGTH} to 1024 characters.", "password")
+    if organisation_id is not None and not await models.Organisation.exists(id=organisation_id):
+        raise not_found("Organisation", "organisationId")
+    if role is Role.ORG_ADMIN and organisation_id is None:
+        raise invalid("An organisation admin belongs to an organisation.", "organisationId")
+    if role is not Role.CLIENT and client_id is not None:
+        raise invalid("Only client accounts link to a client profile.", "clientId")
+    if role is Role.COACH:
+        coach_kind = coach_kind or (CoachKind.INTERNAL if organisation_id else CoachKind.GLOBAL)
+        if coach_kind is CoachKind.INTERNAL and organisation_id is None:
+            raise invalid("An INTERNAL coach belongs to an organisation.", "organisationId")
+        if coach_kind is CoachKind.GLOBAL:
+            organisation_id = None
+    elif coach_kind is not None:
+        raise invalid("coachKind applies to coach accounts only.", "coachKind")
+    if await models.User.exists(email=email):
+        raise DomainError(ErrorCode.CONFLICT, "An account with this e-mail already exists.", "email")
+
+    password_hash = await passwords.hash_password(password)
+    try:
+        async with in_transaction() as conn:
+            user = await models.User.create(
+                email=email, name=name, password_hash=password_hash, role=role,
+                organisation_id=organisation_id if role in (Role.ORG_ADMIN, Role.CLIENT) else None,
+            )
+            if role is Role.COACH:
+                await models.Coach.create(user_id=user.id, name=name, kind=coach_kind, organisation_id=organisation_id)
+            elif role is Role.CLIENT:
+                await _attach_client_profile(viewer, user, client_id, organisation_id, conn)
+    except IntegrityError:
+        raise DomainError(ErrorCode.CONFLICT, "An account with this e-mail already exists.", "email") from None
+    return user
+
+
+async def _attach_client_profile(viewer: Viewer, user: models.User, client_id: UUID | None, organisation_id, conn) -> None:
+    if client_id is None:
+        await clients.create_client(
+            viewer, {"name": user.name, "email": user.email}, organisation_id=organisation_id,
+            user_id=user.id, connection=conn,
+        )
+        return
+    scope = models.Client.filter(id=client_id)
+    if viewer.role is Role.ORG_ADMIN:
+        scope = scope.filter(organisation_id=viewer.organisation_id)
+    profile = await scope.select_for_update().first()
+    if profile is None:
+        raise not_found("Client", "clientId")
+    if profile.user_id is not None:
+        raise DomainError(ErrorCode.CONFLICT, "This client profile already has a login.", "clientId")
+    profile.user_id = user.id
+    await profile.save(update_fields=["user_id"])
+    user.organisation_id = profile.organisation_id
+    await user.save(update_fields=["organisation_id"])
+
+
+async def authenticate(email: str, password: str) -> models.User | None:
+    """The user when e-mail and password match an active account, else None. An unknown e-mail
+    costs the same hash check as a wrong password."""
+    user = await models.User.get_or_none(email=(email or "").strip().lower())
+    ok = await passwords.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = await passwords.hash_password(password)
+        await user.save(update_fields=["password_hash"])
+    return user
+
+
+async def viewer_for(user: models.User) -> Viewer:
+    """The viewer a signed-in user acts as, with the ids their role scopes by."""
+    coach = client = None
+    organisation_id = user.organisation_id
+    if user.role is Role.COACH:
+        coach = await models.Coach.filter(user_id=user.id).values("id", "organisation_id")
+        coach = coach[0] if coach else None
+        organisation_id = coach["organisation_id"] if coach else None
+    elif user.role is Role.CLIENT:
+        rows = await models.Client.filter(user_id=user.id).values("id", "organisation_id")
+        client = rows[0] if rows else None
+        organisation_id = client["organisation_id"] if client else None
+    return Viewer(
+        user_id=user.id, role=user.role, name=user.name,
+        coach_id=coach["id"] if coach else None,
+        client_id=client["id"] if client else None,
+        organisation_id=organisation_id,
+    )

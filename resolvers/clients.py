@@ -1,0 +1,106 @@
+"""Client reads and writes: scoped by domain.access, filters by domain.client_list."""
+
+from __future__ import annotations
+
+from typing import Optional
+from uuid import UUID
+
+import models
+from domain import access, client_list, clients as client_domain
+from domain.errors import not_found
+from resolvers.payloads import given, returns
+from schema.node import uuid_of
+from schema.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from schema.types.client import (
+    Client, ClientConnection, ClientFilter, ClientOrder, ClientPayload, CreateClientInput,
+    SetClientActiveInput, UpdateClientInput,
+)
+from schema.connection import Edge
+
+PROFILE_INPUTS = ("name", "email", "phone", "whatsapp", "address", "birth_date", "tags", "focus_areas")
+
+
+async def visible_client(info, global_id: str | None, field: str = "clientId") -> models.Client:
+    """The client behind a global id if the viewer may see it, else NOT_FOUND."""
+    uid = uuid_of(global_id, "Client")
+    row = await models.Client.filter(access.clients(info.context.viewer), id=uid).first() if uid else None
+    if row is None:
+        raise not_found("Client", field)
+    return row
+
+
+async def client(info, id: str) -> Optional[Client]:  # noqa: A002
+    uid = uuid_of(id, "Client")
+    row = await info.context.loaders.client.load(uid) if uid else None
+    return Client.from_model(row) if row else None
+
+
+async def _list(
+    info, first: int | None, after: str | None, filter: ClientFilter | None, order_by: ClientOrder | None,
+    **scope,
+) -> ClientConnection:
+    first = check_first(first)
+    query = client_list.ClientQuery(**scope)
+    if filter is not None:
+        query.categories = filter.categories
+        query.any_of = [o.value for o in filter.any_of] if filter.any_of is not None else None
+        query.search = filter.search
+        query.tags = filter.tags
+    if order_by is not None:
+        query.order = order_by.field.value
+        query.descending = order_by.direction.value == "DESC"
+    cursor = decode_cursor(after, 2)
+    page = await client_list.page(info.context.viewer, query, first, cursor)
+    rows = await info.context.loaders.client.load_many(page.ids)
+    cursors = [encode_cursor([key, uid]) for key, uid in zip(page.sort_keys, page.ids)]
+    return ClientConnection(
+        edges=[Edge(cursor=c, node=Client.from_model(r)) for c, r in zip(cursors, rows) if r is not None],
+        page_info=PageInfo(
+            has_next_page=page.has_next, has_previous_page=cursor is not None,
+            start_cursor=cursors[0] if cursors else None, end_cursor=cursors[-1] if cursors else None,
+        ),
+        total_count=page.total,
+    )
+
+
+async def clients(info, first, after, filter, order_by) -> ClientConnection:  # noqa: A002
+    return await _list(info, first, after, filter, order_by)
+
+
+async def my_clients(info, first, after, filter, order_by) -> ClientConnection:  # noqa: A002
+    return await _list(info, first, after, filter, order_by, only_my_clients=True)
+
+
+async def organisation_members(info, organisation_id: UUID, first, after, search) -> ClientConnection:
+    from schema.types.client import ClientFilter as Filter
+
+    return await _list(info, first, after, Filter(search=search), None, organisation_id=organisation_id)
+
+
+@returns(ClientPayload)
+async def create_client(info, input: CreateClientInput) -> ClientPayload:  # noqa: A002
+    organisation_id = None
+    if input.organisation_id is not None:
+        organisation_id = uuid_of(input.organisation_id, "Organisation")
+        if organisation_id is None:
+            raise not_found("Organisation", "organisationId")
+    row = await client_domain.create_client(
+        info.context.viewer, given(input, *PROFILE_INPUTS), organisation_id=organisation_id,
+        private_notes=input.private_notes,
+    )
+    return ClientPayload(client=Client.from_model(row))
+
+
+@returns(ClientPayload)
+async def update_client(info, input: UpdateClientInput) -> ClientPayload:  # noqa: A002
+    row = await visible_client(info, input.client_id)
+    values = given(input, *PROFILE_INPUTS, "health_context", "private_notes")
+    row = await client_domain.update_client(info.context.viewer, row, values)
+    return ClientPayload(client=Client.from_model(row))
+
+
+@returns(ClientPayload)
+async def set_client_active(info, input: SetClientActiveInput) -> ClientPayload:  # noqa: A002
+    row = await visible_client(info, input.client_id)
+    row = await client_domain.set_active(info.context.viewer, row, input.active)
+    return ClientPayload(client=Client.from_model(row))

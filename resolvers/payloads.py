@@ -1,0 +1,43 @@
+"""Turning domain outcomes into mutation payloads."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any, Awaitable, Callable, TypeVar
+
+import strawberry
+
+from domain.errors import DomainError, DomainErrors
+from schema.errors import user_errors
+
+P = TypeVar("P")
+
+
+def returns(payload_cls: type[P]) -> Callable[[Callable[..., Awaitable[P]]], Callable[..., Awaitable[P]]]:
+    """A mutation resolver whose DomainErrors become the payload's userErrors."""
+
+    def decorate(fn: Callable[..., Awaitable[P]]) -> Callable[..., Awaitable[P]]:
+        @functools.wraps(fn)
+        async def run(*args: Any, **kwargs: Any) -> P:
+            try:
+                return await fn(*args, **kwargs)
+            except (DomainError, DomainErrors) as error:
+                return payload_cls(user_errors=user_errors(error))
+
+        return run
+
+    return decorate
+
+
+def given(input_obj: Any, *names: str) -> dict[str, Any]:
+    """The named input fields the request set (UNSET ones left out), inputs turned to dicts."""
+    values = {}
+    for name in names:
+        value = getattr(input_obj, name, strawberry.UNSET)
+        if value is strawberry.UNSET:
+            continue
+        if dataclasses.is_dataclass(value):
+            value = dataclasses.asdict(value)
+        values[name] = value
+    return values

@@ -1,0 +1,68 @@
+"""Per-request DataLoaders. Built for one viewer, so a cache can never serve another viewer;
+each batch is one query and returns values aligned with its keys."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Awaitable
+from uuid import UUID
+
+from strawberry.dataloader import DataLoader
+
+import models
+from domain import access, encryption
+from domain.viewer import Viewer
+
+
+def _by_key(rows: list[Any], keys: list[UUID], attr: str = "id") -> list[Any]:
+    found = {getattr(row, attr): row for row in rows}
+    return [found.get(key) for key in keys]
+
+
+def _loader(fetch: Callable[[list[UUID]], Awaitable[list[Any]]]) -> DataLoader:
+    return DataLoader(load_fn=fetch)
+
+
+class Loaders:
+    def __init__(self, viewer: Viewer | None):
+        self.viewer = viewer
+
+        async def organisations(keys: list[UUID]) -> list[Any]:
+            return _by_key(await models.Organisation.filter(id__in=keys), keys)
+
+        async def coaches(keys: list[UUID]) -> list[Any]:
+            return _by_key(await models.Coach.filter(id__in=keys), keys)
+
+        async def users(keys: list[UUID]) -> list[Any]:
+            return _by_key(await models.User.filter(id__in=keys), keys)
+
+        async def client_pools(keys: list[UUID]) -> list[Any]:
+            return _by_key(await models.CreditPool.filter(client_id__in=keys), keys, "client_id")
+
+        async def organisation_pools(keys: list[UUID]) -> list[Any]:
+            return _by_key(await models.CreditPool.filter(organisation_id__in=keys), keys, "organisation_id")
+
+        async def relationships(keys: list[UUID]) -> list[Any]:
+            """The viewing coach's relationship with each client (None for other viewers)."""
+            if viewer is None or viewer.coach_id is None:
+                return [None] * len(keys)
+            rows = await models.CoachClient.filter(coach_id=viewer.coach_id, client_id__in=keys)
+            return _by_key(rows, keys, "client_id")
+
+        async def ciphers(keys: list[UUID]) -> list[Any]:
+            found = await encryption.ciphers_for(keys)
+            return [found.get(key) for key in keys]
+
+        async def clients(keys: list[UUID]) -> list[Any]:
+            """Clients the viewer may see; others load as None."""
+            if viewer is None:
+                return [None] * len(keys)
+            return _by_key(await models.Client.filter(access.clients(viewer), id__in=keys), keys)
+
+        self.organisation = _loader(organisations)
+        self.coach = _loader(coaches)
+        self.user = _loader(users)
+        self.client_pool = _loader(client_pools)
+        self.organisation_pool = _loader(organisation_pools)
+        self.relationship = _loader(relationships)
+        self.cipher = _loader(ciphers)
+        self.client = _loader(clients)

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import strawberry
+
+from models.enums import Role
+from resolvers import api_keys, clients, coaches, notes, organisations, users
+from schema.permissions import signed_in
+from schema.types.api_key import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
+from schema.types.client import ClientPayload, CreateClientInput, SetClientActiveInput, UpdateClientInput
+from schema.types.coach import CoachPayload, UpdateCoachSettingsInput
+from schema.types.note import AddNoteInput, DeleteNoteInput, DeletePayload, NotePayload, UpdateNoteInput
+from schema.types.organisation import CreateOrganisationInput, OrganisationPayload, UpdateOrganisationInput
+from schema.types.user import CreateUserInput, LoginInput, LoginPayload, UserPayload
+
+ADMINS = (Role.ADMIN, Role.ORG_ADMIN)
+STAFF = (Role.ADMIN, Role.ORG_ADMIN, Role.COACH)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def login(self, info: strawberry.Info, input: LoginInput) -> LoginPayload:  # noqa: A002
+        return await users.login(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(*ADMINS))
+    async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> UserPayload:  # noqa: A002
+        return await users.create_user(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(*STAFF))
+    async def create_client(self, info: strawberry.Info, input: CreateClientInput) -> ClientPayload:  # noqa: A002
+        return await clients.create_client(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in())
+    async def update_client(self, info: strawberry.Info, input: UpdateClientInput) -> ClientPayload:  # noqa: A002
+        return await clients.update_client(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(*STAFF))
+    async def set_client_active(self, info: strawberry.Info, input: SetClientActiveInput) -> ClientPayload:  # noqa: A002
+        return await clients.set_client_active(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def update_coach_settings(self, info: strawberry.Info, input: UpdateCoachSettingsInput) -> CoachPayload:  # noqa: A002
+        return await coaches.update_coach_settings(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def add_note(self, info: strawberry.Info, input: AddNoteInput) -> NotePayload:  # noqa: A002
+        return await notes.add_note(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def update_note(self, info: strawberry.Info, input: UpdateNoteInput) -> NotePayload:  # noqa: A002
+        return await notes.update_note(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def delete_note(self, info: strawberry.Info, input: DeleteNoteInput) -> DeletePayload:  # noqa: A002
+        return await notes.delete_note(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN))
+    async def create_organisation(self, info: strawberry.Info, input: CreateOrganisationInput) -> OrganisationPayload:  # noqa: A002
+        return await organisations.create_organisation(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(*ADMINS))
+    async def update_organisation(self, info: strawberry.Info, input: UpdateOrganisationInput) -> OrganisationPayload:  # noqa: A002
+        return await organisations.update_organisation(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(*ADMINS))
+    async def create_api_key(self, info: strawberry.Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:  # noqa: A002
+        return await api_keys.create_api_key(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(*ADMINS))
+    async def revoke_api_key(self, info: strawberry.Info, input: RevokeApiKeyInput) -> ApiKeyPayload:  # noqa: A002
+        return await api_keys.revoke_api_key(info, input)
+
+

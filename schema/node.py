@@ -1,0 +1,92 @@
+"""Global IDs and the `node`/`nodes` fields. Every entity is a relay.Node on its UUID; a type
+registers how to load a batch of its ids *within the viewer's scope*, so node/nodes can never
+reach around the scoped queries. Unknown, malformed, wrong-type and out-of-scope ids all read
+as null."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Awaitable, Callable, Optional
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+from schema.errors import ApiError
+from schema.permissions import IsAuthenticated
+
+MAX_IDS = 100
+
+# type name -> async (info, [uuid]) -> [object | None] aligned with the ids
+_loaders: dict[str, Callable[[Any, list[UUID]], Awaitable[list[Any]]]] = {}
+
+
+@strawberry.type
+class Entity(relay.Node):
+    """Base of every entity type: `uid` is the UUID primary key, exposed only as the global id."""
+
+    uid: relay.NodeID[str]
+
+
+def loads_nodes(type_name: str):
+    """Register a type's scoped batch loader."""
+
+    def register(fn):
+        _loaders[type_name] = fn
+        return fn
+
+    return register
+
+
+def decode(global_id: str, expected_type: str | None = None) -> tuple[str, UUID] | None:
+    try:
+        gid = relay.GlobalID.from_id(global_id)
+        uid = UUID(gid.node_id)
+    except Exception:  # any malformed id is simply not found
+        return None
+    if expected_type is not None and gid.type_name != expected_type:
+        return None
+    return gid.type_name, uid
+
+
+def uuid_of(global_id: str | None, expected_type: str) -> UUID | None:
+    """The UUID inside a global id of the expected type, else None (→ NOT_FOUND)."""
+    if global_id is None:
+        return None
+    decoded = decode(global_id, expected_type)
+    return decoded[1] if decoded else None
+
+
+def encode(type_name: str, uid: UUID | str) -> str:
+    return str(relay.GlobalID(type_name, str(uid)))
+
+
+async def resolve_nodes(info, ids: list[str]) -> list[Optional[relay.Node]]:
+    if info.context.viewer is None:
+        return [None] * len(ids)
+    wanted: dict[str, list[UUID]] = defaultdict(list)
+    decoded = [decode(i) for i in ids]
+    for item in decoded:
+        if item and item[0] in _loaders:
+            wanted[item[0]].append(item[1])
+    found: dict[tuple[str, UUID], Any] = {}
+    for type_name, uids in wanted.items():
+        for uid, obj in zip(uids, await _loaders[type_name](info, uids)):
+            found[(type_name, uid)] = obj
+    return [found.get(item) if item else None for item in decoded]
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Optional[relay.Node]:  # noqa: A002
+        return (await resolve_nodes(info, [id]))[0]
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Optional[relay.Node]]:
+        if len(ids) > MAX_IDS:
+            raise ApiError(f"At most {MAX_IDS} ids at once.", "INVALID")
+        return await resolve_nodes(info, ids)
+
+
+from schema.context import Info  # noqa: E402  (run-time import: strawberry reads the annotation)

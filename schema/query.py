@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Optional
+
+import strawberry
+
+from models.enums import Role
+from resolvers import api_keys, clients, coaches, organisations, users
+from schema.enums import CoachKind
+from schema.node import NodeQuery
+from schema.permissions import signed_in
+from schema.types.api_key import ApiKey
+from schema.types.client import Client, ClientConnection, ClientFilter, ClientOrder
+from schema.types.coach import CoachConnection
+from schema.types.organisation import Organisation, OrganisationConnection
+from schema.types.user import Viewer
+
+
+@strawberry.type
+class Query(NodeQuery):
+    @strawberry.field(permission_classes=signed_in())
+    async def viewer(self, info: strawberry.Info) -> Viewer:
+        return await users.viewer(info)
+
+    @strawberry.field(permission_classes=signed_in(Role.COACH), description="The viewing coach's clients: the My Clients activity table.")
+    async def my_clients(
+        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None,
+        filter: Optional[ClientFilter] = None, order_by: Optional[ClientOrder] = None,  # noqa: A002
+    ) -> ClientConnection:
+        return await clients.my_clients(info, first, after, filter, order_by)
+
+    @strawberry.field(permission_classes=signed_in(), description="Coach: own clients; organisation admin: own members; admin: all.")
+    async def clients(
+        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None,
+        filter: Optional[ClientFilter] = None, order_by: Optional[ClientOrder] = None,  # noqa: A002
+    ) -> ClientConnection:
+        return await clients.clients(info, first, after, filter, order_by)
+
+    @strawberry.field(permission_classes=signed_in())
+    async def client(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Client]:  # noqa: A002
+        return await clients.client(info, id)
+
+    @strawberry.field(permission_classes=signed_in())
+    async def coaches(
+        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, kind: Optional[CoachKind] = None
+    ) -> CoachConnection:
+        return await coaches.coaches(info, first, after, kind)
+
+    @strawberry.field(permission_classes=signed_in(), description="Defaults to the viewer's own organisation.")
+    async def organisation(self, info: strawberry.Info, id: Optional[strawberry.ID] = None) -> Optional[Organisation]:  # noqa: A002
+        return await organisations.organisation(info, id)
+
+    @strawberry.field(permission_classes=signed_in())
+    async def organisations(self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None) -> OrganisationConnection:
+        return await organisations.organisations(info, first, after)
+
+    @strawberry.field(permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN))
+    async def api_keys(self, info: strawberry.Info) -> list[ApiKey]:
+        return await api_keys.api_keys(info)
+
+

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Optional
+from uuid import UUID
+
+import strawberry
+
+import models
+from domain import access
+from schema.connection import Connection
+from schema.enums import ActivityKind
+from schema.node import Entity, loads_nodes
+
+if TYPE_CHECKING:
+    from schema.types.client import Client
+
+
+@strawberry.type
+class ActivityEvent(Entity):
+    kind: ActivityKind
+    occurred_at: datetime
+    actor_name: Optional[str] = strawberry.field(description="Who did it, as shown to the viewer.")
+    summary: str
+    _m: strawberry.Private[models.ActivityEvent]
+
+    @classmethod
+    def from_model(cls, m: models.ActivityEvent) -> "ActivityEvent":
+        return cls(uid=str(m.id), kind=m.kind, occurred_at=m.occurred_at, actor_name=m.actor_name, summary=m.summary, _m=m)
+
+    @strawberry.field
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
+        from schema.types.client import Client
+
+        if self._m.client_id is None:
+            return None
+        row = await info.context.loaders.client.load(self._m.client_id)
+        return Client.from_model(row) if row else None
+
+
+@strawberry.type(name="ActivityEdge")
+class ActivityEdge:
+    cursor: str
+    node: ActivityEvent
+
+
+@strawberry.type(name="ActivityConnection")
+class ActivityConnection:
+    edges: list[ActivityEdge]
+    page_info: "PageInfo"
+    total_count: int
+
+    @classmethod
+    def of(cls, page, nodes: list) -> "ActivityConnection":
+        return cls(
+            edges=[ActivityEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes)],
+            page_info=page.page_info, total_count=page.total_count,
+        )
+
+
+@loads_nodes("ActivityEvent")
+async def load_events(info, ids: list[UUID]) -> list[Optional[ActivityEvent]]:
+    rows = {e.id: e for e in await models.ActivityEvent.filter(access.activity(info.context.viewer), id__in=ids)}
+    return [ActivityEvent.from_model(rows[i]) if i in rows else None for i in ids]
+
+
+from schema.pagination import PageInfo  # noqa: E402

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Optional
+from uuid import UUID
+
+import strawberry
+
+import models
+from domain import access, clock
+from schema.connection import Connection
+from schema.enums import ActivityKind, ClientCategory, OrderDirection
+from schema.errors import UserError
+from schema.node import Entity, loads_nodes
+from schema.types.credit import CreditPool
+from schema.types.activity import ActivityConnection
+from schema.types.note import NoteConnection
+from schema.types.organisation import Organisation
+
+
+@strawberry.type
+class Address:
+    street: Optional[str] = None
+    city: Optional[str] = None
+    state: Optional[str] = None
+    postal_code: Optional[str] = None
+    country: Optional[str] = None
+
+
+@strawberry.input
+class AddressInput:
+    street: Optional[str] = None
+    city: Optional[str] = None
+    state: Optional[str] = None
+    postal_code: Optional[str] = None
+    country: Optional[str] = None
+
+
+def age_on(birth: date | None, today: date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+@strawberry.type
+class Client(Entity):
+    name: str
+    email: Optional[str]
+    phone: Optional[str]
+    whatsapp: Optional[str]
+    address: Optional[Address]
+    birth_date: Optional[date]
+    active: bool
+    tags: list[str]
+    focus_areas: list[str]
+    created_at: datetime
+    updated_at: datetime
+    _m: strawberry.Private[models.Client]
+
+    @classmethod
+    def from_model(cls, m: models.Client) -> "Client":
+        return cls(
+            uid=str(m.id), name=m.name, email=m.email, phone=m.phone, whatsapp=m.whatsapp,
+            address=Address(**m.address) if m.address else None, birth_date=m.birth_date, active=m.active,
+            tags=list(m.tags or []), focus_areas=list(m.focus_areas or []), created_at=m.created_at,
+            updated_at=m.updated_at, _m=m,
+        )
+
+    @strawberry.field
+    def age(self) -> Optional[int]:
+        return age_on(self._m.birth_date, clock.now().date())
+
+    @strawberry.field
+    async def organisation(self, info: strawberry.Info) -> Optional[Organisation]:
+        if self._m.organisation_id is None:
+            return None
+        row = await info.context.loaders.organisation.load(self._m.organisation_id)
+        return Organisation.from_model(row) if row else None
+
+    @strawberry.field(description="What the client chose to share with the coaches they book.")
+    async def health_context(self, info: strawberry.Info) -> Optional[str]:
+        if self._m.health_context_enc is None or not access.may_read_health_context(info.context.viewer):
+            return None
+        cipher = await info.context.loaders.cipher.load(self._m.id)
+        return cipher.decrypt(self._m.health_context_enc) if cipher else None
+
+    @strawberry.field(description="Client credits only (the organisation's pool is not shown here).")
+    async def credits_available(self, info: strawberry.Info) -> int:
+        pool = await info.context.loaders.client_pool.load(self._m.id)
+        return pool.balance if pool else 0
+
+    @strawberry.field
+    async def credit_pool(self, info: strawberry.Info) -> CreditPool:
+        return CreditPool.from_model(await info.context.loaders.client_pool.load(self._m.id))
+
+    @strawberry.field(description="Viewing coach only; null for other viewers.")
+    async def category(self, info: strawberry.Info) -> Optional[ClientCategory]:
+        relationship = await info.context.loaders.relationship.load(self._m.id)
+        return relationship.category if relationship else None
+
+    @strawberry.field(description="The viewing coach's private notes on the profile; null for everyone else.")
+    async def private_notes(self, info: strawberry.Info) -> Optional[str]:
+        relationship = await info.context.loaders.relationship.load(self._m.id)
+        if relationship is None or relationship.private_notes_enc is None:
+            return None
+        cipher = await info.context.loaders.cipher.load(self._m.id)
+        return cipher.decrypt(relationship.private_notes_enc) if cipher else None
+
+    @strawberry.field
+    async def relationship_since(self, info: strawberry.Info) -> Optional[datetime]:
+        relationship = await info.context.loaders.relationship.load(self._m.id)
+        return relationship.created_at if relationship else None
+
+    @strawberry.field
+    async def notes(self, info: strawberry.Info, first: Optional[int] = 20, after: Optional[str] = None) -> NoteConnection:
+        from resolvers import notes as note_resolvers
+
+        return await note_resolvers.client_notes(info, self._m.id, first, after)
+
+    @strawberry.field
+    async def timeline(
+        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, kinds: Optional[list[ActivityKind]] = None
+    ) -> ActivityConnection:
+        from resolvers import notes as note_resolvers
+
+        return await note_resolvers.client_timeline(info, self._m.id, first, after, kinds)
+
+
+@loads_nodes("Client")
+async def load_clients(info, ids: list[UUID]) -> list[Optional[Client]]:
+    rows = await info.context.loaders.client.load_many(ids)
+    return [Client.from_model(r) if r else None for r in rows]
+
+
+
+@strawberry.type(name="ClientConnection")
+class ClientConnection(Connection[Client]):
+    pass
+
+
+@strawberry.enum
+class ClientFilterOption(Enum):
+    CREDITS_AVAILABLE = "CREDITS_AVAILABLE"
+    NO_CREDITS = "NO_CREDITS"
+    BOOKED_WITH_ME = "BOOKED_WITH_ME"
+    BOOKED_WITH_OTHERS = "BOOKED_WITH_OTHERS"
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+@strawberry.enum
+class ClientOrderField(Enum):
+    NAME = "NAME"
+    LAST_SESSION = "LAST_SESSION"
+    NEXT_SESSION = "NEXT_SESSION"
+    CREDITS = "CREDITS"
+    CREATED_AT = "CREATED_AT"
+    CATEGORY = "CATEGORY"
+
+
+@strawberry.input(description="categories, anyOf, search and tags combine with AND; the options inside anyOf combine with OR.")
+class ClientFilter:
+    categories: Optional[list[ClientCategory]] = None
+    any_of: Optional[list[ClientFilterOption]] = None
+    search: Optional[str] = None
+    tags: Optional[list[str]] = None
+
+
+@strawberry.input
+class ClientOrder:
+    field: ClientOrderField
+    direction: OrderDirection
+
+
+@strawberry.input
+class CreateClientInput:
+    name: str
+    email: Optional[str] = None
+    phone: Optional[str] = None
+    whatsapp: Optional[str] = None
+    address: Optional[AddressInput] = None
+    birth_date: Optional[date] = None
+    organisation_id: Optional[strawberry.ID] = None
+    tags: Optional[list[str]] = None
+    focus_areas: Optional[list[str]] = None
+    private_notes: Optional[str] = None
+
+
+@strawberry.input
+class UpdateClientInput:
+    client_id: strawberry.ID
+    name: Optional[str] = strawberry.UNSET
+    email: Optional[str] = strawberry.UNSET
+    phone: Optional[str] = strawberry.UNSET
+    whatsapp: Optional[str] = strawberry.UNSET
+    address: Optional[AddressInput] = strawberry.UNSET
+    birth_date: Optional[date] = strawberry.UNSET
+    tags: Optional[list[str]] = strawberry.UNSET
+    focus_areas: Optional[list[str]] = strawberry.UNSET
+    health_context: Optional[str] = strawberry.UNSET
+    private_notes: Optional[str] = strawberry.UNSET
+
+
+@strawberry.input
+class SetClientActiveInput:
+    client_id: strawberry.ID
+    active: bool
+
+
+@strawberry.type
+class ClientPayload:
+    client: Optional[Client] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Optional
+from uuid import UUID
+
+import strawberry
+
+import models
+from domain import access
+from models.enums import CreditPoolKind as PoolKind, Role
+from schema.connection import Connection
+from schema.enums import CreditPoolKind, CreditReason
+from schema.node import Entity, loads_nodes
+from schema.pagination import BY_CREATED, paginate
+
+if TYPE_CHECKING:
+    from schema.types.client import Client
+    from schema.types.organisation import Organisation
+
+
+@strawberry.type
+class CreditTransaction(Entity):
+    delta: int
+    balance_after: int
+    reason: CreditReason
+    note: Optional[str]
+    idempotency_key: Optional[str]
+    created_at: datetime
+    _m: strawberry.Private[models.CreditTransaction]
+
+    @classmethod
+    def from_model(cls, m: models.CreditTransaction) -> "CreditTransaction":
+        return cls(
+            uid=str(m.id), delta=m.delta, balance_after=m.balance_after, reason=m.reason, note=m.note,
+            idempotency_key=m.idempotency_key, created_at=m.created_at, _m=m,
+        )
+
+    @strawberry.field
+    async def pool(self, info: strawberry.Info) -> "CreditPool":
+        return CreditPool.from_model(await models.CreditPool.get(id=self._m.pool_id))
+
+
+@strawberry.type(name="CreditTransactionConnection")
+class CreditTransactionConnection(Connection[CreditTransaction]):
+    pass
+
+
+def may_read_transactions(viewer, pool: models.CreditPool) -> bool:
+    """Clients read their own ledger, organisation admins their organisation's and members',
+    admins all; coaches read balances only."""
+    if viewer.role is Role.ADMIN:
+        return True
+    if viewer.role is Role.CLIENT:
+        return pool.client_id == viewer.client_id
+    return viewer.role is Role.ORG_ADMIN
+
+
+@strawberry.type
+class CreditPool(Entity):
+    kind: CreditPoolKind
+    balance: int
+    _m: strawberry.Private[models.CreditPool]
+
+    @classmethod
+    def from_model(cls, m: models.CreditPool) -> "CreditPool":
+        return cls(uid=str(m.id), kind=m.kind, balance=m.balance, _m=m)
+
+    @strawberry.field
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
+        from schema.types.client import Client
+
+        if self._m.client_id is None:
+            return None
+        row = await info.context.loaders.client.load(self._m.client_id)
+        return Client.from_model(row) if row else None
+
+    @strawberry.field
+    async def organisation(self, info: strawberry.Info) -> Optional[Annotated["Organisation", strawberry.lazy("schema.types.organisation")]]:
+        from schema.types.organisation import Organisation
+
+        if self._m.organisation_id is None:
+            return None
+        row = await info.context.loaders.organisation.load(self._m.organisation_id)
+        return Organisation.from_model(row) if row else None
+
+    @strawberry.field
+    async def transactions(self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None) -> CreditTransactionConnection:
+        query = models.CreditTransaction.filter(pool_id=self._m.id)
+        if not may_read_transactions(info.context.viewer, self._m):
+            query = query.filter(id__isnull=True)
+        page = await paginate(query, BY_CREATED, first, after)
+        return CreditTransactionConnection.of(page, [CreditTransaction.from_model(r) for r in page.rows])
+
+
+@loads_nodes("CreditPool")
+async def load_pools(info, ids: list[UUID]) -> list[Optional[CreditPool]]:
+    viewer = info.context.viewer
+    visible_clients = models.Client.filter(access.clients(viewer)).values("id")
+    visible_orgs = models.Organisation.filter(access.organisation_pools(viewer)).values("id")
+    from tortoise.expressions import Q, Subquery
+
+    scope = Q(kind=PoolKind.CLIENT, client_id__in=Subquery(visible_clients)) | Q(
+        kind=PoolKind.ORGANISATION, organisation_id__in=Subquery(visible_orgs)
+    )
+    rows = {p.id: p for p in await models.CreditPool.filter(scope, id__in=ids)}
+    return [CreditPool.from_model(rows[i]) if i in rows else None for i in ids]
+
+

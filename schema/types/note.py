@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Optional
+from uuid import UUID
+
+import strawberry
+
+import models
+from domain import access
+from schema.connection import Connection
+from schema.node import Entity, loads_nodes
+from schema.types.coach import Coach
+
+if TYPE_CHECKING:
+    from schema.types.client import Client
+
+
+@strawberry.type
+class Note(Entity):
+    body: str
+    shared_with_client: bool
+    created_at: datetime
+    updated_at: datetime
+    _m: strawberry.Private[models.Note]
+
+    @classmethod
+    def from_model(cls, m: models.Note, body: str) -> "Note":
+        return cls(
+            uid=str(m.id), body=body, shared_with_client=m.shared_with_client,
+            created_at=m.created_at, updated_at=m.updated_at, _m=m,
+        )
+
+    @strawberry.field
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
+        from schema.types.client import Client
+
+        row = await info.context.loaders.client.load(self._m.client_id)
+        return Client.from_model(row) if row else None
+
+    @strawberry.field
+    async def author(self, info: strawberry.Info) -> Coach:
+        return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
+
+
+@strawberry.type(name="NoteConnection")
+class NoteConnection(Connection[Note]):
+    pass
+
+
+async def notes_with_bodies(info, rows: list[models.Note]) -> list[Note]:
+    """Decrypt a page of notes with one key lookup for all their clients."""
+    ciphers = await info.context.loaders.cipher.load_many([r.client_id for r in rows])
+    return [Note.from_model(r, c.decrypt(r.body_enc) if c else "") for r, c in zip(rows, ciphers)]
+
+
+@loads_nodes("Note")
+async def load_notes(info, ids: list[UUID]) -> list[Optional[Note]]:
+    rows = await models.Note.filter(access.notes(info.context.viewer), id__in=ids)
+    notes = {row.id: note for row, note in zip(rows, await notes_with_bodies(info, rows))}
+    return [notes.get(i) for i in ids]
+
+
+
+
+@strawberry.input
+class AddNoteInput:
+    client_id: strawberry.ID
+    body: str
+    session_id: Optional[strawberry.ID] = None
+    shared_with_client: Optional[bool] = False
+
+
+@strawberry.input
+class UpdateNoteInput:
+    note_id: strawberry.ID
+    body: Optional[str] = None
+    shared_with_client: Optional[bool] = None
+
+
+@strawberry.input
+class DeleteNoteInput:
+    note_id: strawberry.ID
+
+
+@strawberry.type
+class NotePayload:
+    note: Optional[Note] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeletePayload:
+    deleted_id: Optional[strawberry.ID] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+from schema.errors import UserError  # noqa: E402

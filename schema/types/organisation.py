@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Optional
+from uuid import UUID
+
+import strawberry
+
+import models
+from domain import access
+from schema.connection import Connection
+from schema.node import Entity, loads_nodes
+from schema.pagination import Ordering, paginate
+from schema.errors import forbidden
+
+if TYPE_CHECKING:
+    from schema.types.client import Client, ClientConnection
+    from schema.types.credit import CreditPool
+
+
+@strawberry.type
+class BookingPeriod:
+    starts_on: Optional[date]
+    ends_on: Optional[date]
+
+
+@strawberry.input
+class BookingPeriodInput:
+    starts_on: Optional[date] = None
+    ends_on: Optional[date] = None
+
+
+@strawberry.type
+class OrganisationUsage:
+    sessions_booked: int
+    sessions_completed: int
+    sessions_cancelled: int
+    credits_spent: int
+    active_members: int
+
+
+MEMBERS_ORDER = Ordering((("name", False), ("id", False)))
+
+
+@strawberry.type
+class Organisation(Entity):
+    name: str
+    active: bool
+    booking_period: Optional[BookingPeriod]
+    created_at: datetime
+    _m: strawberry.Private[models.Organisation]
+
+    @classmethod
+    def from_model(cls, m: models.Organisation) -> "Organisation":
+        period = None
+        if m.booking_starts_on or m.booking_ends_on:
+            period = BookingPeriod(starts_on=m.booking_starts_on, ends_on=m.booking_ends_on)
+        return cls(uid=str(m.id), name=m.name, active=m.active, booking_period=period, created_at=m.created_at, _m=m)
+
+    @strawberry.field
+    async def credit_pool(self, info: strawberry.Info) -> Annotated["CreditPool", strawberry.lazy("schema.types.credit")]:
+        from schema.types.credit import CreditPool
+
+        viewer = info.context.viewer
+        if not await models.Organisation.filter(access.organisation_pools(viewer), id=self._m.id).exists():
+            raise forbidden("Only the organisation's admins see its credit pool.")
+        pool = await info.context.loaders.organisation_pool.load(self._m.id)
+        return CreditPool.from_model(pool)
+
+    @strawberry.field
+    async def members(
+        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, search: Optional[str] = None
+    ) -> Annotated["ClientConnection", strawberry.lazy("schema.types.client")]:
+        from resolvers import clients as client_resolvers
+
+        return await client_resolvers.organisation_members(info, self._m.id, first, after, search)
+
+    @strawberry.field
+    async def member_count(self, info: strawberry.Info) -> int:
+        return await models.Client.filter(access.clients(info.context.viewer), organisation_id=self._m.id).count()
+
+
+@loads_nodes("Organisation")
+async def load_organisations(info, ids: list[UUID]) -> list[Optional[Organisation]]:
+    rows = {o.id: o for o in await models.Organisation.filter(access.organisations(info.context.viewer), id__in=ids)}
+    return [Organisation.from_model(rows[i]) if i in rows else None for i in ids]
+
+
+
+
+@strawberry.type(name="OrganisationConnection")
+class OrganisationConnection(Connection[Organisation]):
+    pass
+
+
+@strawberry.input
+class CreateOrganisationInput:
+    name: str
+    booking_period: Optional[BookingPeriodInput] = None
+
+
+@strawberry.input
+class UpdateOrganisationInput:
+    organisation_id: strawberry.ID
+    name: Optional[str] = strawberry.UNSET
+    active: Optional[bool] = strawberry.UNSET
+    booking_period: Optional[BookingPeriodInput] = strawberry.UNSET
+
+
+@strawberry.type
+class OrganisationPayload:
+    organisation: Optional[Organisation] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+from schema.errors import UserError  # noqa: E402

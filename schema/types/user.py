@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Optional
+from uuid import UUID
+
+import strawberry
+
+import models
+from domain import access
+from schema.enums import Role
+from schema.node import Entity, loads_nodes
+
+if TYPE_CHECKING:
+    from schema.types.client import Client
+    from schema.types.coach import Coach
+    from schema.types.organisation import Organisation
+
+
+@strawberry.type
+class User(Entity):
+    email: str
+    name: str
+    role: Role
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, m: models.User) -> "User":
+        return cls(uid=str(m.id), email=m.email, name=m.name, role=m.role, created_at=m.created_at)
+
+
+@loads_nodes("User")
+async def load_users(info, ids: list[UUID]) -> list[Optional[User]]:
+    rows = {u.id: u for u in await models.User.filter(access.users(info.context.viewer), id__in=ids)}
+    return [User.from_model(rows[i]) if i in rows else None for i in ids]
+
+
+@strawberry.type
+class Viewer:
+    user: User
+    role: Role
+    _viewer: strawberry.Private[object]
+
+    @strawberry.field
+    async def coach(self, info: strawberry.Info) -> Optional[Annotated["Coach", strawberry.lazy("schema.types.coach")]]:
+        from schema.types.coach import Coach
+
+        if self._viewer.coach_id is None:
+            return None
+        return Coach.from_model(await info.context.loaders.coach.load(self._viewer.coach_id))
+
+    @strawberry.field
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
+        from schema.types.client import Client
+
+        if self._viewer.client_id is None:
+            return None
+        row = await info.context.loaders.client.load(self._viewer.client_id)
+        return Client.from_model(row) if row else None
+
+    @strawberry.field
+    async def organisation(self, info: strawberry.Info) -> Optional[Annotated["Organisation", strawberry.lazy("schema.types.organisation")]]:
+        from schema.types.organisation import Organisation
+
+        if self._viewer.organisation_id is None:
+            return None
+        row = await info.context.loaders.organisation.load(self._viewer.organisation_id)
+        return Organisation.from_model(row) if row else None
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.input(description="ADMIN creates any account; ORG_ADMIN creates CLIENT and ORG_ADMIN accounts in its own organisation.")
+class CreateUserInput:
+    email: str
+    name: str
+    password: str
+    role: Role
+    organisation_id: Optional[strawberry.ID] = None
+    client_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="For role CLIENT: the existing client profile this login belongs to (else one is created)."
+    )
+    coach_kind: Optional[CoachKind] = strawberry.field(default=None, description="For role COACH.")
+
+
+@strawberry.type
+class UserPayload:
+    user: Optional[User] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LoginPayload:
+    token: Optional[str] = None
+    user: Optional[User] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+from schema.enums import CoachKind  # noqa: E402
+from schema.errors import UserError  # noqa: E402
