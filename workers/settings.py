@@ -1,0 +1,64 @@
+"""The one arq WorkerSettings: tasks, cron jobs, JSON job serialisation, Tortoise start-up."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+from arq.worker import Worker
+from tortoise import Tortoise
+
+from app import db
+from app.settings import Settings, get
+from domain import encryption
+from workers.outbox import relay_outbox
+
+JOB_TIMEOUT_SECONDS = 15  # short, so a job killed mid-way is retried soon (RELIABILITY D)
+
+
+def _serialize(obj: Any) -> bytes:
+    return json.dumps(obj, default=str).encode()
+
+
+def _deserialize(raw: bytes) -> Any:
+    return json.loads(raw)
+
+
+def _startup(settings: Settings):
+    async def startup(ctx: dict) -> None:
+        encryption.configure(settings.master_keys)
+        # In `serve --with-worker` the API has already opened Tortoise in this process.
+        ctx["owns_db"] = not Tortoise._inited
+        if ctx["owns_db"]:
+            await db.init(settings)
+
+    return startup
+
+
+async def _shutdown(ctx: dict) -> None:
+    if ctx.get("owns_db"):
+        await db.close()
+
+
+FUNCTIONS: list = []
+CRON_JOBS = [cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS)]
+
+
+def create_worker(redis_url: str, settings: Settings | None = None, **overrides: Any) -> Worker:
+    settings = settings or get()
+    options: dict[str, Any] = dict(
+        functions=FUNCTIONS,
+        cron_jobs=CRON_JOBS,
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        on_startup=_startup(settings),
+        on_shutdown=_shutdown,
+        job_serializer=_serialize,
+        job_deserializer=_deserialize,
+        job_timeout=JOB_TIMEOUT_SECONDS,
+        max_tries=5,
+        handle_signals=False,
+    )
+    options.update(overrides)
+    return Worker(**options)
