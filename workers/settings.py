@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from arq import cron
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
 from tortoise import Tortoise
 
@@ -18,12 +18,18 @@ from workers.outbox import relay_outbox
 JOB_TIMEOUT_SECONDS = 15  # short, so a job killed mid-way is retried soon (RELIABILITY D)
 
 
-def _serialize(obj: Any) -> bytes:
+def serialize(obj: Any) -> bytes:
+    """Jobs are JSON (ids and plain values), never pickle."""
     return json.dumps(obj, default=str).encode()
 
 
-def _deserialize(raw: bytes) -> Any:
+def deserialize(raw: bytes) -> Any:
     return json.loads(raw)
+
+
+async def create_queue(redis_url: str) -> ArqRedis:
+    """The arq connection the API and tests enqueue with (same serializer as the worker)."""
+    return await create_pool(RedisSettings.from_dsn(redis_url), job_serializer=serialize, job_deserializer=deserialize)
 
 
 def _startup(settings: Settings):
@@ -54,8 +60,8 @@ def create_worker(redis_url: str, settings: Settings | None = None, **overrides:
         redis_settings=RedisSettings.from_dsn(redis_url),
         on_startup=_startup(settings),
         on_shutdown=_shutdown,
-        job_serializer=_serialize,
-        job_deserializer=_deserialize,
+        job_serializer=serialize,
+        job_deserializer=deserialize,
         job_timeout=JOB_TIMEOUT_SECONDS,
         max_tries=5,
         handle_signals=False,

@@ -1,0 +1,27 @@
+"""The outbox relay pushes jobs written in a transaction to arq, once, with their job ids."""
+
+import models
+from domain import outbox
+from workers.outbox import relay_outbox
+from workers.settings import create_queue
+
+
+async def test_relay_pushes_each_unpushed_job_once(test_settings, clean):
+    # Given two jobs recorded in the outbox (a second add of the same id is a no-op)
+    await outbox.add("refund_session", "s1", "s1")
+    await outbox.add("refund_session", "s1", "s1")
+    await outbox.add("refund_session", "s2", "s2")
+    assert await models.OutboxJob.all().count() == 2
+
+    redis = await create_queue(test_settings.redis_url)
+    try:
+        # When the relay runs twice
+        assert await relay_outbox({"redis": redis}) == 2
+        assert await relay_outbox({"redis": redis}) == 0
+
+        # Then arq holds exactly the two jobs, under their deterministic ids
+        queued = await redis.queued_jobs()
+        assert sorted(j.job_id for j in queued) == ["refund_session:s1", "refund_session:s2"]
+        assert await models.OutboxJob.filter(pushed_at__isnull=True).count() == 0
+    finally:
+        await redis.aclose()
