@@ -3,11 +3,12 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, coaches, notes, organisations, users
+from resolvers import api_keys, clients, coaches, credits, notes, organisations, users
 from schema.permissions import signed_in
 from schema.types.api_key import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
 from schema.types.client import ClientPayload, CreateClientInput, SetClientActiveInput, UpdateClientInput
 from schema.types.coach import CoachPayload, UpdateCoachSettingsInput
+from schema.types.credit import CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput
 from schema.types.note import AddNoteInput, DeleteNoteInput, DeletePayload, NotePayload, UpdateNoteInput
 from schema.types.organisation import CreateOrganisationInput, OrganisationPayload, UpdateOrganisationInput
 from schema.types.user import CreateUserInput, LoginInput, LoginPayload, UserPayload
@@ -70,4 +71,12 @@ class Mutation:
     async def revoke_api_key(self, info: strawberry.Info, input: RevokeApiKeyInput) -> ApiKeyPayload:  # noqa: A002
         return await api_keys.revoke_api_key(info, input)
 
+    @strawberry.mutation(permission_classes=signed_in(*STAFF))
+    async def grant_client_credits(self, info: strawberry.Info, input: GrantClientCreditsInput) -> CreditTransactionPayload:  # noqa: A002
+        return await credits.grant_client_credits(info, input)
 
+    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN))
+    async def grant_organisation_credits(
+        self, info: strawberry.Info, input: GrantOrganisationCreditsInput  # noqa: A002
+    ) -> CreditTransactionPayload:
+        return await credits.grant_organisation_credits(info, input)

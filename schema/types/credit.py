@@ -107,3 +107,29 @@ async def load_pools(info, ids: list[UUID]) -> list[Optional[CreditPool]]:
     return [CreditPool.from_model(rows[i]) if i in rows else None for i in ids]
 
 
+
+
+@strawberry.input
+class GrantClientCreditsInput:
+    client_id: strawberry.ID
+    amount: int = strawberry.field(description="Positive to grant, negative to adjust down (never below zero).")
+    note: Optional[str] = None
+    idempotency_key: Optional[str] = None
+
+
+@strawberry.input
+class GrantOrganisationCreditsInput:
+    organisation_id: strawberry.ID
+    amount: int
+    note: Optional[str] = None
+    idempotency_key: Optional[str] = None
+
+
+@strawberry.type
+class CreditTransactionPayload:
+    transaction: Optional[CreditTransaction] = None
+    pool: Optional[CreditPool] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+from schema.errors import UserError  # noqa: E402

@@ -1,0 +1,129 @@
+"""The credit ledger: every movement is an append-only row; a pool's balance is the sum of its
+rows and never goes below zero.
+
+A balance changes only through one atomic conditional UPDATE
+(`balance = balance + d WHERE balance + d >= 0 RETURNING balance`), which is as safe as a row
+lock under concurrency and several times faster (CONVENTIONS, Speed); the CHECK constraint
+`balance >= 0` is the database's last word. Callers run `move` inside their own transaction,
+so the ledger row, the balance and whatever caused them commit together."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+import models
+from domain import activity, validation
+from domain.errors import DomainError, ErrorCode, not_found
+from domain.viewer import Viewer
+from models.enums import ActivityKind, CreditReason, Role
+
+MAX_GRANT = 100_000
+
+
+class InsufficientCredits(DomainError):
+    def __init__(self, field: str | None = None):
+        super().__init__(ErrorCode.INSUFFICIENT_CREDITS, "Not enough credits.", field)
+
+
+async def move(
+    pool_id: UUID,
+    delta: int,
+    reason: CreditReason,
+    *,
+    session_id: UUID | None = None,
+    note: str | None = None,
+    idempotency_key: str | None = None,
+    actor_user_id: UUID | None = None,
+    field: str | None = None,
+) -> models.CreditTransaction:
+    """Change a pool by `delta` and append its ledger row. Must run inside a transaction."""
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(
+        "UPDATE credit_pools SET balance = balance + $1, updated_at = now() "
+        "WHERE id = $2 AND balance + $1 >= 0 RETURNING balance",
+        [delta, pool_id],
+    )
+    if not rows:
+        raise InsufficientCredits(field)
+    return await models.CreditTransaction.create(
+        pool_id=pool_id, delta=delta, balance_after=rows[0]["balance"], reason=reason, session_id=session_id,
+        note=note, idempotency_key=idempotency_key, created_by_id=actor_user_id,
+    )
+
+
+async def _replay(pool_id: UUID, key: str | None, amount: int) -> models.CreditTransaction | None:
+    """The earlier result of a request with this idempotency key; a key reused with another
+    amount is a conflict, never a second movement."""
+    if key is None:
+        return None
+    earlier = await models.CreditTransaction.get_or_none(pool_id=pool_id, idempotency_key=key)
+    if earlier is not None and earlier.delta != amount:
+        raise DomainError(ErrorCode.CONFLICT, "This idempotency key was used for a different amount.", "idempotencyKey")
+    return earlier
+
+
+def _check_amount(amount: int) -> None:
+    if amount == 0 or abs(amount) > MAX_GRANT:
+        raise validation.invalid(f"Amount must be a non-zero whole number up to {MAX_GRANT}.", "amount")
+
+
+async def _grant(
+    viewer: Viewer, pool: models.CreditPool, amount: int, note: str | None, key: str | None, client_id: UUID | None
+) -> models.CreditTransaction:
+    _check_amount(amount)
+    note = validation.text(note, "note", max_length=500)
+    key = validation.text(key, "idempotencyKey", max_length=200)
+    if (earlier := await _replay(pool.id, key, amount)) is not None:
+        return earlier
+    reason = CreditReason.GRANT if amount > 0 else CreditReason.ADJUSTMENT
+    try:
+        async with in_transaction():
+            row = await move(pool.id, amount, reason, note=note, idempotency_key=key, actor_user_id=viewer.user_id, field="amount")
+            if client_id is not None:
+                await activity.record(
+                    ActivityKind.CREDITS_GRANTED, client_id=client_id, actor=viewer,
+                    summary=f"{amount:+d} credits ({reason.value.lower()})",
+                )
+            return row
+    except IntegrityError:
+        # The same key won a race in another transaction: answer with its result.
+        if (earlier := await _replay(pool.id, key, amount)) is not None:
+            return earlier
+        raise
+
+
+def _may_grant_client(viewer: Viewer, client: models.Client) -> None:
+    """ADMIN; ORG_ADMIN for its members; a coach for a client with no organisation. The client is
+    already inside the viewer's scope."""
+    if viewer.role is Role.ADMIN:
+        return
+    if viewer.role is Role.ORG_ADMIN and client.organisation_id == viewer.organisation_id:
+        return
+    if viewer.role is Role.COACH and client.organisation_id is None:
+        return
+    raise validation.forbidden("You may not grant credits to this client.", "clientId")
+
+
+async def grant_client_credits(
+    viewer: Viewer, client: models.Client, amount: int, note: str | None, key: str | None
+) -> tuple[models.CreditTransaction, models.CreditPool]:
+    _may_grant_client(viewer, client)
+    pool = await models.CreditPool.get(client_id=client.id)
+    row = await _grant(viewer, pool, amount, note, key, client.id)
+    return row, await models.CreditPool.get(id=pool.id)
+
+
+async def grant_organisation_credits(
+    viewer: Viewer, organisation_id: UUID, amount: int, note: str | None, key: str | None
+) -> tuple[models.CreditTransaction, models.CreditPool]:
+    if viewer.role is not Role.ADMIN or viewer.api_key_id is not None:
+        raise validation.forbidden("Only platform admins grant organisation credits.")
+    pool = await models.CreditPool.get_or_none(organisation_id=organisation_id)
+    if pool is None:
+        raise not_found("Organisation", "organisationId")
+    row = await _grant(viewer, pool, amount, note, key, None)
+    return row, await models.CreditPool.get(id=pool.id)

@@ -1,0 +1,29 @@
+"""Credit grants and adjustments."""
+
+from __future__ import annotations
+
+import models
+from domain import access, ledger
+from domain.errors import not_found
+from resolvers.clients import visible_client
+from resolvers.payloads import returns
+from schema.node import uuid_of
+from schema.types.credit import (
+    CreditPool, CreditTransaction, CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput,
+)
+
+
+@returns(CreditTransactionPayload)
+async def grant_client_credits(info, input: GrantClientCreditsInput) -> CreditTransactionPayload:  # noqa: A002
+    client = await visible_client(info, input.client_id)
+    row, pool = await ledger.grant_client_credits(info.context.viewer, client, input.amount, input.note, input.idempotency_key)
+    return CreditTransactionPayload(transaction=CreditTransaction.from_model(row), pool=CreditPool.from_model(pool))
+
+
+@returns(CreditTransactionPayload)
+async def grant_organisation_credits(info, input: GrantOrganisationCreditsInput) -> CreditTransactionPayload:  # noqa: A002
+    uid = uuid_of(input.organisation_id, "Organisation")
+    if uid is None or not await models.Organisation.filter(access.organisations(info.context.viewer), id=uid).exists():
+        raise not_found("Organisation", "organisationId")
+    row, pool = await ledger.grant_organisation_credits(info.context.viewer, uid, input.amount, input.note, input.idempotency_key)
+    return CreditTransactionPayload(transaction=CreditTransaction.from_model(row), pool=CreditPool.from_model(pool))
