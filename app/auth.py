@@ -4,7 +4,7 @@ login throttle. Turns a request's Authorization header into a Viewer (or None)."
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 import jwt
@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 import models
 from app.settings import Settings
-from domain import api_keys, clock, users
+from domain import api_keys, users
 from domain.viewer import Viewer
 
 log = logging.getLogger("caseload.auth")
@@ -31,7 +31,8 @@ class Authenticator:
     # ------------------------------------------------------------------ tokens
 
     def issue_token(self, user: models.User) -> str:
-        now = clock.now()
+        # Real time, not domain.clock: PyJWT checks iat/exp against the real clock.
+        now = datetime.now(timezone.utc)
         claims = {
             "sub": str(user.id),
             "ver": user.token_version,

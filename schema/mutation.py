@@ -7,7 +7,10 @@ from resolvers import api_keys, clients, coaches, credits, notes, organisations,
 from schema.permissions import signed_in
 from schema.types.api_key import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
 from schema.types.client import ClientPayload, CreateClientInput, SetClientActiveInput, UpdateClientInput
-from schema.types.coach import CoachPayload, UpdateCoachSettingsInput
+from schema.types.coach import (
+    AddTimeOffInput, CoachPayload, CreateServiceInput, RemoveTimeOffInput, ServicePayload, SetAvailabilityInput,
+    UpdateCoachSettingsInput, UpdateServiceInput,
+)
 from schema.types.credit import CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput
 from schema.types.note import AddNoteInput, DeleteNoteInput, DeletePayload, NotePayload, UpdateNoteInput
 from schema.types.organisation import CreateOrganisationInput, OrganisationPayload, UpdateOrganisationInput
@@ -80,3 +83,23 @@ class Mutation:
         self, info: strawberry.Info, input: GrantOrganisationCreditsInput  # noqa: A002
     ) -> CreditTransactionPayload:
         return await credits.grant_organisation_credits(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def create_service(self, info: strawberry.Info, input: CreateServiceInput) -> ServicePayload:  # noqa: A002
+        return await coaches.create_service(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def update_service(self, info: strawberry.Info, input: UpdateServiceInput) -> ServicePayload:  # noqa: A002
+        return await coaches.update_service(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def set_availability(self, info: strawberry.Info, input: SetAvailabilityInput) -> CoachPayload:  # noqa: A002
+        return await coaches.set_availability(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def add_time_off(self, info: strawberry.Info, input: AddTimeOffInput) -> CoachPayload:  # noqa: A002
+        return await coaches.add_time_off(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def remove_time_off(self, info: strawberry.Info, input: RemoveTimeOffInput) -> CoachPayload:  # noqa: A002
+        return await coaches.remove_time_off(info, input)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Optional
+from datetime import datetime
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -11,7 +12,7 @@ from schema.node import NodeQuery
 from schema.permissions import signed_in
 from schema.types.api_key import ApiKey
 from schema.types.client import Client, ClientConnection, ClientFilter, ClientOrder
-from schema.types.coach import CoachConnection
+from schema.types.coach import CoachConnection, TimeSlot
 from schema.types.organisation import Organisation, OrganisationConnection
 from schema.types.user import Viewer
 
@@ -45,6 +46,13 @@ class Query(NodeQuery):
         self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, kind: Optional[CoachKind] = None
     ) -> CoachConnection:
         return await coaches.coaches(info, first, after, kind)
+
+    @strawberry.field(permission_classes=signed_in())
+    async def available_slots(
+        self, info: strawberry.Info, service_id: strawberry.ID,
+        from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime,
+    ) -> list[TimeSlot]:
+        return await coaches.available_slots(info, service_id, from_, to)
 
     @strawberry.field(permission_classes=signed_in(), description="Defaults to the viewer's own organisation.")
     async def organisation(self, info: strawberry.Info, id: Optional[strawberry.ID] = None) -> Optional[Organisation]:  # noqa: A002

@@ -156,3 +156,64 @@ class CoachPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 from schema.errors import UserError  # noqa: E402
+
+
+@strawberry.type
+class TimeSlot:
+    starts_at: datetime
+    ends_at: datetime
+
+
+@strawberry.input
+class CreateServiceInput:
+    name: str
+    duration_minutes: int
+    format: SessionFormat
+    credits: int
+    description: Optional[str] = None
+    price: Optional[MoneyInput] = None
+    requires_confirmation: Optional[bool] = False
+
+
+@strawberry.input
+class UpdateServiceInput:
+    service_id: strawberry.ID
+    name: Optional[str] = strawberry.UNSET
+    description: Optional[str] = strawberry.UNSET
+    duration_minutes: Optional[int] = strawberry.UNSET
+    format: Optional[SessionFormat] = strawberry.UNSET
+    credits: Optional[int] = strawberry.UNSET
+    price: Optional[MoneyInput] = strawberry.UNSET
+    requires_confirmation: Optional[bool] = strawberry.UNSET
+    active: Optional[bool] = strawberry.UNSET
+
+
+@strawberry.type
+class ServicePayload:
+    service: Optional[Service] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class AvailabilityRuleInput:
+    weekday: int
+    start_time: str
+    end_time: str
+
+
+@strawberry.input
+class SetAvailabilityInput:
+    rules: list[AvailabilityRuleInput]
+
+
+@strawberry.input
+class AddTimeOffInput:
+    starts_at: datetime
+    ends_at: datetime
+    reason: Optional[str] = None
+
+
+@strawberry.input
+class RemoveTimeOffInput:
+    time_off_id: strawberry.ID
+

@@ -1,0 +1,164 @@
+"""A coach's bookable time: weekly windows in the coach's zone, minus time off, minus live
+sessions and the buffer after each. One rule used by availableSlots and by booking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+import models
+from domain import clock, timezones, validation
+from domain.errors import invalid, not_found
+from domain.viewer import Viewer
+from models.enums import Role, SessionStatus
+
+MAX_RANGE = timedelta(days=62)
+LIVE = (SessionStatus.PENDING, SessionStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class Rule:
+    weekday: int  # 1 = Monday ... 7 = Sunday
+    start: time
+    end: time
+
+
+def parse_rules(rules: list[tuple[int, str, str]]) -> list[Rule]:
+    parsed: list[Rule] = []
+    for index, (weekday, start, end) in enumerate(rules):
+        path = f"rules.{index}"
+        if not 1 <= weekday <= 7:
+            raise invalid("weekday must be 1 (Monday) to 7 (Sunday).", f"{path}.weekday")
+        try:
+            start_t = time.fromisoformat(start)
+        except ValueError:
+            raise invalid("Use HH:MM.", f"{path}.startTime") from None
+        try:
+            end_t = time.fromisoformat(end)
+        except ValueError:
+            raise invalid("Use HH:MM.", f"{path}.endTime") from None
+        if end_t <= start_t:
+            raise invalid("The window must end after it starts.", f"{path}.endTime")
+        parsed.append(Rule(weekday, start_t, end_t))
+    by_day: dict[int, list[Rule]] = {}
+    for rule in parsed:
+        by_day.setdefault(rule.weekday, []).append(rule)
+    for day_rules in by_day.values():
+        day_rules.sort(key=lambda r: r.start)
+        for a, b in zip(day_rules, day_rules[1:]):
+            if b.start < a.end:
+                raise invalid("Windows on the same day must not overlap.", "rules")
+    return parsed
+
+
+def windows(rules: list[Rule], zone_name: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The UTC instants of every weekly window overlapping [start, end), DST-correct: a window
+    keeps its wall-clock times on both sides of a change."""
+    zone = ZoneInfo(zone_name)
+    found = []
+    for day in timezones.days(start, end, zone):
+        for rule in rules:
+            if day.isoweekday() != rule.weekday:
+                continue
+            opens = timezones.local_instant(day, rule.start, zone)
+            closes = timezones.local_instant(day, rule.end, zone)
+            if opens is None or closes is None or closes <= opens:
+                continue
+            if closes > start and opens < end:
+                found.append((opens, closes))
+    return sorted(found)
+
+
+async def busy(coach_id: UUID, start: datetime, end: datetime, exclude_session: UUID | None = None) -> list[tuple[datetime, datetime]]:
+    """Time off and live sessions (with their buffers) overlapping [start, end)."""
+    sessions = models.Session.filter(coach_id=coach_id, status__in=LIVE, starts_at__lt=end, blocked_until__gt=start)
+    if exclude_session is not None:
+        sessions = sessions.exclude(id=exclude_session)
+    taken = [(s["starts_at"], s["blocked_until"]) for s in await sessions.values("starts_at", "blocked_until")]
+    off = await models.TimeOff.filter(coach_id=coach_id, starts_at__lt=end, ends_at__gt=start).values("starts_at", "ends_at")
+    return sorted(taken + [(t["starts_at"], t["ends_at"]) for t in off])
+
+
+def _clear(start: datetime, end: datetime, busy_ranges: list[tuple[datetime, datetime]]) -> bool:
+    return all(end <= b_start or start >= b_end for b_start, b_end in busy_ranges)
+
+
+async def coach_rules(coach_id: UUID) -> list[Rule]:
+    rows = await models.AvailabilityRule.filter(coach_id=coach_id).values("weekday", "start_time", "end_time")
+    return [Rule(r["weekday"], r["start_time"], r["end_time"]) for r in rows]
+
+
+async def slots(coach: models.Coach, service: models.Service, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Bookable starts in [start, end): each window stepped by the service's duration."""
+    if end <= start:
+        raise invalid("`to` must be after `from`.", "to")
+    if end - start > MAX_RANGE:
+        raise invalid(f"Ask for at most {MAX_RANGE.days} days at once.", "to")
+    duration = timedelta(minutes=service.duration_minutes)
+    buffer = timedelta(minutes=coach.buffer_minutes)
+    earliest = max(start, clock.now())
+    taken = await busy(coach.id, start, end + duration + buffer)
+    found = []
+    for opens, closes in windows(await coach_rules(coach.id), coach.timezone, start, end):
+        at = opens
+        while at + duration <= closes:
+            if at >= earliest and at < end and _clear(at, at + duration + buffer, taken):
+                found.append((at, at + duration))
+            at += duration
+    return found
+
+
+async def check_bookable(
+    coach: models.Coach, start: datetime, end: datetime, *, field: str = "startsAt", exclude_session: UUID | None = None
+) -> None:
+    """Raise unless [start, end) is in the future, inside one weekly window, and clear of time off
+    and of the coach's live sessions with buffers (the exclusion constraint re-checks at insert)."""
+    from domain.errors import DomainError, ErrorCode
+
+    if start <= clock.now():
+        raise invalid("The start must be in the future.", field)
+    inside = any(o <= start and end <= c for o, c in windows(await coach_rules(coach.id), coach.timezone, start, end))
+    if not inside:
+        raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "The coach is not available at that time.", field)
+    buffer = timedelta(minutes=coach.buffer_minutes)
+    if not _clear(start, end + buffer, await busy(coach.id, start - timedelta(days=1), end + buffer, exclude_session)):
+        raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "That time is already taken.", field)
+
+
+def _only_coaches(viewer: Viewer) -> None:
+    if viewer.role is not Role.COACH:
+        raise validation.forbidden("Only coaches manage their availability.")
+
+
+async def set_availability(viewer: Viewer, rules: list[tuple[int, str, str]]) -> None:
+    _only_coaches(viewer)
+    if len(rules) > 100:
+        raise invalid("At most 100 windows.", "rules")
+    parsed = parse_rules(rules)
+    async with in_transaction():
+        await models.AvailabilityRule.filter(coach_id=viewer.coach_id).delete()
+        await models.AvailabilityRule.bulk_create(
+            [models.AvailabilityRule(coach_id=viewer.coach_id, weekday=r.weekday, start_time=r.start, end_time=r.end) for r in parsed]
+        )
+
+
+async def add_time_off(viewer: Viewer, start: datetime, end: datetime, reason: str | None) -> models.TimeOff:
+    _only_coaches(viewer)
+    coach = await models.Coach.get(id=viewer.coach_id)
+    start = timezones.to_utc(start, coach.timezone, "startsAt")
+    end = timezones.to_utc(end, coach.timezone, "endsAt")
+    if end <= start:
+        raise invalid("Time off must end after it starts.", "endsAt")
+    reason = validation.text(reason, "reason", max_length=500)
+    return await models.TimeOff.create(coach_id=coach.id, starts_at=start, ends_at=end, reason=reason)
+
+
+async def remove_time_off(viewer: Viewer, time_off_id: UUID | None) -> None:
+    _only_coaches(viewer)
+    deleted = await models.TimeOff.filter(id=time_off_id, coach_id=viewer.coach_id).delete() if time_off_id else 0
+    if not deleted:
+        raise not_found("Time off", "timeOffId")
