@@ -16,10 +16,12 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app import db, infra
 from app.auth import Authenticator
+from app.jobs import JobPusher
 from app.settings import Settings
 from domain import encryption
 from schema.build import build
 from schema.context import Context
+from workers.settings import create_queue
 
 log = logging.getLogger("caseload.http")
 
@@ -39,26 +41,38 @@ class BodyLimit:
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
-            return await PlainTextResponse("Request body too large.", status_code=413)(scope, receive, send)
+            return await _too_large(scope, receive, send)
+        # Without a Content-Length (chunked) the size shows only while reading. Read the body
+        # here, at most `limit` bytes, and hand it on whole: refusing from inside the app's
+        # receive() raised through Starlette, which had already answered 500.
+        chunks: list[bytes] = []
         received = 0
-
-        async def limited_receive():
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise _TooLarge()
-            return message
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.limit:
+                return await _too_large(scope, receive, send)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        delivered = False
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await PlainTextResponse("Request body too large.", status_code=413)(scope, receive, send)
+        async def replay():
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # later calls wait for the disconnect, as usual
+
+        await self.app(scope, replay, send)
 
 
-class _TooLarge(Exception):
-    pass
+async def _too_large(scope, receive, send) -> None:
+    await PlainTextResponse("Request body too large.", status_code=413)(scope, receive, send)
 
 
 class CaseloadGraphQL(GraphQL):
@@ -72,7 +86,7 @@ class CaseloadGraphQL(GraphQL):
         viewer = await auth.viewer_from_header(request.headers.get("authorization"))
         client = getattr(request, "client", None)
         return Context(
-            settings=self.settings, auth=auth, viewer=viewer,
+            settings=self.settings, auth=auth, viewer=viewer, push_jobs=self.auth_holder["push_jobs"],
             client_address=client.host if client else None, request=request, response=response,
         )
 
@@ -107,12 +121,21 @@ def create_app(settings: Settings, *, redis_url: str | None = None, migrate: boo
         if pending:
             await db.close()
             raise RuntimeError(f"The database is behind the code; run `caseload migrate` ({', '.join(pending)})")
-        redis = Redis.from_url(redis_url or infra.redis_url(settings))
+        url = redis_url or infra.redis_url(settings)
+        redis = Redis.from_url(url)
         holder["auth"] = Authenticator(settings, redis)
+        try:
+            queue = await create_queue(url)
+        except Exception:  # Redis away at start-up: jobs wait in the outbox for the relay
+            log.warning("Redis unreachable at start-up; jobs will be relayed from the outbox")
+            queue = None
+        holder["push_jobs"] = JobPusher(queue)
         app.state.redis = redis
         try:
             yield
         finally:
+            if queue is not None:
+                await queue.aclose()
             await redis.aclose()
             await db.close()
 

@@ -120,3 +120,35 @@ def clients_sql(viewer: Viewer, alias: str = "c", param: int = 1) -> tuple[str, 
     if viewer.role is Role.ORG_ADMIN:
         return f"{alias}.organisation_id = ${param}", [viewer.organisation_id]
     return "FALSE", []
+
+
+def sessions(viewer: Viewer) -> Q:
+    """A coach's own sessions, a client's own, an organisation's members' (time, coach and status
+    only: see may_read_session_details), all for admins."""
+    if viewer.role is Role.ADMIN:
+        return Q()
+    if viewer.role is Role.COACH:
+        return Q(coach_id=viewer.coach_id)
+    if viewer.role is Role.CLIENT:
+        return Q(client_id=viewer.client_id)
+    if viewer.role is Role.ORG_ADMIN:
+        return Q(client_id__in=Subquery(models.Client.filter(organisation_id=viewer.organisation_id).values("id")))
+    return NOTHING
+
+
+def may_read_session_details(viewer: Viewer) -> bool:
+    """Booking notes and session notes: not for organisation admins."""
+    return viewer.role in (Role.ADMIN, Role.COACH, Role.CLIENT)
+
+
+def credit_transactions(viewer: Viewer) -> Q:
+    """Ledger rows: admins all; a client their own pool's; an organisation admin its pool's and
+    its members'; coaches see balances only."""
+    if viewer.role is Role.ADMIN:
+        return Q()
+    if viewer.role is Role.CLIENT:
+        return Q(pool__client_id=viewer.client_id)
+    if viewer.role is Role.ORG_ADMIN:
+        members = models.Client.filter(organisation_id=viewer.organisation_id).values("id")
+        return Q(pool__organisation_id=viewer.organisation_id) | Q(pool__client_id__in=Subquery(members))
+    return NOTHING

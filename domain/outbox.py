@@ -3,9 +3,13 @@ it, so it can never be lost (Redis away, process killed) nor sent for a change t
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 
 import models
+
+# Ids of outbox rows written in this task, for the request path to push right after its commit.
+_written: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("outbox_written", default=None)
 
 
 async def add(job_name: str, subject: str, *args: Any) -> models.OutboxJob:
@@ -15,4 +19,16 @@ async def add(job_name: str, subject: str, *args: Any) -> models.OutboxJob:
     row = await models.OutboxJob.get_or_none(job_id=job_id)
     if row is None:
         row = await models.OutboxJob.create(job_name=job_name, job_id=job_id, args=list(args))
+    written = _written.get()
+    if written is None:
+        written = []
+        _written.set(written)
+    written.append(row.id)
     return row
+
+
+def take_written() -> list[int]:
+    """The outbox ids written so far in this task (and forget them)."""
+    written = _written.get() or []
+    _written.set([])
+    return written

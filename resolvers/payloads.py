@@ -8,6 +8,7 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 import strawberry
 
+from domain import outbox
 from domain.errors import DomainError, DomainErrors
 from schema.errors import user_errors
 
@@ -20,10 +21,18 @@ def returns(payload_cls: type[P]) -> Callable[[Callable[..., Awaitable[P]]], Cal
     def decorate(fn: Callable[..., Awaitable[P]]) -> Callable[..., Awaitable[P]]:
         @functools.wraps(fn)
         async def run(*args: Any, **kwargs: Any) -> P:
+            outbox.take_written()
             try:
-                return await fn(*args, **kwargs)
+                result = await fn(*args, **kwargs)
             except (DomainError, DomainErrors) as error:
+                outbox.take_written()
                 return payload_cls(user_errors=user_errors(error))
+            # After the commit: hand the jobs this mutation wrote to arq now (the relay
+            # pushes whatever this misses, e.g. while Redis is away).
+            written = outbox.take_written()
+            if written:
+                await args[0].context.push_jobs(written)
+            return result
 
         return run
 

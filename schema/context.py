@@ -17,6 +17,7 @@ class Context:
     auth: Any  # app.auth.Authenticator: issue_token, login throttle
     viewer: Viewer | None
     client_address: str | None = None
+    push_jobs: Any = None  # async (outbox ids) -> None, given by the app
     request: Any = None
     response: Any = None
     loaders: Loaders = field(init=False)

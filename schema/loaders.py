@@ -58,6 +58,16 @@ class Loaders:
                 return [None] * len(keys)
             return _by_key(await models.Client.filter(access.clients(viewer), id__in=keys), keys)
 
+        async def services(keys: list[UUID]) -> list[Any]:
+            return _by_key(await models.Service.filter(id__in=keys), keys)
+
+        async def any_clients(keys: list[UUID]) -> list[Any]:
+            """Clients by id whatever the scope: only for names on rows already in scope
+            (a session's clientName)."""
+            return _by_key(await models.Client.filter(id__in=keys).only("id", "name"), keys)
+
+        self.service = _loader(services)
+        self.any_client = _loader(any_clients)
         self.organisation = _loader(organisations)
         self.coach = _loader(coaches)
         self.user = _loader(users)

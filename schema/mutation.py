@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, coaches, credits, notes, organisations, users
+from resolvers import api_keys, clients, coaches, credits, notes, organisations, sessions, users
 from schema.permissions import signed_in
 from schema.types.api_key import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
 from schema.types.client import ClientPayload, CreateClientInput, SetClientActiveInput, UpdateClientInput
@@ -12,6 +12,7 @@ from schema.types.coach import (
     UpdateCoachSettingsInput, UpdateServiceInput,
 )
 from schema.types.credit import CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput
+from schema.types.session import BookSessionInput, CancelSessionInput, SessionInput, SessionPayload
 from schema.types.note import AddNoteInput, DeleteNoteInput, DeletePayload, NotePayload, UpdateNoteInput
 from schema.types.organisation import CreateOrganisationInput, OrganisationPayload, UpdateOrganisationInput
 from schema.types.user import CreateUserInput, LoginInput, LoginPayload, UserPayload
@@ -103,3 +104,23 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     async def remove_time_off(self, info: strawberry.Info, input: RemoveTimeOffInput) -> CoachPayload:  # noqa: A002
         return await coaches.remove_time_off(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT, Role.ADMIN))
+    async def book_session(self, info: strawberry.Info, input: BookSessionInput) -> SessionPayload:  # noqa: A002
+        return await sessions.book_session(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def confirm_session(self, info: strawberry.Info, input: SessionInput) -> SessionPayload:  # noqa: A002
+        return await sessions.confirm_session(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT, Role.ADMIN))
+    async def cancel_session(self, info: strawberry.Info, input: CancelSessionInput) -> SessionPayload:  # noqa: A002
+        return await sessions.cancel_session(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def complete_session(self, info: strawberry.Info, input: SessionInput) -> SessionPayload:  # noqa: A002
+        return await sessions.complete_session(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def mark_no_show(self, info: strawberry.Info, input: SessionInput) -> SessionPayload:  # noqa: A002
+        return await sessions.mark_no_show(info, input)

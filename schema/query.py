@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, coaches, organisations, users
+from resolvers import api_keys, clients, coaches, organisations, sessions, users
 from schema.enums import CoachKind
 from schema.node import NodeQuery
 from schema.permissions import signed_in
@@ -14,6 +14,7 @@ from schema.types.api_key import ApiKey
 from schema.types.client import Client, ClientConnection, ClientFilter, ClientOrder
 from schema.types.coach import CoachConnection, TimeSlot
 from schema.types.organisation import Organisation, OrganisationConnection
+from schema.types.session import Session, SessionConnection, SessionFilter
 from schema.types.user import Viewer
 
 
@@ -40,6 +41,18 @@ class Query(NodeQuery):
     @strawberry.field(permission_classes=signed_in())
     async def client(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Client]:  # noqa: A002
         return await clients.client(info, id)
+
+    @strawberry.field(permission_classes=signed_in(), description=(
+        "Role-scoped: a coach's own sessions, a client's own, an organisation's members' (no notes), all for admins."))
+    async def sessions(
+        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None,
+        filter: Optional[SessionFilter] = None,  # noqa: A002
+    ) -> SessionConnection:
+        return await sessions.sessions(info, first, after, filter)
+
+    @strawberry.field(permission_classes=signed_in())
+    async def session(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Session]:  # noqa: A002
+        return await sessions.session(info, id)
 
     @strawberry.field(permission_classes=signed_in())
     async def coaches(

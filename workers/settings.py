@@ -14,6 +14,7 @@ from app import db
 from app.settings import Settings, get
 from domain import encryption
 from workers.outbox import relay_outbox
+from workers.refunds import reconcile_refunds, refund_session
 
 JOB_TIMEOUT_SECONDS = 15  # short, so a job killed mid-way is retried soon (RELIABILITY D)
 
@@ -48,8 +49,11 @@ async def _shutdown(ctx: dict) -> None:
         await db.close()
 
 
-FUNCTIONS: list = []
-CRON_JOBS = [cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS)]
+FUNCTIONS: list = [refund_session]
+CRON_JOBS = [
+    cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
+    cron(reconcile_refunds, second={30}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
+]
 
 
 def create_worker(redis_url: str, settings: Settings | None = None, **overrides: Any) -> Worker:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 from uuid import UUID
 
 import strawberry
@@ -17,6 +17,9 @@ from schema.types.credit import CreditPool
 from schema.types.activity import ActivityConnection
 from schema.types.note import NoteConnection
 from schema.types.organisation import Organisation
+
+if TYPE_CHECKING:
+    from schema.types.session import SessionConnection, SessionFilter
 
 
 @strawberry.type
@@ -111,6 +114,15 @@ class Client(Entity):
     async def relationship_since(self, info: strawberry.Info) -> Optional[datetime]:
         relationship = await info.context.loaders.relationship.load(self._m.id)
         return relationship.created_at if relationship else None
+
+    @strawberry.field
+    async def sessions(
+        self, info: strawberry.Info, first: Optional[int] = 20, after: Optional[str] = None,
+        filter: Optional[Annotated["SessionFilter", strawberry.lazy("schema.types.session")]] = None,  # noqa: A002
+    ) -> Annotated["SessionConnection", strawberry.lazy("schema.types.session")]:
+        from resolvers import sessions as session_resolvers
+
+        return await session_resolvers.sessions(info, first, after, filter, client_id=self._m.id)
 
     @strawberry.field
     async def notes(self, info: strawberry.Info, first: Optional[int] = 20, after: Optional[str] = None) -> NoteConnection:

@@ -1,0 +1,177 @@
+"""Booking a session: who may book what, the slot, eligibility and the credits, in one
+transaction (DESIGN.md, "Session lifecycle")."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable, TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from asyncpg.exceptions import DeadlockDetectedError, ExclusionViolationError, SerializationError
+from tortoise import connections
+from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.transactions import in_transaction
+
+import models
+from domain import activity, availability, clients, eligibility, ledger, timezones, validation
+from domain.errors import DomainError, ErrorCode, not_found
+from domain.viewer import Viewer
+from models.enums import ActivityKind, CoachKind, CreditReason, Role, SessionStatus
+
+T = TypeVar("T")
+RETRIES = 5
+
+
+def retry_on_conflict(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Deadlocks and serialization failures are transient: run the whole transaction again, a
+    bounded number of times, and never let them reach a client (RELIABILITY C)."""
+
+    @functools.wraps(fn)
+    async def run(*args, **kwargs) -> T:
+        for attempt in range(RETRIES):
+            try:
+                return await fn(*args, **kwargs)
+            except OperationalError as error:
+                cause = error.__cause__ or error.__context__
+                if not isinstance(cause, (DeadlockDetectedError, SerializationError)) or attempt == RETRIES - 1:
+                    raise
+                await asyncio.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    return run
+
+
+def _is_exclusion_violation(error: Exception) -> bool:
+    cause = error.__cause__ or error.__context__
+    return isinstance(cause, ExclusionViolationError) or "sessions_no_overlap" in str(error)
+
+
+async def lock_coach(coach_id: UUID) -> None:
+    """Serialise one coach's bookings (the exclusion constraint alone deadlocks under load)."""
+    key = int.from_bytes(hashlib.blake2b(coach_id.bytes, digest_size=8).digest(), "big", signed=True)
+    await connections.get("default").execute_query("SELECT pg_advisory_xact_lock($1)", [key])
+
+
+@dataclass
+class BookingRequest:
+    service_id: UUID
+    starts_at: datetime
+    client_id: UUID | None = None
+    booking_notes: str | None = None
+    idempotency_key: str | None = None
+
+
+async def _who_books(viewer: Viewer, request: BookingRequest, service: models.Service, coach: models.Coach) -> UUID:
+    """The client the session is for, after the role rules; the scope checks read as NOT_FOUND."""
+    if viewer.role is Role.CLIENT:
+        if request.client_id not in (None, viewer.client_id):
+            raise not_found("Client", "clientId")
+        if coach.kind is CoachKind.INTERNAL and coach.organisation_id != viewer.organisation_id:
+            raise not_found("Service", "serviceId")
+        return viewer.client_id
+    if request.client_id is None:
+        raise validation.invalid("Name the client the session is for.", "clientId")
+    if viewer.role is Role.COACH:
+        if service.coach_id != viewer.coach_id:
+            raise not_found("Service", "serviceId")
+        if not await models.CoachClient.exists(coach_id=viewer.coach_id, client_id=request.client_id):
+            raise not_found("Client", "clientId")
+        return request.client_id
+    if viewer.role is Role.ADMIN and viewer.api_key_id is None:
+        if not await models.Client.exists(id=request.client_id):
+            raise not_found("Client", "clientId")
+        return request.client_id
+    raise validation.forbidden("Your role may not book sessions.")
+
+
+def _status_for(viewer: Viewer, coach: models.Coach, service: models.Service) -> SessionStatus:
+    if viewer.role is Role.CLIENT and (service.requires_confirmation or not coach.auto_confirm):
+        return SessionStatus.PENDING
+    return SessionStatus.CONFIRMED
+
+
+async def _earlier_booking(viewer: Viewer, request: BookingRequest) -> models.Session | None:
+    if request.idempotency_key is None or viewer.user_id is None:
+        return None
+    earlier = await models.Session.get_or_none(booked_by_user_id=viewer.user_id, idempotency_key=request.idempotency_key)
+    if earlier is not None and (earlier.service_id != request.service_id or earlier.starts_at != request.starts_at):
+        raise DomainError(ErrorCode.CONFLICT, "This idempotency key was used for a different booking.", "idempotencyKey")
+    return earlier
+
+
+def _eligibility_error(reasons: list[eligibility.Reason]) -> DomainError:
+    names = ", ".join(r.value for r in reasons)
+    if set(reasons) <= eligibility.CREDIT_REASONS:
+        return DomainError(ErrorCode.INSUFFICIENT_CREDITS, f"Not enough credits ({names}).", "serviceId")
+    return DomainError(ErrorCode.NOT_ELIGIBLE, f"The client may not book now ({names}).", "clientId")
+
+
+async def take_credits(session: models.Session, client_id: UUID, organisation_id: UUID | None, actor: UUID | None) -> None:
+    """Debit the client's pool, then the organisation's for a GLOBAL coach: always in this order,
+    so concurrent bookings never wait on each other in a cycle. Each debit is the conditional
+    UPDATE in domain.ledger: it, not an earlier read, decides whether the credits are there."""
+    if session.credits <= 0:
+        return
+    pools = [(await models.CreditPool.get(client_id=client_id).values("id"), eligibility.Reason.NO_CLIENT_CREDITS)]
+    if session.kind is CoachKind.GLOBAL and organisation_id is not None:
+        pools.append((await models.CreditPool.get(organisation_id=organisation_id).values("id"), eligibility.Reason.NO_ORGANISATION_CREDITS))
+    for pool, reason in pools:
+        try:
+            await ledger.move(pool["id"], -session.credits, CreditReason.BOOKING, session_id=session.id, actor_user_id=actor)
+        except ledger.InsufficientCredits:
+            raise _eligibility_error([reason]) from None
+
+
+@retry_on_conflict
+async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
+    service = await models.Service.get_or_none(id=request.service_id, active=True)
+    if service is None:
+        raise not_found("Service", "serviceId")
+    coach = await models.Coach.get(id=service.coach_id)
+    request.starts_at = timezones.to_utc(request.starts_at, coach.timezone, "startsAt")
+    request.booking_notes = validation.text(request.booking_notes, "bookingNotes", max_length=2000)
+    request.idempotency_key = validation.text(request.idempotency_key, "idempotencyKey", max_length=200)
+    if (earlier := await _earlier_booking(viewer, request)) is not None:
+        return earlier
+    client_id = await _who_books(viewer, request, service, coach)
+    client = await models.Client.get(id=client_id)
+    ends_at = request.starts_at + timedelta(minutes=service.duration_minutes)
+
+    verdict = await eligibility.for_client(client, service, coach.kind, request.starts_at.astimezone(ZoneInfo(coach.timezone)).date())
+    blocking = [r for r in verdict.reasons if r not in eligibility.CREDIT_REASONS]
+    if blocking:
+        raise _eligibility_error(verdict.reasons)
+    # Credit shortfalls are decided by the conditional debit inside the transaction, not here.
+
+    try:
+        async with in_transaction():
+            await lock_coach(coach.id)
+            # A retry that waited on the lock behind its own first attempt gets that booking.
+            if (earlier := await _earlier_booking(viewer, request)) is not None:
+                return earlier
+            await availability.check_bookable(coach, request.starts_at, ends_at)
+            session = await models.Session.create(
+                coach_id=coach.id, client_id=client.id, service_id=service.id, kind=coach.kind, format=service.format,
+                credits=service.credits, starts_at=request.starts_at, ends_at=ends_at,
+                blocked_until=ends_at + timedelta(minutes=coach.buffer_minutes),
+                status=_status_for(viewer, coach, service), booking_notes=request.booking_notes,
+                booked_by=viewer.role, booked_by_user_id=viewer.user_id, idempotency_key=request.idempotency_key,
+            )
+            await take_credits(session, client.id, client.organisation_id, viewer.user_id)
+            await clients.ensure_relationship(coach.id, client.id)
+            await activity.record(
+                ActivityKind.SESSION_BOOKED, client_id=client.id, actor=viewer, session_id=session.id,
+                summary=f"{service.name} booked for {request.starts_at:%Y-%m-%d %H:%M} UTC",
+            )
+            return session
+    except IntegrityError as error:
+        if _is_exclusion_violation(error):
+            raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "That time is already taken.", "startsAt") from None
+        if request.idempotency_key and (earlier := await _earlier_booking(viewer, request)) is not None:
+            return earlier  # the same key won a race in another transaction
+        raise

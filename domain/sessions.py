@@ -1,0 +1,146 @@
+"""Session lifecycle after booking: confirm, decline, cancel, complete, no-show, record past.
+
+PENDING -> CONFIRMED -> COMPLETED | NO_SHOW, and PENDING | CONFIRMED -> CANCELLED. Every
+transition is one conditional UPDATE on the status it starts from, so two concurrent answers
+cannot both win."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+import models
+from domain import activity, clients, clock, outbox, timezones, validation
+from domain.errors import DomainError, ErrorCode, not_found
+from domain.viewer import Viewer
+from models.enums import ActivityKind, ProposalStatus, RefundStatus, Role, SessionStatus
+
+LIVE = (SessionStatus.PENDING, SessionStatus.CONFIRMED)
+REFUND_JOB = "refund_session"
+
+
+def invalid_transition(message: str) -> DomainError:
+    return DomainError(ErrorCode.INVALID_TRANSITION, message, "sessionId")
+
+
+async def _move(session: models.Session, from_statuses: tuple[SessionStatus, ...], **changes) -> models.Session:
+    """Apply `changes` only if the session is still in one of `from_statuses` (else the
+    transition is not allowed any more). Runs inside the caller's transaction."""
+    updated = await models.Session.filter(id=session.id, status__in=from_statuses).update(updated_at=clock.now(), **changes)
+    if not updated:
+        raise invalid_transition(f"A {session.status.value.lower()} session cannot do that.")
+    return await models.Session.get(id=session.id)
+
+
+def _coach_only(viewer: Viewer, session: models.Session) -> None:
+    if viewer.role is not Role.COACH or viewer.coach_id != session.coach_id:
+        raise validation.forbidden("Only the session's coach may do this.", "sessionId")
+
+
+async def confirm(viewer: Viewer, session: models.Session) -> models.Session:
+    _coach_only(viewer, session)
+    async with in_transaction():
+        session = await _move(session, (SessionStatus.PENDING,), status=SessionStatus.CONFIRMED)
+        await activity.record(ActivityKind.SESSION_CONFIRMED, client_id=session.client_id, actor=viewer,
+                              session_id=session.id, summary="Booking confirmed")
+    return session
+
+
+async def _cancel(viewer: Viewer, session: models.Session, reason: str | None, *, late: bool) -> models.Session:
+    refund = RefundStatus.NOT_REFUNDABLE if late or session.credits == 0 else RefundStatus.PENDING
+    session = await _move(
+        session, LIVE, status=SessionStatus.CANCELLED, cancelled_at=clock.now(), cancelled_by=viewer.role,
+        cancel_reason=reason, late_cancellation=late, refund_status=refund,
+    )
+    await models.RescheduleProposal.filter(session_id=session.id, status=ProposalStatus.OPEN).update(
+        status=ProposalStatus.WITHDRAWN, responded_at=clock.now()
+    )
+    if refund is RefundStatus.PENDING:
+        await outbox.add(REFUND_JOB, str(session.id), str(session.id))
+    await activity.record(
+        ActivityKind.SESSION_CANCELLED, client_id=session.client_id, actor=viewer, session_id=session.id,
+        summary="Session cancelled" + (" late: credits kept" if late else ""),
+    )
+    return session
+
+
+async def cancel(viewer: Viewer, session: models.Session, reason: str | None) -> models.Session:
+    """Coach, client or admin, before the start. A client inside the coach's cancellation window
+    is late and keeps no refund; otherwise a worker returns every credit (PENDING refund)."""
+    reason = validation.text(reason, "reason", max_length=1000)
+    if viewer.role not in (Role.COACH, Role.CLIENT, Role.ADMIN) or viewer.api_key_id is not None:
+        raise validation.forbidden("Your role may not cancel sessions.", "sessionId")
+    now = clock.now()
+    if session.status not in LIVE:
+        raise invalid_transition(f"A {session.status.value.lower()} session cannot be cancelled.")
+    if session.starts_at <= now:
+        raise invalid_transition("A session that has started cannot be cancelled.")
+    coach = await models.Coach.get(id=session.coach_id)
+    late = viewer.role is Role.CLIENT and session.starts_at - now < timedelta(hours=coach.cancellation_window_hours)
+    async with in_transaction():
+        return await _cancel(viewer, session, reason, late=late)
+
+
+async def decline(viewer: Viewer, session: models.Session, reason: str | None) -> models.Session:
+    """The coach says no to a PENDING booking: cancelled with a full refund."""
+    _coach_only(viewer, session)
+    if session.status is not SessionStatus.PENDING:
+        raise invalid_transition("Only a pending booking can be declined.")
+    reason = validation.text(reason, "reason", max_length=1000)
+    async with in_transaction():
+        return await _cancel(viewer, session, reason, late=False)
+
+
+async def _finish(viewer: Viewer, session: models.Session, status: SessionStatus, kind: ActivityKind) -> models.Session:
+    _coach_only(viewer, session)
+    if session.starts_at > clock.now():
+        raise invalid_transition("The session has not started yet.")
+    async with in_transaction():
+        session = await _move(session, (SessionStatus.CONFIRMED,), status=status)
+        await activity.record(kind, client_id=session.client_id, actor=viewer, session_id=session.id,
+                              summary="Session completed" if status is SessionStatus.COMPLETED else "Client did not show up")
+    return session
+
+
+async def complete(viewer: Viewer, session: models.Session) -> models.Session:
+    return await _finish(viewer, session, SessionStatus.COMPLETED, ActivityKind.SESSION_COMPLETED)
+
+
+async def mark_no_show(viewer: Viewer, session: models.Session) -> models.Session:
+    return await _finish(viewer, session, SessionStatus.NO_SHOW, ActivityKind.SESSION_NO_SHOW)
+
+
+PAST_STATUSES = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW, SessionStatus.CANCELLED)
+
+
+async def record_past(
+    viewer: Viewer, client_id: UUID, service: models.Service, starts_at: datetime, status: SessionStatus, notes: str | None
+) -> models.Session:
+    """History brought from another tool: no credits move, no slot is held."""
+    if viewer.role is not Role.COACH or service.coach_id != viewer.coach_id:
+        raise not_found("Service", "serviceId")
+    if not await models.CoachClient.exists(coach_id=viewer.coach_id, client_id=client_id):
+        raise not_found("Client", "clientId")
+    coach = await models.Coach.get(id=viewer.coach_id)
+    starts_at = timezones.to_utc(starts_at, coach.timezone, "startsAt")
+    if starts_at >= clock.now():
+        raise validation.invalid("A past session starts in the past.", "startsAt")
+    if status not in PAST_STATUSES:
+        raise validation.invalid("A past session is COMPLETED, NO_SHOW or CANCELLED.", "status")
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    async with in_transaction():
+        session = await models.Session.create(
+            coach_id=coach.id, client_id=client_id, service_id=service.id, kind=coach.kind, format=service.format,
+            credits=0, starts_at=starts_at, ends_at=ends_at, blocked_until=ends_at, status=status,
+            booking_notes=validation.text(notes, "bookingNotes", max_length=2000), booked_by=Role.COACH,
+            booked_by_user_id=viewer.user_id,
+            cancelled_at=starts_at if status is SessionStatus.CANCELLED else None,
+            cancelled_by=Role.COACH if status is SessionStatus.CANCELLED else None,
+            refund_status=RefundStatus.NOT_REFUNDABLE if status is SessionStatus.CANCELLED else None,
+        )
+        await clients.ensure_relationship(coach.id, client_id)
+        await activity.record(ActivityKind.SESSION_BOOKED, client_id=client_id, actor=viewer, session_id=session.id,
+                              summary=f"Past session recorded ({status.value.lower()})")
+    return session

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Optional
+from uuid import UUID
+
+import strawberry
+
+import models
+from domain import access
+from schema.connection import Connection
+from schema.enums import CoachKind, ProposalStatus, RefundStatus, Role, SessionFormat, SessionStatus
+from schema.errors import UserError
+from schema.node import Entity, loads_nodes
+from schema.types.coach import Coach, Service
+
+if TYPE_CHECKING:
+    from schema.types.client import Client
+    from schema.types.credit import CreditTransaction
+    from schema.types.note import Note
+
+DELETED_CLIENT = "Deleted Client"
+
+
+@strawberry.type
+class Cancellation:
+    cancelled_at: datetime
+    cancelled_by: Role
+    reason: Optional[str]
+    late: bool = strawberry.field(description="Cancelled by the client inside the coach's cancellation window.")
+    refund: RefundStatus
+
+
+@strawberry.type
+class RescheduleProposal(Entity):
+    proposed_by: Role
+    starts_at: datetime
+    ends_at: datetime
+    message: Optional[str]
+    status: ProposalStatus
+    created_at: datetime
+    _m: strawberry.Private[models.RescheduleProposal]
+
+    @classmethod
+    def from_model(cls, m: models.RescheduleProposal) -> "RescheduleProposal":
+        return cls(uid=str(m.id), proposed_by=m.proposed_by, starts_at=m.starts_at, ends_at=m.ends_at,
+                   message=m.message, status=m.status, created_at=m.created_at, _m=m)
+
+    @strawberry.field
+    async def session(self, info: strawberry.Info) -> "Session":
+        return Session.from_model(await models.Session.get(id=self._m.session_id))
+
+
+@strawberry.type
+class Session(Entity):
+    kind: CoachKind
+    format: SessionFormat
+    starts_at: datetime
+    ends_at: datetime
+    status: SessionStatus
+    meeting_url: Optional[str]
+    booked_by: Role
+    created_at: datetime
+    _m: strawberry.Private[models.Session]
+
+    @classmethod
+    def from_model(cls, m: models.Session) -> "Session":
+        return cls(uid=str(m.id), kind=m.kind, format=m.format, starts_at=m.starts_at, ends_at=m.ends_at, status=m.status,
+                   meeting_url=m.meeting_url, booked_by=m.booked_by, created_at=m.created_at, _m=m)
+
+    @strawberry.field
+    async def coach(self, info: strawberry.Info) -> Coach:
+        return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
+
+    @strawberry.field(description="Null once the client was deleted; clientName then reads 'Deleted Client'.")
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
+        from schema.types.client import Client
+
+        if self._m.client_id is None:
+            return None
+        row = await info.context.loaders.client.load(self._m.client_id)
+        return Client.from_model(row) if row else None
+
+    @strawberry.field
+    async def client_name(self, info: strawberry.Info) -> str:
+        if self._m.client_id is None:
+            return DELETED_CLIENT
+        row = await info.context.loaders.any_client.load(self._m.client_id)
+        return row.name if row else DELETED_CLIENT
+
+    @strawberry.field
+    async def service(self, info: strawberry.Info) -> Service:
+        return Service.from_model(await info.context.loaders.service.load(self._m.service_id))
+
+    @strawberry.field(description="Notes the client left when booking.")
+    def booking_notes(self, info: strawberry.Info) -> Optional[str]:
+        return self._m.booking_notes if access.may_read_session_details(info.context.viewer) else None
+
+    @strawberry.field
+    def cancellation(self) -> Optional[Cancellation]:
+        m = self._m
+        if m.cancelled_at is None:
+            return None
+        return Cancellation(cancelled_at=m.cancelled_at, cancelled_by=m.cancelled_by, reason=m.cancel_reason,
+                            late=m.late_cancellation, refund=m.refund_status)
+
+    @strawberry.field
+    async def proposals(self) -> list[RescheduleProposal]:
+        rows = await models.RescheduleProposal.filter(session_id=self._m.id).order_by("created_at", "id")
+        return [RescheduleProposal.from_model(r) for r in rows]
+
+    @strawberry.field(description="Coach: all notes on the session; client: only those shared with them.")
+    async def notes(self, info: strawberry.Info) -> list[Annotated["Note", strawberry.lazy("schema.types.note")]]:
+        from schema.types.note import notes_with_bodies
+
+        rows = await models.Note.filter(access.notes(info.context.viewer), session_id=self._m.id).order_by("created_at", "id")
+        return await notes_with_bodies(info, list(rows))
+
+    @strawberry.field
+    async def credit_transactions(self, info: strawberry.Info) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.types.credit")]]:
+        from schema.types.credit import CreditTransaction
+
+        rows = await models.CreditTransaction.filter(access.credit_transactions(info.context.viewer), session_id=self._m.id).order_by("created_at", "id")
+        return [CreditTransaction.from_model(r) for r in rows]
+
+
+@strawberry.type(name="SessionConnection")
+class SessionConnection(Connection[Session]):
+    pass
+
+
+@strawberry.input
+class SessionFilter:
+    statuses: Optional[list[SessionStatus]] = None
+    from_: Optional[datetime] = strawberry.field(default=None, name="from")
+    to: Optional[datetime] = None
+    client_id: Optional[strawberry.ID] = None
+    coach_id: Optional[strawberry.ID] = None
+
+
+@strawberry.input
+class BookSessionInput:
+    service_id: strawberry.ID
+    starts_at: datetime
+    client_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="Required when a coach or admin books for a client; a client books for themself."
+    )
+    booking_notes: Optional[str] = None
+    idempotency_key: Optional[str] = strawberry.field(
+        default=None, description="Retrying with the same key returns the first result instead of booking twice."
+    )
+
+
+@strawberry.input
+class SessionInput:
+    session_id: strawberry.ID
+
+
+@strawberry.input
+class CancelSessionInput:
+    session_id: strawberry.ID
+    reason: Optional[str] = None
+
+
+@strawberry.type
+class SessionPayload:
+    session: Optional[Session] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@loads_nodes("Session")
+async def load_sessions(info, ids: list[UUID]) -> list[Optional[Session]]:
+    rows = {s.id: s for s in await models.Session.filter(access.sessions(info.context.viewer), id__in=ids)}
+    return [Session.from_model(rows[i]) if i in rows else None for i in ids]

@@ -1,0 +1,217 @@
+"""Booking on the credit ledger, through the API, with real arq workers for refunds."""
+
+import asyncio
+from datetime import datetime, timezone
+
+from tortoise import connections
+
+import models
+from domain import clock
+from models.enums import CoachKind, Role
+from tests.api.test_availability import CREATE_SERVICE, SET_AVAILABILITY, SETTINGS
+from tests.api.test_credits import GRANT, GRANT_ORG, assert_ledger_balances
+from workers.settings import create_worker
+
+BOOK = """mutation($i: BookSessionInput!) { bookSession(input: $i) {
+  session { id status kind startsAt clientName creditTransactions { delta } } userErrors { code field message } } }"""
+CANCEL = """mutation($i: CancelSessionInput!) { cancelSession(input: $i) {
+  session { status cancellation { late refund cancelledBy } } userErrors { code field message } } }"""
+COMPLETE = """mutation($i: SessionInput!) { completeSession(input: $i) { session { status } userErrors { code field message } } }"""
+CONFIRM = """mutation($i: SessionInput!) { confirmSession(input: $i) { session { status } userErrors { code field message } } }"""
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+async def setup_coach(api, world, *, kind=CoachKind.GLOBAL, organisation=None, credits=1, auto_confirm=True, duration=60, buffer=0):
+    coach = await world.user(Role.COACH, coach_kind=kind, organisation=organisation)
+    await api.ok(SETTINGS, {"i": {"timezone": "UTC", "bufferMinutes": buffer}}, coach.token)
+    await api.ok("mutation($i: UpdateCoachSettingsInput!) { updateCoachSettings(input: $i) { userErrors { code } } }",
+                 {"i": {"autoConfirm": auto_confirm, "cancellationWindowHours": 24}}, coach.token)
+    rules = [{"weekday": d, "startTime": "00:00", "endTime": "23:59"} for d in range(1, 8)]
+    await api.ok(SET_AVAILABILITY, {"i": {"rules": rules}}, coach.token)
+    data = await api.ok(CREATE_SERVICE, {"i": {"name": "Session", "durationMinutes": duration, "format": "VIDEO", "credits": credits}}, coach.token)
+    return coach, data["createService"]["service"]["id"]
+
+
+async def ledger_rows() -> list[dict]:
+    return await connections.get("default").execute_query_dict(
+        "SELECT p.kind, t.delta, t.reason FROM credit_transactions t JOIN credit_pools p ON p.id = t.pool_id ORDER BY t.created_at, t.id"
+    )
+
+
+async def test_global_session_debits_client_and_organisation_internal_only_client(api, world):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    org = await world.organisation()
+    member = await world.user(Role.CLIENT, organisation=org)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 10}}, admin.token)
+    await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 10}}, admin.token)
+    global_coach, global_service = await setup_coach(api, world, credits=2)
+    internal_coach, internal_service = await setup_coach(api, world, kind=CoachKind.INTERNAL, organisation=org, credits=3)
+
+    g = await api.ok(BOOK, {"i": {"serviceId": global_service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
+    i = await api.ok(BOOK, {"i": {"serviceId": internal_service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
+
+    assert g["bookSession"]["userErrors"] == [] and i["bookSession"]["userErrors"] == []
+    assert g["bookSession"]["session"]["status"] == "CONFIRMED"
+    assert sorted(t["delta"] for t in g["bookSession"]["session"]["creditTransactions"]) == [-2]  # the client sees its own pool
+    pools = {p.kind.value: p.balance for p in await models.CreditPool.all()}
+    assert pools == {"CLIENT": 10 - 2 - 3, "ORGANISATION": 10 - 2}
+    await assert_ledger_balances()
+
+
+async def test_every_failing_eligibility_reason_is_reported(api, world):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    org = await world.organisation()
+    member = await world.user(Role.CLIENT, organisation=org)
+    coach, service = await setup_coach(api, world)
+    await api.ok("mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
+                 {"i": {"organisationId": org, "active": False, "bookingPeriod": {"startsOn": "2031-01-01"}}}, admin.token)
+
+    data = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
+    error = data["bookSession"]["userErrors"][0]
+    assert error["code"] == "NOT_ELIGIBLE"
+    for reason in ("ORGANISATION_INACTIVE", "OUTSIDE_BOOKING_PERIOD", "NO_CLIENT_CREDITS", "NO_ORGANISATION_CREDITS"):
+        assert reason in error["message"]
+    assert await models.Session.all().count() == 0
+
+
+async def test_k_credits_and_n_concurrent_bookings_give_exactly_k(api, world):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    coach, service = await setup_coach(api, world, duration=30)
+    client_id = await world.client_of(coach)
+    k, n = 7, 30
+    await api.ok(GRANT, {"input": {"clientId": client_id, "amount": k}}, admin.token)
+
+    starts = [utc(2030, 1, 8, 0, 0).replace(hour=h // 2, minute=30 * (h % 2)).isoformat() for h in range(n)]
+    answers = await asyncio.gather(*[
+        api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": s}}, coach.token) for s in starts
+    ])
+
+    booked = [a for a in answers if a["bookSession"]["session"]]
+    refused = [a["bookSession"]["userErrors"][0]["code"] for a in answers if not a["bookSession"]["session"]]
+    assert len(booked) == k
+    assert refused == ["INSUFFICIENT_CREDITS"] * (n - k)
+    assert (await models.CreditPool.get(client_id__isnull=False)).balance == 0
+    assert sum(r["delta"] for r in await ledger_rows()) == 0
+    await assert_ledger_balances()
+
+
+async def test_one_slot_booked_concurrently_goes_to_exactly_one(api, world):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    coach, service = await setup_coach(api, world, buffer=15)
+    clients = [await world.client_of(coach, name=f"C{i}") for i in range(10)]
+    for client_id in clients:
+        await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 1}}, admin.token)
+
+    answers = await asyncio.gather(*[
+        api.ok(BOOK, {"i": {"serviceId": service, "clientId": c, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token) for c in clients
+    ])
+    codes = sorted(a["bookSession"]["userErrors"][0]["code"] if a["bookSession"]["userErrors"] else "OK" for a in answers)
+    assert codes == ["OK"] + ["SLOT_UNAVAILABLE"] * 9
+
+    # The buffer after the session holds 11:00-11:15; half-open ranges let 11:15 in.
+    in_buffer = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": clients[1], "startsAt": "2030-01-08T11:00:00Z"}}, coach.token)
+    assert in_buffer["bookSession"]["userErrors"][0]["code"] == "SLOT_UNAVAILABLE"
+    after_buffer = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": clients[1], "startsAt": "2030-01-08T11:15:00Z"}}, coach.token)
+    assert after_buffer["bookSession"]["userErrors"] == []
+    await assert_ledger_balances()
+
+
+async def test_idempotency_key_books_once(api, world):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    coach, service = await setup_coach(api, world)
+    client_id = await world.client_of(coach)
+    await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 5}}, admin.token)
+    variables = {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z", "idempotencyKey": "k1"}}
+
+    answers = await asyncio.gather(*[api.ok(BOOK, variables, coach.token) for _ in range(20)])
+
+    assert len({a["bookSession"]["session"]["id"] for a in answers}) == 1
+    assert await models.Session.all().count() == 1
+    assert [r["delta"] for r in await ledger_rows() if r["reason"] == "BOOKING"] == [-1]
+    other = await api.ok(BOOK, {"i": {**variables["i"], "startsAt": "2030-01-08T12:00:00Z"}}, coach.token)
+    assert other["bookSession"]["userErrors"][0]["code"] == "CONFLICT"
+
+
+async def run_worker(test_settings):
+    worker = create_worker(test_settings.redis_url, test_settings, burst=True, poll_delay=0.05)
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+
+async def test_cancellation_refunds_once_through_the_worker_and_frees_the_slot(api, world, test_settings):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    coach, service = await setup_coach(api, world, credits=2)
+    client_id = await world.client_of(coach)
+    await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 2}}, admin.token)
+    booked = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token)
+    session_id = booked["bookSession"]["session"]["id"]
+
+    cancelled = await api.ok(CANCEL, {"i": {"sessionId": session_id, "reason": "Ill"}}, coach.token)
+    assert cancelled["cancelSession"]["session"]["cancellation"] == {"late": False, "refund": "PENDING", "cancelledBy": "COACH"}
+
+    await run_worker(test_settings)
+    await run_worker(test_settings)  # a second run finds nothing to claim
+    from domain import refunds
+    from schema.node import uuid_of
+    assert await refunds.refund(uuid_of(session_id, "Session")) is False  # and so does a third delivery
+
+    seen = await api.ok("query($id: ID!) { session(id: $id) { cancellation { refund } } }", {"id": session_id}, coach.token)
+    assert seen["session"]["cancellation"]["refund"] == "REFUNDED"
+    assert [r["delta"] for r in await ledger_rows()] == [2, -2, 2]
+    again = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token)
+    assert again["bookSession"]["userErrors"] == []  # the slot is free again
+    await assert_ledger_balances()
+
+
+async def test_a_late_client_cancellation_keeps_the_credits(api, world, test_settings):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    member = await world.user(Role.CLIENT)
+    coach, service = await setup_coach(api, world)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
+    booked = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-07T20:00:00Z"}}, member.token)  # in 12 h
+
+    data = await api.ok(CANCEL, {"i": {"sessionId": booked["bookSession"]["session"]["id"]}}, member.token)
+
+    assert data["cancelSession"]["session"]["cancellation"] == {"late": True, "refund": "NOT_REFUNDABLE", "cancelledBy": "CLIENT"}
+    await run_worker(test_settings)
+    assert (await models.CreditPool.get(client_id__isnull=False)).balance == 0
+    assert await models.OutboxJob.all().count() == 0
+
+
+async def test_transitions_that_are_not_allowed_change_nothing(api, world):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    member = await world.user(Role.CLIENT)
+    coach, service = await setup_coach(api, world, auto_confirm=False)
+    other_coach = await world.user(Role.COACH)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 3}}, admin.token)
+    booked = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
+    session = {"sessionId": booked["bookSession"]["session"]["id"]}
+    assert booked["bookSession"]["session"]["status"] == "PENDING"
+
+    early = await api.ok(COMPLETE, {"i": session}, coach.token)
+    assert early["completeSession"]["userErrors"][0]["code"] == "INVALID_TRANSITION"  # a future session
+    by_client = await api(CONFIRM, {"i": session}, member.token)
+    assert by_client["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    by_other = await api.ok(CONFIRM, {"i": session}, other_coach.token)
+    assert by_other["confirmSession"]["userErrors"] == [{"code": "NOT_FOUND", "field": ["input", "sessionId"], "message": "Session not found."}]
+    assert (await models.Session.first()).status.value == "PENDING"
+
+    assert (await api.ok(CONFIRM, {"i": session}, coach.token))["confirmSession"]["session"]["status"] == "CONFIRMED"
+    clock.freeze(utc(2030, 1, 8, 11))
+    assert (await api.ok(COMPLETE, {"i": session}, coach.token))["completeSession"]["session"]["status"] == "COMPLETED"
+    cancel_done = await api.ok(CANCEL, {"i": session}, coach.token)
+    assert cancel_done["cancelSession"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
+    await assert_ledger_balances()
