@@ -46,7 +46,7 @@ def retry_on_conflict(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitabl
     return run
 
 
-def _is_exclusion_violation(error: Exception) -> bool:
+def is_exclusion_violation(error: Exception) -> bool:
     cause = error.__cause__ or error.__context__
     return isinstance(cause, ExclusionViolationError) or "sessions_no_overlap" in str(error)
 
@@ -170,7 +170,7 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
             )
             return session
     except IntegrityError as error:
-        if _is_exclusion_violation(error):
+        if is_exclusion_violation(error):
             raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "That time is already taken.", "startsAt") from None
         if request.idempotency_key and (earlier := await _earlier_booking(viewer, request)) is not None:
             return earlier  # the same key won a race in another transaction

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Optional
 
+from tortoise.expressions import Subquery
+
 import models
-from domain import access, booking, sessions as session_domain
+from domain import access, booking, eligibility, proposals, sessions as session_domain, validation
 from domain.errors import not_found
+from models.enums import Role, SessionStatus
 from resolvers.payloads import returns
 from schema.node import uuid_of
 from schema.pagination import Ordering, paginate
 from schema.types.session import (
-    BookSessionInput, CancelSessionInput, Session, SessionConnection, SessionFilter, SessionInput, SessionPayload,
+    BookingEligibility, BookSessionInput, CancelSessionInput, ProposalPayload, ProposeRescheduleInput, RecordPastSessionInput,
+    RescheduleProposal, RespondToProposalInput, Session, SessionConnection, SessionFilter, SessionInput, SessionPayload,
 )
 
 BY_START = Ordering((("starts_at", False), ("id", False)))
@@ -81,7 +85,59 @@ def _transition(action):
 
 
 confirm_session = _transition(lambda viewer, row, _: session_domain.confirm(viewer, row))
-decline_session = _transition(lambda viewer, row, input: session_domain.decline(viewer, row, input.reason))
 cancel_session = _transition(lambda viewer, row, input: session_domain.cancel(viewer, row, input.reason))
 complete_session = _transition(lambda viewer, row, _: session_domain.complete(viewer, row))
 mark_no_show = _transition(lambda viewer, row, _: session_domain.mark_no_show(viewer, row))
+
+
+async def _decline(viewer, row, input):  # noqa: A002
+    if input.proposed_starts_at is not None:
+        if viewer.role is not Role.COACH or viewer.coach_id != row.coach_id:
+            raise validation.forbidden("Only the session's coach may do this.", "sessionId")
+        return await proposals.decline_with_proposal(viewer, row, input.proposed_starts_at, input.reason)
+    return await session_domain.decline(viewer, row, input.reason)
+
+
+decline_session = _transition(_decline)
+
+
+@returns(SessionPayload)
+async def record_past_session(info, input: RecordPastSessionInput) -> SessionPayload:  # noqa: A002
+    client_id = _uuid(input.client_id, "Client", "clientId")
+    service_id = _uuid(input.service_id, "Service", "serviceId")
+    service = await models.Service.get_or_none(id=service_id)
+    if service is None:
+        raise not_found("Service", "serviceId")
+    row = await session_domain.record_past(
+        info.context.viewer, client_id, service, input.starts_at, SessionStatus(input.status.value), input.booking_notes
+    )
+    return SessionPayload(session=Session.from_model(row))
+
+
+@returns(ProposalPayload)
+async def propose_reschedule(info, input: ProposeRescheduleInput) -> ProposalPayload:  # noqa: A002
+    row = await visible_session(info, input.session_id)
+    proposal = await proposals.propose(info.context.viewer, row, input.starts_at, input.message)
+    return ProposalPayload(proposal=RescheduleProposal.from_model(proposal), session=Session.from_model(row))
+
+
+@returns(ProposalPayload)
+async def respond_to_proposal(info, input: RespondToProposalInput) -> ProposalPayload:  # noqa: A002
+    uid = uuid_of(input.proposal_id, "RescheduleProposal")
+    visible = models.Session.filter(access.sessions(info.context.viewer)).values("id")
+    proposal = await models.RescheduleProposal.get_or_none(id=uid, session_id__in=Subquery(visible)) if uid else None
+    if proposal is None:
+        raise not_found("Proposal", "proposalId")
+    proposal, row = await proposals.respond(info.context.viewer, proposal, input.accept, input.counter_starts_at, input.message)
+    return ProposalPayload(proposal=RescheduleProposal.from_model(proposal), session=Session.from_model(row))
+
+
+async def client_eligibility(info, client: models.Client, service_id: str | None) -> BookingEligibility:
+    """Eligibility for a visible client; an unknown or invisible service is judged as no service."""
+    service = None
+    if service_id is not None:
+        uid = uuid_of(service_id, "Service")
+        visible = models.Coach.filter(access.coaches(info.context.viewer)).values("id")
+        service = await models.Service.get_or_none(id=uid, coach_id__in=Subquery(visible)) if uid else None
+    verdict = await eligibility.for_client(client, service)
+    return BookingEligibility(eligible=verdict.eligible, reasons=list(verdict.reasons))

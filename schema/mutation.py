@@ -12,7 +12,10 @@ from schema.types.coach import (
     UpdateCoachSettingsInput, UpdateServiceInput,
 )
 from schema.types.credit import CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput
-from schema.types.session import BookSessionInput, CancelSessionInput, SessionInput, SessionPayload
+from schema.types.session import (
+    BookSessionInput, CancelSessionInput, DeclineSessionInput, ProposalPayload, ProposeRescheduleInput,
+    RecordPastSessionInput, RespondToProposalInput, SessionInput, SessionPayload,
+)
 from schema.types.note import AddNoteInput, DeleteNoteInput, DeletePayload, NotePayload, UpdateNoteInput
 from schema.types.organisation import CreateOrganisationInput, OrganisationPayload, UpdateOrganisationInput
 from schema.types.user import CreateUserInput, LoginInput, LoginPayload, UserPayload
@@ -124,3 +127,19 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     async def mark_no_show(self, info: strawberry.Info, input: SessionInput) -> SessionPayload:  # noqa: A002
         return await sessions.mark_no_show(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def record_past_session(self, info: strawberry.Info, input: RecordPastSessionInput) -> SessionPayload:  # noqa: A002
+        return await sessions.record_past_session(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def decline_session(self, info: strawberry.Info, input: DeclineSessionInput) -> SessionPayload:  # noqa: A002
+        return await sessions.decline_session(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    async def propose_reschedule(self, info: strawberry.Info, input: ProposeRescheduleInput) -> ProposalPayload:  # noqa: A002
+        return await sessions.propose_reschedule(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    async def respond_to_proposal(self, info: strawberry.Info, input: RespondToProposalInput) -> ProposalPayload:  # noqa: A002
+        return await sessions.respond_to_proposal(info, input)

@@ -19,7 +19,7 @@ from schema.types.note import NoteConnection
 from schema.types.organisation import Organisation
 
 if TYPE_CHECKING:
-    from schema.types.session import SessionConnection, SessionFilter
+    from schema.types.session import BookingEligibility, SessionConnection, SessionFilter
 
 
 @strawberry.type
@@ -96,6 +96,14 @@ class Client(Entity):
     @strawberry.field
     async def credit_pool(self, info: strawberry.Info) -> CreditPool:
         return CreditPool.from_model(await info.context.loaders.client_pool.load(self._m.id))
+
+    @strawberry.field
+    async def eligibility(
+        self, info: strawberry.Info, service_id: Optional[strawberry.ID] = None
+    ) -> Annotated["BookingEligibility", strawberry.lazy("schema.types.session")]:
+        from resolvers import sessions as session_resolvers
+
+        return await session_resolvers.client_eligibility(info, self._m, service_id)
 
     @strawberry.field(description="Viewing coach only; null for other viewers.")
     async def category(self, info: strawberry.Info) -> Optional[ClientCategory]:

@@ -8,6 +8,7 @@ import strawberry
 
 import models
 from domain import access
+from domain import eligibility as eligibility_rules
 from schema.connection import Connection
 from schema.enums import CoachKind, ProposalStatus, RefundStatus, Role, SessionFormat, SessionStatus
 from schema.errors import UserError
@@ -172,3 +173,50 @@ class SessionPayload:
 async def load_sessions(info, ids: list[UUID]) -> list[Optional[Session]]:
     rows = {s.id: s for s in await models.Session.filter(access.sessions(info.context.viewer), id__in=ids)}
     return [Session.from_model(rows[i]) if i in rows else None for i in ids]
+
+
+@strawberry.input(description="A coach logs a session that already took place (history brought over from another tool); no credits move.")
+class RecordPastSessionInput:
+    client_id: strawberry.ID
+    service_id: strawberry.ID
+    starts_at: datetime
+    status: SessionStatus
+    booking_notes: Optional[str] = None
+
+
+@strawberry.input
+class DeclineSessionInput:
+    session_id: strawberry.ID
+    reason: Optional[str] = None
+    proposed_starts_at: Optional[datetime] = strawberry.field(default=None, description="Optionally suggest another time instead.")
+
+
+@strawberry.input
+class ProposeRescheduleInput:
+    session_id: strawberry.ID
+    starts_at: datetime
+    message: Optional[str] = None
+
+
+@strawberry.input
+class RespondToProposalInput:
+    proposal_id: strawberry.ID
+    accept: bool
+    counter_starts_at: Optional[datetime] = strawberry.field(default=None, description="Decline and suggest this time instead.")
+    message: Optional[str] = None
+
+
+@strawberry.type
+class ProposalPayload:
+    proposal: Optional[RescheduleProposal] = None
+    session: Optional[Session] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+IneligibilityReason = strawberry.enum(eligibility_rules.Reason, name="IneligibilityReason")
+
+
+@strawberry.type
+class BookingEligibility:
+    eligible: bool
+    reasons: list[IneligibilityReason]

@@ -215,3 +215,72 @@ async def test_transitions_that_are_not_allowed_change_nothing(api, world):
     cancel_done = await api.ok(CANCEL, {"i": session}, coach.token)
     assert cancel_done["cancelSession"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
     await assert_ledger_balances()
+
+
+PROPOSE = """mutation($i: ProposeRescheduleInput!) { proposeReschedule(input: $i) {
+  proposal { id status proposedBy startsAt } userErrors { code field message } } }"""
+RESPOND = """mutation($i: RespondToProposalInput!) { respondToProposal(input: $i) {
+  proposal { status } session { status startsAt proposals { status } } userErrors { code field message } } }"""
+
+
+async def test_reschedule_proposals_supersede_counter_and_accept(api, world):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    member = await world.user(Role.CLIENT)
+    coach, service = await setup_coach(api, world)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 2}}, admin.token)
+    booked = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
+    session_id = booked["bookSession"]["session"]["id"]
+
+    first = await api.ok(PROPOSE, {"i": {"sessionId": session_id, "startsAt": "2030-01-09T10:00:00Z"}}, member.token)
+    second = await api.ok(PROPOSE, {"i": {"sessionId": session_id, "startsAt": "2030-01-09T11:00:00Z"}}, member.token)
+    own = await api.ok(RESPOND, {"i": {"proposalId": second["proposeReschedule"]["proposal"]["id"], "accept": True}}, member.token)
+    assert own["respondToProposal"]["userErrors"][0]["code"] == "FORBIDDEN"  # the other side answers
+
+    countered = await api.ok(RESPOND, {"i": {"proposalId": second["proposeReschedule"]["proposal"]["id"], "accept": False,
+                                             "counterStartsAt": "2030-01-09T14:00:00Z"}}, coach.token)
+    assert [p["status"] for p in countered["respondToProposal"]["session"]["proposals"]] == ["SUPERSEDED", "DECLINED", "OPEN"]
+    counter_id = (await models.RescheduleProposal.get(status="OPEN")).id
+    from schema.node import encode
+    accepted = await api.ok(RESPOND, {"i": {"proposalId": encode("RescheduleProposal", counter_id), "accept": True}}, member.token)
+    assert accepted["respondToProposal"]["session"]["startsAt"] == "2030-01-09T14:00:00+00:00"
+    assert accepted["respondToProposal"]["session"]["status"] == "CONFIRMED"
+    stale = await api.ok(RESPOND, {"i": {"proposalId": first["proposeReschedule"]["proposal"]["id"], "accept": True}}, coach.token)
+    assert stale["respondToProposal"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
+
+
+async def test_declining_with_a_proposed_time_keeps_the_booking_pending(api, world):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    member = await world.user(Role.CLIENT)
+    coach, service = await setup_coach(api, world, auto_confirm=False)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
+    booked = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
+    session_id = booked["bookSession"]["session"]["id"]
+
+    declined = await api.ok("""mutation($i: DeclineSessionInput!) { declineSession(input: $i) {
+        session { status proposals { status proposedBy startsAt } } userErrors { code } } }""",
+        {"i": {"sessionId": session_id, "proposedStartsAt": "2030-01-08T15:00:00Z"}}, coach.token)
+    session = declined["declineSession"]["session"]
+    assert session["status"] == "PENDING"
+    assert session["proposals"] == [{"status": "OPEN", "proposedBy": "COACH", "startsAt": "2030-01-08T15:00:00+00:00"}]
+    assert (await models.CreditPool.get(client_id__isnull=False)).balance == 0  # still booked
+
+
+async def test_record_past_session_moves_no_credits_and_eligibility_lists_reasons(api, world):
+    clock.freeze(utc(2030, 1, 7, 8))
+    coach, service = await setup_coach(api, world)
+    client_id = await world.client_of(coach)
+
+    data = await api.ok("""mutation($i: RecordPastSessionInput!) { recordPastSession(input: $i) {
+        session { status startsAt } userErrors { code field } } }""",
+        {"i": {"clientId": client_id, "serviceId": service, "startsAt": "2029-12-01T10:00:00Z", "status": "COMPLETED"}}, coach.token)
+    assert data["recordPastSession"]["session"]["status"] == "COMPLETED"
+    future = await api.ok("""mutation($i: RecordPastSessionInput!) { recordPastSession(input: $i) { userErrors { code field } } }""",
+        {"i": {"clientId": client_id, "serviceId": service, "startsAt": "2030-02-01T10:00:00Z", "status": "COMPLETED"}}, coach.token)
+    assert future["recordPastSession"]["userErrors"] == [{"code": "INVALID", "field": ["input", "startsAt"]}]
+    assert await models.CreditTransaction.all().count() == 0
+
+    seen = await api.ok("query($id: ID!, $s: ID) { client(id: $id) { eligibility(serviceId: $s) { eligible reasons } } }",
+                        {"id": client_id, "s": service}, coach.token)
+    assert seen["client"]["eligibility"] == {"eligible": False, "reasons": ["NO_CLIENT_CREDITS"]}

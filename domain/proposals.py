@@ -1,0 +1,118 @@
+"""Reschedule proposals: one open proposal per session (a newer one supersedes it); accepting
+moves the session, re-checked like a booking, and confirms it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+import models
+from domain import activity, availability, booking, clock, timezones, validation
+from domain.errors import DomainError, ErrorCode
+from domain.sessions import LIVE, invalid_transition
+from domain.viewer import Viewer
+from models.enums import ActivityKind, ProposalStatus, Role, SessionStatus
+
+
+def _side(viewer: Viewer, session: models.Session) -> Role:
+    """Which side of the session the viewer is on (the session is already in scope)."""
+    if viewer.role is Role.COACH and viewer.coach_id == session.coach_id:
+        return Role.COACH
+    if viewer.role is Role.CLIENT and viewer.client_id == session.client_id:
+        return Role.CLIENT
+    raise validation.forbidden("Only the session's coach or client may reschedule it.", "sessionId")
+
+
+async def _new_time(session: models.Session, starts_at: datetime, field: str) -> tuple[models.Coach, datetime, datetime]:
+    coach = await models.Coach.get(id=session.coach_id)
+    start = timezones.to_utc(starts_at, coach.timezone, field)
+    end = start + (session.ends_at - session.starts_at)
+    await availability.check_bookable(coach, start, end, field=field, exclude_session=session.id)
+    return coach, start, end
+
+
+async def _open(session: models.Session, side: Role, start: datetime, end: datetime, message: str | None) -> models.RescheduleProposal:
+    await models.RescheduleProposal.filter(session_id=session.id, status=ProposalStatus.OPEN).update(
+        status=ProposalStatus.SUPERSEDED, responded_at=clock.now()
+    )
+    return await models.RescheduleProposal.create(
+        session_id=session.id, proposed_by=side, starts_at=start, ends_at=end, message=message
+    )
+
+
+async def propose(viewer: Viewer, session: models.Session, starts_at: datetime, message: str | None, field: str = "startsAt") -> models.RescheduleProposal:
+    side = _side(viewer, session)
+    if session.status not in LIVE or session.starts_at <= clock.now():
+        raise invalid_transition("Only a future pending or confirmed session can be rescheduled.")
+    message = validation.text(message, "message", max_length=1000)
+    _, start, end = await _new_time(session, starts_at, field)
+    try:
+        async with in_transaction():
+            return await _open(session, side, start, end, message)
+    except IntegrityError:  # another proposal opened at the same instant
+        raise DomainError(ErrorCode.CONFLICT, "Another proposal was just made; reload and try again.", "sessionId") from None
+
+
+async def decline_with_proposal(viewer: Viewer, session: models.Session, starts_at: datetime, reason: str | None) -> models.Session:
+    """The coach declines a PENDING booking's time but suggests another: it stays PENDING."""
+    if session.status is not SessionStatus.PENDING:
+        raise invalid_transition("Only a pending booking can be declined.")
+    await propose(viewer, session, starts_at, reason, field="proposedStartsAt")
+    return await models.Session.get(id=session.id)
+
+
+async def respond(
+    viewer: Viewer, proposal: models.RescheduleProposal, accept: bool, counter: datetime | None, message: str | None
+) -> tuple[models.RescheduleProposal, models.Session]:
+    session = await models.Session.get(id=proposal.session_id)
+    side = _side(viewer, session)
+    if proposal.status is not ProposalStatus.OPEN:
+        raise DomainError(ErrorCode.INVALID_TRANSITION, "This proposal is no longer open.", "proposalId")
+    if proposal.proposed_by is side:
+        raise validation.forbidden("The other side answers a proposal.", "proposalId")
+    if accept and counter is not None:
+        raise validation.invalid("Accept, or decline with a counter proposal, not both.", "counterStartsAt")
+    message = validation.text(message, "message", max_length=1000)
+    if not accept:
+        async with in_transaction():
+            await models.RescheduleProposal.filter(id=proposal.id, status=ProposalStatus.OPEN).update(
+                status=ProposalStatus.DECLINED, responded_at=clock.now()
+            )
+        if counter is not None:
+            await propose(viewer, session, counter, message, field="counterStartsAt")
+        return await models.RescheduleProposal.get(id=proposal.id), await models.Session.get(id=session.id)
+    return await _accept(viewer, proposal, session)
+
+
+@booking.retry_on_conflict
+async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: models.Session):
+    if session.status not in LIVE:
+        raise invalid_transition("The session is no longer pending or confirmed.")
+    coach = await models.Coach.get(id=session.coach_id)
+    try:
+        async with in_transaction():
+            await booking.lock_coach(coach.id)
+            await availability.check_bookable(coach, proposal.starts_at, proposal.ends_at, field="proposalId", exclude_session=session.id)
+            claimed = await models.RescheduleProposal.filter(id=proposal.id, status=ProposalStatus.OPEN).update(
+                status=ProposalStatus.ACCEPTED, responded_at=clock.now()
+            )
+            if not claimed:
+                raise DomainError(ErrorCode.INVALID_TRANSITION, "This proposal is no longer open.", "proposalId")
+            moved = await models.Session.filter(id=session.id, status__in=LIVE).update(
+                starts_at=proposal.starts_at, ends_at=proposal.ends_at,
+                blocked_until=proposal.ends_at + timedelta(minutes=coach.buffer_minutes),
+                status=SessionStatus.CONFIRMED, updated_at=clock.now(),
+            )
+            if not moved:
+                raise invalid_transition("The session is no longer pending or confirmed.")
+            await activity.record(
+                ActivityKind.SESSION_RESCHEDULED, client_id=session.client_id, actor=viewer, session_id=session.id,
+                summary=f"Moved to {proposal.starts_at:%Y-%m-%d %H:%M} UTC",
+            )
+    except IntegrityError as error:
+        if booking.is_exclusion_violation(error):
+            raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "That time is already taken.", "proposalId") from None
+        raise
+    return await models.RescheduleProposal.get(id=proposal.id), await models.Session.get(id=session.id)
