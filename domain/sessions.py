@@ -144,3 +144,38 @@ async def record_past(
         await activity.record(ActivityKind.SESSION_BOOKED, client_id=client_id, actor=viewer, session_id=session.id,
                               summary=f"Past session recorded ({status.value.lower()})")
     return session
+
+
+SYSTEM = Viewer(user_id=None, role=Role.COACH, name="Caseload")  # unanswered bookings lapse on the coach's side
+HOUSEKEEPING_BATCH = 500
+
+
+async def expire_unanswered(limit: int = HOUSEKEEPING_BATCH) -> int:
+    """PENDING bookings nobody answered before their start are cancelled with a full refund."""
+    done = 0
+    for session in await models.Session.filter(status=SessionStatus.PENDING, starts_at__lte=clock.now()).limit(limit):
+        try:
+            async with in_transaction():
+                await _cancel(SYSTEM, session, "Not confirmed before the start", late=False)
+            done += 1
+        except DomainError:  # answered meanwhile
+            continue
+    return done
+
+
+async def complete_past(after: timedelta, limit: int = HOUSEKEEPING_BATCH) -> int:
+    """CONFIRMED sessions that ended more than `after` ago are completed, set-based."""
+    cutoff = clock.now() - after
+    async with in_transaction():
+        ids = await models.Session.filter(status=SessionStatus.CONFIRMED, ends_at__lt=cutoff).limit(limit).values_list("id", "client_id")
+        if not ids:
+            return 0
+        await models.Session.filter(id__in=[i for i, _ in ids], status=SessionStatus.CONFIRMED).update(
+            status=SessionStatus.COMPLETED, updated_at=clock.now()
+        )
+        await models.ActivityEvent.bulk_create([
+            models.ActivityEvent(kind=ActivityKind.SESSION_COMPLETED, client_id=client_id, session_id=session_id,
+                                 actor_name="Caseload", summary="Session completed", occurred_at=clock.now())
+            for session_id, client_id in ids
+        ])
+    return len(ids)

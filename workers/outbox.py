@@ -35,3 +35,15 @@ async def relay_outbox(ctx: dict) -> int:
         total += await push(ctx["redis"], rows)
         if len(rows) < RELAY_BATCH:
             return total
+
+
+async def push_written(ctx: dict) -> None:
+    """Push the outbox rows the current job just committed (the relay covers any failure)."""
+    from domain import outbox
+
+    ids = outbox.take_written()
+    if ids and ctx.get("redis") is not None:
+        try:
+            await push(ctx["redis"], list(await models.OutboxJob.filter(id__in=ids, pushed_at__isnull=True).order_by("id")))
+        except Exception:
+            log.warning("could not push %d job(s) now; the outbox relay will", len(ids))

@@ -13,6 +13,7 @@ from tortoise import Tortoise
 from app import db
 from app.settings import Settings, get
 from domain import encryption
+from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
 from workers.outbox import relay_outbox
 from workers.refunds import reconcile_refunds, refund_session
 
@@ -53,6 +54,8 @@ FUNCTIONS: list = [refund_session]
 CRON_JOBS = [
     cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(reconcile_refunds, second={30}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
+    cron(expire_unanswered_bookings, second={5, 35}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
+    cron(complete_past_sessions, second={20}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
 ]
 
 
