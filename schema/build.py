@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import graphql.pyutils.did_you_mean as did_you_mean
+import importlib
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    AddValidationRules, DisableIntrospection, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache,
-    QueryDepthLimiter, ValidationCache,
+    AddValidationRules, DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache,
 )
 
-from schema.limits import MaxDirectives, NodeBudget
+from schema.limits import MAX_ALIASES, MAX_DEPTH, MaxAliases, MaxDepth, MaxDirectives, NodeBudget  # noqa: F401
 from schema.mutation import Mutation
 from schema.query import Query
 
-MAX_DEPTH = 8
-MAX_ALIASES = 15
+# The module, not the function: `import graphql.pyutils.did_you_mean as m` binds the function
+# graphql.pyutils re-exports under the same name, and setting MAX_LENGTH on it changed nothing.
+did_you_mean = importlib.import_module("graphql.pyutils.did_you_mean")
+
 MAX_TOKENS = 1000
 
 
@@ -29,10 +31,9 @@ def build(*, introspection: bool = True, suggestions: bool = True) -> strawberry
     # graphql-core's "Did you mean ...?" hints reveal field names when introspection is off.
     did_you_mean.MAX_LENGTH = 5 if suggestions else 0
     extensions = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        # Depth (8) and aliases (15) are our own rules: see schema/limits.py for why.
+        lambda: AddValidationRules([MaxDepth, MaxAliases, MaxDirectives, NodeBudget]),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules([MaxDirectives, NodeBudget]),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error."),
