@@ -131,6 +131,7 @@ def create_app(settings: Settings, *, redis_url: str | None = None, migrate: boo
             queue = None
         holder["push_jobs"] = JobPusher(queue)
         app.state.redis = redis
+        app.state.services = holder  # the per-process services requests use (tests swap them)
         try:
             yield
         finally:
