@@ -77,9 +77,8 @@ def reset_clock():
     clock.reset()
 
 
-@pytest.fixture
-async def clean(app, redis):
-    """Empty every table and the test Redis database before the test."""
+async def empty_all(redis) -> None:
+    """Empty every table and the test Redis database (for fixtures wider than one test)."""
     from tortoise import connections
 
     conn = connections.get("default")
@@ -91,6 +90,12 @@ async def clean(app, redis):
         TABLES = ", ".join(f'"{r["tablename"]}"' for r in rows)
     await conn.execute_script(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
     await redis.flushdb()
+
+
+@pytest.fixture
+async def clean(app, redis):
+    """Empty every table and the test Redis database before the test."""
+    await empty_all(redis)
 
 
 class Api:

@@ -8,7 +8,7 @@ import strawberry
 
 import models
 from domain import access
-from models.enums import CreditPoolKind as PoolKind, Role
+from models.enums import CreditPoolKind as PoolKind
 from schema.connection import Connection
 from schema.enums import CreditPoolKind, CreditReason
 from schema.node import Entity, loads_nodes
@@ -46,16 +46,6 @@ class CreditTransactionConnection(Connection[CreditTransaction]):
     pass
 
 
-def may_read_transactions(viewer, pool: models.CreditPool) -> bool:
-    """Clients read their own ledger, organisation admins their organisation's and members',
-    admins all; coaches read balances only."""
-    if viewer.role is Role.ADMIN:
-        return True
-    if viewer.role is Role.CLIENT:
-        return pool.client_id == viewer.client_id
-    return viewer.role is Role.ORG_ADMIN
-
-
 @strawberry.type
 class CreditPool(Entity):
     kind: CreditPoolKind
@@ -86,11 +76,15 @@ class CreditPool(Entity):
 
     @strawberry.field
     async def transactions(self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None) -> CreditTransactionConnection:
-        query = models.CreditTransaction.filter(pool_id=self._m.id)
-        if not may_read_transactions(info.context.viewer, self._m):
-            query = query.filter(id__isnull=True)
+        query = models.CreditTransaction.filter(access.credit_transactions(info.context.viewer), pool_id=self._m.id)
         page = await paginate(query, BY_CREATED, first, after)
         return CreditTransactionConnection.of(page, [CreditTransaction.from_model(r) for r in page.rows])
+
+
+@loads_nodes("CreditTransaction")
+async def load_transactions(info, ids: list[UUID]) -> list[Optional[CreditTransaction]]:
+    rows = {t.id: t for t in await models.CreditTransaction.filter(access.credit_transactions(info.context.viewer), id__in=ids)}
+    return [CreditTransaction.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("CreditPool")
