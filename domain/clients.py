@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 import models
 from domain import activity, encryption, validation
-from domain.errors import DomainError, ErrorCode, invalid, not_found
+from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from models.enums import ActivityKind, CreditPoolKind, Role
 
@@ -18,39 +18,55 @@ PROFILE_FIELDS = {
     "name": "name", "email": "email", "phone": "phone", "whatsapp": "whatsapp", "address": "address",
     "birth_date": "birthDate", "tags": "tags", "focus_areas": "focusAreas",
 }
-ADDRESS_KEYS = ("street", "city", "state", "postal_code", "country")
+# Address keys as stored, with their API names (for error paths).
+ADDRESS_KEYS = {"street": "street", "city": "city", "state": "state", "postal_code": "postalCode", "country": "country"}
+MAX_PRIVATE_TEXT = 20000
 
 
-def _clean_address(address: dict[str, Any] | None) -> dict[str, str] | None:
+def _clean_address(address: dict[str, Any] | None, checks: validation.Checks) -> dict[str, str] | None:
     if address is None:
         return None
     cleaned = {}
-    for key in ADDRESS_KEYS:
-        value = validation.text(address.get(key), f"address.{key}", max_length=200)
+    for key, api_name in ADDRESS_KEYS.items():
+        value = checks(validation.text, address.get(key), f"address.{api_name}", max_length=200)
         if value:
             cleaned[key] = value
     return cleaned or None
 
 
-def clean_profile(values: dict[str, Any]) -> dict[str, Any]:
-    """Validate the profile fields present in `values` (absent keys are left alone)."""
+def clean_profile(values: dict[str, Any], checks: validation.Checks | None = None) -> dict[str, Any]:
+    """Validate the profile fields present in `values` (absent keys are left alone). Every
+    failing field is reported, not only the first; pass `checks` to add the caller's own."""
+    own = checks is None
+    checks = checks or validation.Checks()
     cleaned: dict[str, Any] = {}
     if "name" in values:
-        cleaned["name"] = validation.text(values["name"], "name", max_length=200, required=True)
+        cleaned["name"] = checks(validation.text, values["name"], "name", max_length=200, required=True)
     if "email" in values:
-        cleaned["email"] = validation.email(values["email"])
+        cleaned["email"] = checks(validation.email, values["email"])
     for key in ("phone", "whatsapp"):
         if key in values:
-            cleaned[key] = validation.phone(values[key], key)
+            cleaned[key] = checks(validation.phone, values[key], key)
     if "address" in values:
-        cleaned["address"] = _clean_address(values["address"])
+        cleaned["address"] = _clean_address(values["address"], checks)
     if "birth_date" in values:
-        cleaned["birth_date"] = validation.birth_date(values["birth_date"])
+        cleaned["birth_date"] = checks(validation.birth_date, values["birth_date"])
     if "tags" in values:
-        cleaned["tags"] = validation.tags(values["tags"], "tags") or []
+        cleaned["tags"] = checks(validation.tags, values["tags"], "tags") or []
     if "focus_areas" in values:
-        cleaned["focus_areas"] = validation.tags(values["focus_areas"], "focusAreas") or []
+        cleaned["focus_areas"] = checks(validation.tags, values["focus_areas"], "focusAreas") or []
+    if own:
+        checks.done()
     return cleaned
+
+
+def _check_role_fields(viewer: Viewer, given: set[str]) -> None:
+    """Some fields belong to one role: the client shares their health context, a coach keeps
+    private notes. (Which clients a viewer may touch at all is domain/access.py's rule.)"""
+    if "health_context" in given and viewer.role is not Role.CLIENT:
+        raise validation.forbidden("Only the client shares their health context.", "healthContext")
+    if "private_notes" in given and viewer.role is not Role.COACH:
+        raise validation.forbidden("Only a coach keeps private notes on a client.", "privateNotes")
 
 
 async def _organisation_for_new_client(viewer: Viewer, organisation_id: UUID | None) -> UUID | None:
@@ -84,10 +100,11 @@ async def create_client(
     relationship. Runs in one transaction (or in the caller's `connection`)."""
     if viewer.role is Role.CLIENT:
         raise validation.forbidden("Clients cannot create client profiles.")
-    profile = clean_profile(values)
-    if private_notes is not None and viewer.role is not Role.COACH:
-        raise invalid("Only a coach keeps private notes on a client.", "privateNotes")
-    private_notes = validation.text(private_notes, "privateNotes", max_length=20000)
+    _check_role_fields(viewer, {"private_notes"} if private_notes is not None else set())
+    checks = validation.Checks()
+    profile = clean_profile(values, checks)
+    private_notes = checks(validation.text, private_notes, "privateNotes", max_length=MAX_PRIVATE_TEXT)
+    checks.done()
     organisation_id = await _organisation_for_new_client(viewer, organisation_id)
 
     async def write(conn) -> models.Client:
@@ -113,22 +130,16 @@ async def create_client(
         return await write(conn)
 
 
-def _check_may_edit(viewer: Viewer, client: models.Client, changing: set[str]) -> None:
-    """The client is already inside the viewer's scope; some fields belong to one role."""
-    if "health_context" in changing and viewer.role is not Role.CLIENT:
-        raise validation.forbidden("Only the client shares their health context.", "healthContext")
-    if "private_notes" in changing and viewer.role is not Role.COACH:
-        raise validation.forbidden("Only a coach keeps private notes on a client.", "privateNotes")
-
-
 async def update_client(viewer: Viewer, client: models.Client, values: dict[str, Any]) -> models.Client:
     """`values` holds only the fields the request set. One transaction, one timeline event."""
     private_notes_given = "private_notes" in values
     health_given = "health_context" in values
-    _check_may_edit(viewer, client, set(values))
-    profile = clean_profile(values)
-    private_notes = validation.text(values.get("private_notes"), "privateNotes", max_length=20000)
-    health_context = validation.text(values.get("health_context"), "healthContext", max_length=20000)
+    _check_role_fields(viewer, set(values))
+    checks = validation.Checks()
+    profile = clean_profile(values, checks)
+    private_notes = checks(validation.text, values.get("private_notes"), "privateNotes", max_length=MAX_PRIVATE_TEXT)
+    health_context = checks(validation.text, values.get("health_context"), "healthContext", max_length=MAX_PRIVATE_TEXT)
+    checks.done()
 
     async with in_transaction() as conn:
         # Lock the row so two concurrent edits do not interleave their timeline entries.

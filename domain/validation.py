@@ -7,7 +7,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain import clock
-from domain.errors import DomainError, ErrorCode, invalid
+from domain.errors import DomainError, DomainErrors, ErrorCode, invalid
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
@@ -82,6 +82,29 @@ def int_range(value: int | None, field: str, *, low: int, high: int) -> int | No
     if not low <= value <= high:
         raise invalid(f"Must be between {low} and {high}.", field)
     return value
+
+
+class Checks:
+    """Runs the checks of one input and reports every failing field at once, as a form expects:
+    `value = checks(text, v, "name", max_length=200)` returns None for a failing check."""
+
+    def __init__(self) -> None:
+        self.errors: list[DomainError] = []
+
+    def __call__(self, check, *args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except DomainErrors as error:
+            self.errors.extend(error.errors)
+        except DomainError as error:
+            self.errors.append(error)
+        return None
+
+    def done(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise DomainErrors(self.errors)
 
 
 def forbidden(message: str, field: str | None = None) -> DomainError:
