@@ -117,11 +117,46 @@ def _from(viewer: Viewer, sql: _Sql) -> str:
     return f"FROM clients c JOIN credit_pools p ON p.client_id = c.id {join}"
 
 
-async def page(viewer: Viewer, q: ClientQuery, first: int, after: list[Any] | None) -> ClientListPage:
-    """`after` is the (sort key, id) of the last row of the previous page."""
-    key_sql, key_type = ORDER_KEYS[q.order]
+class BadCursor(ValueError):
+    """An `after` that this ordering never gave out (forged, or from another ordering)."""
+
+
+def _order_key(viewer: Viewer, q: ClientQuery) -> tuple[str, type]:
     if q.order in RELATIONSHIP_ORDERS and viewer.role is not Role.COACH:
-        key_sql, key_type = ORDER_KEYS["NAME"]
+        return ORDER_KEYS["NAME"]
+    return ORDER_KEYS[q.order]
+
+
+def _after(after: list[Any] | None, key_type: type) -> tuple[Any, UUID] | None:
+    """The cursor's (sort key, id), checked against the ordering's key type: a forged or
+    mismatched cursor is refused before it reaches SQL."""
+    if after is None:
+        return None
+    if len(after) != 2 or not isinstance(after[1], str):
+        raise BadCursor()
+    value = after[0]
+    try:
+        last_id = UUID(after[1])
+        if key_type is datetime and isinstance(value, str):
+            value = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadCursor() from None
+    if key_type is datetime:
+        ok = isinstance(value, datetime) and value.tzinfo is not None
+    elif key_type is int:
+        ok = isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
+    else:
+        ok = isinstance(value, key_type)
+    if not ok:
+        raise BadCursor()
+    return value, last_id
+
+
+async def page(viewer: Viewer, q: ClientQuery, first: int, after: list[Any] | None) -> ClientListPage:
+    """`after` is the (sort key, id) of the last row of the previous page; BadCursor when it
+    cannot be one."""
+    key_sql, key_type = _order_key(viewer, q)
+    cursor = _after(after, key_type)
 
     count_sql = _Sql()
     count_from = _from(viewer, count_sql)
@@ -135,12 +170,9 @@ async def page(viewer: Viewer, q: ClientQuery, first: int, after: list[Any] | No
     from_sql = _from(viewer, sql)
     where = _where(viewer, q, sql)
     direction = "DESC" if q.descending else "ASC"
-    if after is not None:
+    if cursor is not None:
         op = "<" if q.descending else ">"
-        value = after[0]
-        if key_type is datetime and isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        where.append(f"({key_sql}, c.id) {op} ({sql.p(value)}, {sql.p(UUID(str(after[1])))})")
+        where.append(f"({key_sql}, c.id) {op} ({sql.p(cursor[0])}, {sql.p(cursor[1])})")
     rows = await conn.execute_query_dict(
         f"SELECT c.id, {key_sql} AS sort_key {from_sql} WHERE {' AND '.join(where)}"
         f" ORDER BY {key_sql} {direction}, c.id {direction} LIMIT {sql.p(first + 1)}",

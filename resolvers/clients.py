@@ -9,6 +9,7 @@ import models
 from domain import access, client_list, clients as client_domain
 from domain.errors import not_found
 from resolvers.payloads import given, returns
+from schema.errors import ApiError
 from schema.node import uuid_of
 from schema.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from schema.types.client import (
@@ -50,7 +51,10 @@ async def _list(
         query.order = order_by.field.value
         query.descending = order_by.direction.value == "DESC"
     cursor = decode_cursor(after, 2)
-    page = await client_list.page(info.context.viewer, query, first, cursor)
+    try:
+        page = await client_list.page(info.context.viewer, query, first, cursor)
+    except client_list.BadCursor:
+        raise ApiError("`after` is not a cursor this API gave out.", "INVALID") from None
     rows = await info.context.loaders.client.load_many(page.ids)
     cursors = [encode_cursor([key, uid]) for key, uid in zip(page.sort_keys, page.ids)]
     return ClientConnection(
