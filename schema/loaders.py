@@ -66,6 +66,13 @@ class Loaders:
             (a session's clientName)."""
             return _by_key(await models.Client.filter(id__in=keys).only("id", "name"), keys)
 
+        async def sessions(keys: list[UUID]) -> list[Any]:
+            """Sessions the viewer may see; others load as None."""
+            if viewer is None:
+                return [None] * len(keys)
+            return _by_key(await models.Session.filter(access.sessions(viewer), id__in=keys), keys)
+
+        self.session = _loader(sessions)
         self.service = _loader(services)
         self.any_client = _loader(any_clients)
         self.organisation = _loader(organisations)

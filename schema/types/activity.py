@@ -29,6 +29,15 @@ class ActivityEvent(Entity):
         return cls(uid=str(m.id), kind=m.kind, occurred_at=m.occurred_at, actor_name=m.actor_name, summary=m.summary, _m=m)
 
     @strawberry.field
+    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
+        from schema.types.session import Session
+
+        if self._m.session_id is None:
+            return None
+        row = await info.context.loaders.session.load(self._m.session_id)
+        return Session.from_model(row) if row else None
+
+    @strawberry.field
     async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
         from schema.types.client import Client
 

@@ -37,6 +37,15 @@ class CreditTransaction(Entity):
         )
 
     @strawberry.field
+    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
+        from schema.types.session import Session
+
+        if self._m.session_id is None:
+            return None
+        row = await info.context.loaders.session.load(self._m.session_id)
+        return Session.from_model(row) if row else None
+
+    @strawberry.field
     async def pool(self, info: strawberry.Info) -> "CreditPool":
         return CreditPool.from_model(await models.CreditPool.get(id=self._m.pool_id))
 

@@ -39,6 +39,15 @@ class Note(Entity):
         return Client.from_model(row) if row else None
 
     @strawberry.field
+    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
+        from schema.types.session import Session
+
+        if self._m.session_id is None:
+            return None
+        row = await info.context.loaders.session.load(self._m.session_id)
+        return Session.from_model(row) if row else None
+
+    @strawberry.field
     async def author(self, info: strawberry.Info) -> Coach:
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
