@@ -51,24 +51,31 @@ async def add_note(
 
 
 async def update_note(viewer: Viewer, note: models.Note, *, body: str | None, shared: bool | None) -> models.Note:
-    """`note` is the viewer's own note (the resolver scoped it). The old body becomes a revision."""
+    """`note` is the viewer's own note (the resolver scoped it). The old body becomes a revision.
+    An edit that changes nothing (the same body, the same sharing) keeps no revision and adds no
+    timeline event."""
     _only_coaches(viewer)
     if body is not None:
         body = _body(body, required=True)
     async with in_transaction():
         note = await models.Note.select_for_update().get(id=note.id)
         cipher = await encryption.cipher_for(note.client_id, create=True)
-        if body is not None:
+        current = cipher.decrypt(note.body_enc)
+        changed = False
+        if body is not None and body != current:
             await models.NoteRevision.create(note_id=note.id, body_enc=note.body_enc)
             note.body_enc = cipher.encrypt(body)
-        if shared is not None:
+            current, changed = body, True
+        if shared is not None and shared != note.shared_with_client:
             note.shared_with_client = shared
-        await note.save()
-        await activity.record(
-            ActivityKind.NOTE_EDITED, client_id=note.client_id, actor=viewer, coach_id=viewer.coach_id,
-            session_id=note.session_id, visible_to_client=note.shared_with_client, summary="Note edited",
-        )
-    note._body = body if body is not None else cipher.decrypt(note.body_enc)  # type: ignore[attr-defined]
+            changed = True
+        if changed:
+            await note.save()
+            await activity.record(
+                ActivityKind.NOTE_EDITED, client_id=note.client_id, actor=viewer, coach_id=viewer.coach_id,
+                session_id=note.session_id, visible_to_client=note.shared_with_client, summary="Note edited",
+            )
+    note._body = current  # type: ignore[attr-defined]
     return note
 
 
