@@ -90,13 +90,15 @@ def api_keys(viewer: Viewer) -> Q:
 
 def activity(viewer: Viewer) -> Q:
     """Timeline events: a coach sees events of their own practice and shared ones about their
-    clients; a client their own visible ones; admins all; organisation admins none (a timeline
-    describes notes and messages)."""
+    clients, but not those about another coach's sessions; a client their own visible ones;
+    admins all; organisation admins none (a timeline describes notes and messages)."""
     if viewer.role is Role.ADMIN:
         return Q()
     if viewer.role is Role.COACH:
         mine = Q(coach_id=viewer.coach_id) | Q(coach_id__isnull=True)
-        return Q(mine, Q(client_id__in=Subquery(models.CoachClient.filter(coach_id=viewer.coach_id).values("client_id"))))
+        # An event about a session belongs to that session's coach: coaches see own sessions only.
+        own_sessions = Q(session_id__isnull=True) | Q(session_id__in=Subquery(models.Session.filter(coach_id=viewer.coach_id).values("id")))
+        return Q(mine, own_sessions, Q(client_id__in=Subquery(models.CoachClient.filter(coach_id=viewer.coach_id).values("client_id"))))
     if viewer.role is Role.CLIENT:
         return Q(client_id=viewer.client_id, visible_to_client=True)
     return NOTHING
