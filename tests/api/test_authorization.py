@@ -14,6 +14,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 import pytest
@@ -81,6 +82,14 @@ class NoteRec:
 
 
 @dataclass
+class SessionRec:
+    uid: uuid.UUID
+    coach: str
+    client: str
+    booking_notes: str
+
+
+@dataclass
 class OrgRec:
     key: str
     uid: uuid.UUID
@@ -102,6 +111,7 @@ class Event:
     client: str
     coach: str | None
     visible_to_client: bool
+    session: uuid.UUID | None = None
 
 
 @dataclass
@@ -118,6 +128,8 @@ class Town:
     txs: list[Tx] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     users: dict[uuid.UUID, tuple[str, str | None]] = field(default_factory=dict)  # user -> (person, org)
+    services: dict[str, uuid.UUID] = field(default_factory=dict)  # coach key -> their service
+    sessions: dict[uuid.UUID, SessionRec] = field(default_factory=dict)
     api_key: uuid.UUID | None = None
     api_key_name: str = ""
     api_key_org: str = "A"
@@ -186,11 +198,29 @@ class Town:
         kind, key = self.pools[pool]
         return self.sees_client(p, self.clients[key]) if kind == "client" else self.sees_org_pool(p, key)
 
+    def sees_session(self, p: Person, s: SessionRec) -> bool:
+        # Admin: all; coach: own; client: own; organisation admin: members' (time, coach, status).
+        if p.role == "ADMIN":
+            return True
+        if p.role == "COACH":
+            return s.coach == p.key
+        if p.role == "CLIENT":
+            return s.client == p.client
+        if p.role == "ORG_ADMIN":
+            return self.clients[s.client].org is not None and self.clients[s.client].org == p.org
+        return False
+
+    def sees_booking_notes(self, p: Person, s: SessionRec) -> bool:
+        return self.sees_session(p, s) and p.role != "ORG_ADMIN"
+
     def sees_event(self, p: Person, e: Event) -> bool:
         if p.role == "ADMIN":
             return True  # summaries never quote private text
         if p.role == "COACH":
-            return p.key in self.clients[e.client].coaches and e.coach in (None, p.key)
+            # Events of their own practice and shared ones about their clients; an event about a
+            # session belongs to that session's coach (a coach sees own sessions only).
+            return (p.key in self.clients[e.client].coaches and e.coach in (None, p.key)
+                    and (e.session is None or self.sessions[e.session].coach == p.key))
         if p.role == "CLIENT":
             return e.client == p.client and e.visible_to_client
         return False  # organisation admins: a timeline describes notes and messages
@@ -235,6 +265,10 @@ class Town:
         for coach, cid in self.coach_ids.items():
             objects.append((f"Coach {coach}", gid("Coach", cid), lambda p, coach=coach: self.sees_coach(p, coach)))
         objects.append(("ApiKey A", gid("ApiKey", self.api_key), lambda p: self.sees_api_key(p)))
+        for s in self.sessions.values():
+            objects.append((f"Session {s.coach}/{s.client}", gid("Session", s.uid), lambda p, s=s: self.sees_session(p, s)))
+        for coach, service in self.services.items():
+            objects.append((f"Service of {coach}", gid("Service", service), lambda p, coach=coach: self.sees_coach(p, coach)))
         return objects
 
     def canaries(self) -> dict[str, tuple[str, Callable[[Person], bool]]]:
@@ -254,6 +288,8 @@ class Town:
         for t in self.txs:
             out[t.note] = (f"ledger note {t.client or t.org}", lambda p, t=t: self.sees_tx(p, t))
         out[self.api_key_name] = ("API key name", lambda p: self.sees_api_key(p))
+        for s in self.sessions.values():
+            out[s.booking_notes] = (f"booking notes {s.coach}/{s.client}", lambda p, s=s: self.sees_booking_notes(p, s))
         return out
 
 
@@ -269,6 +305,10 @@ GRANT_CLIENT = """mutation($input: GrantClientCreditsInput!) { grantClientCredit
   transaction { id } userErrors { code field message } } }"""
 GRANT_ORGANISATION = """mutation($input: GrantOrganisationCreditsInput!) { grantOrganisationCredits(input: $input) {
   transaction { id } userErrors { code field message } } }"""
+CREATE_SERVICE = """mutation($input: CreateServiceInput!) { createService(input: $input) {
+  service { id } userErrors { code field message } } }"""
+RECORD_PAST = """mutation($input: RecordPastSessionInput!) { recordPastSession(input: $input) {
+  session { id } userErrors { code field message } } }"""
 CREATE_API_KEY = """mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) {
   apiKey { id } secret userErrors { code field message } } }"""
 
@@ -355,13 +395,33 @@ async def build_town(api: Api) -> Town:
                       {"clientId": gid("Client", town.clients[client].uid), "privateNotes": town.private[(coach, client)]},
                       people[coach].token)
 
-    # Notes: on every relationship one shared and one private.
+    # A service per coach, and on every relationship a past session with booking notes.
+    for coach in town.coach_ids:
+        payload = await _mutate(api, CREATE_SERVICE, "createService",
+                                {"name": f"Session with {coach}", "durationMinutes": 60, "format": "VIDEO", "credits": 1},
+                                people[coach].token)
+        town.services[coach] = ungid(payload["service"]["id"])[1]
+    session_of: dict[tuple[str, str], uuid.UUID] = {}
+    start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(days=20)
+    for i, c in enumerate(town.clients.values()):
+        for j, coach in enumerate(sorted(c.coaches)):
+            notes = canary("book")
+            payload = await _mutate(api, RECORD_PAST, "recordPastSession", {
+                "clientId": gid("Client", c.uid), "serviceId": gid("Service", town.services[coach]),
+                "startsAt": (start + timedelta(hours=3 * i + j)).isoformat(), "status": "COMPLETED", "bookingNotes": notes,
+            }, people[coach].token)
+            uid = ungid(payload["session"]["id"])[1]
+            town.sessions[uid] = SessionRec(uid, coach, c.key, notes)
+            session_of[(coach, c.key)] = uid
+
+    # Notes: on every relationship one shared and one private, on the past session.
     for c in town.clients.values():
         for coach in sorted(c.coaches):
             for shared in (True, False):
                 body = canary("note")
                 payload = await _mutate(api, ADD_NOTE, "addNote",
-                                        {"clientId": gid("Client", c.uid), "body": body, "sharedWithClient": shared},
+                                        {"clientId": gid("Client", c.uid), "body": body, "sharedWithClient": shared,
+                                         "sessionId": gid("Session", session_of[(coach, c.key)])},
                                         people[coach].token)
                 key = f"{coach}/{c.key}/{'shared' if shared else 'private'}"
                 town.notes[key] = NoteRec(key, ungid(payload["note"]["id"])[1], coach, c.key, body, shared)
@@ -415,8 +475,9 @@ async def build_town(api: Api) -> Town:
         town.users[row["id"]] = (user_owner[row["id"]].key, org)
     client_by_uid = {c.uid: c.key for c in town.clients.values()}
     coach_by_uid = {v: k for k, v in town.coach_ids.items()}
-    for row in await models.ActivityEvent.all().values("id", "client_id", "coach_id", "visible_to_client"):
-        town.events.append(Event(row["id"], client_by_uid[row["client_id"]], coach_by_uid.get(row["coach_id"]), row["visible_to_client"]))
+    for row in await models.ActivityEvent.all().values("id", "client_id", "coach_id", "visible_to_client", "session_id"):
+        town.events.append(Event(row["id"], client_by_uid[row["client_id"]], coach_by_uid.get(row["coach_id"]),
+                                 row["visible_to_client"], row["session_id"]))
     return town
 
 
@@ -510,7 +571,13 @@ CLIENT_DEEP = """query($id: ID!) { client(id: $id) { id name email organisation 
   privateNotes healthContext
   notes(first: 50) { totalCount edges { node { id body sharedWithClient client { id } } } }
   timeline(first: 100) { totalCount edges { node { id kind summary client { id } } } }
-  creditPool { id balance transactions(first: 20) { totalCount edges { node { id note } } } } } }"""
+  creditPool { id balance transactions(first: 20) { totalCount edges { node { id note } } } }
+  sessions(first: 20) { totalCount edges { node { id bookingNotes } } } } }"""
+
+SESSION = """query($id: ID!) { session(id: $id) { id bookingNotes clientName client { id } coach { id }
+  notes { id body } } }"""
+
+SESSIONS = """query { sessions(first: 100) { totalCount edges { node { id bookingNotes } } } }"""
 
 CLIENT_LIST = """query { clients(first: 20) { totalCount edges { node { id privateNotes healthContext
   notes(first: 20) { edges { node { id body } } } } } } }"""
@@ -561,6 +628,25 @@ async def read_everything(rec: Recorder, p: Person) -> None:
         rec.compare(p, "Client.timeline.totalCount", c.key, len(expected_events), got["timeline"]["totalCount"])
         expected_txs = {t.uid for t in town.txs if t.client == c.key and town.sees_tx(p, t)}
         rec.compare(p, "Client.creditPool.transactions", c.key, expected_txs, ids_of(got["creditPool"]["transactions"]))
+        expected_sessions = {s.uid: s.booking_notes if town.sees_booking_notes(p, s) else None
+                             for s in town.sessions.values() if s.client == c.key and town.sees_session(p, s)}
+        actual_sessions = {ungid(e["node"]["id"])[1]: e["node"]["bookingNotes"] for e in got["sessions"]["edges"]}
+        rec.compare(p, "Client.sessions", c.key, expected_sessions, actual_sessions)
+
+    # Typed session(id:), with its notes; and the sessions connection.
+    for s in town.sessions.values():
+        body = await rec.ask(p, f"session({s.coach}/{s.client})", SESSION, {"id": gid("Session", s.uid)})
+        got = dig(body, "data", "session")
+        rec.compare(p, "session(id)", f"{s.coach}/{s.client}", town.sees_session(p, s), got is not None)
+        if not got:
+            continue
+        rec.compare(p, "Session.bookingNotes", f"{s.coach}/{s.client}", s.booking_notes if town.sees_booking_notes(p, s) else None, got["bookingNotes"])
+        rec.compare(p, "Session.client", f"{s.coach}/{s.client}", gid("Client", town.clients[s.client].uid), dig(got, "client", "id"))
+        expected_notes = {n.uid: n.body for n in town.notes.values() if n.coach == s.coach and n.client == s.client and town.sees_note(p, n)}
+        rec.compare(p, "Session.notes", f"{s.coach}/{s.client}", expected_notes, {ungid(n["id"])[1]: n["body"] for n in got["notes"]})
+    body = await rec.ask(p, "sessions", SESSIONS)
+    expected_sessions = {s.uid for s in town.sessions.values() if town.sees_session(p, s)}
+    rec.compare(p, "sessions", "ids", expected_sessions, ids_of(dig(body, "data", "sessions")))
 
     # node(id:) one by one (aliased), and nodes(ids:) in one list, for every object of every type.
     objects = town.all_objects()
