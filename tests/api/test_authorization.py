@@ -838,6 +838,7 @@ ORG_ADMIN_WIDEST = """query {
     creditPool { balance transactions(first: 10) { edges { node { note } } } } }
   clients(first: 40) { totalCount edges { node { ...C } } }
   organisations(first: 10) { edges { node { id name } } }
+  sessions(first: 30) { totalCount edges { node { id bookingNotes clientName notes { id body } } } }
   apiKeys { id name }
 }
 fragment C on Client { id name email healthContext privateNotes organisation { id name }
@@ -847,7 +848,7 @@ fragment C on Client { id name email healthContext privateNotes organisation { i
 
 
 async def test_an_organisation_admins_widest_query_holds_no_note_private_note_or_health_context(town):
-    secret_kinds = ("note ", "private notes", "health context")
+    secret_kinds = ("note ", "private notes", "health context", "booking notes")
     canaries = {v: what for v, (what, _) in town.canaries().items() if what.startswith(secret_kinds)}
     assert len(canaries) > 30
     all_ids = [o[1] for o in town.all_objects()]
@@ -865,6 +866,10 @@ async def test_an_organisation_admins_widest_query_holds_no_note_private_note_or
             assert node["healthContext"] is None and node["privateNotes"] is None, node
             assert node["notes"] == {"totalCount": 0, "edges": []}, node
             assert node["timeline"] == {"totalCount": 0, "edges": []}, node
+        sessions = dig(body, "data", "sessions", "edges")
+        assert {e["node"]["id"] for e in sessions} == {
+            gid("Session", x.uid) for x in town.sessions.values() if town.clients[x.client].org == p.org}
+        assert all(e["node"]["bookingNotes"] is None and e["node"]["notes"] == [] for e in sessions), sessions
         for start in range(0, len(all_ids), 100):
             await rec.ask(p, "nodes(all)", f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ...N }} }} {NODE_FIELDS}",
                           {"ids": all_ids[start:start + 100]})
@@ -906,10 +911,19 @@ MUTATIONS = {
     "createApiKey": ("CreateApiKeyInput", "apiKey { id } secret"),
     "grantClientCredits": ("GrantClientCreditsInput", "transaction { id }"),
     "grantOrganisationCredits": ("GrantOrganisationCreditsInput", "transaction { id }"),
+    "confirmSession": ("SessionInput", "session { id status }"),
+    "completeSession": ("SessionInput", "session { id status }"),
+    "markNoShow": ("SessionInput", "session { id status }"),
+    "declineSession": ("DeclineSessionInput", "session { id status }"),
+    "cancelSession": ("CancelSessionInput", "session { id status }"),
+    "proposeReschedule": ("ProposeRescheduleInput", "proposal { id }"),
+    "bookSession": ("BookSessionInput", "session { id }"),
+    "recordPastSession": ("RecordPastSessionInput", "session { id }"),
+    "updateService": ("UpdateServiceInput", "service { id name }"),
 }
 
 NOT_FOUND_MESSAGES = {"clientId": "Client not found.", "noteId": "Note not found.", "organisationId": "Organisation not found.",
-                      "apiKeyId": "API key not found."}
+                      "apiKeyId": "API key not found.", "sessionId": "Session not found.", "serviceId": "Service not found."}
 
 
 def not_found(field_name: str) -> tuple:
@@ -1021,6 +1035,51 @@ async def test_mutations_on_ids_the_actor_may_not_touch_are_refused_and_change_n
         refusal = role_refusal(p, ("ADMIN", "ORG_ADMIN"))
         if refusal or not town.sees_api_key(p):
             await expect(p, "revokeApiKey", {"apiKeyId": gid("ApiKey", town.api_key)}, refusal or not_found("apiKeyId"), "key A")
+
+        # Sessions: the lifecycle mutations on sessions the actor may not see.
+        future = (datetime.now(timezone.utc) + timedelta(days=30)).replace(minute=0, second=0, microsecond=0).isoformat()
+        for sess in town.sessions.values():
+            sid, label = gid("Session", sess.uid), f"{sess.coach}/{sess.client}"
+            sees = town.sees_session(p, sess)
+            for name, allowed, extra in (
+                ("confirmSession", ("COACH",), {}), ("completeSession", ("COACH",), {}), ("markNoShow", ("COACH",), {}),
+                ("declineSession", ("COACH",), {}), ("cancelSession", ("COACH", "CLIENT", "ADMIN"), {}),
+                ("proposeReschedule", ("COACH", "CLIENT"), {"startsAt": future}),
+            ):
+                refusal = role_refusal(p, allowed)
+                if refusal or not sees:
+                    await expect(p, name, {"sessionId": sid, **extra}, refusal or not_found("sessionId"), label)
+
+        # Booking and recording: a client or a service outside the actor's reach.
+        for coach, service in town.services.items():
+            for c in town.clients.values():
+                if c.key != "a1" and c.key != "b1" and c.key != "g1x":
+                    continue  # one member of each organisation and one with none suffice
+                input_ = {"serviceId": gid("Service", service), "clientId": gid("Client", c.uid), "startsAt": future}
+                refusal = role_refusal(p, ("COACH", "CLIENT", "ADMIN"))
+                if refusal:
+                    await expect(p, "bookSession", input_, refusal, f"{coach}/{c.key}")
+                elif p.role == "COACH" and coach != p.key:
+                    await expect(p, "bookSession", input_, not_found("serviceId"), f"{coach}/{c.key}")
+                elif p.role == "COACH" and p.key not in c.coaches:
+                    await expect(p, "bookSession", input_, not_found("clientId"), f"{coach}/{c.key}")
+                elif p.role == "CLIENT" and p.client != c.key:
+                    await expect(p, "bookSession", input_, not_found("clientId"), f"{coach}/{c.key}")
+                elif p.role == "CLIENT" and town.coach_orgs[coach] not in (None, p.org):
+                    # An INTERNAL coach of another organisation is not on this client's roster.
+                    await expect(p, "bookSession", input_, not_found("serviceId"), f"{coach}/{c.key}")
+                past = {**input_, "startsAt": "2025-01-06T10:00:00+00:00", "status": "COMPLETED"}
+                refusal = role_refusal(p, ("COACH",))
+                if refusal:
+                    await expect(p, "recordPastSession", past, refusal, f"{coach}/{c.key}")
+                elif coach != p.key:
+                    await expect(p, "recordPastSession", past, not_found("serviceId"), f"{coach}/{c.key}")
+                elif p.key not in c.coaches:
+                    await expect(p, "recordPastSession", past, not_found("clientId"), f"{coach}/{c.key}")
+            refusal = role_refusal(p, ("COACH",))
+            if refusal or coach != p.key:
+                await expect(p, "updateService", {"serviceId": gid("Service", service), "name": "Hacked"},
+                             refusal or not_found("serviceId"), coach)
 
     after = await snapshot()
     changed = []
