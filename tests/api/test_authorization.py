@@ -568,7 +568,7 @@ def aliased_nodes(count: int) -> str:
 
 
 CLIENT_DEEP = """query($id: ID!) { client(id: $id) { id name email organisation { id }
-  privateNotes healthContext
+  privateNotes healthContext category relationshipSince
   notes(first: 50) { totalCount edges { node { id body sharedWithClient client { id } } } }
   timeline(first: 100) { totalCount edges { node { id kind summary client { id } } } }
   creditPool { id balance transactions(first: 20) { totalCount edges { node { id note } } } }
@@ -619,6 +619,9 @@ async def read_everything(rec: Recorder, p: Person) -> None:
         rec.compare(p, "Client.privateNotes", c.key,
                     town.private.get((p.key, c.key)) if town.sees_private_notes(p, p.key) else None, got["privateNotes"])
         rec.compare(p, "Client.healthContext", c.key, c.health if town.sees_health(p, c) else None, got["healthContext"])
+        # Viewer-relative: about the viewing coach's relationship, null for everyone else.
+        rec.compare(p, "Client.category is set", c.key, p.role == "COACH", got["category"] is not None)
+        rec.compare(p, "Client.relationshipSince is set", c.key, p.role == "COACH", got["relationshipSince"] is not None)
         expected_notes = {n.uid: n.body for n in town.notes.values() if n.client == c.key and town.sees_note(p, n)}
         actual_notes = {ungid(e["node"]["id"])[1]: e["node"]["body"] for e in got["notes"]["edges"]}
         rec.compare(p, "Client.notes", c.key, expected_notes, actual_notes)
