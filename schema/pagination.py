@@ -72,7 +72,10 @@ def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
         raise ApiError("`after` is not a cursor this API gave out.", "INVALID") from None
     if not isinstance(values, list) or len(values) != width:
         raise ApiError("`after` is not a cursor this API gave out.", "INVALID")
-    return [_decode_value(v) for v in values]
+    try:
+        return [_decode_value(v) for v in values]
+    except (TypeError, ValueError):
+        raise ApiError("`after` is not a cursor this API gave out.", "INVALID") from None
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,24 @@ class Ordering:
     """Columns to order by, each (field, descending); the last one must be unique (the pk)."""
 
     columns: tuple[tuple[str, bool], ...]
+
+    def check(self, values: list[Any]) -> list[Any]:
+        """Cursor values of the types the columns hold, so a forged cursor never reaches SQL:
+        the key is a UUID, `*_at` columns are instants, the rest text."""
+        checked = []
+        for (name, _), value in zip(self.columns, values):
+            try:
+                if name == "id":
+                    value = UUID(str(value))
+                elif name.endswith("_at"):
+                    if not isinstance(value, datetime) or value.tzinfo is None:
+                        raise ValueError(name)
+                elif not isinstance(value, str):
+                    raise ValueError(name)
+            except ValueError:
+                raise ApiError("`after` is not a cursor this API gave out.", "INVALID") from None
+            checked.append(value)
+        return checked
 
     def order_by(self) -> list[str]:
         return [("-" if desc else "") + name for name, desc in self.columns]
@@ -96,7 +117,6 @@ class Ordering:
 
 
 BY_CREATED = Ordering((("created_at", True), ("id", True)))
-BY_CREATED_ASC = Ordering((("created_at", False), ("id", False)))
 
 
 @dataclass
@@ -123,7 +143,7 @@ async def paginate(
     cursor_values = decode_cursor(after, len(names))
     page_query = queryset
     if cursor_values is not None:
-        page_query = page_query.filter(ordering.after(cursor_values))
+        page_query = page_query.filter(ordering.after(ordering.check(cursor_values)))
     rows = await page_query.order_by(*ordering.order_by()).limit(first + 1) if first else []
     has_next = len(rows) > first
     rows = list(rows[:first])

@@ -39,7 +39,6 @@ class OrganisationUsage:
     active_members: int
 
 
-MEMBERS_ORDER = Ordering((("name", False), ("id", False)))
 
 
 @strawberry.type

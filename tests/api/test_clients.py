@@ -486,10 +486,7 @@ def forged(values) -> str:
     {"after": forged(["x", "not-a-uuid"])}, {"after": forged([1, "00000000-0000-0000-0000-000000000000"])},
     {"after": forged([None, "00000000-0000-0000-0000-000000000000"])},
     {"after": forged(["alice", "00000000-0000-0000-0000-000000000000"]), "order": {"field": "CREATED_AT", "direction": "ASC"}},
-    pytest.param(
-        {"after": forged([{"dt": "yesterday"}, "00000000-0000-0000-0000-000000000000"]), "order": {"field": "CREATED_AT", "direction": "ASC"}},
-        marks=pytest.mark.xfail(strict=True, reason="schema/pagination.decode_cursor decodes values outside its try: ValueError -> 'Unexpected error.'"),
-    ),
+    {"after": forged([{"dt": "yesterday"}, "00000000-0000-0000-0000-000000000000"]), "order": {"field": "CREATED_AT", "direction": "ASC"}},
     {"after": forged(["x", "00000000-0000-0000-0000-000000000000"]), "order": {"field": "CREDITS", "direction": "ASC"}},
     {"after": forged([[1], {"x": 1}])},
 ])
