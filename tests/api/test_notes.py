@@ -214,7 +214,6 @@ async def test_note_events_on_the_timeline(api, pair, world):
     assert shared_body not in everything and private_body not in everything
 
 
-@pytest.mark.xfail(strict=True, reason="schema/pagination.paginate passes forged cursor values to SQL: 'Unexpected error.'")
 async def test_a_forged_notes_cursor_is_refused(api, pair):
     await add(api, pair.coach.token, pair.client_id, "one")
     forged = base64.urlsafe_b64encode(json.dumps(["x", "y"]).encode()).decode()
