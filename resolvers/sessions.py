@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Optional
 
 from tortoise.expressions import Subquery
@@ -46,10 +47,11 @@ async def sessions(info, first, after, filter: SessionFilter | None, *, client_i
             query = query.filter(starts_at__gte=filter.from_)
         if filter.to is not None:
             query = query.filter(starts_at__lt=filter.to)
+        # An id that does not decode matches nothing (not "client IS NULL").
         if filter.client_id is not None:
-            query = query.filter(client_id=uuid_of(filter.client_id, "Client"))
+            query = query.filter(client_id=uuid_of(filter.client_id, "Client") or uuid.UUID(int=0))
         if filter.coach_id is not None:
-            query = query.filter(coach_id=uuid_of(filter.coach_id, "Coach"))
+            query = query.filter(coach_id=uuid_of(filter.coach_id, "Coach") or uuid.UUID(int=0))
     page = await paginate(query, BY_START, first, after)
     return SessionConnection.of(page, [Session.from_model(r) for r in page.rows])
 

@@ -106,8 +106,8 @@ async def test_one_slot_booked_concurrently_goes_to_exactly_one(api, world):
     admin = await world.admin()
     coach, service = await setup_coach(api, world, buffer=15)
     clients = [await world.client_of(coach, name=f"C{i}") for i in range(10)]
-    for client_id in clients:
-        await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 1}}, admin.token)
+    for client_id in clients:  # two each: whichever client wins the race can still book again below
+        await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 2}}, admin.token)
 
     answers = await asyncio.gather(*[
         api.ok(BOOK, {"i": {"serviceId": service, "clientId": c, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token) for c in clients
