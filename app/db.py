@@ -12,6 +12,10 @@ from app.settings import Settings
 MODELS_MODULE = "models"
 
 
+async def _keep_session(connection) -> None:
+    return None
+
+
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     address = infra.database(settings)
     return {
@@ -30,6 +34,10 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
                     # five runs (RELIABILITY/CONVENTIONS); force custom plans. Timestamps in UTC
                     # whatever the server's default.
                     "server_settings": {"plan_cache_mode": "force_custom_plan", "TimeZone": "UTC"},
+                    # asyncpg resets every released connection with a round trip (UNLISTEN, RESET
+                    # ALL, advisory unlock). We hold no session state (transaction-scoped locks
+                    # only, fixed settings), so skip it; an open transaction is still rolled back.
+                    "reset": _keep_session,
                 },
             }
         },

@@ -114,15 +114,16 @@ def _eligibility_error(reasons: list[eligibility.Reason]) -> DomainError:
 async def take_credits(session: models.Session, client_id: UUID, organisation_id: UUID | None, actor: UUID | None) -> None:
     """Debit the client's pool, then the organisation's for a GLOBAL coach: always in this order,
     so concurrent bookings never wait on each other in a cycle. Each debit is the conditional
-    UPDATE in domain.ledger: it, not an earlier read, decides whether the credits are there."""
+    UPDATE in domain.ledger: it, not an earlier read, decides whether the credits are there.
+    Callers debit last, just before the commit, to hold the (shared) pool rows briefly."""
     if session.credits <= 0:
         return
-    pools = [(await models.CreditPool.get(client_id=client_id).values("id"), eligibility.Reason.NO_CLIENT_CREDITS)]
+    debits = [("client", client_id, eligibility.Reason.NO_CLIENT_CREDITS)]
     if session.kind is CoachKind.GLOBAL and organisation_id is not None:
-        pools.append((await models.CreditPool.get(organisation_id=organisation_id).values("id"), eligibility.Reason.NO_ORGANISATION_CREDITS))
-    for pool, reason in pools:
+        debits.append(("organisation", organisation_id, eligibility.Reason.NO_ORGANISATION_CREDITS))
+    for owner, owner_id, reason in debits:
         try:
-            await ledger.move(pool["id"], -session.credits, CreditReason.BOOKING, session_id=session.id, actor_user_id=actor)
+            await ledger.move(owner_id, -session.credits, CreditReason.BOOKING, owner=owner, session_id=session.id, actor_user_id=actor)
         except ledger.InsufficientCredits:
             raise _eligibility_error([reason]) from None
 
@@ -162,12 +163,12 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
                 status=_status_for(viewer, coach, service), booking_notes=request.booking_notes,
                 booked_by=viewer.role, booked_by_user_id=viewer.user_id, idempotency_key=request.idempotency_key,
             )
-            await take_credits(session, client.id, client.organisation_id, viewer.user_id)
             await clients.ensure_relationship(coach.id, client.id)
             await activity.record(
                 ActivityKind.SESSION_BOOKED, client_id=client.id, actor=viewer, session_id=session.id,
                 summary=f"{service.name} booked for {request.starts_at:%Y-%m-%d %H:%M} UTC",
             )
+            await take_credits(session, client.id, client.organisation_id, viewer.user_id)
             return session
     except IntegrityError as error:
         if is_exclusion_violation(error):

@@ -29,30 +29,42 @@ class InsufficientCredits(DomainError):
         super().__init__(ErrorCode.INSUFFICIENT_CREDITS, "Not enough credits.", field)
 
 
+# One round trip: the conditional debit or credit and its ledger row, in one statement.
+_MOVE_SQL = """
+WITH pool AS (
+    UPDATE credit_pools SET balance = balance + $1, updated_at = now()
+    WHERE {owner} = $2 AND balance + $1 >= 0
+    RETURNING id, balance
+)
+INSERT INTO credit_transactions
+    (id, pool_id, delta, balance_after, reason, session_id, note, idempotency_key, created_by_id, created_at)
+SELECT gen_random_uuid(), pool.id, $1, pool.balance, $3, $4, $5, $6, $7, clock_timestamp() FROM pool
+RETURNING *
+"""
+_OWNERS = {"pool": "id", "client": "client_id", "organisation": "organisation_id"}
+
+
 async def move(
     pool_id: UUID,
     delta: int,
     reason: CreditReason,
     *,
+    owner: str = "pool",
     session_id: UUID | None = None,
     note: str | None = None,
     idempotency_key: str | None = None,
     actor_user_id: UUID | None = None,
     field: str | None = None,
 ) -> models.CreditTransaction:
-    """Change a pool by `delta` and append its ledger row. Must run inside a transaction."""
-    conn = connections.get("default")
-    rows = await conn.execute_query_dict(
-        "UPDATE credit_pools SET balance = balance + $1, updated_at = now() "
-        "WHERE id = $2 AND balance + $1 >= 0 RETURNING balance",
-        [delta, pool_id],
+    """Change a pool by `delta` and append its ledger row; must run inside a transaction.
+    `pool_id` names the pool itself, or with owner="client"/"organisation" the pool's owner."""
+    rows = await connections.get("default").execute_query_dict(
+        _MOVE_SQL.format(owner=_OWNERS[owner]),
+        [delta, pool_id, reason.value, session_id, note, idempotency_key, actor_user_id],
     )
     if not rows:
         raise InsufficientCredits(field)
-    return await models.CreditTransaction.create(
-        pool_id=pool_id, delta=delta, balance_after=rows[0]["balance"], reason=reason, session_id=session_id,
-        note=note, idempotency_key=idempotency_key, created_by_id=actor_user_id,
-    )
+    return models.CreditTransaction._init_from_db(**rows[0])
 
 
 async def _replay(pool_id: UUID, key: str | None, amount: int) -> models.CreditTransaction | None:
