@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -111,21 +112,43 @@ async def authenticate(email: str, password: str) -> models.User | None:
     return user
 
 
-async def viewer_for(user: models.User) -> Viewer:
-    """The viewer a signed-in user acts as, with the ids their role scopes by."""
-    coach = client = None
-    organisation_id = user.organisation_id
-    if user.role is Role.COACH:
-        coach = await models.Coach.filter(user_id=user.id).values("id", "organisation_id")
-        coach = coach[0] if coach else None
-        organisation_id = coach["organisation_id"] if coach else None
-    elif user.role is Role.CLIENT:
-        rows = await models.Client.filter(user_id=user.id).values("id", "organisation_id")
-        client = rows[0] if rows else None
-        organisation_id = client["organisation_id"] if client else None
+_VIEWER_SQL = """
+SELECT u.id, u.role, u.name, u.active, u.token_version, u.organisation_id,
+       co.id AS coach_id, co.organisation_id AS coach_organisation_id,
+       cl.id AS client_id, cl.organisation_id AS client_organisation_id
+FROM users u
+LEFT JOIN coaches co ON co.user_id = u.id
+LEFT JOIN clients cl ON cl.user_id = u.id
+WHERE u.id = $1
+"""
+
+
+async def viewer_by_id(user_id: UUID, token_version: int | None = None) -> Viewer | None:
+    """The viewer a signed-in user acts as, with the ids their role scopes by, in one query (it
+    runs on every request). None for an unknown or deactivated user, or when `token_version` is
+    given and the user's is newer (password changed, deactivated and back)."""
+    rows = await connections.get("default").execute_query_dict(_VIEWER_SQL, [user_id])
+    if not rows:
+        return None
+    row = rows[0]
+    if not row["active"] or (token_version is not None and row["token_version"] != token_version):
+        return None
+    role = Role(row["role"])
+    organisation_id = row["organisation_id"]
+    if role is Role.COACH:
+        organisation_id = row["coach_organisation_id"]
+    elif role is Role.CLIENT:
+        organisation_id = row["client_organisation_id"]
     return Viewer(
-        user_id=user.id, role=user.role, name=user.name,
-        coach_id=coach["id"] if coach else None,
-        client_id=client["id"] if client else None,
+        user_id=row["id"], role=role, name=row["name"],
+        coach_id=row["coach_id"] if role is Role.COACH else None,
+        client_id=row["client_id"] if role is Role.CLIENT else None,
         organisation_id=organisation_id,
     )
+
+
+async def viewer_for(user: models.User) -> Viewer:
+    viewer = await viewer_by_id(user.id)
+    if viewer is None:
+        raise not_found("User")
+    return viewer
