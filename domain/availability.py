@@ -8,11 +8,12 @@ from datetime import datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 import models
 from domain import clock, timezones, validation
-from domain.errors import invalid, not_found
+from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
 from models.enums import Role, SessionStatus
 
@@ -73,23 +74,32 @@ def windows(rules: list[Rule], zone_name: str, start: datetime, end: datetime) -
     return sorted(found)
 
 
-async def busy(coach_id: UUID, start: datetime, end: datetime, exclude_session: UUID | None = None) -> list[tuple[datetime, datetime]]:
-    """Time off and live sessions (with their buffers) overlapping [start, end)."""
-    sessions = models.Session.filter(coach_id=coach_id, status__in=LIVE, starts_at__lt=end, blocked_until__gt=start)
-    if exclude_session is not None:
-        sessions = sessions.exclude(id=exclude_session)
-    taken = [(s["starts_at"], s["blocked_until"]) for s in await sessions.values("starts_at", "blocked_until")]
-    off = await models.TimeOff.filter(coach_id=coach_id, starts_at__lt=end, ends_at__gt=start).values("starts_at", "ends_at")
-    return sorted(taken + [(t["starts_at"], t["ends_at"]) for t in off])
+_CALENDAR_SQL = """
+SELECT 'rule' AS what, weekday, start_time, end_time, NULL::timestamptz AS starts_at, NULL::timestamptz AS ends_at
+  FROM availability_rules WHERE coach_id = $1
+UNION ALL
+SELECT 'busy', NULL, NULL, NULL, starts_at, blocked_until
+  FROM sessions WHERE coach_id = $1 AND status IN ('PENDING', 'CONFIRMED') AND starts_at < $3 AND blocked_until > $2
+   AND id IS DISTINCT FROM $4
+UNION ALL
+SELECT 'busy', NULL, NULL, NULL, starts_at, ends_at
+  FROM time_off WHERE coach_id = $1 AND starts_at < $3 AND ends_at > $2
+"""
+
+
+async def calendar(
+    coach_id: UUID, start: datetime, end: datetime, exclude_session: UUID | None = None
+) -> tuple[list[Rule], list[tuple[datetime, datetime]]]:
+    """In one query: the coach's weekly rules, and the time off and live sessions (with their
+    buffers) overlapping [start, end)."""
+    rows = await connections.get("default").execute_query_dict(_CALENDAR_SQL, [coach_id, start, end, exclude_session])
+    rules = [Rule(r["weekday"], r["start_time"], r["end_time"]) for r in rows if r["what"] == "rule"]
+    taken = sorted((r["starts_at"], r["ends_at"]) for r in rows if r["what"] == "busy")
+    return rules, taken
 
 
 def _clear(start: datetime, end: datetime, busy_ranges: list[tuple[datetime, datetime]]) -> bool:
     return all(end <= b_start or start >= b_end for b_start, b_end in busy_ranges)
-
-
-async def coach_rules(coach_id: UUID) -> list[Rule]:
-    rows = await models.AvailabilityRule.filter(coach_id=coach_id).values("weekday", "start_time", "end_time")
-    return [Rule(r["weekday"], r["start_time"], r["end_time"]) for r in rows]
 
 
 async def slots(coach: models.Coach, service: models.Service, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -101,9 +111,9 @@ async def slots(coach: models.Coach, service: models.Service, start: datetime, e
     duration = timedelta(minutes=service.duration_minutes)
     buffer = timedelta(minutes=coach.buffer_minutes)
     earliest = max(start, clock.now())
-    taken = await busy(coach.id, start, end + duration + buffer)
+    rules, taken = await calendar(coach.id, start, end + duration + buffer)
     found = []
-    for opens, closes in windows(await coach_rules(coach.id), coach.timezone, start, end):
+    for opens, closes in windows(rules, coach.timezone, start, end):
         at = opens
         while at + duration <= closes:
             if at >= earliest and at < end and _clear(at, at + duration + buffer, taken):
@@ -117,15 +127,13 @@ async def check_bookable(
 ) -> None:
     """Raise unless [start, end) is in the future, inside one weekly window, and clear of time off
     and of the coach's live sessions with buffers (the exclusion constraint re-checks at insert)."""
-    from domain.errors import DomainError, ErrorCode
-
     if start <= clock.now():
         raise invalid("The start must be in the future.", field)
-    inside = any(o <= start and end <= c for o, c in windows(await coach_rules(coach.id), coach.timezone, start, end))
-    if not inside:
-        raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "The coach is not available at that time.", field)
     buffer = timedelta(minutes=coach.buffer_minutes)
-    if not _clear(start, end + buffer, await busy(coach.id, start - timedelta(days=1), end + buffer, exclude_session)):
+    rules, taken = await calendar(coach.id, start - timedelta(days=1), end + buffer, exclude_session)
+    if not any(o <= start and end <= c for o, c in windows(rules, coach.timezone, start, end)):
+        raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "The coach is not available at that time.", field)
+    if not _clear(start, end + buffer, taken):
         raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "That time is already taken.", field)
 
 

@@ -83,9 +83,7 @@ async def _who_books(viewer: Viewer, request: BookingRequest, service: models.Se
             raise not_found("Client", "clientId")
         return request.client_id
     if viewer.role is Role.ADMIN and viewer.api_key_id is None:
-        if not await models.Client.exists(id=request.client_id):
-            raise not_found("Client", "clientId")
-        return request.client_id
+        return request.client_id  # existence is checked with the client's eligibility facts
     raise validation.forbidden("Your role may not book sessions.")
 
 
@@ -130,20 +128,23 @@ async def take_credits(session: models.Session, client_id: UUID, organisation_id
 
 @retry_on_conflict
 async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
-    service = await models.Service.get_or_none(id=request.service_id, active=True)
+    service = await models.Service.filter(id=request.service_id, active=True).select_related("coach").first()
     if service is None:
         raise not_found("Service", "serviceId")
-    coach = await models.Coach.get(id=service.coach_id)
+    coach = service.coach
     request.starts_at = timezones.to_utc(request.starts_at, coach.timezone, "startsAt")
     request.booking_notes = validation.text(request.booking_notes, "bookingNotes", max_length=2000)
     request.idempotency_key = validation.text(request.idempotency_key, "idempotencyKey", max_length=200)
     if (earlier := await _earlier_booking(viewer, request)) is not None:
         return earlier
     client_id = await _who_books(viewer, request, service, coach)
-    client = await models.Client.get(id=client_id)
+    facts = (await eligibility.facts_for([client_id])).get(client_id)
+    if facts is None:
+        raise not_found("Client", "clientId")
     ends_at = request.starts_at + timedelta(minutes=service.duration_minutes)
 
-    verdict = await eligibility.for_client(client, service, coach.kind, request.starts_at.astimezone(ZoneInfo(coach.timezone)).date())
+    local_day = request.starts_at.astimezone(ZoneInfo(coach.timezone)).date()
+    verdict = eligibility.evaluate(facts, credits=service.credits, kind=coach.kind, on=local_day)
     blocking = [r for r in verdict.reasons if r not in eligibility.CREDIT_REASONS]
     if blocking:
         raise _eligibility_error(verdict.reasons)
@@ -157,18 +158,18 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
                 return earlier
             await availability.check_bookable(coach, request.starts_at, ends_at)
             session = await models.Session.create(
-                coach_id=coach.id, client_id=client.id, service_id=service.id, kind=coach.kind, format=service.format,
+                coach_id=coach.id, client_id=client_id, service_id=service.id, kind=coach.kind, format=service.format,
                 credits=service.credits, starts_at=request.starts_at, ends_at=ends_at,
                 blocked_until=ends_at + timedelta(minutes=coach.buffer_minutes),
                 status=_status_for(viewer, coach, service), booking_notes=request.booking_notes,
                 booked_by=viewer.role, booked_by_user_id=viewer.user_id, idempotency_key=request.idempotency_key,
             )
-            await clients.ensure_relationship(coach.id, client.id)
+            await clients.ensure_relationship(coach.id, client_id)
             await activity.record(
-                ActivityKind.SESSION_BOOKED, client_id=client.id, actor=viewer, session_id=session.id,
+                ActivityKind.SESSION_BOOKED, client_id=client_id, actor=viewer, session_id=session.id,
                 summary=f"{service.name} booked for {request.starts_at:%Y-%m-%d %H:%M} UTC",
             )
-            await take_credits(session, client.id, client.organisation_id, viewer.user_id)
+            await take_credits(session, client_id, facts.organisation_id, viewer.user_id)
             return session
     except IntegrityError as error:
         if is_exclusion_violation(error):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 import models
 from domain import activity, encryption, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
-from models.enums import ActivityKind, CreditPoolKind, Role
+from models.enums import ActivityKind, ClientCategory, CreditPoolKind, Role
 
 # The profile fields a create or update may carry, with their API names (for error paths).
 PROFILE_FIELDS = {
@@ -187,10 +188,14 @@ async def set_active(viewer: Viewer, client: models.Client, active: bool) -> mod
     return client
 
 
-async def ensure_relationship(coach_id: UUID, client_id: UUID, connection=None) -> models.CoachClient:
-    """Start a coach-client relationship if there is none (a booking, a first message)."""
-    relationship, _ = await models.CoachClient.get_or_create(coach_id=coach_id, client_id=client_id, using_db=connection)
-    return relationship
+async def ensure_relationship(coach_id: UUID, client_id: UUID) -> None:
+    """Start a coach-client relationship if there is none (a booking, a first message): one
+    statement, safe under concurrency."""
+    await connections.get("default").execute_query(
+        "INSERT INTO coach_clients (id, coach_id, client_id, category, created_at) "
+        "VALUES (gen_random_uuid(), $1, $2, $3, clock_timestamp()) ON CONFLICT (coach_id, client_id) DO NOTHING",
+        [coach_id, client_id, ClientCategory.PROSPECTIVE.value],
+    )
 
 
 def conflict(message: str, field: str | None = None) -> DomainError:

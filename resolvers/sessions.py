@@ -141,5 +141,6 @@ async def client_eligibility(info, client: models.Client, service_id: str | None
         uid = uuid_of(service_id, "Service")
         visible = models.Coach.filter(access.coaches(info.context.viewer)).values("id")
         service = await models.Service.get_or_none(id=uid, coach_id__in=Subquery(visible)) if uid else None
-    verdict = await eligibility.for_client(client, service)
+    kind = (await models.Coach.get(id=service.coach_id)).kind if service else None
+    verdict = await eligibility.for_client(client.id, credits=service.credits if service else 1, kind=kind)
     return BookingEligibility(eligible=verdict.eligible, reasons=list(verdict.reasons))
