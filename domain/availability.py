@@ -15,10 +15,9 @@ import models
 from domain import clock, timezones, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
-from models.enums import Role, SessionStatus
+from models.enums import Role
 
 MAX_RANGE = timedelta(days=62)
-LIVE = (SessionStatus.PENDING, SessionStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
