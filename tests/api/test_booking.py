@@ -10,6 +10,7 @@ from domain import clock
 from models.enums import CoachKind, Role
 from tests.api.test_availability import CREATE_SERVICE, SET_AVAILABILITY, SETTINGS
 from tests.api.test_credits import GRANT, GRANT_ORG, assert_ledger_balances
+from schema.node import uuid_of
 from workers.settings import create_worker
 
 BOOK = """mutation($i: BookSessionInput!) { bookSession(input: $i) {
@@ -285,3 +286,28 @@ async def test_record_past_session_moves_no_credits_and_eligibility_lists_reason
     seen = await api.ok("query($id: ID!, $s: ID) { client(id: $id) { eligibility(serviceId: $s) { eligible reasons } } }",
                         {"id": client_id, "s": service}, coach.token)
     assert seen["client"]["eligibility"] == {"eligible": False, "reasons": ["NO_CLIENT_CREDITS"]}
+
+
+async def test_random_k_credits_and_n_bookings_give_min_k_n(api, world):
+    import random
+
+    rng = random.Random(20261121)
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    coach, service = await setup_coach(api, world, duration=30)
+    for round_ in range(4):
+        k, n = rng.randint(0, 12), rng.randint(1, 16)
+        client_id = await world.client_of(coach, name=f"Round {round_}")
+        if k:
+            await api.ok(GRANT, {"input": {"clientId": client_id, "amount": k}}, admin.token)
+        day = utc(2030, 2, 1) + timedelta(days=round_)
+        answers = await asyncio.gather(*[
+            api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id,
+                                "startsAt": (day + timedelta(minutes=30 * i)).isoformat()}}, coach.token)
+            for i in range(n)
+        ])
+        booked = sum(1 for a in answers if a["bookSession"]["session"])
+        assert booked == min(k, n), (round_, k, n)
+        pool = await models.CreditPool.get(client_id=uuid_of(client_id, "Client"))
+        assert pool.balance == k - booked
+    await assert_ledger_balances()
