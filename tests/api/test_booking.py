@@ -165,7 +165,6 @@ async def test_cancellation_refunds_once_through_the_worker_and_frees_the_slot(a
     await run_worker(test_settings)
     await run_worker(test_settings)  # a second run finds nothing to claim
     from domain import refunds
-    from schema.node import uuid_of
     assert await refunds.refund(uuid_of(session_id, "Session")) is False  # and so does a third delivery
 
     seen = await api.ok("query($id: ID!) { session(id: $id) { cancellation { refund } } }", {"id": session_id}, coach.token)
