@@ -127,6 +127,19 @@ async def api(app, clean):
     client = Api(app)
     yield client
     await client.http.aclose()
+    await assert_pools_match_ledger()
+
+
+async def assert_pools_match_ledger() -> None:
+    """RELIABILITY C: after every test, every pool's balance equals its ledger sum and is >= 0."""
+    from tortoise import connections
+
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT p.id, p.balance, COALESCE(sum(t.delta), 0) AS total FROM credit_pools p "
+        "LEFT JOIN credit_transactions t ON t.pool_id = p.id GROUP BY p.id, p.balance "
+        "HAVING p.balance <> COALESCE(sum(t.delta), 0) OR p.balance < 0"
+    )
+    assert rows == [], f"pools out of step with their ledger: {rows}"
 
 
 # ---------------------------------------------------------------------------- factories

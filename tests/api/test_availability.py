@@ -101,3 +101,13 @@ async def test_a_coach_cannot_touch_another_coaches_service(api, world):
                         {"i": {"serviceId": service, "credits": 0}}, other.token)
     assert data["updateService"]["userErrors"] == [{"code": "NOT_FOUND", "field": ["input", "serviceId"]}]
     assert (await models.Service.get(id=uuid_of(service, "Service"))).credits == 1
+
+
+async def test_slots_keep_local_time_across_the_autumn_dst_change(api, world):
+    clock.freeze(utc(2027, 10, 20, 12))
+    coach, service = await coach_with_service(api, world)
+    await api.ok(SET_AVAILABILITY, {"i": {"rules": [{"weekday": 1, "startTime": "09:00", "endTime": "10:00"}]}}, coach.token)
+
+    # Mondays 25 October (BST) and 1 November 2027 (GMT, after the change on the 31st)
+    data = await api.ok(SLOTS, {"s": service, "f": "2027-10-24T00:00:00Z", "t": "2027-11-03T00:00:00Z"}, coach.token)
+    assert [s["startsAt"] for s in data["availableSlots"]] == ["2027-10-25T08:00:00+00:00", "2027-11-01T09:00:00+00:00"]

@@ -310,3 +310,78 @@ async def test_random_k_credits_and_n_bookings_give_min_k_n(api, world):
         pool = await models.CreditPool.get(client_id=uuid_of(client_id, "Client"))
         assert pool.balance == k - booked
     await assert_ledger_balances()
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("reason", ["CLIENT_INACTIVE", "ORGANISATION_INACTIVE", "OUTSIDE_BOOKING_PERIOD",
+                                    "NO_CLIENT_CREDITS", "NO_ORGANISATION_CREDITS"])
+async def test_each_eligibility_reason_on_its_own(api, world, reason):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    org = await world.organisation()
+    member = await world.user(Role.CLIENT, organisation=org)
+    coach, service = await setup_coach(api, world)
+    if reason != "NO_CLIENT_CREDITS":
+        await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 5}}, admin.token)
+    if reason != "NO_ORGANISATION_CREDITS":
+        await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 5}}, admin.token)
+    update_org = "mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }"
+    if reason == "CLIENT_INACTIVE":
+        await api.ok("mutation($i: SetClientActiveInput!) { setClientActive(input: $i) { userErrors { code } } }",
+                     {"i": {"clientId": member.client_id, "active": False}}, admin.token)
+    elif reason == "ORGANISATION_INACTIVE":
+        await api.ok(update_org, {"i": {"organisationId": org, "active": False}}, admin.token)
+    elif reason == "OUTSIDE_BOOKING_PERIOD":
+        await api.ok(update_org, {"i": {"organisationId": org, "bookingPeriod": {"endsOn": "2030-01-06"}}}, admin.token)
+
+    seen = await api.ok("query($id: ID!, $s: ID) { client(id: $id) { eligibility(serviceId: $s) { eligible reasons } } }",
+                        {"id": member.client_id, "s": service}, admin.token)
+    assert seen["client"]["eligibility"] == {"eligible": False, "reasons": [reason]}
+
+    data = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": member.client_id, "startsAt": "2030-01-08T10:00:00Z"}}, admin.token)
+    expected = "INSUFFICIENT_CREDITS" if reason.startswith("NO_") else "NOT_ELIGIBLE"
+    assert data["bookSession"]["userErrors"][0]["code"] == expected
+    assert reason in data["bookSession"]["userErrors"][0]["message"]
+    assert await models.Session.all().count() == 0
+    await assert_ledger_balances()
+
+
+async def test_redis_flushed_with_refunds_queued_the_reconciler_still_refunds_them(api, world, redis):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    coach, service = await setup_coach(api, world)
+    client_id = await world.client_of(coach)
+    await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 10}}, admin.token)
+    for hour in range(10):
+        booked = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": utc(2030, 1, 8, hour).isoformat()}}, coach.token)
+        await api.ok(CANCEL, {"i": {"sessionId": booked["bookSession"]["session"]["id"]}}, coach.token)
+    await redis.flushdb()  # the 10 queued refund jobs are gone
+
+    from domain import refunds
+    from workers.refunds import reconcile_refunds
+    clock.advance(refunds.RECONCILE_AFTER + timedelta(seconds=1))
+    assert await reconcile_refunds({}) == 10
+    assert await reconcile_refunds({}) == 0
+    assert (await models.CreditPool.get(client_id__isnull=False)).balance == 10
+    await assert_ledger_balances()
+
+
+async def test_the_sessions_date_must_be_inside_the_booking_period_too(api, world):
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    org = await world.organisation()
+    member = await world.user(Role.CLIENT, organisation=org)
+    coach, service = await setup_coach(api, world)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 5}}, admin.token)
+    await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 5}}, admin.token)
+    await api.ok("mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
+                 {"i": {"organisationId": org, "bookingPeriod": {"startsOn": "2030-01-01", "endsOn": "2030-01-09"}}}, admin.token)
+
+    inside = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-09T10:00:00Z"}}, member.token)
+    outside = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-10T10:00:00Z"}}, member.token)
+
+    assert inside["bookSession"]["userErrors"] == []
+    assert outside["bookSession"]["userErrors"][0]["code"] == "NOT_ELIGIBLE"
+    assert "OUTSIDE_BOOKING_PERIOD" in outside["bookSession"]["userErrors"][0]["message"]

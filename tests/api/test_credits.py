@@ -5,6 +5,7 @@ import asyncio
 from tortoise import connections
 
 from models.enums import Role
+from tests.conftest import assert_pools_match_ledger
 
 GRANT = """mutation($input: GrantClientCreditsInput!) { grantClientCredits(input: $input) {
   transaction { id delta balanceAfter reason idempotencyKey } pool { balance } userErrors { code field message } } }"""
@@ -13,12 +14,8 @@ GRANT_ORG = """mutation($input: GrantOrganisationCreditsInput!) { grantOrganisat
 
 
 async def assert_ledger_balances():
-    """Every pool's balance equals the sum of its ledger, and none is negative."""
-    rows = await connections.get("default").execute_query_dict(
-        "SELECT p.id, p.balance, COALESCE(sum(t.delta), 0) AS total FROM credit_pools p "
-        "LEFT JOIN credit_transactions t ON t.pool_id = p.id GROUP BY p.id, p.balance"
-    )
-    assert all(r["balance"] == r["total"] and r["balance"] >= 0 for r in rows), rows
+    """Mid-test check; the `api` fixture checks again after every test."""
+    await assert_pools_match_ledger()
 
 
 async def test_org_admin_grants_a_member_and_the_client_reads_the_ledger(api, world):
