@@ -4,27 +4,32 @@ it, so it can never be lost (Redis away, process killed) nor sent for a change t
 from __future__ import annotations
 
 import contextvars
+import json
 from typing import Any
 
-import models
+from tortoise import connections
 
 # Ids of outbox rows written in this task, for the request path to push right after its commit.
 _written: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("outbox_written", default=None)
 
 
-async def add(job_name: str, subject: str, *args: Any) -> models.OutboxJob:
+async def add(job_name: str, subject: str, *args: Any) -> int:
     """Record `job_name(*args)` with the deterministic job id "{job_name}:{subject}". Args are ids
-    and plain values (JSON), never personal data. A second add for the same id is a no-op."""
-    job_id = f"{job_name}:{subject}"
-    row = await models.OutboxJob.get_or_none(job_id=job_id)
-    if row is None:
-        row = await models.OutboxJob.create(job_name=job_name, job_id=job_id, args=list(args))
+    and plain values (JSON), never personal data. Repeats collapse while the job waits to be
+    pushed; a job already pushed is armed again, since its handler may have read the state
+    before this change (handlers are idempotent, so running again is harmless)."""
+    rows = await connections.get("default").execute_query_dict(
+        "INSERT INTO outbox_jobs (job_name, job_id, args, created_at) VALUES ($1, $2, $3, now()) "
+        "ON CONFLICT (job_id) DO UPDATE SET pushed_at = NULL, args = EXCLUDED.args RETURNING id",
+        [job_name, f"{job_name}:{subject}", json.dumps(list(args))],
+    )
+    outbox_id = rows[0]["id"]
     written = _written.get()
     if written is None:
         written = []
         _written.set(written)
-    written.append(row.id)
-    return row
+    written.append(outbox_id)
+    return outbox_id
 
 
 def take_written() -> list[int]:

@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
-from domain import activity, availability, booking, clock, timezones, validation
+from domain import activity, availability, booking, categories, clock, timezones, validation
 from domain.errors import DomainError, ErrorCode
 from domain.sessions import LIVE, invalid_transition
 from domain.viewer import Viewer
@@ -107,6 +107,7 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
             )
             if not moved:
                 raise invalid_transition("The session is no longer pending or confirmed.")
+            await categories.sessions_changed(session.coach_id, session.client_id)
             await activity.record(
                 ActivityKind.SESSION_RESCHEDULED, client_id=session.client_id, actor=viewer, session_id=session.id,
                 summary=f"Moved to {proposal.starts_at:%Y-%m-%d %H:%M} UTC",

@@ -12,7 +12,7 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 import models
-from domain import activity, clients, clock, outbox, timezones, validation
+from domain import activity, categories, clients, clock, outbox, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from models.enums import ActivityKind, ProposalStatus, RefundStatus, Role, SessionStatus
@@ -31,6 +31,7 @@ async def _move(session: models.Session, from_statuses: tuple[SessionStatus, ...
     updated = await models.Session.filter(id=session.id, status__in=from_statuses).update(updated_at=clock.now(), **changes)
     if not updated:
         raise invalid_transition(f"A {session.status.value.lower()} session cannot do that.")
+    await categories.sessions_changed(session.coach_id, session.client_id)
     return await models.Session.get(id=session.id)
 
 
@@ -141,6 +142,7 @@ async def record_past(
             refund_status=RefundStatus.NOT_REFUNDABLE if status is SessionStatus.CANCELLED else None,
         )
         await clients.ensure_relationship(coach.id, client_id)
+        await categories.sessions_changed(coach.id, client_id)
         await activity.record(ActivityKind.SESSION_BOOKED, client_id=client_id, actor=viewer, session_id=session.id,
                               summary=f"Past session recorded ({status.value.lower()})")
     return session
@@ -167,15 +169,19 @@ async def complete_past(after: timedelta, limit: int = HOUSEKEEPING_BATCH) -> in
     """CONFIRMED sessions that ended more than `after` ago are completed, set-based."""
     cutoff = clock.now() - after
     async with in_transaction():
-        ids = await models.Session.filter(status=SessionStatus.CONFIRMED, ends_at__lt=cutoff).limit(limit).values_list("id", "client_id")
+        ids = await models.Session.filter(status=SessionStatus.CONFIRMED, ends_at__lt=cutoff).limit(limit).values_list(
+            "id", "client_id", "coach_id"
+        )
         if not ids:
             return 0
-        await models.Session.filter(id__in=[i for i, _ in ids], status=SessionStatus.CONFIRMED).update(
+        await models.Session.filter(id__in=[i for i, _, _ in ids], status=SessionStatus.CONFIRMED).update(
             status=SessionStatus.COMPLETED, updated_at=clock.now()
         )
         await models.ActivityEvent.bulk_create([
             models.ActivityEvent(kind=ActivityKind.SESSION_COMPLETED, client_id=client_id, session_id=session_id,
                                  actor_name="Caseload", summary="Session completed", occurred_at=clock.now())
-            for session_id, client_id in ids
+            for session_id, client_id, _ in ids
         ])
+        for coach_id, client_id in {(coach_id, client_id) for _, client_id, coach_id in ids}:
+            await categories.sessions_changed(coach_id, client_id)
     return len(ids)

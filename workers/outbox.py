@@ -19,7 +19,11 @@ async def push(redis: ArqRedis, rows: list[models.OutboxJob]) -> int:
     exists; handlers are idempotent for the rest) and mark it pushed. Returns rows pushed."""
     pushed = 0
     for row in rows:
-        await redis.enqueue_job(row.job_name, *row.args, _job_id=row.job_id)
+        job = await redis.enqueue_job(row.job_name, *row.args, _job_id=row.job_id)
+        if job is None:
+            # arq still holds a job with this id (queued or running, which may have read the state
+            # before this change): leave the row for the relay to push once that job is done.
+            continue
         await models.OutboxJob.filter(id=row.id, pushed_at__isnull=True).update(pushed_at=clock.now())
         pushed += 1
     return pushed

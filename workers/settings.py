@@ -13,6 +13,7 @@ from tortoise import Tortoise
 from app import db
 from app.settings import Settings, get
 from domain import encryption
+from workers.categories import recalculate_category, recalculate_expired_categories
 from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
 from workers.outbox import relay_outbox
 from workers.refunds import reconcile_refunds, refund_session
@@ -50,12 +51,14 @@ async def _shutdown(ctx: dict) -> None:
         await db.close()
 
 
-FUNCTIONS: list = [refund_session]
+FUNCTIONS: list = [refund_session, recalculate_category]
 CRON_JOBS = [
     cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(reconcile_refunds, second={30}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(expire_unanswered_bookings, second={5, 35}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(complete_past_sessions, second={20}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
+    # Every 30 s, so no category is stale for more than a minute (long catch-ups go on next run).
+    cron(recalculate_expired_categories, second={15, 45}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
 ]
 
 
@@ -71,6 +74,9 @@ def create_worker(redis_url: str, settings: Settings | None = None, **overrides:
         job_deserializer=deserialize,
         job_timeout=JOB_TIMEOUT_SECONDS,
         max_tries=5,
+        # Results are not kept, so a job id is free again as soon as its job ends (the outbox
+        # re-pushes a job armed again meanwhile; every handler is idempotent).
+        keep_result=0,
         handle_signals=False,
     )
     options.update(overrides)
