@@ -13,6 +13,7 @@ from schema.permissions import signed_in
 from schema.types.api_key import ApiKey
 from schema.types.client import Client, ClientConnection, ClientFilter, ClientOrder
 from schema.types.coach import CoachConnection, TimeSlot
+from schema.types.dashboard import CoachDashboard
 from schema.types.organisation import Organisation, OrganisationConnection
 from schema.types.session import Session, SessionConnection, SessionFilter
 from schema.types.user import Viewer
@@ -30,6 +31,10 @@ class Query(NodeQuery):
         filter: Optional[ClientFilter] = None, order_by: Optional[ClientOrder] = None,  # noqa: A002
     ) -> ClientConnection:
         return await clients.my_clients(info, first, after, filter, order_by)
+
+    @strawberry.field(permission_classes=signed_in(Role.COACH))
+    def dashboard(self, info: strawberry.Info) -> CoachDashboard:
+        return CoachDashboard(_viewer=info.context.viewer)
 
     @strawberry.field(permission_classes=signed_in(), description="Coach: own clients; organisation admin: own members; admin: all.")
     async def clients(
