@@ -154,3 +154,16 @@ def credit_transactions(viewer: Viewer) -> Q:
         members = models.Client.filter(organisation_id=viewer.organisation_id).values("id")
         return Q(pool__organisation_id=viewer.organisation_id) | Q(pool__client_id__in=Subquery(members))
     return NOTHING
+
+
+def sessions_sql(viewer: Viewer, alias: str = "s", param: int = 1) -> tuple[str, list]:
+    """The same rule as `sessions()`, as an SQL condition for hand-written read queries."""
+    if viewer.role is Role.ADMIN:
+        return "TRUE", []
+    if viewer.role is Role.COACH:
+        return f"{alias}.coach_id = ${param}", [viewer.coach_id]
+    if viewer.role is Role.CLIENT:
+        return f"{alias}.client_id = ${param}", [viewer.client_id]
+    if viewer.role is Role.ORG_ADMIN:
+        return f"{alias}.client_id IN (SELECT id FROM clients WHERE organisation_id = ${param})", [viewer.organisation_id]
+    return "FALSE", []

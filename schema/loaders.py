@@ -7,9 +7,10 @@ from typing import Any, Callable, Awaitable
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
+from tortoise.expressions import Subquery
 
 import models
-from domain import access, encryption
+from domain import access, client_sessions, eligibility, encryption
 from domain.viewer import Viewer
 
 
@@ -72,6 +73,39 @@ class Loaders:
                 return [None] * len(keys)
             return _by_key(await models.Session.filter(access.sessions(viewer), id__in=keys), keys)
 
+        def per_client(fetch, missing=None):
+            async def load(keys: list[UUID]) -> list[Any]:
+                if viewer is None:
+                    return [missing] * len(keys)
+                found = await fetch(viewer, keys)
+                return [found.get(key, missing) if isinstance(found, dict) else (key in found) for key in keys]
+
+            return _loader(load)
+
+        async def eligibilities(keys: list[tuple[UUID, UUID | None]]) -> list[Any]:
+            """(client, service or None) -> Eligibility; services outside the viewer's roster
+            count as no service."""
+            service_ids = {service_id for _, service_id in keys if service_id is not None}
+            services = {}
+            if service_ids and viewer is not None:
+                rows = await models.Service.filter(
+                    id__in=list(service_ids), coach_id__in=Subquery(models.Coach.filter(access.coaches(viewer)).values("id"))
+                ).select_related("coach")
+                services = {row.id: row for row in rows}
+            facts = await eligibility.facts_for([client_id for client_id, _ in keys])
+            verdicts = []
+            for client_id, service_id in keys:
+                service = services.get(service_id)
+                verdicts.append(eligibility.evaluate(
+                    facts[client_id], credits=service.credits if service else 1, kind=service.coach.kind if service else None
+                ))
+            return verdicts
+
+        self.eligibility = _loader(eligibilities)
+        self.last_session = per_client(client_sessions.last_sessions)
+        self.next_session = per_client(client_sessions.next_sessions)
+        self.booked_with_others = per_client(client_sessions.booked_with_others, False)
+        self.stats = per_client(client_sessions.stats)
         self.session = _loader(sessions)
         self.service = _loader(services)
         self.any_client = _loader(any_clients)

@@ -8,18 +8,19 @@ from uuid import UUID
 import strawberry
 
 import models
-from domain import access, clock
+from domain import access, client_sessions, clock
 from schema.connection import Connection
 from schema.enums import ActivityKind, ClientCategory, OrderDirection
 from schema.errors import UserError
 from schema.node import Entity, loads_nodes
+from schema.types.coach import Money
 from schema.types.credit import CreditPool
 from schema.types.activity import ActivityConnection
 from schema.types.note import NoteConnection
 from schema.types.organisation import Organisation
 
 if TYPE_CHECKING:
-    from schema.types.session import BookingEligibility, SessionConnection, SessionFilter
+    from schema.types.session import BookingEligibility, Session, SessionConnection, SessionFilter
 
 
 @strawberry.type
@@ -44,6 +45,18 @@ def age_on(birth: date | None, today: date) -> int | None:
     if birth is None:
         return None
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+@strawberry.type
+class ClientStats:
+    total_sessions: int
+    completed_sessions: int
+    cancelled_sessions: int
+    no_shows: int
+    cancellation_rate: float = strawberry.field(description="cancelledSessions / totalSessions, 0 when there are none.")
+    last_session_at: Optional[datetime]
+    next_session_at: Optional[datetime]
+    total_revenue: Optional[Money]
 
 
 @strawberry.type
@@ -104,6 +117,36 @@ class Client(Entity):
         from resolvers import sessions as session_resolvers
 
         return await session_resolvers.client_eligibility(info, self._m, service_id)
+
+    @strawberry.field
+    async def last_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
+        from schema.types.session import Session
+
+        row = await info.context.loaders.last_session.load(self._m.id)
+        return Session.from_model(row) if row else None
+
+    @strawberry.field
+    async def next_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
+        from schema.types.session import Session
+
+        row = await info.context.loaders.next_session.load(self._m.id)
+        return Session.from_model(row) if row else None
+
+    @strawberry.field(description="Has an upcoming session with a coach other than the viewer (coach viewers).")
+    async def booked_with_others(self, info: strawberry.Info) -> bool:
+        return await info.context.loaders.booked_with_others.load(self._m.id)
+
+    @strawberry.field
+    async def stats(self, info: strawberry.Info) -> ClientStats:
+        found = await info.context.loaders.stats.load(self._m.id) or client_sessions.Stats()
+        last = await info.context.loaders.last_session.load(self._m.id)
+        upcoming = await info.context.loaders.next_session.load(self._m.id)
+        return ClientStats(
+            total_sessions=found.total, completed_sessions=found.completed, cancelled_sessions=found.cancelled,
+            no_shows=found.no_shows, cancellation_rate=found.cancelled / found.total if found.total else 0.0,
+            last_session_at=last.starts_at if last else None, next_session_at=upcoming.starts_at if upcoming else None,
+            total_revenue=Money(amount_minor=found.revenue_minor, currency=found.currency) if found.currency else None,
+        )
 
     @strawberry.field(description="Viewing coach only; null for other viewers.")
     async def category(self, info: strawberry.Info) -> Optional[ClientCategory]:
