@@ -10,7 +10,8 @@ from uuid import UUID
 
 from tortoise import connections
 
-from domain import access, clock
+import models
+from domain import access, clock, eligibility
 from domain.viewer import Viewer
 from models.enums import ClientCategory, Role
 
@@ -55,6 +56,11 @@ class ClientListPage:
     sort_keys: list[Any]
     total: int
     has_next: bool
+    # What the page's columns need, read by the page query itself (no query per relation):
+    clients: list[models.Client] = field(default_factory=list)
+    relationships: dict[UUID, models.CoachClient | None] = field(default_factory=dict)
+    pools: dict[UUID, models.CreditPool] = field(default_factory=dict)
+    facts: dict[UUID, eligibility.Facts] = field(default_factory=dict)
 
 
 def _like(text: str) -> str:
@@ -174,15 +180,54 @@ async def page(viewer: Viewer, q: ClientQuery, first: int, after: list[Any] | No
         op = "<" if q.descending else ">"
         where.append(f"({key_sql}, c.id) {op} ({sql.p(cursor[0])}, {sql.p(cursor[1])})")
     rows = await conn.execute_query_dict(
-        f"SELECT c.id, {key_sql} AS sort_key {from_sql} WHERE {' AND '.join(where)}"
+        f"SELECT c.*, {key_sql} AS sort_key, {_EXTRA_COLUMNS} {from_sql} {_EXTRA_JOINS} WHERE {' AND '.join(where)}"
         f" ORDER BY {key_sql} {direction}, c.id {direction} LIMIT {sql.p(first + 1)}",
         sql.params,
     )
     has_next = len(rows) > first
     rows = rows[:first]
-    return ClientListPage(
+    result = ClientListPage(
         ids=[r["id"] for r in rows],
         sort_keys=[r["sort_key"] for r in rows],
         total=total_rows[0]["n"],
         has_next=has_next,
+    )
+    for r in rows:
+        _read_row(r, result)
+    return result
+
+
+# Enrichment joined after the filters, for the LIMITed rows only.
+_EXTRA_COLUMNS = (
+    "p.id AS pool__id, p.balance AS pool__balance, p.updated_at AS pool__updated_at, "
+    "cc.id AS rel__id, cc.coach_id AS rel__coach_id, cc.private_notes_enc AS rel__private_notes_enc, "
+    "cc.category AS rel__category, cc.category_valid_until AS rel__category_valid_until, "
+    "cc.last_session_at AS rel__last_session_at, cc.next_session_at AS rel__next_session_at, "
+    "cc.created_at AS rel__created_at, o.active AS org__active, o.booking_starts_on AS org__booking_starts_on, "
+    "o.booking_ends_on AS org__booking_ends_on, op.balance AS org__balance"
+)
+_EXTRA_JOINS = (
+    "LEFT JOIN organisations o ON o.id = c.organisation_id "
+    "LEFT JOIN credit_pools op ON op.organisation_id = c.organisation_id"
+)
+
+
+def _read_row(r: dict, page: ClientListPage) -> None:
+    prefixed = {k for k in r if "__" in k}
+    client = models.Client._init_from_db(**{k: v for k, v in r.items() if k not in prefixed and k != "sort_key"})
+    page.clients.append(client)
+    page.pools[client.id] = models.CreditPool._init_from_db(
+        id=r["pool__id"], kind="CLIENT", client_id=client.id, organisation_id=None, balance=r["pool__balance"],
+        updated_at=r["pool__updated_at"],
+    )
+    page.relationships[client.id] = None if r["rel__id"] is None else models.CoachClient._init_from_db(
+        id=r["rel__id"], coach_id=r["rel__coach_id"], client_id=client.id, private_notes_enc=r["rel__private_notes_enc"],
+        category=r["rel__category"], category_valid_until=r["rel__category_valid_until"],
+        last_session_at=r["rel__last_session_at"], next_session_at=r["rel__next_session_at"], created_at=r["rel__created_at"],
+    )
+    page.facts[client.id] = eligibility.Facts(
+        client_active=client.active, client_balance=r["pool__balance"], organisation_id=client.organisation_id,
+        organisation_active=bool(r["org__active"]) if client.organisation_id else True,
+        booking_starts_on=r["org__booking_starts_on"], booking_ends_on=r["org__booking_ends_on"],
+        organisation_balance=r["org__balance"] or 0,
     )

@@ -17,36 +17,25 @@ HAD = "('CONFIRMED', 'COMPLETED', 'NO_SHOW')"
 LIVE = "('PENDING', 'CONFIRMED')"
 
 
-async def _sessions(viewer: Viewer, client_ids: list[UUID], condition: str, order: str) -> dict[UUID, models.Session]:
+async def around(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, tuple[models.Session | None, models.Session | None]]:
+    """Per client, in one query: the latest session had (confirmed, completed or no-show) at or
+    before now, and the next pending or confirmed one after now."""
     scope, params = access.sessions_sql(viewer, "s", 3)
+    where = f"s.client_id = ANY($1::uuid[]) AND {scope}"
     rows = await connections.get("default").execute_query_dict(
-        f"SELECT DISTINCT ON (s.client_id) s.* FROM sessions s "
-        f"WHERE s.client_id = ANY($1::uuid[]) AND {condition} AND {scope} ORDER BY s.client_id, s.starts_at {order}",
+        f"(SELECT DISTINCT ON (s.client_id) 'last' AS which, s.* FROM sessions s "
+        f" WHERE {where} AND s.status IN {HAD} AND s.starts_at <= $2 ORDER BY s.client_id, s.starts_at DESC) "
+        f"UNION ALL "
+        f"(SELECT DISTINCT ON (s.client_id) 'next' AS which, s.* FROM sessions s "
+        f" WHERE {where} AND s.status IN {LIVE} AND s.starts_at > $2 ORDER BY s.client_id, s.starts_at ASC)",
         [list(client_ids), clock.now(), *params],
     )
-    return {r["client_id"]: models.Session._init_from_db(**r) for r in rows}
-
-
-async def last_sessions(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, models.Session]:
-    """The latest session had (confirmed, completed or no-show) at or before now."""
-    return await _sessions(viewer, client_ids, f"s.status IN {HAD} AND s.starts_at <= $2", "DESC")
-
-
-async def next_sessions(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, models.Session]:
-    """The next pending or confirmed session after now."""
-    return await _sessions(viewer, client_ids, f"s.status IN {LIVE} AND s.starts_at > $2", "ASC")
-
-
-async def booked_with_others(viewer: Viewer, client_ids: list[UUID]) -> set[UUID]:
-    """Clients with an upcoming confirmed session with a coach other than the viewing coach."""
-    if viewer.role is not Role.COACH:
-        return set()
-    rows = await connections.get("default").execute_query_dict(
-        "SELECT DISTINCT client_id FROM sessions WHERE client_id = ANY($1::uuid[]) AND status = 'CONFIRMED' "
-        "AND starts_at > $2 AND coach_id <> $3",
-        [list(client_ids), clock.now(), viewer.coach_id],
-    )
-    return {r["client_id"] for r in rows}
+    found: dict[UUID, list] = {}
+    for r in rows:
+        which = r.pop("which")
+        pair = found.setdefault(r["client_id"], [None, None])
+        pair[0 if which == "last" else 1] = models.Session._init_from_db(**r)
+    return {client_id: (pair[0], pair[1]) for client_id, pair in found.items()}
 
 
 @dataclass
@@ -57,29 +46,35 @@ class Stats:
     no_shows: int = 0
     revenue_minor: int | None = None
     currency: str | None = None
+    booked_with_others: bool = False
 
 
 async def stats(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Stats]:
-    """Counts of the sessions in scope, and revenue: the price of sessions held (completed or
-    no-show), when their services have a price in one currency."""
-    scope, params = access.sessions_sql(viewer, "s", 2)
+    """Counts of the sessions in the viewer's scope; revenue: the price of sessions held
+    (completed or no-show) when their services are priced in one currency; and, for a coach,
+    whether the client has an upcoming confirmed session with another coach. One query."""
+    scope, params = access.sessions_sql(viewer, "s", 4)
+    held = f"({scope}) AND s.status IN ('COMPLETED', 'NO_SHOW')"
     rows = await connections.get("default").execute_query_dict(
-        "SELECT s.client_id, count(*) AS total, "
-        "count(*) FILTER (WHERE s.status = 'COMPLETED') AS completed, "
-        "count(*) FILTER (WHERE s.status = 'CANCELLED') AS cancelled, "
-        "count(*) FILTER (WHERE s.status = 'NO_SHOW') AS no_shows, "
-        "sum(sv.price_minor) FILTER (WHERE s.status IN ('COMPLETED', 'NO_SHOW')) AS revenue, "
-        "min(sv.currency) FILTER (WHERE s.status IN ('COMPLETED', 'NO_SHOW')) AS currency, "
-        "count(DISTINCT sv.currency) FILTER (WHERE s.status IN ('COMPLETED', 'NO_SHOW')) AS currencies "
-        f"FROM sessions s JOIN services sv ON sv.id = s.service_id WHERE s.client_id = ANY($1::uuid[]) AND {scope} "
+        "SELECT s.client_id, "
+        f"count(*) FILTER (WHERE {scope}) AS total, "
+        f"count(*) FILTER (WHERE ({scope}) AND s.status = 'COMPLETED') AS completed, "
+        f"count(*) FILTER (WHERE ({scope}) AND s.status = 'CANCELLED') AS cancelled, "
+        f"count(*) FILTER (WHERE ({scope}) AND s.status = 'NO_SHOW') AS no_shows, "
+        f"sum(sv.price_minor) FILTER (WHERE {held}) AS revenue, "
+        f"min(sv.currency) FILTER (WHERE {held}) AS currency, "
+        f"count(DISTINCT sv.currency) FILTER (WHERE {held}) AS currencies, "
+        "bool_or(s.status = 'CONFIRMED' AND s.starts_at > $2 AND s.coach_id <> $3) AS with_others "
+        "FROM sessions s JOIN services sv ON sv.id = s.service_id WHERE s.client_id = ANY($1::uuid[]) "
         "GROUP BY s.client_id",
-        [list(client_ids), *params],
+        [list(client_ids), clock.now(), viewer.coach_id if viewer.role is Role.COACH else None, *params],
     )
     return {
         r["client_id"]: Stats(
             total=r["total"], completed=r["completed"], cancelled=r["cancelled"], no_shows=r["no_shows"],
             revenue_minor=r["revenue"] if r["currencies"] == 1 else None,
             currency=r["currency"] if r["currencies"] == 1 else None,
+            booked_with_others=viewer.role is Role.COACH and bool(r["with_others"]),
         )
         for r in rows
     }

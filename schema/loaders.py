@@ -78,7 +78,7 @@ class Loaders:
                 if viewer is None:
                     return [missing] * len(keys)
                 found = await fetch(viewer, keys)
-                return [found.get(key, missing) if isinstance(found, dict) else (key in found) for key in keys]
+                return [found.get(key, missing) for key in keys]
 
             return _loader(load)
 
@@ -92,20 +92,24 @@ class Loaders:
                     id__in=list(service_ids), coach_id__in=Subquery(models.Coach.filter(access.coaches(viewer)).values("id"))
                 ).select_related("coach")
                 services = {row.id: row for row in rows}
-            facts = await eligibility.facts_for([client_id for client_id, _ in keys])
+            facts = await self.facts.load_many([client_id for client_id, _ in keys])
             verdicts = []
-            for client_id, service_id in keys:
+            for (client_id, service_id), client_facts in zip(keys, facts):
                 service = services.get(service_id)
                 verdicts.append(eligibility.evaluate(
-                    facts[client_id], credits=service.credits if service else 1, kind=service.coach.kind if service else None
+                    client_facts, credits=service.credits if service else 1, kind=service.coach.kind if service else None
                 ))
             return verdicts
 
+        async def facts(keys: list[UUID]) -> list[Any]:
+            found = await eligibility.facts_for(keys)
+            return [found.get(key) for key in keys]
+
+        self.facts = _loader(facts)
+
         self.eligibility = _loader(eligibilities)
-        self.last_session = per_client(client_sessions.last_sessions)
-        self.next_session = per_client(client_sessions.next_sessions)
-        self.booked_with_others = per_client(client_sessions.booked_with_others, False)
-        self.stats = per_client(client_sessions.stats)
+        self.sessions_around = per_client(client_sessions.around, (None, None))
+        self.stats = per_client(client_sessions.stats, client_sessions.Stats())
         self.session = _loader(sessions)
         self.service = _loader(services)
         self.any_client = _loader(any_clients)

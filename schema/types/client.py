@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 
 import models
-from domain import access, client_sessions, clock
+from domain import access, clock
 from schema.connection import Connection
 from schema.enums import ActivityKind, ClientCategory, OrderDirection
 from schema.errors import UserError
@@ -122,25 +122,24 @@ class Client(Entity):
     async def last_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
         from schema.types.session import Session
 
-        row = await info.context.loaders.last_session.load(self._m.id)
+        row, _ = await info.context.loaders.sessions_around.load(self._m.id)
         return Session.from_model(row) if row else None
 
     @strawberry.field
     async def next_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
         from schema.types.session import Session
 
-        row = await info.context.loaders.next_session.load(self._m.id)
+        _, row = await info.context.loaders.sessions_around.load(self._m.id)
         return Session.from_model(row) if row else None
 
     @strawberry.field(description="Has an upcoming session with a coach other than the viewer (coach viewers).")
     async def booked_with_others(self, info: strawberry.Info) -> bool:
-        return await info.context.loaders.booked_with_others.load(self._m.id)
+        return (await info.context.loaders.stats.load(self._m.id)).booked_with_others
 
     @strawberry.field
     async def stats(self, info: strawberry.Info) -> ClientStats:
-        found = await info.context.loaders.stats.load(self._m.id) or client_sessions.Stats()
-        last = await info.context.loaders.last_session.load(self._m.id)
-        upcoming = await info.context.loaders.next_session.load(self._m.id)
+        found = await info.context.loaders.stats.load(self._m.id)
+        last, upcoming = await info.context.loaders.sessions_around.load(self._m.id)
         return ClientStats(
             total_sessions=found.total, completed_sessions=found.completed, cancelled_sessions=found.cancelled,
             no_shows=found.no_shows, cancellation_rate=found.cancelled / found.total if found.total else 0.0,
