@@ -97,8 +97,3 @@ def evaluate(facts: Facts, *, credits: int = 1, kind: CoachKind | None = None, o
         if facts.organisation_balance < max(needed, 1):
             reasons.append(Reason.NO_ORGANISATION_CREDITS)
     return Eligibility(reasons)
-
-
-async def for_client(client_id: UUID, *, credits: int = 1, kind: CoachKind | None = None, on: date | None = None) -> Eligibility:
-    facts = (await facts_for([client_id]))[client_id]
-    return evaluate(facts, credits=credits, kind=kind, on=on)
