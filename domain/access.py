@@ -167,3 +167,13 @@ def sessions_sql(viewer: Viewer, alias: str = "s", param: int = 1) -> tuple[str,
     if viewer.role is Role.ORG_ADMIN:
         return f"{alias}.client_id IN (SELECT id FROM clients WHERE organisation_id = ${param})", [viewer.organisation_id]
     return "FALSE", []
+
+
+def conversations(viewer: Viewer) -> Q:
+    """Conversations and their messages: only the two people in them. Admins and organisations
+    never read messages (DESIGN.md: "messages: never the body"), so they see no conversation."""
+    if viewer.role is Role.COACH:
+        return Q(coach_id=viewer.coach_id)
+    if viewer.role is Role.CLIENT:
+        return Q(client_id=viewer.client_id)
+    return NOTHING

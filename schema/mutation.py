@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, coaches, credits, notes, organisations, sessions, users
+from resolvers import api_keys, clients, coaches, credits, messages, notes, organisations, sessions, users
 from schema.permissions import signed_in
 from schema.types.api_key import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
 from schema.types.client import ClientPayload, CreateClientInput, SetClientActiveInput, UpdateClientInput
@@ -15,6 +15,10 @@ from schema.types.credit import CreditTransactionPayload, GrantClientCreditsInpu
 from schema.types.session import (
     BookSessionInput, CancelSessionInput, DeclineSessionInput, ProposalPayload, ProposeRescheduleInput,
     RecordPastSessionInput, RespondToProposalInput, SessionInput, SessionPayload,
+)
+from schema.types.message import (
+    ConversationPayload, CreateMessageTemplateInput, DeleteMessageTemplateInput, MarkConversationReadInput,
+    MessagePayload, MessageTemplatePayload, SendMessageInput, UpdateMessageTemplateInput,
 )
 from schema.types.note import AddNoteInput, DeleteNoteInput, DeletePayload, NotePayload, UpdateNoteInput
 from schema.types.organisation import CreateOrganisationInput, OrganisationPayload, UpdateOrganisationInput
@@ -143,3 +147,27 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     async def respond_to_proposal(self, info: strawberry.Info, input: RespondToProposalInput) -> ProposalPayload:  # noqa: A002
         return await sessions.respond_to_proposal(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    async def send_message(self, info: strawberry.Info, input: SendMessageInput) -> MessagePayload:  # noqa: A002
+        return await messages.send_message(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    async def mark_conversation_read(self, info: strawberry.Info, input: MarkConversationReadInput) -> ConversationPayload:  # noqa: A002
+        return await messages.mark_conversation_read(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def create_message_template(
+        self, info: strawberry.Info, input: CreateMessageTemplateInput  # noqa: A002
+    ) -> MessageTemplatePayload:
+        return await messages.create_message_template(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def update_message_template(
+        self, info: strawberry.Info, input: UpdateMessageTemplateInput  # noqa: A002
+    ) -> MessageTemplatePayload:
+        return await messages.update_message_template(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def delete_message_template(self, info: strawberry.Info, input: DeleteMessageTemplateInput) -> DeletePayload:  # noqa: A002
+        return await messages.delete_message_template(info, input)

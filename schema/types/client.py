@@ -20,6 +20,7 @@ from schema.types.note import NoteConnection
 from schema.types.organisation import Organisation
 
 if TYPE_CHECKING:
+    from schema.types.message import Conversation, Message
     from schema.types.session import BookingEligibility, Session, SessionConnection, SessionFilter
 
 
@@ -146,6 +147,18 @@ class Client(Entity):
             last_session_at=last.starts_at if last else None, next_session_at=upcoming.starts_at if upcoming else None,
             total_revenue=Money(amount_minor=found.revenue_minor, currency=found.currency) if found.currency else None,
         )
+
+    @strawberry.field
+    async def conversation(self, info: strawberry.Info) -> Optional[Annotated["Conversation", strawberry.lazy("schema.types.message")]]:
+        from resolvers import messages
+
+        return await messages.client_conversation(info, self._m.id)
+
+    @strawberry.field
+    async def last_message(self, info: strawberry.Info) -> Optional[Annotated["Message", strawberry.lazy("schema.types.message")]]:
+        from resolvers import messages
+
+        return await messages.client_last_message(info, self._m.id)
 
     @strawberry.field(description="Viewing coach only; null for other viewers.")
     async def category(self, info: strawberry.Info) -> Optional[ClientCategory]:

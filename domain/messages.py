@@ -1,0 +1,160 @@
+"""One conversation per coach-client pair: messages (encrypted at rest), templates with
+placeholders filled server-side, read receipts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+import models
+from domain import access, activity, clients, clock, encryption, validation
+from domain.errors import not_found
+from domain.viewer import Viewer
+from models.enums import ActivityKind, Role, SessionStatus, TemplateKind
+
+MAX_BODY = 5000
+PLACEHOLDER = re.compile(r"{{\s*([a-z_]+)\s*}}")
+PLACEHOLDERS = ("client_first_name", "client_name", "coach_name", "next_session", "service")
+
+
+@dataclass
+class Outgoing:
+    """What a sender asks for: the other side, a body or a template, an optional session."""
+
+    client_id: UUID | None = None
+    coach_id: UUID | None = None
+    body: str | None = None
+    template_id: UUID | None = None
+    session_id: UUID | None = None
+
+
+async def _pair(viewer: Viewer, request: Outgoing) -> tuple[models.Coach, models.Client, bool]:
+    """(coach, client, may start a relationship): a coach writes to their own clients; a client
+    to any coach they may book (their first message starts a PROSPECTIVE relationship)."""
+    if viewer.role is Role.COACH:
+        if request.client_id is None:
+            raise validation.invalid("Name the client to write to.", "clientId")
+        if not await models.CoachClient.exists(coach_id=viewer.coach_id, client_id=request.client_id):
+            raise not_found("Client", "clientId")
+        return await models.Coach.get(id=viewer.coach_id), await models.Client.get(id=request.client_id), False
+    if viewer.role is Role.CLIENT:
+        if request.coach_id is None:
+            raise validation.invalid("Name the coach to write to.", "coachId")
+        coach = await models.Coach.filter(access.coaches(viewer), id=request.coach_id).first()
+        if coach is None:
+            raise not_found("Coach", "coachId")
+        return coach, await models.Client.get(id=viewer.client_id), True
+    raise validation.forbidden("Only coaches and clients send messages.")
+
+
+async def _next_session(coach: models.Coach, client: models.Client) -> models.Session | None:
+    return await models.Session.filter(
+        coach_id=coach.id, client_id=client.id, status__in=[SessionStatus.PENDING, SessionStatus.CONFIRMED],
+        starts_at__gt=clock.now(),
+    ).order_by("starts_at").select_related("service").first()
+
+
+async def render(template: str, coach: models.Coach, client: models.Client, session: models.Session | None) -> str:
+    """Fill the placeholders; an unknown one is left as written, so the coach sees it."""
+    upcoming = session or await _next_session(coach, client)
+    values = {
+        "client_first_name": client.name.split()[0] if client.name.strip() else client.name,
+        "client_name": client.name,
+        "coach_name": coach.name,
+        "next_session": upcoming.starts_at.astimezone(ZoneInfo(coach.timezone)).strftime("%A %d %B %Y, %H:%M")
+        if upcoming else "",
+        "service": (await upcoming.service).name if upcoming else "",
+    }
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
+    """The message and its plain body (for the answer). One transaction."""
+    coach, client, may_start = await _pair(viewer, request)
+    session = None
+    if request.session_id is not None:
+        session = await models.Session.filter(id=request.session_id, coach_id=coach.id, client_id=client.id).select_related("service").first()
+        if session is None:
+            raise not_found("Session", "sessionId")
+    if request.template_id is not None:
+        if viewer.role is not Role.COACH:
+            raise validation.invalid("Only coaches write from templates.", "templateId")
+        template = await models.MessageTemplate.get_or_none(id=request.template_id, coach_id=coach.id)
+        if template is None:
+            raise not_found("Template", "templateId")
+        body = await render(template.body, coach, client, session)
+    else:
+        body = request.body
+    body = validation.text(body, "body" if request.template_id is None else "templateId", max_length=MAX_BODY, required=True)
+
+    async with in_transaction():
+        if may_start:
+            await clients.ensure_relationship(coach.id, client.id)
+        conversation = await _conversation(coach.id, client.id)
+        cipher = await encryption.cipher_for(client.id, create=True)
+        message = await models.Message.create(
+            conversation_id=conversation, sender_role=viewer.role, sender_user_id=viewer.user_id,
+            body_enc=cipher.encrypt(body), session_id=session.id if session else None, sent_at=clock.now(),
+        )
+        await models.Conversation.filter(id=conversation).update(last_message_at=message.sent_at)
+        await activity.record(
+            ActivityKind.MESSAGE_SENT, client_id=client.id, actor=viewer, coach_id=coach.id,
+            session_id=message.session_id, summary=f"Message from {viewer.name}",
+        )
+    return message, body
+
+
+async def _conversation(coach_id: UUID, client_id: UUID) -> UUID:
+    rows = await connections.get("default").execute_query_dict(
+        "INSERT INTO conversations (id, coach_id, client_id, created_at) VALUES (gen_random_uuid(), $1, $2, clock_timestamp()) "
+        "ON CONFLICT (coach_id, client_id) DO UPDATE SET coach_id = EXCLUDED.coach_id RETURNING id",
+        [coach_id, client_id],
+    )
+    return rows[0]["id"]
+
+
+def other_side(viewer: Viewer) -> Role:
+    return Role.CLIENT if viewer.role is Role.COACH else Role.COACH
+
+
+async def mark_read(viewer: Viewer, conversation: models.Conversation) -> int:
+    """Mark what the other side sent as read; returns how many messages changed."""
+    return await models.Message.filter(
+        conversation_id=conversation.id, sender_role=other_side(viewer), read_at__isnull=True
+    ).update(read_at=clock.now())
+
+
+# ---------------------------------------------------------------------------- templates
+
+def _template_values(values: dict) -> dict:
+    cleaned = {}
+    if "name" in values:
+        cleaned["name"] = validation.text(values["name"], "name", max_length=200, required=True)
+    if values.get("kind") is not None:
+        cleaned["kind"] = TemplateKind(values["kind"])
+    if "body" in values:
+        cleaned["body"] = validation.text(values["body"], "body", max_length=MAX_BODY, required=True)
+    return cleaned
+
+
+def _only_coaches(viewer: Viewer) -> None:
+    if viewer.role is not Role.COACH:
+        raise validation.forbidden("Only coaches keep message templates.")
+
+
+async def create_template(viewer: Viewer, values: dict) -> models.MessageTemplate:
+    _only_coaches(viewer)
+    return await models.MessageTemplate.create(coach_id=viewer.coach_id, **_template_values(values))
+
+
+async def update_template(viewer: Viewer, template: models.MessageTemplate, values: dict) -> models.MessageTemplate:
+    _only_coaches(viewer)
+    for key, value in _template_values(values).items():
+        setattr(template, key, value)
+    await template.save()
+    return template

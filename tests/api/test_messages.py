@@ -1,0 +1,100 @@
+"""Conversations and messages: one per coach-client pair, encrypted, templates, read receipts, privacy."""
+
+from datetime import timedelta
+
+from tortoise import connections
+
+from domain import clock
+from models.enums import Role
+from tests.api.test_booking import BOOK, setup_coach, utc
+from tests.api.test_credits import GRANT
+
+SEND = """mutation($i: SendMessageInput!) { sendMessage(input: $i) {
+  message { id body sender senderName conversation { id } session { id } } userErrors { code field message } } }"""
+CONVERSATIONS = """query($u: Boolean) { conversations(unreadOnly: $u) { totalCount edges { node {
+  id unreadCount lastMessage { body sender } messages { edges { node { body sender readAt } } } } } } }"""
+TEMPLATE = """mutation($i: CreateMessageTemplateInput!) { createMessageTemplate(input: $i) { template { id body } userErrors { code field } } }"""
+NOW = utc(2030, 3, 1, 12)
+
+
+async def test_a_clients_first_message_starts_a_prospective_relationship_and_read_receipts_work(api, world):
+    clock.freeze(NOW)
+    coach, _ = await setup_coach(api, world)
+    member = await world.user(Role.CLIENT, name="Mia Client")
+
+    sent = await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": "Hello, can we talk? canary-msg-1"}}, member.token)
+    assert sent["sendMessage"]["userErrors"] == []
+    assert sent["sendMessage"]["message"]["sender"] == "CLIENT"
+    assert sent["sendMessage"]["message"]["senderName"] == "Mia Client"
+
+    mine = await api.ok("{ myClients { edges { node { name category lastMessage { body } conversation { unreadCount } } } } }", token=coach.token)
+    assert mine["myClients"]["edges"] == [{"node": {"name": "Mia Client", "category": "PROSPECTIVE",
+                                                    "lastMessage": {"body": "Hello, can we talk? canary-msg-1"},
+                                                    "conversation": {"unreadCount": 1}}}]
+    unread = await api.ok(CONVERSATIONS, {"u": True}, coach.token)
+    assert unread["conversations"]["totalCount"] == 1
+    conversation_id = unread["conversations"]["edges"][0]["node"]["id"]
+
+    await api.ok("mutation($i: MarkConversationReadInput!) { markConversationRead(input: $i) { userErrors { code } } }",
+                 {"i": {"conversationId": conversation_id}}, coach.token)
+    after = await api.ok(CONVERSATIONS, {"u": True}, coach.token)
+    assert after["conversations"]["totalCount"] == 0
+    seen_by_client = await api.ok(CONVERSATIONS, {"u": False}, member.token)
+    message = seen_by_client["conversations"]["edges"][0]["node"]["messages"]["edges"][0]["node"]
+    assert message["readAt"] is not None  # the client sees that the coach read it
+
+    reply = await api.ok(SEND, {"i": {"clientId": member.client_id, "body": "Of course."}}, coach.token)
+    assert reply["sendMessage"]["message"]["conversation"]["id"] == conversation_id  # one conversation per pair
+
+    raw = await connections.get("default").execute_query_dict("SELECT body_enc::text AS b FROM messages")
+    assert all("canary-msg-1" not in r["b"] for r in raw)
+
+
+async def test_templates_fill_placeholders_and_a_message_can_follow_up_a_session(api, world):
+    clock.freeze(NOW)
+    admin = await world.admin()
+    coach, service = await setup_coach(api, world)
+    client_id = await world.client_of(coach, name="Nora Lind")
+    await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 1}}, admin.token)
+    booked = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-03-04T09:00:00Z"}}, coach.token)
+    session_id = booked["bookSession"]["session"]["id"]
+    template = await api.ok(TEMPLATE, {"i": {"name": "Reminder", "kind": "BEFORE_SESSION",
+                                             "body": "Hi {{client_first_name}}, see you {{next_session}} for {{service}}. {{unknown}}"}}, coach.token)
+    template_id = template["createMessageTemplate"]["template"]["id"]
+
+    sent = await api.ok(SEND, {"i": {"clientId": client_id, "templateId": template_id, "sessionId": session_id}}, coach.token)
+
+    message = sent["sendMessage"]["message"]
+    assert message["body"] == "Hi Nora, see you Monday 04 March 2030, 09:00 for Session. {{unknown}}"
+    assert message["session"]["id"] == session_id
+    listed = await api.ok("{ messageTemplates { name body } }", token=coach.token)
+    assert [t["name"] for t in listed["messageTemplates"]] == ["Reminder"]
+
+
+async def test_bad_messages_and_other_peoples_conversations(api, world):
+    clock.freeze(NOW)
+    coach, _ = await setup_coach(api, world)
+    other_coach, _ = await setup_coach(api, world)
+    member = await world.user(Role.CLIENT)
+    stranger = await world.user(Role.CLIENT)
+    sent = await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": "private words"}}, member.token)
+    message_id = sent["sendMessage"]["message"]["id"]
+    conversation_id = sent["sendMessage"]["message"]["conversation"]["id"]
+
+    too_long = await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": "x" * 5001}}, member.token)
+    assert too_long["sendMessage"]["userErrors"] == [{"code": "INVALID", "field": ["input", "body"], "message": "Must be at most 5000 characters."}]
+    empty = await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": "  "}}, member.token)
+    assert empty["sendMessage"]["userErrors"][0]["field"] == ["input", "body"]
+    not_mine = await api.ok(SEND, {"i": {"clientId": member.client_id, "body": "hi"}}, other_coach.token)
+    assert not_mine["sendMessage"]["userErrors"][0]["code"] == "NOT_FOUND"
+
+    for viewer in (stranger, other_coach):
+        nodes = await api.ok("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [message_id, conversation_id]}, viewer.token)
+        assert nodes["nodes"] == [None, None]
+        listed = await api.post(CONVERSATIONS, {"u": False}, viewer.token)
+        assert "private words" not in listed.text
+        marked = await api.ok("mutation($i: MarkConversationReadInput!) { markConversationRead(input: $i) { userErrors { code } } }",
+                              {"i": {"conversationId": conversation_id}}, viewer.token)
+        assert marked["markConversationRead"]["userErrors"] == [{"code": "NOT_FOUND"}]
+    admin = await world.admin()
+    assert (await api(CONVERSATIONS, {"u": False}, admin.token))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
