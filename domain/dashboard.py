@@ -31,21 +31,29 @@ class PendingItem:
     client_id: UUID | None = None
     session_id: UUID | None = None
     proposal_id: UUID | None = None
+    message_id: UUID | None = None
 
 
 _PENDING_SQL = """
-SELECT 'CONFIRM_BOOKING' AS kind, s.created_at AS since, s.client_id, s.id AS session_id, NULL::uuid AS proposal_id
+SELECT 'CONFIRM_BOOKING' AS kind, s.created_at AS since, s.client_id, s.id AS session_id,
+       NULL::uuid AS proposal_id, NULL::uuid AS message_id
   FROM sessions s WHERE s.coach_id = $1 AND s.status = 'PENDING' AND s.starts_at > $2
 UNION ALL
-SELECT 'RESPOND_TO_PROPOSAL', p.created_at, s.client_id, s.id, p.id
+SELECT 'RESPOND_TO_PROPOSAL', p.created_at, s.client_id, s.id, p.id, NULL
   FROM reschedule_proposals p JOIN sessions s ON s.id = p.session_id
  WHERE s.coach_id = $1 AND p.status = 'OPEN' AND p.proposed_by = 'CLIENT'
 UNION ALL
-SELECT 'REVIEW_FEEDBACK', f.created_at, s.client_id, s.id, NULL
+SELECT 'UNREAD_MESSAGE', m.sent_at, m.client_id, NULL, NULL, m.id
+  FROM (SELECT DISTINCT ON (m.conversation_id) m.id, m.sent_at, cv.client_id
+          FROM messages m JOIN conversations cv ON cv.id = m.conversation_id
+         WHERE cv.coach_id = $1 AND m.sender_role = 'CLIENT' AND m.read_at IS NULL
+         ORDER BY m.conversation_id, m.sent_at DESC) m
+UNION ALL
+SELECT 'REVIEW_FEEDBACK', f.created_at, s.client_id, s.id, NULL, NULL
   FROM feedback f JOIN sessions s ON s.id = f.session_id
  WHERE s.coach_id = $1 AND f.created_at > $3
 UNION ALL
-SELECT 'ADD_SESSION_NOTES', s.ends_at, s.client_id, s.id, NULL
+SELECT 'ADD_SESSION_NOTES', s.ends_at, s.client_id, s.id, NULL, NULL
   FROM sessions s
  WHERE s.coach_id = $1 AND s.status = 'COMPLETED' AND s.client_id IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.session_id = s.id AND n.coach_id = $1)
@@ -55,8 +63,8 @@ LIMIT 100
 
 
 async def pending_actions(coach_id: UUID) -> list[PendingItem]:
-    """Bookings to confirm, clients' proposals to answer, fresh feedback, sessions held without
-    notes: newest first, at most 100."""
+    """Bookings to confirm, clients' proposals to answer, unread messages (the latest per
+    conversation), fresh feedback, sessions held without notes: newest first, at most 100."""
     now = clock.now()
     rows = await connections.get("default").execute_query_dict(_PENDING_SQL, [coach_id, now, now - FEEDBACK_TO_REVIEW])
     return [PendingItem(**row) for row in rows]

@@ -74,6 +74,15 @@ class PendingAction:
         return Session.from_model(row) if row else None
 
     @strawberry.field
+    async def message(self, info: strawberry.Info) -> Optional[Annotated["Message", strawberry.lazy("schema.types.message")]]:
+        from schema.types.message import messages_with_bodies
+
+        if self._item.message_id is None:
+            return None
+        row = await models.Message.filter(id=self._item.message_id).select_related("conversation").first()
+        return (await messages_with_bodies(info, row.conversation, [row]))[0] if row else None
+
+    @strawberry.field
     async def proposal(self, info: strawberry.Info) -> Optional[RescheduleProposal]:
         if self._item.proposal_id is None:
             return None

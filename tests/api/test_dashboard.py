@@ -15,7 +15,7 @@ DASHBOARD = """{ dashboard {
   recommendedActions { kind title count filter { categories } }
   upcomingSessions { status startsAt clientName }
   recentActivity(first: 5) { kind }
-  pendingActions { kind client { name } session { status } proposal { status } }
+  pendingActions { kind client { name } session { status } proposal { status } message { body } }
 } }"""
 
 
@@ -31,6 +31,10 @@ async def test_dashboard_shows_counts_prompts_and_what_waits(api, world):
     member = await world.user(Role.CLIENT, name="Booker")
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
     await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": (NOW + timedelta(days=1)).isoformat()}}, member.token)
+    send = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }"
+    await api.ok(send, {"i": {"coachId": coach.coach_id, "body": "First"}}, member.token)
+    clock.advance(timedelta(minutes=1))
+    await api.ok(send, {"i": {"coachId": coach.coach_id, "body": "Are you there?"}}, member.token)
     pairs = [(r.coach_id, r.client_id) for r in await models.CoachClient.all()]
     await categories.recalculate_pairs(pairs)  # what the worker does after each change
 
@@ -46,9 +50,10 @@ async def test_dashboard_shows_counts_prompts_and_what_waits(api, world):
     }
     assert data["upcomingSessions"] == [{"status": "PENDING", "startsAt": "2030-03-02T12:00:00+00:00", "clientName": "Booker"}]
     kinds = sorted(p["kind"] for p in data["pendingActions"])
-    assert kinds == ["ADD_SESSION_NOTES", "ADD_SESSION_NOTES", "CONFIRM_BOOKING"]  # two past sessions without notes
+    assert kinds == ["ADD_SESSION_NOTES", "ADD_SESSION_NOTES", "CONFIRM_BOOKING", "UNREAD_MESSAGE"]  # two past sessions without notes
+    assert [p["message"]["body"] for p in data["pendingActions"] if p["message"]] == ["Are you there?"]  # the latest unread
     assert {p["client"]["name"] for p in data["pendingActions"]} == {"Recent", "Older", "Booker"}
-    assert data["recentActivity"][0]["kind"] == "SESSION_BOOKED"
+    assert data["recentActivity"][0]["kind"] == "MESSAGE_SENT"
 
     # The prompt's filter, applied to myClients, lists exactly the clients it counted.
     listed = await api.ok("query($c: [ClientCategory!]) { myClients(filter: {categories: $c}) { totalCount edges { node { name } } } }",
