@@ -18,10 +18,10 @@ from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
 
 import models
-from domain import activity, availability, categories, clients, eligibility, ledger, timezones, validation
+from domain import activity, availability, categories, clients, eligibility, ledger, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
-from models.enums import ActivityKind, CoachKind, CreditReason, Role, SessionStatus
+from models.enums import ActivityKind, CoachKind, CreditReason, NotificationKind, Role, SessionStatus
 
 T = TypeVar("T")
 RETRIES = 5
@@ -109,21 +109,41 @@ def _eligibility_error(reasons: list[eligibility.Reason]) -> DomainError:
     return DomainError(ErrorCode.NOT_ELIGIBLE, f"The client may not book now ({names}).", "clientId")
 
 
-async def take_credits(session: models.Session, client_id: UUID, organisation_id: UUID | None, actor: UUID | None) -> None:
+async def take_credits(session: models.Session, client_id: UUID, organisation_id: UUID | None, actor: UUID | None) -> int | None:
     """Debit the client's pool, then the organisation's for a GLOBAL coach: always in this order,
     so concurrent bookings never wait on each other in a cycle. Each debit is the conditional
     UPDATE in domain.ledger: it, not an earlier read, decides whether the credits are there.
-    Callers debit last, just before the commit, to hold the (shared) pool rows briefly."""
+    Callers debit last, just before the commit, to hold the (shared) pool rows briefly.
+    Returns the client's balance after the debit (None when nothing was debited)."""
     if session.credits <= 0:
-        return
+        return None
+    client_balance = None
     debits = [("client", client_id, eligibility.Reason.NO_CLIENT_CREDITS)]
     if session.kind is CoachKind.GLOBAL and organisation_id is not None:
         debits.append(("organisation", organisation_id, eligibility.Reason.NO_ORGANISATION_CREDITS))
     for owner, owner_id, reason in debits:
         try:
-            await ledger.move(owner_id, -session.credits, CreditReason.BOOKING, owner=owner, session_id=session.id, actor_user_id=actor)
+            row = await ledger.move(owner_id, -session.credits, CreditReason.BOOKING, owner=owner, session_id=session.id, actor_user_id=actor)
         except ledger.InsufficientCredits:
             raise _eligibility_error([reason]) from None
+        if owner == "client":
+            client_balance = row.balance_after
+    return client_balance
+
+
+async def _tell_about_booking(viewer: Viewer, session: models.Session) -> None:
+    """The coach hears of a client's booking (to confirm, or confirmed); the client of any
+    confirmed one."""
+    if viewer.role is Role.CLIENT:
+        pending = session.status is SessionStatus.PENDING
+        await notifications.about_session(
+            NotificationKind.BOOKING_REQUESTED if pending else NotificationKind.BOOKING_CONFIRMED, session, to_coach=True,
+            title="New booking to confirm" if pending else "New booking",
+            body=f"{viewer.name} booked a session on {{when}}.",
+        )
+    if session.status is SessionStatus.CONFIRMED:
+        await notifications.about_session(NotificationKind.BOOKING_CONFIRMED, session, to_coach=False,
+                                          title="Session confirmed", body="Your session on {when} is confirmed.")
 
 
 @retry_on_conflict
@@ -170,7 +190,10 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
                 ActivityKind.SESSION_BOOKED, client_id=client_id, actor=viewer, session_id=session.id,
                 summary=f"{service.name} booked for {request.starts_at:%Y-%m-%d %H:%M} UTC",
             )
-            await take_credits(session, client_id, facts.organisation_id, viewer.user_id)
+            await _tell_about_booking(viewer, session)
+            balance = await take_credits(session, client_id, facts.organisation_id, viewer.user_id)
+            if balance is not None:
+                await notifications.credits_low(client_id, balance)
             return session
     except IntegrityError as error:
         if is_exclusion_violation(error):

@@ -12,10 +12,10 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 import models
-from domain import access, activity, clients, clock, encryption, validation
+from domain import access, activity, clients, clock, encryption, notifications, validation
 from domain.errors import not_found
 from domain.viewer import Viewer
-from models.enums import ActivityKind, Role, SessionStatus, TemplateKind
+from models.enums import ActivityKind, NotificationKind, Role, SessionStatus, TemplateKind
 
 MAX_BODY = 5000
 PLACEHOLDER = re.compile(r"{{\s*([a-z_]+)\s*}}")
@@ -106,6 +106,10 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
             ActivityKind.MESSAGE_SENT, client_id=client.id, actor=viewer, coach_id=coach.id,
             session_id=message.session_id, summary=f"Message from {viewer.name}",
         )
+        recipient = (await notifications.client_recipient(client.id, coach.timezone) if viewer.role is Role.COACH
+                     else await notifications.coach_recipient(coach.id))
+        await notifications.notify(recipient, NotificationKind.MESSAGE_RECEIVED, f"New message from {viewer.name}",
+                                   "Open Caseload to read it.", session_id=message.session_id)
     return message, body
 
 

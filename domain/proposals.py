@@ -9,11 +9,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
-from domain import activity, availability, booking, categories, clock, timezones, validation
+from domain import activity, availability, booking, categories, clock, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode
 from domain.sessions import LIVE, invalid_transition
 from domain.viewer import Viewer
-from models.enums import ActivityKind, ProposalStatus, Role, SessionStatus
+from models.enums import ActivityKind, NotificationKind, ProposalStatus, Role, SessionStatus
 
 
 def _side(viewer: Viewer, session: models.Session) -> Role:
@@ -50,7 +50,12 @@ async def propose(viewer: Viewer, session: models.Session, starts_at: datetime, 
     _, start, end = await _new_time(session, starts_at, field)
     try:
         async with in_transaction():
-            return await _open(session, side, start, end, message)
+            proposal = await _open(session, side, start, end, message)
+            await notifications.to_other_side(
+                side, session, NotificationKind.RESCHEDULE_PROPOSED, "New time proposed",
+                f"A new time was proposed for your session on {{when}}: {start:%Y-%m-%d %H:%M} UTC.",
+            )
+            return proposal
     except IntegrityError:  # another proposal opened at the same instant
         raise DomainError(ErrorCode.CONFLICT, "Another proposal was just made; reload and try again.", "sessionId") from None
 
@@ -80,6 +85,8 @@ async def respond(
             await models.RescheduleProposal.filter(id=proposal.id, status=ProposalStatus.OPEN).update(
                 status=ProposalStatus.DECLINED, responded_at=clock.now()
             )
+            await notifications.to_other_side(side, session, NotificationKind.RESCHEDULE_DECLINED,
+                                              "Proposed time declined", "The new time for your session on {when} was declined.")
         if counter is not None:
             await propose(viewer, session, counter, message, field="counterStartsAt")
         return await models.RescheduleProposal.get(id=proposal.id), await models.Session.get(id=session.id)
@@ -108,6 +115,9 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
             if not moved:
                 raise invalid_transition("The session is no longer pending or confirmed.")
             await categories.sessions_changed(session.coach_id, session.client_id)
+            moved_session = await models.Session.get(id=session.id)
+            await notifications.to_other_side(_side(viewer, session), moved_session, NotificationKind.RESCHEDULE_ACCEPTED,
+                                              "New time accepted", "Your session now takes place on {when}.")
             await activity.record(
                 ActivityKind.SESSION_RESCHEDULED, client_id=session.client_id, actor=viewer, session_id=session.id,
                 summary=f"Moved to {proposal.starts_at:%Y-%m-%d %H:%M} UTC",

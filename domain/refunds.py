@@ -10,8 +10,8 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 import models
-from domain import activity, clock, ledger
-from models.enums import ActivityKind, CreditReason, RefundStatus
+from domain import activity, clock, ledger, notifications
+from models.enums import ActivityKind, CreditReason, NotificationKind, RefundStatus
 
 RECONCILE_AFTER = timedelta(minutes=2)
 
@@ -37,6 +37,11 @@ async def refund(session_id: UUID) -> bool:
             await activity.record(
                 ActivityKind.CREDITS_REFUNDED, client_id=client_id, actor=None, session_id=session_id,
                 summary=f"{returned} credits refunded for a cancelled session",
+            )
+            session = await models.Session.get(id=session_id)
+            await notifications.about_session(
+                NotificationKind.CREDITS_REFUNDED, session, to_coach=False, title="Credits refunded",
+                body="The credits of your cancelled session on {when} are back in your account.",
             )
         return True
 

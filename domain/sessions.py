@@ -12,10 +12,10 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 import models
-from domain import activity, categories, clients, clock, outbox, timezones, validation
+from domain import activity, categories, clients, clock, notifications, outbox, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
-from models.enums import ActivityKind, ProposalStatus, RefundStatus, Role, SessionStatus
+from models.enums import ActivityKind, NotificationKind, ProposalStatus, RefundStatus, Role, SessionStatus
 
 LIVE = (SessionStatus.PENDING, SessionStatus.CONFIRMED)
 REFUND_JOB = "refund_session"
@@ -46,10 +46,12 @@ async def confirm(viewer: Viewer, session: models.Session) -> models.Session:
         session = await _move(session, (SessionStatus.PENDING,), status=SessionStatus.CONFIRMED)
         await activity.record(ActivityKind.SESSION_CONFIRMED, client_id=session.client_id, actor=viewer,
                               session_id=session.id, summary="Booking confirmed")
+        await notifications.about_session(NotificationKind.BOOKING_CONFIRMED, session, to_coach=False,
+                                          title="Session confirmed", body="Your session on {when} is confirmed.")
     return session
 
 
-async def _cancel(viewer: Viewer, session: models.Session, reason: str | None, *, late: bool) -> models.Session:
+async def _cancel(viewer: Viewer, session: models.Session, reason: str | None, *, late: bool, declined: bool = False) -> models.Session:
     refund = RefundStatus.NOT_REFUNDABLE if late or session.credits == 0 else RefundStatus.PENDING
     session = await _move(
         session, LIVE, status=SessionStatus.CANCELLED, cancelled_at=clock.now(), cancelled_by=viewer.role,
@@ -64,6 +66,12 @@ async def _cancel(viewer: Viewer, session: models.Session, reason: str | None, *
         ActivityKind.SESSION_CANCELLED, client_id=session.client_id, actor=viewer, session_id=session.id,
         summary="Session cancelled" + (" late: credits kept" if late else ""),
     )
+    if declined:
+        await notifications.about_session(NotificationKind.BOOKING_DECLINED, session, to_coach=False,
+                                          title="Booking declined", body="Your booking for {when} was declined; your credits come back.")
+    else:
+        await notifications.to_other_side(viewer.role, session, NotificationKind.SESSION_CANCELLED,
+                                          "Session cancelled", "The session on {when} was cancelled.")
     return session
 
 
@@ -91,7 +99,7 @@ async def decline(viewer: Viewer, session: models.Session, reason: str | None) -
         raise invalid_transition("Only a pending booking can be declined.")
     reason = validation.text(reason, "reason", max_length=1000)
     async with in_transaction():
-        return await _cancel(viewer, session, reason, late=False)
+        return await _cancel(viewer, session, reason, late=False, declined=True)
 
 
 async def _finish(viewer: Viewer, session: models.Session, status: SessionStatus, kind: ActivityKind) -> models.Session:

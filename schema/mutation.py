@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, coaches, credits, messages, notes, organisations, sessions, users
+from resolvers import api_keys, clients, coaches, credits, messages, notes, notifications, organisations, sessions, users
 from schema.permissions import signed_in
 from schema.types.api_key import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
 from schema.types.client import ClientPayload, CreateClientInput, SetClientActiveInput, UpdateClientInput
@@ -19,6 +19,10 @@ from schema.types.session import (
 from schema.types.message import (
     ConversationPayload, CreateMessageTemplateInput, DeleteMessageTemplateInput, MarkConversationReadInput,
     MessagePayload, MessageTemplatePayload, SendMessageInput, UpdateMessageTemplateInput,
+)
+from schema.types.notification import (
+    FeedbackPayload, LeaveFeedbackInput, MarkNotificationsReadInput, MarkNotificationsReadPayload, RequestReviewInput,
+    RequestReviewPayload,
 )
 from schema.types.note import AddNoteInput, DeleteNoteInput, DeletePayload, NotePayload, UpdateNoteInput
 from schema.types.organisation import CreateOrganisationInput, OrganisationPayload, UpdateOrganisationInput
@@ -171,3 +175,17 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     async def delete_message_template(self, info: strawberry.Info, input: DeleteMessageTemplateInput) -> DeletePayload:  # noqa: A002
         return await messages.delete_message_template(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.CLIENT))
+    async def leave_feedback(self, info: strawberry.Info, input: LeaveFeedbackInput) -> FeedbackPayload:  # noqa: A002
+        return await notifications.leave_feedback(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def request_review(self, info: strawberry.Info, input: RequestReviewInput) -> RequestReviewPayload:  # noqa: A002
+        return await notifications.request_review(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in())
+    async def mark_notifications_read(
+        self, info: strawberry.Info, input: MarkNotificationsReadInput  # noqa: A002
+    ) -> MarkNotificationsReadPayload:
+        return await notifications.mark_notifications_read(info, input)

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, coaches, messages, organisations, sessions, users
+from resolvers import api_keys, clients, coaches, messages, notifications, organisations, sessions, users
 from schema.enums import CoachKind
 from schema.node import NodeQuery
 from schema.permissions import signed_in
@@ -15,6 +15,7 @@ from schema.types.client import Client, ClientConnection, ClientFilter, ClientOr
 from schema.types.coach import CoachConnection, TimeSlot
 from schema.types.dashboard import CoachDashboard
 from schema.types.message import ConversationConnection, MessageTemplate
+from schema.types.notification import NotificationConnection
 from schema.types.organisation import Organisation, OrganisationConnection
 from schema.types.session import Session, SessionConnection, SessionFilter
 from schema.types.user import Viewer
@@ -90,6 +91,12 @@ class Query(NodeQuery):
     @strawberry.field(permission_classes=signed_in(Role.COACH))
     async def message_templates(self, info: strawberry.Info) -> list[MessageTemplate]:
         return await messages.message_templates(info)
+
+    @strawberry.field(permission_classes=signed_in())
+    async def notifications(
+        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, unread_only: Optional[bool] = False
+    ) -> NotificationConnection:
+        return await notifications.notifications(info, first, after, bool(unread_only))
 
     @strawberry.field(permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN))
     async def api_keys(self, info: strawberry.Info) -> list[ApiKey]:

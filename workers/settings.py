@@ -13,9 +13,11 @@ from tortoise import Tortoise
 from app import db
 from app.settings import Settings, get
 from domain import encryption
+from workers.email import email_notification
 from workers.categories import recalculate_category, recalculate_expired_categories
 from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
 from workers.outbox import relay_outbox
+from workers.reminders import send_reminders
 from workers.refunds import reconcile_refunds, refund_session
 
 JOB_TIMEOUT_SECONDS = 15  # short, so a job killed mid-way is retried soon (RELIABILITY D)
@@ -37,6 +39,7 @@ async def create_queue(redis_url: str) -> ArqRedis:
 
 def _startup(settings: Settings):
     async def startup(ctx: dict) -> None:
+        ctx["settings"] = settings
         encryption.configure(settings.master_keys)
         # In `serve --with-worker` the API has already opened Tortoise in this process.
         ctx["owns_db"] = not Tortoise._inited
@@ -51,12 +54,13 @@ async def _shutdown(ctx: dict) -> None:
         await db.close()
 
 
-FUNCTIONS: list = [refund_session, recalculate_category]
+FUNCTIONS: list = [refund_session, recalculate_category, email_notification]
 CRON_JOBS = [
     cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(reconcile_refunds, second={30}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(expire_unanswered_bookings, second={5, 35}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(complete_past_sessions, second={20}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
+    cron(send_reminders, second={25}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
     # Every 30 s, so no category is stale for more than a minute (long catch-ups go on next run).
     cron(recalculate_expired_categories, second={15, 45}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
 ]

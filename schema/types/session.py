@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from schema.types.client import Client
     from schema.types.credit import CreditTransaction
     from schema.types.note import Note
+    from schema.types.notification import Feedback
 
 DELETED_CLIENT = "Deleted Client"
 
@@ -116,6 +117,14 @@ class Session(Entity):
 
         rows = await models.Note.filter(access.notes(info.context.viewer), session_id=self._m.id).order_by("created_at", "id")
         return await notes_with_bodies(info, list(rows))
+
+    @strawberry.field
+    async def feedback(self, info: strawberry.Info) -> Optional[Annotated["Feedback", strawberry.lazy("schema.types.notification")]]:
+        from resolvers import notifications
+
+        if not access.may_read_session_details(info.context.viewer):
+            return None  # an organisation sees time, coach and status only
+        return await notifications.session_feedback(info, self._m.id)
 
     @strawberry.field
     async def credit_transactions(self, info: strawberry.Info) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.types.credit")]]:

@@ -1,0 +1,49 @@
+"""Feedback after a session, and review requests."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+import models
+from domain import activity, notifications, validation
+from domain.errors import DomainError, ErrorCode, not_found
+from domain.viewer import Viewer
+from models.enums import ActivityKind, NotificationKind, Role, SessionStatus
+
+
+async def leave(viewer: Viewer, session: models.Session, rating: int, comment: str | None, public: bool) -> models.Feedback:
+    """The session's client, once it was completed; one feedback per session."""
+    if viewer.role is not Role.CLIENT or session.client_id != viewer.client_id:
+        raise validation.forbidden("Only the session's client leaves feedback.", "sessionId")
+    if session.status is not SessionStatus.COMPLETED:
+        raise DomainError(ErrorCode.INVALID_TRANSITION, "Feedback follows a completed session.", "sessionId")
+    validation.int_range(rating, "rating", low=1, high=5)
+    comment = validation.text(comment, "comment", max_length=5000)
+    try:
+        async with in_transaction():
+            feedback = await models.Feedback.create(session_id=session.id, rating=rating, comment=comment, public_review=public)
+            await activity.record(ActivityKind.FEEDBACK_RECEIVED, client_id=session.client_id, actor=viewer,
+                                  session_id=session.id, summary=f"Feedback: {rating} of 5")
+    except IntegrityError:
+        raise DomainError(ErrorCode.CONFLICT, "This session already has feedback.", "sessionId") from None
+    return feedback
+
+
+async def request_review(viewer: Viewer, client_id: UUID) -> UUID:
+    """A coach asks one of their clients for a review; the client needs a login to be told."""
+    if viewer.role is not Role.COACH:
+        raise validation.forbidden("Only coaches ask for reviews.")
+    if not await models.CoachClient.exists(coach_id=viewer.coach_id, client_id=client_id):
+        raise not_found("Client", "clientId")
+    recipient = await notifications.client_recipient(client_id)
+    if recipient is None:
+        raise validation.invalid("This client has no login to be asked through.", "clientId")
+    async with in_transaction():
+        notification_id = await notifications.notify(
+            recipient, NotificationKind.REVIEW_REQUESTED, f"{viewer.name} would value your review",
+            "Tell your coach how your sessions went.",
+        )
+    return notification_id

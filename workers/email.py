@@ -1,0 +1,63 @@
+"""E-mailing notifications over SMTP (aiosmtplib), with retries and back-off for transient faults.
+
+Guarantee: a notification recorded as e-mailed is never e-mailed again, whatever runs twice. A
+crash between the SMTP server accepting a message and the database recording it can repeat that
+one e-mail; it carries the same Message-ID (derived from the notification) so it is recognisable.
+With no SMTP server configured, e-mails are written to the log (kind and id, never the body)."""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+from uuid import UUID
+
+import aiosmtplib
+from arq import Retry
+
+from app.settings import get
+from domain import notifications
+
+log = logging.getLogger("caseload.email")
+
+RETRY_BASE_SECONDS = 2.0  # back-off: 2, 4, 8 s between attempts
+
+
+def _backoff(attempt: int) -> float:
+    return RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+
+
+def _message(email: notifications.Email, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message["Message-ID"] = email.message_id
+    message.set_content(email.body)
+    return message
+
+
+async def email_notification(ctx: dict, notification_id: str) -> str:
+    settings = ctx.get("settings") or get()
+    email = await notifications.claim_email(UUID(notification_id))
+    if email is None:
+        return "nothing to send"
+    if not settings.smtp_host:
+        log.info("e-mail (no SMTP server configured) for notification %s", notification_id)
+        await notifications.email_sent(email.notification_id)
+        return "logged"
+    try:
+        await aiosmtplib.send(_message(email, settings.smtp_sender), hostname=settings.smtp_host, port=settings.smtp_port,
+                              timeout=10, start_tls=False, use_tls=False)
+    except aiosmtplib.SMTPResponseException as error:
+        if 400 <= error.code < 500 and email.attempt < notifications.MAX_EMAIL_ATTEMPTS:
+            raise Retry(defer=_backoff(email.attempt)) from None  # transient: back off and try again
+        await notifications.email_failed(email.notification_id)
+        log.warning("e-mail for notification %s refused (%s)", notification_id, error.code)
+        return "failed"
+    except (aiosmtplib.SMTPException, OSError):
+        if email.attempt < notifications.MAX_EMAIL_ATTEMPTS:
+            raise Retry(defer=_backoff(email.attempt)) from None
+        await notifications.email_failed(email.notification_id)
+        return "failed"
+    await notifications.email_sent(email.notification_id)
+    return "sent"
