@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
 
 import models
-from domain import activity, availability, categories, clients, eligibility, ledger, notifications, timezones, validation
+from domain import activity, availability, clients, eligibility, events, ledger, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from models.enums import ActivityKind, CoachKind, CreditReason, NotificationKind, Role, SessionStatus
@@ -185,7 +185,7 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
                 booked_by=viewer.role, booked_by_user_id=viewer.user_id, idempotency_key=request.idempotency_key,
             )
             await clients.ensure_relationship(coach.id, client_id)
-            await categories.sessions_changed(coach.id, client_id)
+            await events.session_changed(session.id, coach.id, client_id)
             await activity.record(
                 ActivityKind.SESSION_BOOKED, client_id=client_id, actor=viewer, session_id=session.id,
                 summary=f"{service.name} booked for {request.starts_at:%Y-%m-%d %H:%M} UTC",

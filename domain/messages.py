@@ -12,7 +12,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 import models
-from domain import access, activity, clients, clock, encryption, notifications, validation
+from domain import access, activity, clients, clock, encryption, events, notifications, validation
 from domain.errors import not_found
 from domain.viewer import Viewer
 from models.enums import ActivityKind, NotificationKind, Role, SessionStatus, TemplateKind
@@ -102,6 +102,7 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
             body_enc=cipher.encrypt(body), session_id=session.id if session else None, sent_at=clock.now(),
         )
         await models.Conversation.filter(id=conversation).update(last_message_at=message.sent_at)
+        await events.publish_later("message", message.id)
         await activity.record(
             ActivityKind.MESSAGE_SENT, client_id=client.id, actor=viewer, coach_id=coach.id,
             session_id=message.session_id, summary=f"Message from {viewer.name}",

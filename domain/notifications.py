@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 
 import models
-from domain import clock, outbox
+from domain import clock, events, outbox
 from models.enums import EmailStatus, NotificationKind as Kind
 
 EMAIL_JOB = "email_notification"
@@ -41,6 +41,7 @@ async def notify(
         return None
     notification_id = rows[0]["id"]
     await outbox.add(EMAIL_JOB, str(notification_id), str(notification_id))
+    await events.publish_later("notification", notification_id)
     return notification_id
 
 

@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
-from domain import activity, availability, booking, categories, clock, notifications, timezones, validation
+from domain import activity, availability, booking, clock, events, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode
 from domain.sessions import LIVE, invalid_transition
 from domain.viewer import Viewer
@@ -114,7 +114,7 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
             )
             if not moved:
                 raise invalid_transition("The session is no longer pending or confirmed.")
-            await categories.sessions_changed(session.coach_id, session.client_id)
+            await events.session_changed(session.id, session.coach_id, session.client_id)
             moved_session = await models.Session.get(id=session.id)
             await notifications.to_other_side(_side(viewer, session), moved_session, NotificationKind.RESCHEDULE_ACCEPTED,
                                               "New time accepted", "Your session now takes place on {when}.")

@@ -12,7 +12,7 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 import models
-from domain import activity, categories, clients, clock, notifications, outbox, timezones, validation
+from domain import activity, clients, clock, events, notifications, outbox, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, RefundStatus, Role, SessionStatus
@@ -31,7 +31,7 @@ async def _move(session: models.Session, from_statuses: tuple[SessionStatus, ...
     updated = await models.Session.filter(id=session.id, status__in=from_statuses).update(updated_at=clock.now(), **changes)
     if not updated:
         raise invalid_transition(f"A {session.status.value.lower()} session cannot do that.")
-    await categories.sessions_changed(session.coach_id, session.client_id)
+    await events.session_changed(session.id, session.coach_id, session.client_id)
     return await models.Session.get(id=session.id)
 
 
@@ -150,7 +150,7 @@ async def record_past(
             refund_status=RefundStatus.NOT_REFUNDABLE if status is SessionStatus.CANCELLED else None,
         )
         await clients.ensure_relationship(coach.id, client_id)
-        await categories.sessions_changed(coach.id, client_id)
+        await events.session_changed(session.id, coach.id, client_id)
         await activity.record(ActivityKind.SESSION_BOOKED, client_id=client_id, actor=viewer, session_id=session.id,
                               summary=f"Past session recorded ({status.value.lower()})")
     return session
@@ -190,6 +190,6 @@ async def complete_past(after: timedelta, limit: int = HOUSEKEEPING_BATCH) -> in
                                  actor_name="Caseload", summary="Session completed", occurred_at=clock.now())
             for session_id, client_id, _ in ids
         ])
-        for coach_id, client_id in {(coach_id, client_id) for _, client_id, coach_id in ids}:
-            await categories.sessions_changed(coach_id, client_id)
+        for session_id, client_id, coach_id in ids:
+            await events.session_changed(session_id, coach_id, client_id)
     return len(ids)

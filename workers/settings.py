@@ -14,6 +14,7 @@ from app import db
 from app.settings import Settings, get
 from domain import encryption
 from workers.email import email_notification
+from workers.events import publish_event
 from workers.categories import recalculate_category, recalculate_expired_categories
 from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
 from workers.outbox import relay_outbox
@@ -54,7 +55,7 @@ async def _shutdown(ctx: dict) -> None:
         await db.close()
 
 
-FUNCTIONS: list = [refund_session, recalculate_category, email_notification]
+FUNCTIONS: list = [refund_session, recalculate_category, email_notification, publish_event]
 CRON_JOBS = [
     cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(reconcile_refunds, second={30}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
