@@ -123,7 +123,7 @@ def cmd_serve(args, settings: Settings) -> int:
         server = uvicorn.Server(
             uvicorn.Config(
                 asgi(settings, redis_url=redis_url), host=args.host, port=args.port,
-                loop="uvloop", http="httptools", ws="websockets", proxy_headers=False, log_level="info",
+                loop="uvloop", http="httptools", ws="websockets-sansio", proxy_headers=False, log_level="info",
             )
         )
         worker_task = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import timedelta
 from typing import Any
 
 from redis.asyncio import Redis
@@ -11,11 +12,14 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
+from strawberry import UNSET
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app import db, infra
 from app.auth import Authenticator
+from app.events import EventHub
 from app.jobs import JobPusher
 from app.settings import Settings
 from domain import encryption
@@ -81,14 +85,41 @@ class CaseloadGraphQL(GraphQL):
         self.settings = settings
         self.auth_holder = auth_holder
 
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "websocket" and not self._origin_allowed(scope):
+            await send({"type": "websocket.close", "code": 4403, "reason": "Origin not allowed"})
+            return
+        await super().__call__(scope, receive, send)
+
+    def _origin_allowed(self, scope) -> bool:
+        """Browsers send an Origin; when CASELOAD_ALLOWED_ORIGINS is set, only those may open a
+        socket. (Authentication is in connection_init, not in cookies, so this is defence in depth.)"""
+        origin = dict(scope.get("headers") or []).get(b"origin")
+        allowed = self.settings.allowed_origins
+        return origin is None or not allowed or origin.decode("latin-1") in allowed
+
     async def get_context(self, request, response) -> Context:
         auth: Authenticator = self.auth_holder["auth"]
-        viewer = await auth.viewer_from_header(request.headers.get("authorization"))
+        is_socket = getattr(request, "scope", {}).get("type") == "websocket"
+        # A socket authenticates in connection_init (on_ws_connect), never by header or URL.
+        viewer = None if is_socket else await auth.viewer_from_header(request.headers.get("authorization"))
         client = getattr(request, "client", None)
         return Context(
             settings=self.settings, auth=auth, viewer=viewer, push_jobs=self.auth_holder["push_jobs"],
-            client_address=client.host if client else None, request=request, response=response,
+            events=self.auth_holder.get("events"), client_address=client.host if client else None,
+            request=request, response=response,
         )
+
+    async def on_ws_connect(self, context: Context):
+        """connection_init carries {"authorization": "Bearer <token or API key>"}; anything else
+        closes the socket with 4403."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        header = params.get("authorization") or params.get("Authorization")
+        viewer = await self.auth_holder["auth"].viewer_from_header(header if isinstance(header, str) else None)
+        if viewer is None:
+            raise ConnectionRejectionError({"message": "Sign in first."})
+        context.sign_in(viewer)
+        return UNSET
 
 
 async def _health(request: Request) -> JSONResponse:
@@ -110,6 +141,7 @@ def create_app(settings: Settings, *, redis_url: str | None = None, migrate: boo
         allow_queries_via_get=False,
         multipart_uploads_enabled=False,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=5),
     )
 
     @contextlib.asynccontextmanager
@@ -130,11 +162,15 @@ def create_app(settings: Settings, *, redis_url: str | None = None, migrate: boo
             log.warning("Redis unreachable at start-up; jobs will be relayed from the outbox")
             queue = None
         holder["push_jobs"] = JobPusher(queue)
+        events = EventHub(redis)
+        events.start()
+        holder["events"] = events
         app.state.redis = redis
         app.state.services = holder  # the per-process services requests use (tests swap them)
         try:
             yield
         finally:
+            await events.stop()
             if queue is not None:
                 await queue.aclose()
             await redis.aclose()

@@ -13,6 +13,7 @@ from strawberry.extensions import (
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MaxAliases, MaxDepth, MaxDirectives, NodeBudget  # noqa: F401
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.subscription import Subscription
 
 # The module, not the function: `import graphql.pyutils.did_you_mean as m` binds the function
 # graphql.pyutils re-exports under the same name, and setting MAX_LENGTH on it changed nothing.
@@ -40,4 +41,4 @@ def build(*, introspection: bool = True, suggestions: bool = True) -> strawberry
     ]
     if not introspection:
         extensions.append(lambda: DisableIntrospection())
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

@@ -18,12 +18,20 @@ class Context:
     viewer: Viewer | None
     client_address: str | None = None
     push_jobs: Any = None  # async (outbox ids) -> None, given by the app
+    events: Any = None  # app.events.EventHub: live events for subscriptions
+    connection_params: Any = None  # graphql-transport-ws connection_init payload
+    subscriptions: int = 0  # open on this socket
     request: Any = None
     response: Any = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.viewer)
+
+    def sign_in(self, viewer: Viewer) -> None:
+        """A socket authenticated in connection_init: its viewer and loaders from then on."""
+        self.viewer = viewer
+        self.loaders = Loaders(viewer)
 
 
 Info = StrawberryInfo[Context, None]
