@@ -148,3 +148,35 @@ def test_origins_outside_the_allowed_list_are_refused():
     assert view._origin_allowed(scope(b"https://app.example"))
     assert not view._origin_allowed(scope(b"https://evil.example"))
     assert view._origin_allowed(scope(None))  # not a browser
+
+
+async def test_session_changes_and_notifications_reach_the_coachs_socket(api, world, test_settings, server_a):
+    from tests.api.test_booking import BOOK
+    from tests.api.test_credits import GRANT
+
+    clock.freeze(utc(2030, 3, 1, 12))
+    admin = await world.admin()
+    member = await world.user(Role.CLIENT)
+    coach, service = await setup_coach(api, world, auto_confirm=False)
+    stranger, _ = await setup_coach(api, world)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
+    socket = await connect(server_a, coach.token)
+    await subscribe(socket, "subscription { sessionChanged { status startsAt } }", "s")
+    await socket.send(json.dumps({"id": "n", "type": "subscribe", "payload": {"query": "subscription { notificationAdded { kind title } }"}}))
+    other = await connect(server_a, stranger.token)
+    await subscribe(other, "subscription { sessionChanged { status } }", "s")
+
+    await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T09:00:00Z"}}, member.token)
+    await run_worker(test_settings)
+
+    received = {}
+    while len(received) < 2:
+        message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        assert message["type"] == "next", message
+        received[message["id"]] = message["payload"]["data"]
+    assert received["s"] == {"sessionChanged": {"status": "PENDING", "startsAt": "2030-03-02T09:00:00+00:00"}}
+    assert received["n"] == {"notificationAdded": {"kind": "BOOKING_REQUESTED", "title": "New booking to confirm"}}
+    with pytest.raises(asyncio.TimeoutError):  # another coach's socket hears nothing of it
+        await asyncio.wait_for(other.recv(), 1)
+    await socket.close()
+    await other.close()
