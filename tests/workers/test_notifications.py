@@ -15,7 +15,8 @@ from models.enums import Role
 from tests.api.test_booking import BOOK, CANCEL, COMPLETE, CONFIRM, setup_coach, utc
 from tests.api.test_credits import GRANT, GRANT_ORG
 from workers import email as email_worker
-from workers.settings import create_worker
+from workers.outbox import relay_outbox
+from workers.settings import create_queue, create_worker
 
 NOW = utc(2030, 3, 1, 12)
 NOTIFICATIONS = "{ notifications { totalCount edges { node { id kind title body readAt session { id } } } } }"
@@ -132,8 +133,10 @@ async def test_smtp_refusing_twice_then_accepting_sends_exactly_one_email(api, w
     assert len(inbox.messages) == 1
 
 
-async def test_each_kind_is_created_by_its_event(api, world, test_settings):
+async def test_each_kind_is_created_by_its_event_and_emailed_to_its_recipient(api, world, test_settings, smtp):
     clock.freeze(NOW)
+    inbox, port = smtp()
+    test_settings = dataclasses.replace(test_settings, smtp_host="127.0.0.1", smtp_port=port)
     admin = await world.admin()
     org = await world.organisation()
     member = await world.user(Role.CLIENT, organisation=org)
@@ -173,6 +176,19 @@ async def test_each_kind_is_created_by_its_event(api, world, test_settings):
         "BOOKING_CONFIRMED", "BOOKING_DECLINED", "RESCHEDULE_DECLINED", "RESCHEDULE_PROPOSED", "CREDITS_REFUNDED",
         "CREDITS_REFUNDED", "MESSAGE_RECEIVED", "REVIEW_REQUESTED", "SESSION_REMINDER",
     ])
+
+    # Every one of them e-mailed once, to its own recipient, under its own title (the relay
+    # pushes the reminders' jobs, as its cron would).
+    queue = await create_queue(test_settings.redis_url)
+    try:
+        await relay_outbox({"redis": queue})
+    finally:
+        await queue.aclose()
+    await run_worker(test_settings)
+    for actor in (coach, member):
+        titles = sorted(n.title for n in await models.Notification.filter(user__email=actor.email))
+        assert sorted(m["Subject"] for m in inbox.messages if m["X-Rcpt"] == actor.email) == titles
+    assert await models.Notification.exclude(email_status="SENT").count() == 0
 
 
 async def test_reminders_once_each_none_after_cancelling_and_new_after_moving(api, world):

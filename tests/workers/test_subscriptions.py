@@ -180,3 +180,9 @@ async def test_session_changes_and_notifications_reach_the_coachs_socket(api, wo
         await asyncio.wait_for(other.recv(), 1)
     await socket.close()
     await other.close()
+
+
+async def test_the_legacy_graphql_ws_protocol_is_refused(server_a):
+    with pytest.raises((websockets.InvalidStatus, websockets.InvalidHandshake, websockets.ConnectionClosed)):
+        socket = await websockets.connect(server_a, subprotocols=["graphql-ws"])
+        await asyncio.wait_for(socket.recv(), 5)
