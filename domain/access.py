@@ -177,3 +177,12 @@ def conversations(viewer: Viewer) -> Q:
     if viewer.role is Role.CLIENT:
         return Q(client_id=viewer.client_id)
     return NOTHING
+
+
+def goals(viewer: Viewer) -> Q:
+    """Goals: the coach who set them, and the client (all of their own)."""
+    if viewer.role is Role.COACH:
+        return Q(coach_id=viewer.coach_id)
+    if viewer.role is Role.CLIENT:
+        return Q(client_id=viewer.client_id)
+    return NOTHING

@@ -9,7 +9,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 import models
-from domain import activity, encryption, validation
+from domain import activity, clock, encryption, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from models.enums import ActivityKind, ClientCategory, CreditPoolKind, Role
@@ -116,6 +116,7 @@ async def create_client(
             await models.CoachClient.create(
                 coach_id=viewer.coach_id,
                 client_id=client.id,
+                created_at=clock.now(),  # relationshipSince, milestones: on the domain's clock
                 private_notes_enc=cipher.encrypt(private_notes) if private_notes else None,
                 using_db=conn,
             )
@@ -193,8 +194,8 @@ async def ensure_relationship(coach_id: UUID, client_id: UUID) -> None:
     statement, safe under concurrency."""
     await connections.get("default").execute_query(
         "INSERT INTO coach_clients (id, coach_id, client_id, category, created_at) "
-        "VALUES (gen_random_uuid(), $1, $2, $3, clock_timestamp()) ON CONFLICT (coach_id, client_id) DO NOTHING",
-        [coach_id, client_id, ClientCategory.PROSPECTIVE.value],
+        "VALUES (gen_random_uuid(), $1, $2, $3, $4) ON CONFLICT (coach_id, client_id) DO NOTHING",
+        [coach_id, client_id, ClientCategory.PROSPECTIVE.value, clock.now()],
     )
 
 

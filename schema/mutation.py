@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, coaches, credits, messages, notes, notifications, organisations, sessions, users
+from resolvers import api_keys, clients, coaches, credits, goals, messages, notes, notifications, organisations, sessions, users
 from schema.permissions import signed_in
 from schema.types.api_key import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
 from schema.types.client import ClientPayload, CreateClientInput, SetClientActiveInput, UpdateClientInput
@@ -15,6 +15,9 @@ from schema.types.credit import CreditTransactionPayload, GrantClientCreditsInpu
 from schema.types.session import (
     BookSessionInput, CancelSessionInput, DeclineSessionInput, ProposalPayload, ProposeRescheduleInput,
     RecordPastSessionInput, RespondToProposalInput, SessionInput, SessionPayload,
+)
+from schema.types.goal import (
+    ActionItemPayload, AddActionItemInput, CreateGoalInput, GoalPayload, SetActionItemDoneInput, UpdateGoalInput,
 )
 from schema.types.message import (
     ConversationPayload, CreateMessageTemplateInput, DeleteMessageTemplateInput, MarkConversationReadInput,
@@ -189,3 +192,19 @@ class Mutation:
         self, info: strawberry.Info, input: MarkNotificationsReadInput  # noqa: A002
     ) -> MarkNotificationsReadPayload:
         return await notifications.mark_notifications_read(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    async def create_goal(self, info: strawberry.Info, input: CreateGoalInput) -> GoalPayload:  # noqa: A002
+        return await goals.create_goal(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    async def update_goal(self, info: strawberry.Info, input: UpdateGoalInput) -> GoalPayload:  # noqa: A002
+        return await goals.update_goal(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    async def add_action_item(self, info: strawberry.Info, input: AddActionItemInput) -> ActionItemPayload:  # noqa: A002
+        return await goals.add_action_item(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    async def set_action_item_done(self, info: strawberry.Info, input: SetActionItemDoneInput) -> ActionItemPayload:  # noqa: A002
+        return await goals.set_action_item_done(info, input)

@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 
 import models
-from domain import access, clock
+from domain import access, clock, milestones
 from schema.connection import Connection
 from schema.enums import ActivityKind, ClientCategory, OrderDirection
 from schema.errors import UserError
@@ -20,6 +20,7 @@ from schema.types.note import NoteConnection
 from schema.types.organisation import Organisation
 
 if TYPE_CHECKING:
+    from schema.types.goal import Goal
     from schema.types.message import Conversation, Message
     from schema.types.session import BookingEligibility, Session, SessionConnection, SessionFilter
 
@@ -46,6 +47,15 @@ def age_on(birth: date | None, today: date) -> int | None:
     if birth is None:
         return None
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+@strawberry.enum
+class Milestone(Enum):
+    FIRST_SESSION = "FIRST_SESSION"
+    TEN_SESSIONS = "TEN_SESSIONS"
+    SIX_MONTHS = "SIX_MONTHS"
+    ONE_YEAR = "ONE_YEAR"
+    TWO_YEARS = "TWO_YEARS"
 
 
 @strawberry.type
@@ -159,6 +169,19 @@ class Client(Entity):
         from resolvers import messages
 
         return await messages.client_last_message(info, self._m.id)
+
+    @strawberry.field
+    async def goals(self, info: strawberry.Info) -> list[Annotated["Goal", strawberry.lazy("schema.types.goal")]]:
+        from resolvers import goals
+
+        return await goals.client_goals(info, self._m.id)
+
+    @strawberry.field
+    async def milestones(self, info: strawberry.Info) -> list[Milestone]:
+        relationship = await info.context.loaders.relationship.load(self._m.id)
+        held = (await info.context.loaders.stats.load(self._m.id)).completed
+        since = relationship.created_at if relationship else self._m.created_at
+        return [Milestone(name) for name in milestones.reached(held, since)]
 
     @strawberry.field(description="Viewing coach only; null for other viewers.")
     async def category(self, info: strawberry.Info) -> Optional[ClientCategory]:

@@ -75,6 +75,18 @@ class Organisation(Entity):
         return await client_resolvers.organisation_members(info, self._m.id, first, after, search)
 
     @strawberry.field
+    async def usage(self, info: strawberry.Info, from_: Annotated[Optional[datetime], strawberry.argument(name="from")] = None,
+                    to: Optional[datetime] = None) -> OrganisationUsage:
+        from domain import usage
+
+        if not await models.Organisation.filter(access.organisation_pools(info.context.viewer), id=self._m.id).exists():
+            raise forbidden("Only the organisation's admins see its usage.")
+        found = await usage.for_organisation(self._m.id, from_, to)
+        return OrganisationUsage(sessions_booked=found.sessions_booked, sessions_completed=found.sessions_completed,
+                                 sessions_cancelled=found.sessions_cancelled, credits_spent=found.credits_spent,
+                                 active_members=found.active_members)
+
+    @strawberry.field
     async def member_count(self, info: strawberry.Info) -> int:
         return await models.Client.filter(access.clients(info.context.viewer), organisation_id=self._m.id).count()
 

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Optional
+from uuid import UUID
+
+import strawberry
+
+import models
+from domain import access
+from schema.enums import GoalStatus
+from schema.errors import UserError
+from schema.node import Entity, loads_nodes
+
+
+@strawberry.type
+class ActionItem(Entity):
+    title: str
+    done: bool
+    due_date: Optional[date]
+    _m: strawberry.Private[models.ActionItem]
+
+    @classmethod
+    def from_model(cls, m: models.ActionItem) -> "ActionItem":
+        return cls(uid=str(m.id), title=m.title, done=m.done, due_date=m.due_date, _m=m)
+
+    @strawberry.field
+    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
+        from schema.types.session import Session
+
+        if self._m.session_id is None:
+            return None
+        row = await info.context.loaders.session.load(self._m.session_id)
+        return Session.from_model(row) if row else None
+
+
+@strawberry.type
+class Goal(Entity):
+    title: str
+    description: Optional[str]
+    status: GoalStatus
+    target_date: Optional[date]
+    created_at: datetime
+    _m: strawberry.Private[models.Goal]
+
+    @classmethod
+    def from_model(cls, m: models.Goal) -> "Goal":
+        return cls(uid=str(m.id), title=m.title, description=m.description, status=m.status, target_date=m.target_date,
+                   created_at=m.created_at, _m=m)
+
+    @strawberry.field
+    async def client(self, info: strawberry.Info) -> Annotated["Client", strawberry.lazy("schema.types.client")]:
+        from schema.types.client import Client
+
+        return Client.from_model(await info.context.loaders.client.load(self._m.client_id))
+
+    @strawberry.field
+    async def action_items(self) -> list[ActionItem]:
+        rows = await models.ActionItem.filter(goal_id=self._m.id).order_by("created_at", "id")
+        return [ActionItem.from_model(r) for r in rows]
+
+
+@strawberry.input
+class CreateGoalInput:
+    client_id: strawberry.ID
+    title: str
+    description: Optional[str] = None
+    target_date: Optional[date] = None
+
+
+@strawberry.input
+class UpdateGoalInput:
+    goal_id: strawberry.ID
+    title: Optional[str] = strawberry.UNSET
+    description: Optional[str] = strawberry.UNSET
+    status: Optional[GoalStatus] = strawberry.UNSET
+    target_date: Optional[date] = strawberry.UNSET
+
+
+@strawberry.type
+class GoalPayload:
+    goal: Optional[Goal] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class AddActionItemInput:
+    goal_id: strawberry.ID
+    title: str
+    due_date: Optional[date] = None
+    session_id: Optional[strawberry.ID] = None
+
+
+@strawberry.input
+class SetActionItemDoneInput:
+    action_item_id: strawberry.ID
+    done: bool
+
+
+@strawberry.type
+class ActionItemPayload:
+    action_item: Optional[ActionItem] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@loads_nodes("Goal")
+async def load_goals(info, ids: list[UUID]) -> list[Optional[Goal]]:
+    rows = {g.id: g for g in await models.Goal.filter(access.goals(info.context.viewer), id__in=ids)}
+    return [Goal.from_model(rows[i]) if i in rows else None for i in ids]
+
+
+@loads_nodes("ActionItem")
+async def load_action_items(info, ids: list[UUID]) -> list[Optional[ActionItem]]:
+    from tortoise.expressions import Subquery
+
+    visible = models.Goal.filter(access.goals(info.context.viewer)).values("id")
+    rows = {a.id: a for a in await models.ActionItem.filter(id__in=ids, goal_id__in=Subquery(visible))}
+    return [ActionItem.from_model(rows[i]) if i in rows else None for i in ids]
