@@ -105,6 +105,13 @@ class Authenticator:
             log.warning("login throttle unavailable (Redis error)")
         return allowed
 
+    async def forget_account(self, email: str) -> None:
+        """Erasure: drop the Redis keys that name this address."""
+        try:
+            await self.redis.delete(self._throttle_keys(email, None)[0])
+        except Exception:
+            log.warning("could not clear login throttle keys (Redis error)")
+
     async def forget_login_attempt(self, email: str, address: str | None) -> None:
         """A successful sign-in does not count as a failure."""
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from tortoise import Tortoise, connections
@@ -48,6 +49,9 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 
 
 async def init(settings: Settings) -> dict[str, Any]:
+    # Tortoise logs every statement with its values at DEBUG: booking notes, names, e-mails.
+    # Keep that logger above DEBUG whatever the root level, so logs never hold client data.
+    logging.getLogger("tortoise.db_client").setLevel(logging.INFO)
     config = tortoise_config(settings)
     await Tortoise.init(config=config)
     return config

@@ -6,14 +6,15 @@ from typing import Optional
 from uuid import UUID
 
 import models
-from domain import access, client_list, clients as client_domain
+from domain import access, client_list, clients as client_domain, records
 from domain.errors import not_found
 from resolvers.payloads import given, returns
 from schema.errors import ApiError
 from schema.node import uuid_of
 from schema.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from schema.types.client import (
-    Client, ClientConnection, ClientFilter, ClientOrder, ClientPayload, CreateClientInput,
+    Client, ClientConnection, ClientDataInput, ClientFilter, ClientOrder, ClientPayload, CreateClientInput,
+    DeleteClientInput, DeleteClientPayload, EraseClientPayload, ExportClientDataPayload,
     SetClientActiveInput, UpdateClientInput,
 )
 from schema.connection import Edge
@@ -114,3 +115,28 @@ async def set_client_active(info, input: SetClientActiveInput) -> ClientPayload:
     row = await visible_client(info, input.client_id)
     row = await client_domain.set_active(info.context.viewer, row, input.active)
     return ClientPayload(client=Client.from_model(row))
+
+
+@returns(DeleteClientPayload)
+async def delete_client(info, input: DeleteClientInput) -> DeleteClientPayload:  # noqa: A002
+    row = await visible_client(info, input.client_id)
+    await records.delete_from_practice(info.context.viewer, row)
+    return DeleteClientPayload(deleted_client_id=input.client_id)
+
+
+@returns(ExportClientDataPayload)
+async def export_client_data(info, input: ClientDataInput) -> ExportClientDataPayload:  # noqa: A002
+    row = await visible_client(info, input.client_id)
+    return ExportClientDataPayload(data=await records.export(info.context.viewer, row))
+
+
+@returns(EraseClientPayload)
+async def erase_client(info, input: ClientDataInput) -> EraseClientPayload:  # noqa: A002
+    uid = uuid_of(input.client_id, "Client")
+    viewer = info.context.viewer
+    if uid is None or (viewer.role is not models.enums.Role.ADMIN and uid != viewer.client_id):
+        raise not_found("Client", "clientId")
+    _, email = await records.erase(viewer, uid)
+    if email:
+        await info.context.auth.forget_account(email)  # Redis keys that hold the address
+    return EraseClientPayload(erased_client_id=input.client_id)

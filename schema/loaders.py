@@ -62,11 +62,6 @@ class Loaders:
         async def services(keys: list[UUID]) -> list[Any]:
             return _by_key(await models.Service.filter(id__in=keys), keys)
 
-        async def any_clients(keys: list[UUID]) -> list[Any]:
-            """Clients by id whatever the scope: only for names on rows already in scope
-            (a session's clientName)."""
-            return _by_key(await models.Client.filter(id__in=keys).only("id", "name"), keys)
-
         async def sessions(keys: list[UUID]) -> list[Any]:
             """Sessions the viewer may see; others load as None."""
             if viewer is None:
@@ -112,7 +107,6 @@ class Loaders:
         self.stats = per_client(client_sessions.stats, client_sessions.Stats())
         self.session = _loader(sessions)
         self.service = _loader(services)
-        self.any_client = _loader(any_clients)
         self.organisation = _loader(organisations)
         self.coach = _loader(coaches)
         self.user = _loader(users)

@@ -6,7 +6,10 @@ from models.enums import Role
 from resolvers import api_keys, clients, coaches, credits, goals, messages, notes, notifications, organisations, sessions, users
 from schema.permissions import signed_in
 from schema.types.api_key import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
-from schema.types.client import ClientPayload, CreateClientInput, SetClientActiveInput, UpdateClientInput
+from schema.types.client import (
+    ClientDataInput, ClientPayload, CreateClientInput, DeleteClientInput, DeleteClientPayload, EraseClientPayload,
+    ExportClientDataPayload, SetClientActiveInput, UpdateClientInput,
+)
 from schema.types.coach import (
     AddTimeOffInput, CoachPayload, CreateServiceInput, RemoveTimeOffInput, ServicePayload, SetAvailabilityInput,
     UpdateCoachSettingsInput, UpdateServiceInput,
@@ -208,3 +211,15 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     async def set_action_item_done(self, info: strawberry.Info, input: SetActionItemDoneInput) -> ActionItemPayload:  # noqa: A002
         return await goals.set_action_item_done(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    async def delete_client(self, info: strawberry.Info, input: DeleteClientInput) -> DeleteClientPayload:  # noqa: A002
+        return await clients.delete_client(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.COACH, Role.CLIENT, Role.ORG_ADMIN))
+    async def export_client_data(self, info: strawberry.Info, input: ClientDataInput) -> ExportClientDataPayload:  # noqa: A002
+        return await clients.export_client_data(info, input)
+
+    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.CLIENT))
+    async def erase_client(self, info: strawberry.Info, input: ClientDataInput) -> EraseClientPayload:  # noqa: A002
+        return await clients.erase_client(info, input)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 from uuid import UUID
 
 import strawberry
+from strawberry.scalars import JSON
 
 import models
 from domain import access, clock, milestones
@@ -312,3 +313,33 @@ class ClientPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+
+
+@strawberry.input
+class DeleteClientInput:
+    client_id: strawberry.ID
+
+
+@strawberry.type
+class DeleteClientPayload:
+    deleted_client_id: Optional[strawberry.ID] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ClientDataInput:
+    client_id: strawberry.ID
+
+
+@strawberry.type
+class ExportClientDataPayload:
+    data: Optional[JSON] = strawberry.field(
+        default=None, description="Everything stored about the client that the requester may see, as one JSON document."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class EraseClientPayload:
+    erased_client_id: Optional[strawberry.ID] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -37,7 +37,7 @@ class Message(Entity):
     async def sender_name(self, info: strawberry.Info) -> str:
         if self._m.sender_role is models.enums.Role.COACH:
             return (await info.context.loaders.coach.load(self._conversation.coach_id)).name
-        client = await info.context.loaders.any_client.load(self._conversation.client_id)
+        client = await info.context.loaders.client.load(self._conversation.client_id)
         return client.name if client else "Deleted Client"
 
     @strawberry.field

@@ -85,9 +85,11 @@ class Session(Entity):
 
     @strawberry.field
     async def client_name(self, info: strawberry.Info) -> str:
+        """A viewer who can see the session but no longer the client (a coach who removed them
+        from the practice) reads "Deleted Client", like everyone once the profile is gone."""
         if self._m.client_id is None:
             return DELETED_CLIENT
-        row = await info.context.loaders.any_client.load(self._m.client_id)
+        row = await info.context.loaders.client.load(self._m.client_id)
         return row.name if row else DELETED_CLIENT
 
     @strawberry.field
