@@ -134,7 +134,8 @@ def sessions(viewer: Viewer) -> Q:
     if viewer.role is Role.CLIENT:
         return Q(client_id=viewer.client_id)
     if viewer.role is Role.ORG_ADMIN:
-        return Q(client_id__in=Subquery(models.Client.filter(organisation_id=viewer.organisation_id).values("id")))
+        # The member's organisation when booked (kept on the session, so it outlives the client).
+        return Q(organisation_id=viewer.organisation_id)
     return NOTHING
 
 
@@ -165,7 +166,7 @@ def sessions_sql(viewer: Viewer, alias: str = "s", param: int = 1) -> tuple[str,
     if viewer.role is Role.CLIENT:
         return f"{alias}.client_id = ${param}", [viewer.client_id]
     if viewer.role is Role.ORG_ADMIN:
-        return f"{alias}.client_id IN (SELECT id FROM clients WHERE organisation_id = ${param})", [viewer.organisation_id]
+        return f"{alias}.organisation_id = ${param}", [viewer.organisation_id]
     return "FALSE", []
 
 

@@ -178,7 +178,7 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
                 return earlier
             await availability.check_bookable(coach, request.starts_at, ends_at)
             session = await models.Session.create(
-                coach_id=coach.id, client_id=client_id, service_id=service.id, kind=coach.kind, format=service.format,
+                coach_id=coach.id, client_id=client_id, organisation_id=facts.organisation_id, service_id=service.id, kind=coach.kind, format=service.format,
                 credits=service.credits, starts_at=request.starts_at, ends_at=ends_at,
                 blocked_until=ends_at + timedelta(minutes=coach.buffer_minutes),
                 status=_status_for(viewer, coach, service), booking_notes=request.booking_notes,

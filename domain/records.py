@@ -3,19 +3,18 @@ forgotten). DESIGN.md, "Notes, messages, records, privacy"."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from tortoise import connections
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 import models
 from domain import access, clock, encryption, validation
+from domain.errors import DomainError, ErrorCode
 from domain.viewer import Viewer
-from models.enums import Role
+from models.enums import Role, SessionStatus
 
 EXPORT_SCHEMA_VERSION = 1
 DELETED_NAME = "Deleted Client"
@@ -126,7 +125,14 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
     profile goes too (sessions then read "Deleted Client"). Returns whether the profile went."""
     if viewer.role is not Role.COACH:
         raise validation.forbidden("Only a coach removes a client from their practice.")
+    if await models.Session.exists(
+        coach_id=viewer.coach_id, client_id=client.id, status__in=[SessionStatus.PENDING, SessionStatus.CONFIRMED],
+        starts_at__gt=clock.now(),
+    ):
+        raise DomainError(ErrorCode.CONFLICT, "Cancel this client's upcoming sessions first.", "clientId")
     async with in_transaction():
+        # The practice's sessions stay, for every viewer, as "Deleted Client".
+        await models.Session.filter(coach_id=viewer.coach_id, client_id=client.id).update(client_id=None)
         await models.Note.filter(coach_id=viewer.coach_id, client_id=client.id).delete()
         await models.Goal.filter(coach_id=viewer.coach_id, client_id=client.id).delete()
         await models.Conversation.filter(coach_id=viewer.coach_id, client_id=client.id).delete()

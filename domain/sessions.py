@@ -140,9 +140,10 @@ async def record_past(
         raise validation.invalid("A past session is COMPLETED, NO_SHOW or CANCELLED.", "status")
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     async with in_transaction():
+        organisation_id = (await models.Client.get(id=client_id).values("organisation_id"))["organisation_id"]
         session = await models.Session.create(
-            coach_id=coach.id, client_id=client_id, service_id=service.id, kind=coach.kind, format=service.format,
-            credits=0, starts_at=starts_at, ends_at=ends_at, blocked_until=ends_at, status=status,
+            coach_id=coach.id, client_id=client_id, organisation_id=organisation_id, service_id=service.id, kind=coach.kind,
+            format=service.format, credits=0, starts_at=starts_at, ends_at=ends_at, blocked_until=ends_at, status=status,
             booking_notes=validation.text(notes, "bookingNotes", max_length=2000), booked_by=Role.COACH,
             booked_by_user_id=viewer.user_id,
             cancelled_at=starts_at if status is SessionStatus.CANCELLED else None,

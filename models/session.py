@@ -10,6 +10,11 @@ class Session(Model):
     # NULL once the client was deleted or erased; the session stays for accounting.
     client = fields.ForeignKeyField("models.Client", related_name="sessions", null=True, on_delete=fields.SET_NULL)
     service = fields.ForeignKeyField("models.Service", related_name="sessions", on_delete=fields.RESTRICT)
+    # The client's organisation when booked: the organisation keeps seeing (and accounting for)
+    # the session after the client is deleted or erased.
+    organisation = fields.ForeignKeyField(
+        "models.Organisation", related_name="sessions", null=True, on_delete=fields.RESTRICT
+    )
     kind = fields.CharEnumField(CoachKind, max_length=16)
     format = fields.CharEnumField(SessionFormat, max_length=16)
     credits = fields.IntField(default=0)

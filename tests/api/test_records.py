@@ -168,17 +168,24 @@ async def test_deletion_shows_deleted_client_and_keeps_an_organisations_member(a
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 5}}, admin.token)
     member_session = (await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T11:00:00Z"}}, member.token))["bookSession"]["session"]["id"]
 
+    refused = await api.ok(DELETE, {"id": solo}, coach.token)
+    assert refused["deleteClient"]["userErrors"] == [{"code": "CONFLICT", "field": ["input", "clientId"]}]  # upcoming sessions
+    clock.freeze(utc(2030, 3, 3, 12))  # both sessions are history now
     for client_id in (solo, member.client_id):
         done = await api.ok(DELETE, {"id": client_id}, coach.token)
         assert done["deleteClient"] == {"deletedClientId": client_id, "userErrors": []}
 
     query = "query($id: ID!) { session(id: $id) { client { name } clientName } }"
-    for viewer in (coach, admin):  # the solo client's profile went with the coach's practice
-        assert (await api.ok(query, {"id": session_id}, viewer.token))["session"] == {"client": None, "clientName": "Deleted Client"}
-    assert not await models.Client.exists(id=uuid_of(solo, "Client"))
-    # The member stays: the organisation (and the client's own login) still hold them.
-    assert (await api.ok(query, {"id": member_session}, coach.token))["session"] == {"client": None, "clientName": "Deleted Client"}
-    assert (await api.ok(query, {"id": member_session}, org_admin.token))["session"]["clientName"] == "Member Client"
+    deleted = {"client": None, "clientName": "Deleted Client"}
+    for viewer in (coach, admin):
+        assert (await api.ok(query, {"id": session_id}, viewer.token))["session"] == deleted
+    for viewer in (coach, org_admin, admin):  # the member's session too, for every viewer
+        assert (await api.ok(query, {"id": member_session}, viewer.token))["session"] == deleted
+    assert not await models.Client.exists(id=uuid_of(solo, "Client"))  # nobody else held the solo client
+    members = await api.ok("query($id: ID) { organisation(id: $id) { memberCount } }", {"id": org}, org_admin.token)
+    assert members["organisation"]["memberCount"] == 1  # the organisation still holds its member
     assert (await api.ok("{ myClients { totalCount } }", token=coach.token))["myClients"]["totalCount"] == 0
     assert await models.Note.filter(coach_id=uuid_of(coach.coach_id, "Coach")).count() == 0
+    usage = await api.ok("query($id: ID) { organisation(id: $id) { usage { sessionsBooked } } }", {"id": org}, org_admin.token)
+    assert usage["organisation"]["usage"]["sessionsBooked"] == 1  # still accounted for
     await assert_pools_match_ledger()
