@@ -27,20 +27,25 @@ class Rule:
     end: time
 
 
+def _wall_time(value: str, field: str) -> time:
+    """HH:MM in the coach's own zone: no offset, no date."""
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError:
+        raise invalid("Use HH:MM.", field) from None
+    if parsed.tzinfo is not None:
+        raise invalid("Use HH:MM without an offset: windows are in the coach's own time zone.", field)
+    return parsed
+
+
 def parse_rules(rules: list[tuple[int, str, str]]) -> list[Rule]:
     parsed: list[Rule] = []
     for index, (weekday, start, end) in enumerate(rules):
         path = f"rules.{index}"
         if not 1 <= weekday <= 7:
             raise invalid("weekday must be 1 (Monday) to 7 (Sunday).", f"{path}.weekday")
-        try:
-            start_t = time.fromisoformat(start)
-        except ValueError:
-            raise invalid("Use HH:MM.", f"{path}.startTime") from None
-        try:
-            end_t = time.fromisoformat(end)
-        except ValueError:
-            raise invalid("Use HH:MM.", f"{path}.endTime") from None
+        start_t = _wall_time(start, f"{path}.startTime")
+        end_t = _wall_time(end, f"{path}.endTime")
         if end_t <= start_t:
             raise invalid("The window must end after it starts.", f"{path}.endTime")
         parsed.append(Rule(weekday, start_t, end_t))
@@ -102,7 +107,10 @@ def _clear(start: datetime, end: datetime, busy_ranges: list[tuple[datetime, dat
 
 
 async def slots(coach: models.Coach, service: models.Service, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """Bookable starts in [start, end): each window stepped by the service's duration."""
+    """Bookable starts in [start, end): each window stepped by the service's duration. Times
+    without an offset are read in the coach's zone."""
+    start = timezones.to_utc(start, coach.timezone, "from")
+    end = timezones.to_utc(end, coach.timezone, "to")
     if end <= start:
         raise invalid("`to` must be after `from`.", "to")
     if end - start > MAX_RANGE:

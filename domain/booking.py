@@ -83,6 +83,10 @@ async def _who_books(viewer: Viewer, request: BookingRequest, service: models.Se
             raise not_found("Client", "clientId")
         return request.client_id
     if viewer.role is Role.ADMIN and viewer.api_key_id is None:
+        if coach.kind is CoachKind.INTERNAL and not await models.Client.exists(
+            id=request.client_id, organisation_id=coach.organisation_id
+        ):
+            raise not_found("Service", "serviceId")  # an INTERNAL coach serves their own organisation only
         return request.client_id  # existence is checked with the client's eligibility facts
     raise validation.forbidden("Your role may not book sessions.")
 
@@ -109,19 +113,30 @@ def _eligibility_error(reasons: list[eligibility.Reason]) -> DomainError:
     return DomainError(ErrorCode.NOT_ELIGIBLE, f"The client may not book now ({names}).", "clientId")
 
 
+_NOT_EMPTY = {
+    "client": "SELECT 1 FROM credit_pools WHERE client_id = $1 AND balance >= 1 FOR SHARE",
+    "organisation": "SELECT 1 FROM credit_pools WHERE organisation_id = $1 AND balance >= 1 FOR SHARE",
+}
+
+
 async def take_credits(session: models.Session, client_id: UUID, organisation_id: UUID | None, actor: UUID | None) -> int | None:
     """Debit the client's pool, then the organisation's for a GLOBAL coach: always in this order,
     so concurrent bookings never wait on each other in a cycle. Each debit is the conditional
-    UPDATE in domain.ledger: it, not an earlier read, decides whether the credits are there.
+    UPDATE in domain.ledger: it, not an earlier read, decides whether the credits are there. A
+    pool the session does not draw on (the organisation's for an INTERNAL coach, any for a free
+    service) must still not be empty: checked under a share lock, so no debit empties it meanwhile.
     Callers debit last, just before the commit, to hold the (shared) pool rows briefly.
     Returns the client's balance after the debit (None when nothing was debited)."""
-    if session.credits <= 0:
-        return None
+    pools = [("client", client_id, eligibility.Reason.NO_CLIENT_CREDITS)]
+    if organisation_id is not None:
+        pools.append(("organisation", organisation_id, eligibility.Reason.NO_ORGANISATION_CREDITS))
     client_balance = None
-    debits = [("client", client_id, eligibility.Reason.NO_CLIENT_CREDITS)]
-    if session.kind is CoachKind.GLOBAL and organisation_id is not None:
-        debits.append(("organisation", organisation_id, eligibility.Reason.NO_ORGANISATION_CREDITS))
-    for owner, owner_id, reason in debits:
+    for owner, owner_id, reason in pools:
+        debits = session.credits > 0 and (owner == "client" or session.kind is CoachKind.GLOBAL)
+        if not debits:
+            if not await connections.get("default").execute_query_dict(_NOT_EMPTY[owner], [owner_id]):
+                raise _eligibility_error([reason])
+            continue
         try:
             row = await ledger.move(owner_id, -session.credits, CreditReason.BOOKING, owner=owner, session_id=session.id, actor_user_id=actor)
         except ledger.InsufficientCredits:
@@ -161,7 +176,11 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
     facts = (await eligibility.facts_for([client_id])).get(client_id)
     if facts is None:
         raise not_found("Client", "clientId")
-    ends_at = request.starts_at + timedelta(minutes=service.duration_minutes)
+    try:
+        ends_at = request.starts_at + timedelta(minutes=service.duration_minutes + coach.buffer_minutes)
+        ends_at -= timedelta(minutes=coach.buffer_minutes)
+    except OverflowError:
+        raise validation.invalid("That date is out of range.", "startsAt") from None
 
     local_day = request.starts_at.astimezone(ZoneInfo(coach.timezone)).date()
     verdict = eligibility.evaluate(facts, credits=service.credits, kind=coach.kind, on=local_day)

@@ -197,7 +197,3 @@ async def ensure_relationship(coach_id: UUID, client_id: UUID) -> None:
         "VALUES (gen_random_uuid(), $1, $2, $3, $4) ON CONFLICT (coach_id, client_id) DO NOTHING",
         [coach_id, client_id, ClientCategory.PROSPECTIVE.value, clock.now()],
     )
-
-
-def conflict(message: str, field: str | None = None) -> DomainError:
-    return DomainError(ErrorCode.CONFLICT, message, field)

@@ -4,12 +4,13 @@ moves the session, re-checked like a booking, and confirms it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
-from domain import activity, availability, booking, clock, events, notifications, timezones, validation
+from domain import activity, availability, booking, clock, eligibility, events, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode
 from domain.sessions import LIVE, invalid_transition
 from domain.viewer import Viewer
@@ -98,6 +99,13 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
     if session.status not in LIVE:
         raise invalid_transition("The session is no longer pending or confirmed.")
     coach = await models.Coach.get(id=session.coach_id)
+    if session.client_id is not None:  # re-checked like a booking: the client may still book, on the new date
+        facts = (await eligibility.facts_for([session.client_id]))[session.client_id]
+        verdict = eligibility.evaluate(facts, credits=0, kind=coach.kind,
+                                       on=proposal.starts_at.astimezone(ZoneInfo(coach.timezone)).date())
+        blocking = [r for r in verdict.reasons if r not in eligibility.CREDIT_REASONS]  # credits were paid at booking
+        if blocking:
+            raise DomainError(ErrorCode.NOT_ELIGIBLE, f"The client may not book then ({', '.join(r.value for r in blocking)}).", "proposalId")
     try:
         async with in_transaction():
             await booking.lock_coach(coach.id)

@@ -11,10 +11,12 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 import models
-from domain import access, clock, encryption, validation
+from domain import access, booking, clock, encryption, sessions, validation
 from domain.errors import DomainError, ErrorCode
 from domain.viewer import Viewer
-from models.enums import Role, SessionStatus
+from models.enums import Role
+
+LIVE = sessions.LIVE
 
 EXPORT_SCHEMA_VERSION = 1
 DELETED_NAME = "Deleted Client"
@@ -50,15 +52,18 @@ async def export(viewer: Viewer, client: models.Client) -> dict[str, Any]:
         "coach_id", "coach__name", "category", "last_session_at", "next_session_at", "created_at", "private_notes_enc")
     if viewer.role is Role.COACH:
         relationships = [r for r in relationships if r["coach_id"] == viewer.coach_id]
+    else:  # categories describe a coach's relationship: theirs alone to read
+        for r in relationships:
+            r["category"] = r["last_session_at"] = r["next_session_at"] = None
     for r in relationships:
         mine = viewer.role is Role.COACH and r["coach_id"] == viewer.coach_id
         r["private_notes"] = cipher.decrypt(r["private_notes_enc"]) if cipher and mine else None
 
-    sessions = await models.Session.filter(access.sessions(viewer), client_id=client.id).values(
+    session_rows = await models.Session.filter(access.sessions(viewer), client_id=client.id).values(
         "id", "coach_id", "service__name", "status", "starts_at", "ends_at", "booking_notes", "cancelled_at",
         "cancel_reason", "late_cancellation", "refund_status", "credits", "created_at")
     if not access.may_read_session_details(viewer):
-        for s in sessions:
+        for s in session_rows:
             s["booking_notes"] = s["cancel_reason"] = None
 
     notes = await models.Note.filter(access.notes(viewer), client_id=client.id).values(
@@ -84,8 +89,8 @@ async def export(viewer: Viewer, client: models.Client) -> dict[str, Any]:
     items = await models.ActionItem.filter(goal_id__in=[g["id"] for g in goals]).values(
         "id", "goal_id", "title", "done", "due_date", "session_id") if goals else []
 
-    feedback = await models.Feedback.filter(session_id__in=[s["id"] for s in sessions]).values(
-        "id", "session_id", "rating", "comment", "public_review", "created_at") if sessions else []
+    feedback = await models.Feedback.filter(session_id__in=[s["id"] for s in session_rows]).values(
+        "id", "session_id", "rating", "comment", "public_review", "created_at") if session_rows else []
     if not access.may_read_session_details(viewer):
         for f in feedback:
             f["comment"] = None
@@ -99,7 +104,7 @@ async def export(viewer: Viewer, client: models.Client) -> dict[str, Any]:
         "requestedBy": viewer.role.value,
         "client": profile,
         "relationships": _rows(relationships),
-        "sessions": _rows(sessions),
+        "sessions": _rows(session_rows),
         "credits": {"balance": pool.balance if pool else 0, "transactions": _rows(ledger)},
         "notes": _rows(notes),
         "messages": _rows(messages),
@@ -125,12 +130,14 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
     profile goes too (sessions then read "Deleted Client"). Returns whether the profile went."""
     if viewer.role is not Role.COACH:
         raise validation.forbidden("Only a coach removes a client from their practice.")
-    if await models.Session.exists(
-        coach_id=viewer.coach_id, client_id=client.id, status__in=[SessionStatus.PENDING, SessionStatus.CONFIRMED],
-        starts_at__gt=clock.now(),
-    ):
-        raise DomainError(ErrorCode.CONFLICT, "Cancel this client's upcoming sessions first.", "clientId")
     async with in_transaction():
+        # Under the coach's booking lock, so no booking lands between the check and the detach.
+        await booking.lock_coach(viewer.coach_id)
+        client = await models.Client.select_for_update().get(id=client.id)
+        if await models.Session.exists(
+            coach_id=viewer.coach_id, client_id=client.id, status__in=LIVE, starts_at__gt=clock.now(),
+        ):
+            raise DomainError(ErrorCode.CONFLICT, "Cancel this client's upcoming sessions first.", "clientId")
         # The practice's sessions stay, for every viewer, as "Deleted Client".
         await models.Session.filter(coach_id=viewer.coach_id, client_id=client.id).update(client_id=None)
         await models.Note.filter(coach_id=viewer.coach_id, client_id=client.id).delete()
@@ -163,6 +170,9 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         if client is None:
             return False, None
         login = await models.User.get_or_none(id=client.user_id) if client.user_id else None
+        # Upcoming sessions are cancelled (and refunded by the worker) rather than left holding slots.
+        for session in await models.Session.filter(client_id=client_id, status__in=LIVE, starts_at__gt=clock.now()):
+            await sessions._cancel(viewer, session, None, late=False)
         await models.ClientDataKey.filter(client_id=client_id).delete()
         await models.Note.filter(client_id=client_id).delete()
         await models.Conversation.filter(client_id=client_id).delete()
@@ -171,11 +181,14 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         session_ids = await models.Session.filter(client_id=client_id).values_list("id", flat=True)
         await models.Feedback.filter(session_id__in=session_ids).update(comment=None)
         await models.Session.filter(client_id=client_id).update(booking_notes=None, cancel_reason=None, client_id=None)
-        # Other people's notifications name the client; say "Deleted Client" instead.
+        # Other people's notifications about this client name them; say "Deleted Client" instead
+        # (only in rows about the client: their sessions, and messages from them).
         await connections.get("default").execute_query(
             "UPDATE notifications SET title = replace(title, $1, $2), body = replace(body, $1, $2) "
-            "WHERE strpos(title, $1) > 0 OR strpos(body, $1) > 0", [client.name, DELETED_NAME])
-        await models.ActivityEvent.filter(actor_name=client.name).update(actor_name=DELETED_NAME)
+            "WHERE session_id = ANY($3::uuid[]) OR (kind = 'MESSAGE_RECEIVED' AND title = $4)",
+            [client.name, DELETED_NAME, list(session_ids), f"New message from {client.name}"])
+        if login is not None:
+            await models.ActivityEvent.filter(actor_id=login.id).update(actor_name=DELETED_NAME)
         if login is not None:
             await models.Notification.filter(user_id=login.id).delete()
             await models.User.filter(id=login.id).delete()

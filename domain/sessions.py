@@ -42,6 +42,8 @@ def _coach_only(viewer: Viewer, session: models.Session) -> None:
 
 async def confirm(viewer: Viewer, session: models.Session) -> models.Session:
     _coach_only(viewer, session)
+    if session.starts_at <= clock.now():
+        raise invalid_transition("A booking cannot be confirmed once its time has come.")
     async with in_transaction():
         session = await _move(session, (SessionStatus.PENDING,), status=SessionStatus.CONFIRMED)
         await activity.record(ActivityKind.SESSION_CONFIRMED, client_id=session.client_id, actor=viewer,
@@ -51,10 +53,13 @@ async def confirm(viewer: Viewer, session: models.Session) -> models.Session:
     return session
 
 
-async def _cancel(viewer: Viewer, session: models.Session, reason: str | None, *, late: bool, declined: bool = False) -> models.Session:
+async def _cancel(
+    viewer: Viewer, session: models.Session, reason: str | None, *, late: bool, declined: bool = False,
+    from_statuses: tuple[SessionStatus, ...] = LIVE,
+) -> models.Session:
     refund = RefundStatus.NOT_REFUNDABLE if late or session.credits == 0 else RefundStatus.PENDING
     session = await _move(
-        session, LIVE, status=SessionStatus.CANCELLED, cancelled_at=clock.now(), cancelled_by=viewer.role,
+        session, from_statuses, status=SessionStatus.CANCELLED, cancelled_at=clock.now(), cancelled_by=viewer.role,
         cancel_reason=reason, late_cancellation=late, refund_status=refund,
     )
     await models.RescheduleProposal.filter(session_id=session.id, status=ProposalStatus.OPEN).update(
@@ -98,8 +103,8 @@ async def decline(viewer: Viewer, session: models.Session, reason: str | None) -
     if session.status is not SessionStatus.PENDING:
         raise invalid_transition("Only a pending booking can be declined.")
     reason = validation.text(reason, "reason", max_length=1000)
-    async with in_transaction():
-        return await _cancel(viewer, session, reason, late=False, declined=True)
+    async with in_transaction():  # only from PENDING: a confirm that won the race stands
+        return await _cancel(viewer, session, reason, late=False, declined=True, from_statuses=(SessionStatus.PENDING,))
 
 
 async def _finish(viewer: Viewer, session: models.Session, status: SessionStatus, kind: ActivityKind) -> models.Session:
@@ -167,7 +172,8 @@ async def expire_unanswered(limit: int = HOUSEKEEPING_BATCH) -> int:
     for session in await models.Session.filter(status=SessionStatus.PENDING, starts_at__lte=clock.now()).limit(limit):
         try:
             async with in_transaction():
-                await _cancel(SYSTEM, session, "Not confirmed before the start", late=False)
+                await _cancel(SYSTEM, session, "Not confirmed before the start", late=False,
+                              from_statuses=(SessionStatus.PENDING,))
             done += 1
         except DomainError:  # answered meanwhile
             continue

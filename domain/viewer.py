@@ -17,19 +17,3 @@ class Viewer:
     client_id: UUID | None = None
     organisation_id: UUID | None = None
     api_key_id: UUID | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
-
-    @property
-    def is_coach(self) -> bool:
-        return self.role is Role.COACH
-
-    @property
-    def is_client(self) -> bool:
-        return self.role is Role.CLIENT
-
-    @property
-    def is_org_admin(self) -> bool:
-        return self.role is Role.ORG_ADMIN

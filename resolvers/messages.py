@@ -8,7 +8,7 @@ import models
 from domain import access, messages as message_domain
 from domain.errors import not_found
 from resolvers.payloads import given, returns
-from schema.node import uuid_of
+from schema.node import uuid_of, uuid_or_not_found
 from schema.pagination import Ordering, paginate
 from schema.types.message import (
     Conversation, ConversationConnection, ConversationPayload, CreateMessageTemplateInput, DeleteMessageTemplateInput,
@@ -19,14 +19,6 @@ from schema.types.note import DeletePayload
 
 RECENT_FIRST = Ordering((("last_message_at", True), ("id", True)))
 
-
-def _uuid(global_id, type_name: str, field: str):
-    if global_id is None:
-        return None
-    uid = uuid_of(global_id, type_name)
-    if uid is None:
-        raise not_found(type_name, field)
-    return uid
 
 
 async def conversations(info, first, after, unread_only: bool) -> ConversationConnection:
@@ -63,9 +55,9 @@ async def client_last_message(info, client_id) -> Message | None:
 @returns(MessagePayload)
 async def send_message(info, input: SendMessageInput) -> MessagePayload:  # noqa: A002
     request = message_domain.Outgoing(
-        client_id=_uuid(input.client_id, "Client", "clientId"), coach_id=_uuid(input.coach_id, "Coach", "coachId"),
-        body=input.body, template_id=_uuid(input.template_id, "MessageTemplate", "templateId"),
-        session_id=_uuid(input.session_id, "Session", "sessionId"),
+        client_id=uuid_or_not_found(input.client_id, "Client", "clientId"), coach_id=uuid_or_not_found(input.coach_id, "Coach", "coachId"),
+        body=input.body, template_id=uuid_or_not_found(input.template_id, "MessageTemplate", "templateId"),
+        session_id=uuid_or_not_found(input.session_id, "Session", "sessionId"),
     )
     row, body = await message_domain.send(info.context.viewer, request)
     conversation = await models.Conversation.get(id=row.conversation_id)

@@ -12,7 +12,7 @@ from domain import access, booking, proposals, sessions as session_domain, valid
 from domain.errors import not_found
 from models.enums import Role, SessionStatus
 from resolvers.payloads import returns
-from schema.node import uuid_of
+from schema.node import uuid_of, uuid_or_not_found
 from schema.pagination import Ordering, paginate
 from schema.types.session import (
     BookingEligibility, BookSessionInput, CancelSessionInput, ProposalPayload, ProposeRescheduleInput, RecordPastSessionInput,
@@ -56,20 +56,12 @@ async def sessions(info, first, after, filter: SessionFilter | None, *, client_i
     return SessionConnection.of(page, [Session.from_model(r) for r in page.rows])
 
 
-def _uuid(global_id: str | None, type_name: str, field: str):
-    if global_id is None:
-        return None
-    uid = uuid_of(global_id, type_name)
-    if uid is None:
-        raise not_found(type_name, field)
-    return uid
-
 
 @returns(SessionPayload)
 async def book_session(info, input: BookSessionInput) -> SessionPayload:  # noqa: A002
     request = booking.BookingRequest(
-        service_id=_uuid(input.service_id, "Service", "serviceId"), starts_at=input.starts_at,
-        client_id=_uuid(input.client_id, "Client", "clientId"), booking_notes=input.booking_notes,
+        service_id=uuid_or_not_found(input.service_id, "Service", "serviceId"), starts_at=input.starts_at,
+        client_id=uuid_or_not_found(input.client_id, "Client", "clientId"), booking_notes=input.booking_notes,
         idempotency_key=input.idempotency_key,
     )
     row = await booking.book(info.context.viewer, request)
@@ -105,8 +97,8 @@ decline_session = _transition(_decline)
 
 @returns(SessionPayload)
 async def record_past_session(info, input: RecordPastSessionInput) -> SessionPayload:  # noqa: A002
-    client_id = _uuid(input.client_id, "Client", "clientId")
-    service_id = _uuid(input.service_id, "Service", "serviceId")
+    client_id = uuid_or_not_found(input.client_id, "Client", "clientId")
+    service_id = uuid_or_not_found(input.service_id, "Service", "serviceId")
     service = await models.Service.get_or_none(id=service_id)
     if service is None:
         raise not_found("Service", "serviceId")

@@ -33,9 +33,6 @@ class Loaders:
         async def coaches(keys: list[UUID]) -> list[Any]:
             return _by_key(await models.Coach.filter(id__in=keys), keys)
 
-        async def users(keys: list[UUID]) -> list[Any]:
-            return _by_key(await models.User.filter(id__in=keys), keys)
-
         async def client_pools(keys: list[UUID]) -> list[Any]:
             return _by_key(await models.CreditPool.filter(client_id__in=keys), keys, "client_id")
 
@@ -109,7 +106,6 @@ class Loaders:
         self.service = _loader(services)
         self.organisation = _loader(organisations)
         self.coach = _loader(coaches)
-        self.user = _loader(users)
         self.client_pool = _loader(client_pools)
         self.organisation_pool = _loader(organisation_pools)
         self.relationship = _loader(relationships)

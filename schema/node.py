@@ -12,6 +12,7 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
+from domain.errors import not_found
 from schema.errors import ApiError
 from schema.permissions import IsAuthenticated
 
@@ -55,6 +56,16 @@ def uuid_of(global_id: str | None, expected_type: str) -> UUID | None:
         return None
     decoded = decode(global_id, expected_type)
     return decoded[1] if decoded else None
+
+
+def uuid_or_not_found(global_id: str | None, expected_type: str, field: str) -> UUID | None:
+    """For optional id inputs: None stays None; an id that is not a `expected_type` id is NOT_FOUND."""
+    if global_id is None:
+        return None
+    uid = uuid_of(global_id, expected_type)
+    if uid is None:
+        raise not_found(expected_type, field)
+    return uid
 
 
 def encode(type_name: str, uid: UUID | str) -> str:

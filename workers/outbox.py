@@ -32,11 +32,13 @@ async def push(redis: ArqRedis, rows: list[models.OutboxJob]) -> int:
 async def relay_outbox(ctx: dict) -> int:
     """Cron: push whatever the request path could not (Redis was away, the process died)."""
     total = 0
-    while True:
-        rows = await models.OutboxJob.filter(pushed_at__isnull=True).order_by("id").limit(RELAY_BATCH)
+    last_id = 0
+    while True:  # page by id, so rows arq still holds never hide the ones behind them
+        rows = await models.OutboxJob.filter(pushed_at__isnull=True, id__gt=last_id).order_by("id").limit(RELAY_BATCH)
         if not rows:
             return total
         total += await push(ctx["redis"], rows)
+        last_id = rows[-1].id
         if len(rows) < RELAY_BATCH:
             return total
 

@@ -9,6 +9,7 @@ from tortoise.expressions import Subquery
 
 import models
 from domain import access, messages as message_domain
+from domain.records import DELETED_NAME
 from schema.connection import Connection
 from schema.enums import Role, TemplateKind
 from schema.errors import UserError
@@ -38,7 +39,7 @@ class Message(Entity):
         if self._m.sender_role is models.enums.Role.COACH:
             return (await info.context.loaders.coach.load(self._conversation.coach_id)).name
         client = await info.context.loaders.client.load(self._conversation.client_id)
-        return client.name if client else "Deleted Client"
+        return client.name if client else DELETED_NAME
 
     @strawberry.field
     def conversation(self) -> "Conversation":

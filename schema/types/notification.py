@@ -109,6 +109,9 @@ async def load_feedback(info, ids: list[UUID]) -> list[Optional[Feedback]]:
 
     from domain import access
 
-    visible = models.Session.filter(access.sessions(info.context.viewer)).values("id")
+    viewer = info.context.viewer
+    if not access.may_read_session_details(viewer):  # organisations see no feedback text
+        return [None] * len(ids)
+    visible = models.Session.filter(access.sessions(viewer)).values("id")
     rows = {f.id: f for f in await models.Feedback.filter(id__in=ids, session_id__in=Subquery(visible))}
     return [Feedback.from_model(rows[i]) if i in rows else None for i in ids]

@@ -8,6 +8,7 @@ import strawberry
 
 import models
 from domain import access
+from domain.records import DELETED_NAME
 from domain import eligibility as eligibility_rules
 from schema.connection import Connection
 from schema.enums import CoachKind, ProposalStatus, RefundStatus, Role, SessionFormat, SessionStatus
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from schema.types.note import Note
     from schema.types.notification import Feedback
 
-DELETED_CLIENT = "Deleted Client"
 
 
 @strawberry.type
@@ -88,9 +88,9 @@ class Session(Entity):
         """A viewer who can see the session but no longer the client (a coach who removed them
         from the practice) reads "Deleted Client", like everyone once the profile is gone."""
         if self._m.client_id is None:
-            return DELETED_CLIENT
+            return DELETED_NAME
         row = await info.context.loaders.client.load(self._m.client_id)
-        return row.name if row else DELETED_CLIENT
+        return row.name if row else DELETED_NAME
 
     @strawberry.field
     async def service(self, info: strawberry.Info) -> Service:
@@ -101,17 +101,23 @@ class Session(Entity):
         return self._m.booking_notes if access.may_read_session_details(info.context.viewer) else None
 
     @strawberry.field
-    def cancellation(self) -> Optional[Cancellation]:
+    def cancellation(self, info: strawberry.Info) -> Optional[Cancellation]:
         m = self._m
         if m.cancelled_at is None:
             return None
-        return Cancellation(cancelled_at=m.cancelled_at, cancelled_by=m.cancelled_by, reason=m.cancel_reason,
+        reason = m.cancel_reason if access.may_read_session_details(info.context.viewer) else None
+        return Cancellation(cancelled_at=m.cancelled_at, cancelled_by=m.cancelled_by, reason=reason,
                             late=m.late_cancellation, refund=m.refund_status)
 
     @strawberry.field
-    async def proposals(self) -> list[RescheduleProposal]:
+    async def proposals(self, info: strawberry.Info) -> list[RescheduleProposal]:
         rows = await models.RescheduleProposal.filter(session_id=self._m.id).order_by("created_at", "id")
-        return [RescheduleProposal.from_model(r) for r in rows]
+        details = access.may_read_session_details(info.context.viewer)
+        proposals = [RescheduleProposal.from_model(r) for r in rows]
+        if not details:  # an organisation sees times and statuses, not what people wrote
+            for proposal in proposals:
+                proposal.message = None
+        return proposals
 
     @strawberry.field(description="Coach: all notes on the session; client: only those shared with them.")
     async def notes(self, info: strawberry.Info) -> list[Annotated["Note", strawberry.lazy("schema.types.note")]]:

@@ -130,15 +130,15 @@ async def test_a_crash_midway_through_erasure_leaves_it_whole_and_a_rerun_comple
     class Killed(BaseException):
         pass
 
-    real_update = models.Session.filter
+    real_filter = models.Feedback.filter
 
-    def dies_on_sessions(*args, **kwargs):
+    def dies_midway(*args, **kwargs):  # after the key, notes and messages went, before sessions change
         raise Killed()
 
-    monkeypatch.setattr(models.Session, "filter", dies_on_sessions)
+    monkeypatch.setattr(models.Feedback, "filter", dies_midway)
     with pytest.raises(Killed):
         await records.erase(admin_viewer(), client_uuid)
-    monkeypatch.setattr(models.Session, "filter", real_update)
+    monkeypatch.setattr(models.Feedback, "filter", real_filter)
 
     assert await models.Client.exists(id=client_uuid)  # nothing half-done
     assert await models.ClientDataKey.exists(client_id=client_uuid)
