@@ -53,3 +53,14 @@ async def push_written(ctx: dict) -> None:
             await push(ctx["redis"], list(await models.OutboxJob.filter(id__in=ids, pushed_at__isnull=True).order_by("id")))
         except Exception:
             log.warning("could not push %d job(s) now; the outbox relay will", len(ids))
+
+
+PURGE_AFTER_HOURS = 24
+
+
+async def purge_outbox(ctx: dict) -> int:
+    """Cron: forget rows pushed a day ago (their jobs ran or were re-armed since)."""
+    from datetime import timedelta
+
+    cutoff = clock.now() - timedelta(hours=PURGE_AFTER_HOURS)
+    return await models.OutboxJob.filter(pushed_at__lt=cutoff).delete()

@@ -17,7 +17,7 @@ from workers.email import email_notification
 from workers.events import publish_event
 from workers.categories import recalculate_category, recalculate_expired_categories
 from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
-from workers.outbox import relay_outbox
+from workers.outbox import purge_outbox, relay_outbox
 from workers.reminders import send_reminders
 from workers.refunds import reconcile_refunds, refund_session
 
@@ -62,6 +62,7 @@ CRON_JOBS = [
     cron(expire_unanswered_bookings, second={5, 35}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(complete_past_sessions, second={20}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(send_reminders, second={25}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
+    cron(purge_outbox, minute={7}, second={0}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
     # Every 30 s, so no category is stale for more than a minute (long catch-ups go on next run).
     cron(recalculate_expired_categories, second={15, 45}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
 ]

@@ -25,3 +25,17 @@ async def test_relay_pushes_each_unpushed_job_once(test_settings, clean):
         assert await models.OutboxJob.filter(pushed_at__isnull=True).count() == 0
     finally:
         await redis.aclose()
+
+
+async def test_pushed_rows_are_purged_after_a_day(test_settings, clean):
+    from datetime import timedelta
+
+    from domain import clock
+    from workers.outbox import purge_outbox
+
+    await outbox.add("refund_session", "old", "old")
+    await outbox.add("refund_session", "waiting", "waiting")
+    await models.OutboxJob.filter(job_id="refund_session:old").update(pushed_at=clock.now() - timedelta(hours=25))
+
+    assert await purge_outbox({}) == 1
+    assert [r.job_id for r in await models.OutboxJob.all()] == ["refund_session:waiting"]  # unpushed rows stay
