@@ -1,19 +1,36 @@
 """Session reminders 24 h and 1 h before each CONFIRMED session, once each. The dedupe key holds
 the session's start, so a moved session gets reminders for its new time and a cancelled one
-none (only CONFIRMED sessions are looked at)."""
+none (only CONFIRMED sessions are looked at). Sessions already reminded are skipped in SQL, so
+each run works only on what is due and new, however many sessions are coming up."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 import models
 from domain import clock, notifications
-from models.enums import NotificationKind, SessionStatus
+from models.enums import NotificationKind
 
 LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 BATCH = 500
+
+
+def _key(label: str, session: models.Session, side: str) -> str:
+    return f"reminder-{label}:{session.id}:{int(session.starts_at.timestamp())}:{side}"
+
+
+# The coach always has a login, so the coach's reminder marks a session as reminded.
+_DUE = """
+SELECT s.* FROM sessions s
+WHERE s.status = 'CONFIRMED' AND s.starts_at > $1 AND s.starts_at <= $2
+  AND NOT EXISTS (SELECT 1 FROM notifications n
+                  WHERE n.dedupe_key = $3 || s.id || ':' || extract(epoch FROM s.starts_at)::bigint || ':coach')
+ORDER BY s.starts_at
+LIMIT $4
+"""
 
 
 async def send_due() -> int:
@@ -21,16 +38,13 @@ async def send_due() -> int:
     now = clock.now()
     made = 0
     for label, lead in LEADS.items():
-        due = await models.Session.filter(
-            status=SessionStatus.CONFIRMED, starts_at__gt=now, starts_at__lte=now + lead
-        ).order_by("starts_at").limit(BATCH)
-        for session in due:
-            key = f"reminder-{label}:{session.id}:{session.starts_at.isoformat()}"
+        rows = await connections.get("default").execute_query_dict(_DUE, [now, now + lead, f"reminder-{label}:", BATCH])
+        for session in (models.Session._init_from_db(**row) for row in rows):
             async with in_transaction():
                 for to_coach in (False, True):
                     made += await notifications.about_session(
                         NotificationKind.SESSION_REMINDER, session, to_coach=to_coach,
                         title=f"Reminder: session in {label}", body="Your session starts on {when}.",
-                        dedupe_key=f"{key}:{'coach' if to_coach else 'client'}",
+                        dedupe_key=_key(label, session, "coach" if to_coach else "client"),
                     ) is not None
     return made
