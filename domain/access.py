@@ -187,3 +187,12 @@ def goals(viewer: Viewer) -> Q:
     if viewer.role is Role.CLIENT:
         return Q(client_id=viewer.client_id)
     return NOTHING
+
+
+def conversations_sql(viewer: Viewer, alias: str = "cv", param: int = 1) -> tuple[str, list]:
+    """The same rule as `conversations()`, as SQL."""
+    if viewer.role is Role.COACH:
+        return f"{alias}.coach_id = ${param}", [viewer.coach_id]
+    if viewer.role is Role.CLIENT:
+        return f"{alias}.client_id = ${param}", [viewer.client_id]
+    return "FALSE", []

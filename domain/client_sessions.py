@@ -78,3 +78,28 @@ async def stats(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Stats]:
         )
         for r in rows
     }
+
+
+async def last_messages(
+    viewer: Viewer, client_ids: list[UUID]
+) -> dict[UUID, tuple[models.Message, models.Conversation, bytes | None]]:
+    """Per client, the latest message the viewer may read, with the client's wrapped data key to
+    read it by (one query for a page)."""
+    scope, params = access.conversations_sql(viewer, "cv", 2)
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT DISTINCT ON (cv.client_id) m.*, cv.coach_id AS cv__coach_id, cv.client_id AS cv__client_id, "
+        "cv.last_message_at AS cv__last_message_at, cv.created_at AS cv__created_at, k.wrapped_key AS k__wrapped_key "
+        "FROM messages m JOIN conversations cv ON cv.id = m.conversation_id "
+        f"LEFT JOIN client_data_keys k ON k.client_id = cv.client_id WHERE cv.client_id = ANY($1::uuid[]) AND {scope} "
+        "ORDER BY cv.client_id, m.sent_at DESC, m.id DESC",
+        [list(client_ids), *params],
+    )
+    found = {}
+    for r in rows:
+        conversation = models.Conversation._init_from_db(
+            id=r["conversation_id"], coach_id=r.pop("cv__coach_id"), client_id=r.pop("cv__client_id"),
+            last_message_at=r.pop("cv__last_message_at"), created_at=r.pop("cv__created_at"),
+        )
+        wrapped = r.pop("k__wrapped_key")
+        found[conversation.client_id] = (models.Message._init_from_db(**r), conversation, wrapped)
+    return found

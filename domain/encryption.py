@@ -48,6 +48,11 @@ class ClientCipher:
             return None
 
 
+def cipher_from_wrapped(wrapped_key: bytes | None) -> ClientCipher | None:
+    """The cipher of a data key already read (e.g. joined into a list query); None when erased."""
+    return ClientCipher(_keyring().decrypt(bytes(wrapped_key))) if wrapped_key is not None else None
+
+
 async def cipher_for(client_id: UUID, *, create: bool = False) -> ClientCipher | None:
     """The client's cipher; None when the client has no key (erased) and `create` is False."""
     row = await models.ClientDataKey.get_or_none(client_id=client_id)

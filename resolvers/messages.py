@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.expressions import Subquery
 
 import models
-from domain import access, messages as message_domain
+from domain import access, encryption, messages as message_domain
 from domain.errors import not_found
 from resolvers.payloads import given, returns
 from schema.node import uuid_of, uuid_or_not_found
@@ -41,15 +41,13 @@ async def client_conversation(info, client_id) -> Conversation | None:
 
 
 async def client_last_message(info, client_id) -> Message | None:
-    """The latest message the viewer may read about this client."""
-    row = await models.Message.filter(
-        conversation__client_id=client_id,
-        conversation_id__in=Subquery(models.Conversation.filter(access.conversations(info.context.viewer)).values("id")),
-    ).order_by("-sent_at", "-id").select_related("conversation").first()
-    if row is None:
+    """The latest message the viewer may read about this client (batched per page)."""
+    found = await info.context.loaders.last_message.load(client_id)
+    if found is None:
         return None
-    cipher = await info.context.loaders.cipher.load(client_id)
-    return Message.from_model(row, row.conversation, cipher.decrypt(row.body_enc) if cipher else "")
+    row, conversation, wrapped_key = found
+    cipher = encryption.cipher_from_wrapped(wrapped_key)
+    return Message.from_model(row, conversation, cipher.decrypt(row.body_enc) if cipher else "")
 
 
 @returns(MessagePayload)

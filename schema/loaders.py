@@ -102,6 +102,7 @@ class Loaders:
         self.eligibility = _loader(eligibilities)
         self.sessions_around = per_client(client_sessions.around, (None, None))
         self.stats = per_client(client_sessions.stats, client_sessions.Stats())
+        self.last_message = per_client(client_sessions.last_messages)
         self.session = _loader(sessions)
         self.service = _loader(services)
         self.organisation = _loader(organisations)

@@ -16,7 +16,7 @@ NOW = utc(2030, 3, 1, 12)
 PAGE = """query($first: Int!, $s: ID) { myClients(first: $first, orderBy: {field: NAME, direction: ASC}) {
   totalCount pageInfo { hasNextPage endCursor }
   edges { cursor node {
-    id name email tags category creditsAvailable relationshipSince bookedWithOthers
+    id name email tags category creditsAvailable relationshipSince bookedWithOthers lastMessage { body sentAt }
     eligibility(serviceId: $s) { eligible reasons }
     lastSession { startsAt status } nextSession { startsAt status }
     stats { totalSessions completedSessions cancelledSessions noShows cancellationRate lastSessionAt nextSessionAt
@@ -57,6 +57,8 @@ async def caseload(api, world):
         await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 3}}, admin.token)
         await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id,
                                   "startsAt": (NOW + timedelta(days=1, hours=i)).isoformat()}}, coach.token)
+        await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
+                     {"i": {"clientId": client_id, "body": f"See you, {i}"}}, coach.token)
     await categories.recalculate_pairs([(r.coach_id, r.client_id) for r in await CoachClient.all()])
     return coach, service, clients
 
@@ -73,6 +75,7 @@ async def test_every_column_of_the_page(api, caseload):
     assert first["stats"]["totalSessions"] == 2 and first["stats"]["completedSessions"] == 1
     assert first["eligibility"] == {"eligible": True, "reasons": []}
     assert first["bookedWithOthers"] is False
+    assert first["lastMessage"]["body"] == "See you, 0"
     assert data["myClients"]["totalCount"] == 50
 
 
@@ -89,4 +92,4 @@ async def test_a_page_of_50_costs_the_same_statements_as_a_page_of_5(api, caselo
 
     assert len(small["myClients"]["edges"]) == 5 and len(large["myClients"]["edges"]) == 50
     assert five == fifty, (five, fifty)
-    assert fifty <= 6, fifty  # the viewer, the count, the page, the service, sessions around, stats
+    assert fifty <= 7, fifty  # viewer, count, page, service, sessions around, stats, last messages
