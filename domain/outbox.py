@@ -19,8 +19,10 @@ async def add(job_name: str, subject: str, *args: Any) -> int:
     pushed; a job already pushed is armed again, since its handler may have read the state
     before this change (handlers are idempotent, so running again is harmless)."""
     rows = await connections.get("default").execute_query_dict(
-        "INSERT INTO outbox_jobs (job_name, job_id, args, created_at) VALUES ($1, $2, $3, now()) "
-        "ON CONFLICT (job_id) DO UPDATE SET pushed_at = NULL, args = EXCLUDED.args RETURNING id",
+        # created_at is the row's arming time: a push marks the row only if it was not armed again
+        # meanwhile (workers/outbox.push), so no re-arm is lost.
+        "INSERT INTO outbox_jobs (job_name, job_id, args, created_at) VALUES ($1, $2, $3, clock_timestamp()) "
+        "ON CONFLICT (job_id) DO UPDATE SET pushed_at = NULL, args = EXCLUDED.args, created_at = clock_timestamp() RETURNING id",
         [job_name, f"{job_name}:{subject}", json.dumps(list(args))],
     )
     outbox_id = rows[0]["id"]

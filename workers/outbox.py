@@ -24,7 +24,7 @@ async def push(redis: ArqRedis, rows: list[models.OutboxJob]) -> int:
             # arq still holds a job with this id (queued or running, which may have read the state
             # before this change): leave the row for the relay to push once that job is done.
             continue
-        await models.OutboxJob.filter(id=row.id, pushed_at__isnull=True).update(pushed_at=clock.now())
+        await models.OutboxJob.filter(id=row.id, pushed_at__isnull=True, created_at=row.created_at).update(pushed_at=clock.now())
         pushed += 1
     return pushed
 

@@ -39,3 +39,17 @@ async def test_pushed_rows_are_purged_after_a_day(test_settings, clean):
 
     assert await purge_outbox({}) == 1
     assert [r.job_id for r in await models.OutboxJob.all()] == ["refund_session:waiting"]  # unpushed rows stay
+
+
+async def test_a_row_armed_again_while_being_pushed_stays_for_the_relay(test_settings, clean):
+    from workers.outbox import push
+
+    await outbox.add("recalculate_category", "pair", "a", "b")
+    rows = list(await models.OutboxJob.filter(pushed_at__isnull=True))
+    await outbox.add("recalculate_category", "pair", "a", "b")  # a change commits while the push is under way
+    queue = await create_queue(test_settings.redis_url)
+    try:
+        await push(queue, rows)
+    finally:
+        await queue.aclose()
+    assert await models.OutboxJob.filter(pushed_at__isnull=True).count() == 1  # the relay will push it again
