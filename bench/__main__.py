@@ -1,4 +1,4 @@
-"""`make bench`: run every benchmark module in turn; `python -m bench booking` runs only the named
+"""`make bench`: run every benchmark module in turn; `python -m bench clients` runs only the named
 ones. Each module has `main() -> int` (its exit status); the worst status is ours."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ("booking",)
+MODULES = ("booking", "clients")
 
 
 def main(argv: list[str]) -> int:
