@@ -34,7 +34,10 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
                     # IN ($1..$n) lists fall back to a generic plan that skips indexes after
                     # five runs (RELIABILITY/CONVENTIONS); force custom plans. Timestamps in UTC
                     # whatever the server's default.
-                    "server_settings": {"plan_cache_mode": "force_custom_plan", "TimeZone": "UTC"},
+                    # No parallel workers: our queries are small pages, where starting workers costs
+                    # several times the query (measured by bench/clients.py).
+                    "server_settings": {"plan_cache_mode": "force_custom_plan", "TimeZone": "UTC",
+                                        "max_parallel_workers_per_gather": "0"},
                     # asyncpg resets every released connection with a round trip (UNLISTEN, RESET
                     # ALL, advisory unlock). We hold no session state (transaction-scoped locks
                     # only, fixed settings), so skip it; an open transaction is still rolled back.

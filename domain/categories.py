@@ -27,18 +27,14 @@ BATCH = 10_000
 # $1 = now. The caller's CTE `target(id, coach_id, client_id)` picks the rows.
 _RECALCULATE = """
 {target},
-facts AS (
-    SELECT t.id,
-        (SELECT min(s.starts_at) FROM sessions s
-          WHERE s.coach_id = t.coach_id AND s.client_id = t.client_id
-            AND s.status = 'CONFIRMED' AND s.starts_at > $1) AS next_confirmed,
-        (SELECT min(s.starts_at) FROM sessions s
-          WHERE s.coach_id = t.coach_id AND s.client_id = t.client_id
-            AND s.status IN ('PENDING', 'CONFIRMED') AND s.starts_at > $1) AS next_live,
-        (SELECT max(s.starts_at) FROM sessions s
-          WHERE s.coach_id = t.coach_id AND s.client_id = t.client_id
-            AND s.status IN ('CONFIRMED', 'COMPLETED', 'NO_SHOW') AND s.starts_at <= $1) AS last
-    FROM target t
+facts AS MATERIALIZED (
+    -- One pass over each pair's sessions (MATERIALIZED: referenced many times below, computed once).
+    SELECT t.id, a.next_confirmed, a.next_live, a.last FROM target t CROSS JOIN LATERAL (
+        SELECT min(s.starts_at) FILTER (WHERE s.status = 'CONFIRMED' AND s.starts_at > $1) AS next_confirmed,
+               min(s.starts_at) FILTER (WHERE s.status IN ('PENDING', 'CONFIRMED') AND s.starts_at > $1) AS next_live,
+               max(s.starts_at) FILTER (WHERE s.status IN ('CONFIRMED', 'COMPLETED', 'NO_SHOW') AND s.starts_at <= $1) AS last
+        FROM sessions s WHERE s.coach_id = t.coach_id AND s.client_id = t.client_id
+    ) a
 )
 UPDATE coach_clients cc SET
     last_session_at = f.last,

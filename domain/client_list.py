@@ -158,19 +158,29 @@ def _after(after: list[Any] | None, key_type: type) -> tuple[Any, UUID] | None:
     return value, last_id
 
 
+def _count(viewer: Viewer, q: ClientQuery) -> tuple[str, list]:
+    """totalCount. A coach's own list without client-side filters counts relationship rows alone
+    (the relationship is the scope): an index range, not a join of every client."""
+    if q.only_my_clients and viewer.role is Role.COACH and not (q.any_of or q.search or q.tags or q.organisation_id):
+        sql = _Sql()
+        where = [f"cc.coach_id = {sql.p(viewer.coach_id)}"]
+        if q.categories is not None:
+            where.append(f"cc.category = ANY({sql.p([c.value for c in q.categories])}::text[])")
+        return f"SELECT count(*) AS n FROM coach_clients cc WHERE {' AND '.join(where)}", sql.params
+    sql = _Sql()
+    from_sql = _from(viewer, sql)
+    where = _where(viewer, q, sql)
+    return f"SELECT count(*) AS n {from_sql} WHERE {' AND '.join(where)}", sql.params
+
+
 async def page(viewer: Viewer, q: ClientQuery, first: int, after: list[Any] | None) -> ClientListPage:
     """`after` is the (sort key, id) of the last row of the previous page; BadCursor when it
     cannot be one."""
     key_sql, key_type = _order_key(viewer, q)
     cursor = _after(after, key_type)
 
-    count_sql = _Sql()
-    count_from = _from(viewer, count_sql)
-    count_where = _where(viewer, q, count_sql)
     conn = connections.get("default")
-    total_rows = await conn.execute_query_dict(
-        f"SELECT count(*) AS n {count_from} WHERE {' AND '.join(count_where)}", count_sql.params
-    )
+    total_rows = await conn.execute_query_dict(*_count(viewer, q))
 
     sql = _Sql()
     from_sql = _from(viewer, sql)
