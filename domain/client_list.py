@@ -189,9 +189,16 @@ async def page(viewer: Viewer, q: ClientQuery, first: int, after: list[Any] | No
     if cursor is not None:
         op = "<" if q.descending else ">"
         where.append(f"({key_sql}, c.id) {op} ({sql.p(cursor[0])}, {sql.p(cursor[1])})")
+    # Choose the page on the narrow join first; enrich only the rows kept (the LIMIT comes before
+    # the organisation joins and the wide client rows).
+    coach_id = viewer.coach_id if viewer.role is Role.COACH else None
     rows = await conn.execute_query_dict(
-        f"SELECT c.*, {key_sql} AS sort_key, {_EXTRA_COLUMNS} {from_sql} {_EXTRA_JOINS} WHERE {' AND '.join(where)}"
-        f" ORDER BY {key_sql} {direction}, c.id {direction} LIMIT {sql.p(first + 1)}",
+        f"WITH page AS (SELECT c.id, {key_sql} AS sort_key {from_sql} WHERE {' AND '.join(where)}"
+        f" ORDER BY {key_sql} {direction}, c.id {direction} LIMIT {sql.p(first + 1)}) "
+        f"SELECT c.*, page.sort_key, {_EXTRA_COLUMNS} FROM page JOIN clients c ON c.id = page.id "
+        f"JOIN credit_pools p ON p.client_id = c.id "
+        f"LEFT JOIN coach_clients cc ON cc.client_id = c.id AND cc.coach_id = {sql.p(coach_id)} {_EXTRA_JOINS} "
+        f"ORDER BY page.sort_key {direction}, c.id {direction}",
         sql.params,
     )
     has_next = len(rows) > first
