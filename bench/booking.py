@@ -188,8 +188,9 @@ def shares(total: int, clients: int) -> list[int]:
 # ----------------------------------------------------------------------------- set-up
 
 
-async def fresh_database(address: infra.DatabaseAddress) -> infra.DatabaseAddress:
-    name = f"{address.database}_bench"
+async def fresh_database(address: infra.DatabaseAddress, suffix: str = "_bench") -> infra.DatabaseAddress:
+    """An empty database beside the configured one (dropped first if a previous run left it)."""
+    name = f"{address.database}{suffix}"
     admin = await asyncpg.connect(host=address.host, port=address.port, user=address.user,
                                   password=address.password or None, database=address.database)
     try:

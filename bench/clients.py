@@ -65,7 +65,7 @@ from cryptography.fernet import Fernet, MultiFernet
 
 from app import db, infra, settings as settings_module
 from app.http import asgi
-from bench.booking import Api, database_url, health_floor, sign_in
+from bench.booking import Api, database_url, fresh_database, health_floor, sign_in
 from domain import clock
 
 UTC = timezone.utc
@@ -783,18 +783,6 @@ def p95(values: list[float]) -> float:
 # ----------------------------------------------------------------------------- the run
 
 
-async def fresh_database(address: infra.DatabaseAddress) -> infra.DatabaseAddress:
-    name = f"{address.database}_bench_clients"
-    admin = await asyncpg.connect(host=address.host, port=address.port, user=address.user,
-                                  password=address.password or None, database=address.database)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return dataclasses.replace(address, database=name)
-
-
 # The hand-written side plans each statement for its values, as the app's connections do
 # (app/db.py), and never starts parallel workers for a 50-row page: on 2 cores their start-up
 # alone costs 10-15 ms.
@@ -831,7 +819,7 @@ def ratio(a: float, b: float) -> float:
 async def bench() -> int:
     base = settings_module.from_env()
     base = dataclasses.replace(base, environment="bench", db_pool_max=4)
-    address = await fresh_database(infra.database(base))
+    address = await fresh_database(infra.database(base), "_bench_clients")
     redis_url = base.redis_url or infra.redis_url(base)
     settings = dataclasses.replace(base, database_url=database_url(address), redis_url=redis_url)
     await db.migrate(settings)
