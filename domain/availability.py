@@ -9,12 +9,12 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from tortoise import connections
-from tortoise.transactions import in_transaction
 
 import models
 from domain import clock, timezones, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import Role
 
 MAX_RANGE = timedelta(days=62)
@@ -154,7 +154,7 @@ async def set_availability(viewer: Viewer, rules: list[tuple[int, str, str]]) ->
     if len(rules) > 100:
         raise invalid("At most 100 windows.", "rules")
     parsed = parse_rules(rules)
-    async with in_transaction():
+    async with transaction():
         await models.AvailabilityRule.filter(coach_id=viewer.coach_id).delete()
         await models.AvailabilityRule.bulk_create(
             [models.AvailabilityRule(coach_id=viewer.coach_id, weekday=r.weekday, start_time=r.start, end_time=r.end) for r in parsed]

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from asyncpg.exceptions import DeadlockDetectedError, ExclusionViolationError, SerializationError
 from tortoise import connections
 from tortoise.exceptions import IntegrityError, OperationalError
-from tortoise.transactions import in_transaction
 
 import models
 from domain import activity, availability, clients, eligibility, events, ledger, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import ActivityKind, CoachKind, CreditReason, NotificationKind, Role, SessionStatus
 
 T = TypeVar("T")
@@ -190,7 +190,7 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
     # Credit shortfalls are decided by the conditional debit inside the transaction, not here.
 
     try:
-        async with in_transaction():
+        async with transaction():
             await lock_coach(coach.id)
             # A retry that waited on the lock behind its own first attempt gets that booking.
             if (earlier := await _earlier_booking(viewer, request)) is not None:

@@ -6,12 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from tortoise import connections
-from tortoise.transactions import in_transaction
 
 import models
 from domain import activity, clock, encryption, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import ActivityKind, ClientCategory, CreditPoolKind, Role
 
 # The profile fields a create or update may carry, with their API names (for error paths).
@@ -128,7 +128,7 @@ async def create_client(
 
     if connection is not None:
         return await write(connection)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         return await write(conn)
 
 
@@ -143,7 +143,7 @@ async def update_client(viewer: Viewer, client: models.Client, values: dict[str,
     health_context = checks(validation.text, values.get("health_context"), "healthContext", max_length=MAX_PRIVATE_TEXT)
     checks.done()
 
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         # Lock the row so two concurrent edits do not interleave their timeline entries.
         client = await models.Client.select_for_update().using_db(conn).get(id=client.id)
         cipher = await encryption.cipher_for(client.id, create=True)
@@ -179,7 +179,7 @@ async def set_active(viewer: Viewer, client: models.Client, active: bool) -> mod
         raise validation.forbidden("You may not change whether this client is active.", "active")
     if client.active == active:
         return client
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         await models.Client.filter(id=client.id).using_db(conn).update(active=active)
         await activity.record(
             ActivityKind.PROFILE_UPDATED, client_id=client.id, actor=viewer,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 import models
 from domain import activity, notifications, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import ActivityKind, NotificationKind, Role, SessionStatus
 
 
@@ -23,7 +23,7 @@ async def leave(viewer: Viewer, session: models.Session, rating: int, comment: s
     validation.int_range(rating, "rating", low=1, high=5)
     comment = validation.text(comment, "comment", max_length=5000)
     try:
-        async with in_transaction():
+        async with transaction():
             feedback = await models.Feedback.create(session_id=session.id, rating=rating, comment=comment, public_review=public)
             await activity.record(ActivityKind.FEEDBACK_RECEIVED, client_id=session.client_id, actor=viewer,
                                   session_id=session.id, summary=f"Feedback: {rating} of 5")
@@ -41,7 +41,7 @@ async def request_review(viewer: Viewer, client_id: UUID) -> UUID:
     recipient = await notifications.client_recipient(client_id)
     if recipient is None:
         raise validation.invalid("This client has no login to be asked through.", "clientId")
-    async with in_transaction():
+    async with transaction():
         notification_id = await notifications.notify(
             recipient, NotificationKind.REVIEW_REQUESTED, f"{viewer.name} would value your review",
             "Tell your coach how your sessions went.",

@@ -13,12 +13,12 @@ from uuid import UUID
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 import models
 from domain import activity, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import ActivityKind, CreditReason, Role
 
 MAX_GRANT = 100_000
@@ -93,7 +93,7 @@ async def _grant(
         return earlier
     reason = CreditReason.GRANT if amount > 0 else CreditReason.ADJUSTMENT
     try:
-        async with in_transaction():
+        async with transaction():
             row = await move(pool.id, amount, reason, note=note, idempotency_key=key, actor_user_id=viewer.user_id, field="amount")
             if client_id is not None:
                 await activity.record(

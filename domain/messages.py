@@ -9,12 +9,12 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from tortoise import connections
-from tortoise.transactions import in_transaction
 
 import models
 from domain import access, activity, clients, clock, encryption, events, notifications, validation
 from domain.errors import not_found
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import ActivityKind, NotificationKind, Role, SessionStatus, TemplateKind
 
 MAX_BODY = 5000
@@ -92,7 +92,7 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
         body = request.body
     body = validation.text(body, "body" if request.template_id is None else "templateId", max_length=MAX_BODY, required=True)
 
-    async with in_transaction():
+    async with transaction():
         if may_start:
             await clients.ensure_relationship(coach.id, client.id)
         conversation = await _conversation(coach.id, client.id)

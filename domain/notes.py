@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from tortoise.transactions import in_transaction
-
 import models
 from domain import activity, encryption, validation
 from domain.errors import not_found
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import ActivityKind, Role
 
 MAX_BODY = 20000
@@ -35,7 +34,7 @@ async def add_note(
         id=session_id, coach_id=viewer.coach_id, client_id=client_id
     ):
         raise not_found("Session", "sessionId")
-    async with in_transaction():
+    async with transaction():
         cipher = await encryption.cipher_for(client_id, create=True)
         note = await models.Note.create(
             coach_id=viewer.coach_id, client_id=client_id, session_id=session_id,
@@ -57,7 +56,7 @@ async def update_note(viewer: Viewer, note: models.Note, *, body: str | None, sh
     _only_coaches(viewer)
     if body is not None:
         body = _body(body, required=True)
-    async with in_transaction():
+    async with transaction():
         note = await models.Note.select_for_update().get(id=note.id)
         cipher = await encryption.cipher_for(note.client_id, create=True)
         current = cipher.decrypt(note.body_enc)

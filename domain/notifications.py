@@ -63,14 +63,22 @@ def when(session: models.Session, recipient: Recipient) -> str:
     return session.starts_at.astimezone(ZoneInfo(recipient.timezone)).strftime("%A %d %B %Y, %H:%M %Z")
 
 
+# A session's coach or client (the client's login, if any: clients managed by a coach may have
+# none), with the coach's timezone, in which both read the session's time.
+_SESSION_RECIPIENT = """
+SELECT CASE WHEN $3 THEN co.user_id ELSE cl.user_id END AS user_id, co.timezone
+FROM coaches co LEFT JOIN clients cl ON cl.id = $2 WHERE co.id = $1
+"""
+
+
 async def about_session(
     kind: Kind, session: models.Session, *, to_coach: bool, title: str, body: str, dedupe_key: str | None = None
 ) -> UUID | None:
     """Tell the coach or the client of a session; `body` may use {when}."""
-    coach = await models.Coach.get(id=session.coach_id).only("id", "timezone")
-    recipient = await coach_recipient(session.coach_id) if to_coach else await client_recipient(session.client_id, coach.timezone)
-    if recipient is None:
+    rows = await connections.get("default").execute_query_dict(_SESSION_RECIPIENT, [session.coach_id, session.client_id, to_coach])
+    if not rows or rows[0]["user_id"] is None:
         return None
+    recipient = Recipient(rows[0]["user_id"], rows[0]["timezone"])
     return await notify(recipient, kind, title, body.format(when=when(session, recipient)), session_id=session.id,
                         dedupe_key=dedupe_key)
 

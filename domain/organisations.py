@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 import models
 from domain import validation
 from domain.errors import invalid
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import CreditPoolKind, Role
 
 
@@ -28,7 +27,7 @@ async def create_organisation(viewer: Viewer, name: str, booking_period: dict | 
         raise validation.forbidden("Only platform admins create organisations.")
     name = validation.text(name, "name", max_length=200, required=True)
     starts, ends = _booking_period(booking_period)
-    async with in_transaction():
+    async with transaction():
         organisation = await models.Organisation.create(name=name, booking_starts_on=starts, booking_ends_on=ends)
         await models.CreditPool.create(kind=CreditPoolKind.ORGANISATION, organisation_id=organisation.id, balance=0)
     return organisation

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 import models
 from domain import activity, availability, booking, clock, eligibility, events, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode
 from domain.sessions import LIVE, invalid_transition
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, Role, SessionStatus
 
 
@@ -50,7 +50,7 @@ async def propose(viewer: Viewer, session: models.Session, starts_at: datetime, 
     message = validation.text(message, "message", max_length=1000)
     _, start, end = await _new_time(session, starts_at, field)
     try:
-        async with in_transaction():
+        async with transaction():
             proposal = await _open(session, side, start, end, message)
             await notifications.to_other_side(
                 side, session, NotificationKind.RESCHEDULE_PROPOSED, "New time proposed",
@@ -82,7 +82,7 @@ async def respond(
         raise validation.invalid("Accept, or decline with a counter proposal, not both.", "counterStartsAt")
     message = validation.text(message, "message", max_length=1000)
     if not accept:
-        async with in_transaction():
+        async with transaction():
             await models.RescheduleProposal.filter(id=proposal.id, status=ProposalStatus.OPEN).update(
                 status=ProposalStatus.DECLINED, responded_at=clock.now()
             )
@@ -107,7 +107,7 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
         if blocking:
             raise DomainError(ErrorCode.NOT_ELIGIBLE, f"The client may not book then ({', '.join(r.value for r in blocking)}).", "proposalId")
     try:
-        async with in_transaction():
+        async with transaction():
             await booking.lock_coach(coach.id)
             await availability.check_bookable(coach, proposal.starts_at, proposal.ends_at, field="proposalId", exclude_session=session.id)
             claimed = await models.RescheduleProposal.filter(id=proposal.id, status=ProposalStatus.OPEN).update(

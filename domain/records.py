@@ -8,12 +8,12 @@ from typing import Any
 from uuid import UUID
 
 from tortoise import connections
-from tortoise.transactions import in_transaction
 
 import models
 from domain import access, booking, clock, encryption, sessions, validation
 from domain.errors import DomainError, ErrorCode
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import Role
 
 LIVE = sessions.LIVE
@@ -130,7 +130,7 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
     profile goes too (sessions then read "Deleted Client"). Returns whether the profile went."""
     if viewer.role is not Role.COACH:
         raise validation.forbidden("Only a coach removes a client from their practice.")
-    async with in_transaction():
+    async with transaction():
         # Under the coach's booking lock, so no booking lands between the check and the detach.
         await booking.lock_coach(viewer.coach_id)
         client = await models.Client.select_for_update().get(id=client.id)
@@ -165,7 +165,7 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         viewer.role is Role.CLIENT and viewer.client_id == client_id
     ):
         raise validation.forbidden("Only an admin or the client erases a client's record.", "clientId")
-    async with in_transaction():
+    async with transaction():
         client = await models.Client.select_for_update().get_or_none(id=client_id)
         if client is None:
             return False, None

@@ -7,10 +7,10 @@ from datetime import timedelta
 from uuid import UUID
 
 from tortoise import connections
-from tortoise.transactions import in_transaction
 
 import models
 from domain import activity, clock, ledger, notifications
+from domain.transactions import transaction
 from models.enums import ActivityKind, CreditReason, NotificationKind, RefundStatus
 
 RECONCILE_AFTER = timedelta(minutes=2)
@@ -19,7 +19,7 @@ RECONCILE_AFTER = timedelta(minutes=2)
 async def refund(session_id: UUID) -> bool:
     """Claim the refund (PENDING -> REFUNDED) and move the credits in one transaction. False
     when there is nothing to claim (already refunded, or never refundable)."""
-    async with in_transaction():
+    async with transaction():
         claimed = await connections.get("default").execute_query_dict(
             "UPDATE sessions SET refund_status = $1, updated_at = now() WHERE id = $2 AND refund_status = $3 "
             "RETURNING client_id",

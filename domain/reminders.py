@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tortoise import connections
-from tortoise.transactions import in_transaction
 
 import models
 from domain import clock, notifications
+from domain.transactions import transaction
 from models.enums import NotificationKind
 
 LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
@@ -40,7 +40,7 @@ async def send_due() -> int:
     for label, lead in LEADS.items():
         rows = await connections.get("default").execute_query_dict(_DUE, [now, now + lead, f"reminder-{label}:", BATCH])
         for session in (models.Session._init_from_db(**row) for row in rows):
-            async with in_transaction():
+            async with transaction():
                 for to_coach in (False, True):
                     made += await notifications.about_session(
                         NotificationKind.SESSION_REMINDER, session, to_coach=to_coach,

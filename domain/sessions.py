@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from tortoise.transactions import in_transaction
-
 import models
 from domain import activity, clients, clock, events, notifications, outbox, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, RefundStatus, Role, SessionStatus
 
 LIVE = (SessionStatus.PENDING, SessionStatus.CONFIRMED)
@@ -44,7 +43,7 @@ async def confirm(viewer: Viewer, session: models.Session) -> models.Session:
     _coach_only(viewer, session)
     if session.starts_at <= clock.now():
         raise invalid_transition("A booking cannot be confirmed once its time has come.")
-    async with in_transaction():
+    async with transaction():
         session = await _move(session, (SessionStatus.PENDING,), status=SessionStatus.CONFIRMED)
         await activity.record(ActivityKind.SESSION_CONFIRMED, client_id=session.client_id, actor=viewer,
                               session_id=session.id, summary="Booking confirmed")
@@ -93,7 +92,7 @@ async def cancel(viewer: Viewer, session: models.Session, reason: str | None) ->
         raise invalid_transition("A session that has started cannot be cancelled.")
     coach = await models.Coach.get(id=session.coach_id)
     late = viewer.role is Role.CLIENT and session.starts_at - now < timedelta(hours=coach.cancellation_window_hours)
-    async with in_transaction():
+    async with transaction():
         return await _cancel(viewer, session, reason, late=late)
 
 
@@ -103,7 +102,7 @@ async def decline(viewer: Viewer, session: models.Session, reason: str | None) -
     if session.status is not SessionStatus.PENDING:
         raise invalid_transition("Only a pending booking can be declined.")
     reason = validation.text(reason, "reason", max_length=1000)
-    async with in_transaction():  # only from PENDING: a confirm that won the race stands
+    async with transaction():  # only from PENDING: a confirm that won the race stands
         return await _cancel(viewer, session, reason, late=False, declined=True, from_statuses=(SessionStatus.PENDING,))
 
 
@@ -111,7 +110,7 @@ async def _finish(viewer: Viewer, session: models.Session, status: SessionStatus
     _coach_only(viewer, session)
     if session.starts_at > clock.now():
         raise invalid_transition("The session has not started yet.")
-    async with in_transaction():
+    async with transaction():
         session = await _move(session, (SessionStatus.CONFIRMED,), status=status)
         await activity.record(kind, client_id=session.client_id, actor=viewer, session_id=session.id,
                               summary="Session completed" if status is SessionStatus.COMPLETED else "Client did not show up")
@@ -144,7 +143,7 @@ async def record_past(
     if status not in PAST_STATUSES:
         raise validation.invalid("A past session is COMPLETED, NO_SHOW or CANCELLED.", "status")
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    async with in_transaction():
+    async with transaction():
         organisation_id = (await models.Client.get(id=client_id).values("organisation_id"))["organisation_id"]
         session = await models.Session.create(
             coach_id=coach.id, client_id=client_id, organisation_id=organisation_id, service_id=service.id, kind=coach.kind,
@@ -171,7 +170,7 @@ async def expire_unanswered(limit: int = HOUSEKEEPING_BATCH) -> int:
     done = 0
     for session in await models.Session.filter(status=SessionStatus.PENDING, starts_at__lte=clock.now()).limit(limit):
         try:
-            async with in_transaction():
+            async with transaction():
                 await _cancel(SYSTEM, session, "Not confirmed before the start", late=False,
                               from_statuses=(SessionStatus.PENDING,))
             done += 1
@@ -183,7 +182,7 @@ async def expire_unanswered(limit: int = HOUSEKEEPING_BATCH) -> int:
 async def complete_past(after: timedelta, limit: int = HOUSEKEEPING_BATCH) -> int:
     """CONFIRMED sessions that ended more than `after` ago are completed, set-based."""
     cutoff = clock.now() - after
-    async with in_transaction():
+    async with transaction():
         ids = await models.Session.filter(status=SessionStatus.CONFIRMED, ends_at__lt=cutoff).limit(limit).values_list(
             "id", "client_id", "coach_id"
         )

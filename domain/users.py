@@ -6,12 +6,12 @@ from uuid import UUID
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 import models
 from domain import clients, passwords, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
+from domain.transactions import transaction
 from models.enums import CoachKind, Role
 
 
@@ -64,7 +64,7 @@ async def create_user(
 
     password_hash = await passwords.hash_password(password)
     try:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             user = await models.User.create(
                 email=email, name=name, password_hash=password_hash, role=role,
                 organisation_id=organisation_id if role in (Role.ORG_ADMIN, Role.CLIENT) else None,

@@ -17,7 +17,7 @@ class Context:
     auth: Any  # app.auth.Authenticator: issue_token, login throttle
     viewer: Viewer | None
     client_address: str | None = None
-    push_jobs: Any = None  # async (outbox ids) -> None, given by the app
+    push_jobs: Any = None  # async (outbox rows written) -> None, given by the app
     events: Any = None  # app.events.EventHub: live events for subscriptions
     connection_params: Any = None  # graphql-transport-ws connection_init payload
     subscriptions: int = 0  # open on this socket

@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 
 from arq.connections import ArqRedis
+from arq.constants import job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job
+from arq.utils import timestamp_ms
+from tortoise import connections
 
 import models
 from domain import clock
@@ -14,19 +18,54 @@ log = logging.getLogger("caseload.outbox")
 RELAY_BATCH = 500
 
 
-async def push(redis: ArqRedis, rows: list[models.OutboxJob]) -> int:
-    """Enqueue each row under its job id (arq ignores a duplicate id while the job or its result
-    exists; handlers are idempotent for the rest) and mark it pushed. Returns rows pushed."""
-    pushed = 0
-    for row in rows:
-        job = await redis.enqueue_job(row.job_name, *row.args, _job_id=row.job_id)
-        if job is None:
-            # arq still holds a job with this id (queued or running, which may have read the state
-            # before this change): leave the row for the relay to push once that job is done.
-            continue
-        await models.OutboxJob.filter(id=row.id, pushed_at__isnull=True, created_at=row.created_at).update(pushed_at=clock.now())
-        pushed += 1
-    return pushed
+# arq's enqueue_job for many jobs in one round trip, atomically per job: a job id whose job or
+# result key exists is left alone (arq's duplicate rule); the others are stored and queued.
+# KEYS: the queue, then each job's job key and result key. ARGV: per job its id, score (ms),
+# expiry (ms) and payload. Returns the (1-based) positions of the jobs queued.
+_ENQUEUE_MANY = """
+local queued = {}
+for j = 1, (#KEYS - 1) / 2 do
+  local a = (j - 1) * 4
+  if redis.call('EXISTS', KEYS[2 * j], KEYS[2 * j + 1]) == 0 then
+    redis.call('PSETEX', KEYS[2 * j], ARGV[a + 3], ARGV[a + 4])
+    redis.call('ZADD', KEYS[1], ARGV[a + 2], ARGV[a + 1])
+    queued[#queued + 1] = j
+  end
+end
+return queued
+"""
+
+
+async def enqueue_many(redis: ArqRedis, jobs: list[tuple[str, str, list]]) -> list[bool]:
+    """Enqueue (job_name, job_id, args) triples as `redis.enqueue_job(name, *args, _job_id=id)`
+    would, serialised by arq itself, in one round trip. Returns which were queued."""
+    if not jobs:
+        return []
+    now_ms = timestamp_ms()
+    keys, argv = [redis.default_queue_name], []
+    for name, job_id, args in jobs:
+        keys += [job_key_prefix + job_id, result_key_prefix + job_id]
+        payload = serialize_job(name, tuple(args), {}, None, now_ms, serializer=redis.job_serializer)
+        argv += [job_id, now_ms, redis.expires_extra_ms, payload]
+    queued = set(await redis.eval(_ENQUEUE_MANY, len(keys), *keys, *argv))
+    return [j + 1 in queued for j in range(len(jobs))]
+
+
+async def push(redis: ArqRedis, rows: list) -> int:
+    """Enqueue each outbox row (id, job_name, job_id, args, created_at) under its job id and mark
+    it pushed. arq leaves a job id alone while its job or result exists: such a row (queued or
+    running, which may have read the state before this change) stays for the relay to push once
+    that job is done. A row armed again meanwhile (a newer created_at) stays unpushed too.
+    Returns rows pushed."""
+    queued = await enqueue_many(redis, [(row.job_name, row.job_id, row.args) for row in rows])
+    pushed = [row for row, ok in zip(rows, queued) if ok]
+    if pushed:
+        await connections.get("default").execute_query(
+            "UPDATE outbox_jobs o SET pushed_at = $1 FROM unnest($2::bigint[], $3::timestamptz[]) AS p(id, created_at) "
+            "WHERE o.id = p.id AND o.created_at = p.created_at AND o.pushed_at IS NULL",
+            [clock.now(), [row.id for row in pushed], [row.created_at for row in pushed]],
+        )
+    return len(pushed)
 
 
 async def relay_outbox(ctx: dict) -> int:
@@ -47,12 +86,12 @@ async def push_written(ctx: dict) -> None:
     """Push the outbox rows the current job just committed (the relay covers any failure)."""
     from domain import outbox
 
-    ids = outbox.take_written()
-    if ids and ctx.get("redis") is not None:
+    rows = outbox.take_written()
+    if rows and ctx.get("redis") is not None:
         try:
-            await push(ctx["redis"], list(await models.OutboxJob.filter(id__in=ids, pushed_at__isnull=True).order_by("id")))
+            await push(ctx["redis"], rows)
         except Exception:
-            log.warning("could not push %d job(s) now; the outbox relay will", len(ids))
+            log.warning("could not push %d job(s) now; the outbox relay will", len(rows))
 
 
 PURGE_AFTER_HOURS = 24

@@ -53,3 +53,29 @@ async def test_a_row_armed_again_while_being_pushed_stays_for_the_relay(test_set
     finally:
         await queue.aclose()
     assert await models.OutboxJob.filter(pushed_at__isnull=True).count() == 1  # the relay will push it again
+
+
+async def test_push_leaves_a_job_arq_still_holds_for_the_relay(test_settings, clean):
+    from workers.outbox import push
+
+    # Given a job arq already holds under the same id (queued, or its result kept)
+    queue = await create_queue(test_settings.redis_url)
+    try:
+        await queue.enqueue_job("refund_session", "held", _job_id="refund_session:held")
+        await queue.set("arq:result:refund_session:done", b"x")
+        await outbox.add("refund_session", "held", "held")
+        await outbox.add("refund_session", "done", "done")
+        await outbox.add("refund_session", "free", "free")
+
+        # When the rows are pushed
+        pushed = await push(queue, list(await models.OutboxJob.all().order_by("id")))
+
+        # Then only the free one is queued and marked; the others wait for the relay
+        assert pushed == 1
+        assert sorted(j.job_id for j in await queue.queued_jobs()) == ["refund_session:free", "refund_session:held"]
+        free = await queue.queued_jobs()
+        assert [j.args for j in free if j.job_id == "refund_session:free"] == [["free"]]  # JSON, as the worker reads it
+        assert sorted(r.job_id for r in await models.OutboxJob.filter(pushed_at__isnull=True)) == [
+            "refund_session:done", "refund_session:held"]
+    finally:
+        await queue.aclose()
