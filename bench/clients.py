@@ -66,7 +66,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from app import db, infra, settings as settings_module
 from app.http import asgi
 from bench.booking import Api, database_url, fresh_database, health_floor, sign_in
-from domain import clock
+from domain import clock, milestones
 
 UTC = timezone.utc
 PASSWORD = "bench horse battery staple"
@@ -427,7 +427,7 @@ PAGE = """query($first: Int!, $s: ID, $filter: ClientFilter, $order: ClientOrder
   myClients(first: $first, filter: $filter, orderBy: $order) {
   totalCount pageInfo { hasNextPage endCursor }
   edges { cursor node {
-    id name email tags category creditsAvailable relationshipSince bookedWithOthers lastMessage { body sentAt }
+    id name email tags category creditsAvailable relationshipSince milestones bookedWithOthers lastMessage { body sentAt }
     eligibility(serviceId: $s) { eligible reasons }
     lastSession { startsAt status } nextSession { startsAt status }
     stats { totalSessions completedSessions cancelledSessions noShows cancellationRate lastSessionAt nextSessionAt
@@ -629,6 +629,7 @@ def serialise(rows: list, first: int, today: date, keyring: MultiFernet) -> byte
         edges.append({"cursor": _cursor(r["sort_key"], r["id"]), "node": {
             "id": _gid("Client", r["id"]), "name": r["name"], "email": r["email"], "tags": list(r["tags"]),
             "category": r["category"], "creditsAvailable": r["balance"], "relationshipSince": _iso(r["since"]),
+            "milestones": milestones.reached(r["completed"], r["since"]),
             "bookedWithOthers": bool(r["with_others"]), "lastMessage": _last_message(r, keyring),
             "eligibility": {"eligible": not reasons, "reasons": reasons},
             "lastSession": {"startsAt": _iso(r["last_at"]), "status": r["last_status"]} if r["last_at"] else None,

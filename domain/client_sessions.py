@@ -3,7 +3,7 @@ viewer's session scope (so a coach sees their own relationship, a client their o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from tortoise import connections
@@ -15,27 +15,7 @@ from models.enums import Role
 
 HAD = "('CONFIRMED', 'COMPLETED', 'NO_SHOW')"
 LIVE = "('PENDING', 'CONFIRMED')"
-
-
-async def around(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, tuple[models.Session | None, models.Session | None]]:
-    """Per client, in one query: the latest session had (confirmed, completed or no-show) at or
-    before now, and the next pending or confirmed one after now."""
-    scope, params = access.sessions_sql(viewer, "s", 3)
-    where = f"s.client_id = ANY($1::uuid[]) AND {scope}"
-    rows = await connections.get("default").execute_query_dict(
-        f"(SELECT DISTINCT ON (s.client_id) 'last' AS which, s.* FROM sessions s "
-        f" WHERE {where} AND s.status IN {HAD} AND s.starts_at <= $2 ORDER BY s.client_id, s.starts_at DESC) "
-        f"UNION ALL "
-        f"(SELECT DISTINCT ON (s.client_id) 'next' AS which, s.* FROM sessions s "
-        f" WHERE {where} AND s.status IN {LIVE} AND s.starts_at > $2 ORDER BY s.client_id, s.starts_at ASC)",
-        [list(client_ids), clock.now(), *params],
-    )
-    found: dict[UUID, list] = {}
-    for r in rows:
-        which = r.pop("which")
-        pair = found.setdefault(r["client_id"], [None, None])
-        pair[0 if which == "last" else 1] = models.Session._init_from_db(**r)
-    return {client_id: (pair[0], pair[1]) for client_id, pair in found.items()}
+_HELD = "visible AND s.status IN ('COMPLETED', 'NO_SHOW')"
 
 
 @dataclass
@@ -49,32 +29,64 @@ class Stats:
     booked_with_others: bool = False
 
 
-async def stats(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Stats]:
-    """Counts of the sessions in the viewer's scope; revenue: the price of sessions held
-    (completed or no-show) when their services are priced in one currency; and, for a coach,
-    whether the client has an upcoming confirmed session with another coach. One query."""
+@dataclass
+class Summary:
+    """A client's sessions as one row of the client list sees them."""
+
+    last: models.Session | None = None  # the latest had (confirmed, completed, no-show) at or before now
+    next: models.Session | None = None  # the next pending or confirmed one after now
+    stats: Stats = field(default_factory=Stats)
+
+
+# Every column of a session row (plain fields and foreign keys), to read one back from a join.
+_SESSION_COLUMNS = sorted(models.Session._meta.db_fields | {f"{name}_id" for name in models.Session._meta.fk_fields})
+
+
+def _session_columns(alias: str) -> str:
+    return ", ".join(f"{alias}.{column} AS {alias}__{column}" for column in _SESSION_COLUMNS)
+
+
+def _session(r: dict, alias: str) -> models.Session | None:
+    if r[f"{alias}__id"] is None:
+        return None
+    return models.Session._init_from_db(**{column: r[f"{alias}__{column}"] for column in _SESSION_COLUMNS})
+
+
+async def summaries(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Summary]:
+    """Per client, in one query: the last and next session and the counts of the sessions in the
+    viewer's scope; revenue: the price of sessions held (completed or no-show) when their services
+    are priced in one currency; and, for a coach, whether the client has an upcoming confirmed
+    session with another coach (which looks past the scope, as a yes or no only)."""
     scope, params = access.sessions_sql(viewer, "s", 4)
-    held = f"({scope}) AND s.status IN ('COMPLETED', 'NO_SHOW')"
     rows = await connections.get("default").execute_query_dict(
-        "SELECT s.client_id, "
-        f"count(*) FILTER (WHERE {scope}) AS total, "
-        f"count(*) FILTER (WHERE ({scope}) AND s.status = 'COMPLETED') AS completed, "
-        f"count(*) FILTER (WHERE ({scope}) AND s.status = 'CANCELLED') AS cancelled, "
-        f"count(*) FILTER (WHERE ({scope}) AND s.status = 'NO_SHOW') AS no_shows, "
-        f"sum(sv.price_minor) FILTER (WHERE {held}) AS revenue, "
-        f"min(sv.currency) FILTER (WHERE {held}) AS currency, "
-        f"count(DISTINCT sv.currency) FILTER (WHERE {held}) AS currencies, "
+        f"WITH s AS MATERIALIZED (SELECT s.*, ({scope}) AS visible FROM sessions s WHERE s.client_id = ANY($1::uuid[])), "
+        "counts AS (SELECT s.client_id, "
+        "count(*) FILTER (WHERE visible) AS total, "
+        "count(*) FILTER (WHERE visible AND s.status = 'COMPLETED') AS completed, "
+        "count(*) FILTER (WHERE visible AND s.status = 'CANCELLED') AS cancelled, "
+        "count(*) FILTER (WHERE visible AND s.status = 'NO_SHOW') AS no_shows, "
+        f"sum(sv.price_minor) FILTER (WHERE {_HELD}) AS revenue, "
+        f"min(sv.currency) FILTER (WHERE {_HELD}) AS currency, "
+        f"count(DISTINCT sv.currency) FILTER (WHERE {_HELD}) AS currencies, "
         "bool_or(s.status = 'CONFIRMED' AND s.starts_at > $2 AND s.coach_id <> $3) AS with_others "
-        "FROM sessions s JOIN services sv ON sv.id = s.service_id WHERE s.client_id = ANY($1::uuid[]) "
-        "GROUP BY s.client_id",
+        "FROM s JOIN services sv ON sv.id = s.service_id GROUP BY s.client_id), "
+        f"last AS (SELECT DISTINCT ON (client_id) * FROM s WHERE visible AND status IN {HAD} AND starts_at <= $2 "
+        "ORDER BY client_id, starts_at DESC), "
+        f"next AS (SELECT DISTINCT ON (client_id) * FROM s WHERE visible AND status IN {LIVE} AND starts_at > $2 "
+        "ORDER BY client_id, starts_at ASC) "
+        f"SELECT counts.*, {_session_columns('last')}, {_session_columns('next')} FROM counts "
+        "LEFT JOIN last ON last.client_id = counts.client_id LEFT JOIN next ON next.client_id = counts.client_id",
         [list(client_ids), clock.now(), viewer.coach_id if viewer.role is Role.COACH else None, *params],
     )
     return {
-        r["client_id"]: Stats(
-            total=r["total"], completed=r["completed"], cancelled=r["cancelled"], no_shows=r["no_shows"],
-            revenue_minor=r["revenue"] if r["currencies"] == 1 else None,
-            currency=r["currency"] if r["currencies"] == 1 else None,
-            booked_with_others=viewer.role is Role.COACH and bool(r["with_others"]),
+        r["client_id"]: Summary(
+            last=_session(r, "last"), next=_session(r, "next"),
+            stats=Stats(
+                total=r["total"], completed=r["completed"], cancelled=r["cancelled"], no_shows=r["no_shows"],
+                revenue_minor=r["revenue"] if r["currencies"] == 1 else None,
+                currency=r["currency"] if r["currencies"] == 1 else None,
+                booked_with_others=viewer.role is Role.COACH and bool(r["with_others"]),
+            ),
         )
         for r in rows
     }

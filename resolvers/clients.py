@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Optional
 from uuid import UUID
+
+from strawberry.types.nodes import SelectedField
 
 import models
 from domain import access, client_list, clients as client_domain, records
 from domain.errors import not_found
 from resolvers.payloads import given, returns
+from resolvers.sessions import eligibility_key
 from schema.errors import ApiError
 from schema.node import uuid_of
 from schema.pagination import PageInfo, check_first, decode_cursor, encode_cursor
@@ -62,6 +66,7 @@ async def _list(
         loaders.client_pool.prime(row.id, page.pools[row.id])
         loaders.relationship.prime(row.id, page.relationships[row.id])
         loaders.facts.prime(row.id, page.facts[row.id])
+    await _load_columns(info, page.ids)
     rows = page.clients
     cursors = [encode_cursor([key, uid]) for key, uid in zip(page.sort_keys, page.ids)]
     return ClientConnection(
@@ -72,6 +77,46 @@ async def _list(
         ),
         total_count=page.total,
     )
+
+
+# Client fields read from the per-client session summary (domain.client_sessions.summaries).
+SUMMARY_COLUMNS = {"lastSession", "nextSession", "stats", "bookedWithOthers", "milestones"}
+
+
+def _selected_on_nodes(info) -> list[SelectedField]:
+    """The fields the query selects on each listed client (edges { node { ... } }, fragments
+    included)."""
+
+    def flat(selections) -> list[SelectedField]:
+        found = []
+        for selection in selections:
+            found += [selection] if isinstance(selection, SelectedField) else flat(selection.selections)
+        return found
+
+    return [
+        column for listing in flat(info.selected_fields) for edges in flat(listing.selections) if edges.name == "edges"
+        for node in flat(edges.selections) if node.name == "node" for column in flat(node.selections)
+    ]
+
+
+async def _load_columns(info, ids: list[UUID]) -> None:
+    """Load what the selected columns need for the whole page, one batch each and together, so
+    every row's columns then resolve at once from the loaders (schema.loaders.resolved)."""
+    columns = _selected_on_nodes(info)
+    names = {column.name for column in columns}
+    loaders = info.context.loaders
+    batches = []
+    if names & SUMMARY_COLUMNS:
+        batches.append(loaders.summary.load_many(ids))
+    if "lastMessage" in names:
+        batches.append(loaders.last_message.load_many(ids))
+    if "privateNotes" in names:
+        batches.append(loaders.cipher.load_many(ids))
+    for column in columns:
+        if column.name == "eligibility":
+            service_id = column.arguments.get("serviceId")
+            batches.append(loaders.eligibility.load_many([eligibility_key(uid, service_id) for uid in ids]))
+    await asyncio.gather(*batches)
 
 
 async def clients(info, first, after, filter, order_by) -> ClientConnection:  # noqa: A002

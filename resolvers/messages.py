@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.expressions import Subquery
 
 import models
 from domain import access, encryption, messages as message_domain
 from domain.errors import not_found
 from resolvers.payloads import given, returns
+from schema.loaders import resolved
 from schema.node import uuid_of, uuid_or_not_found
 from schema.pagination import Ordering, paginate
 from schema.types.message import (
@@ -18,7 +21,6 @@ from schema.types.message import (
 from schema.types.note import DeletePayload
 
 RECENT_FIRST = Ordering((("last_message_at", True), ("id", True)))
-
 
 
 async def conversations(info, first, after, unread_only: bool) -> ConversationConnection:
@@ -40,14 +42,18 @@ async def client_conversation(info, client_id) -> Conversation | None:
     return Conversation.from_model(row) if row else None
 
 
-async def client_last_message(info, client_id) -> Message | None:
-    """The latest message the viewer may read about this client (batched per page)."""
-    found = await info.context.loaders.last_message.load(client_id)
-    if found is None:
-        return None
-    row, conversation, wrapped_key = found
-    cipher = encryption.cipher_from_wrapped(wrapped_key)
-    return Message.from_model(row, conversation, cipher.decrypt(row.body_enc) if cipher else "")
+def client_last_message(info, client_id) -> Any:
+    """The latest message the viewer may read about this client (batched per page); the value,
+    or an awaitable of it (schema.loaders.resolved)."""
+
+    def read(found) -> Message | None:
+        if found is None:
+            return None
+        row, conversation, wrapped_key = found
+        cipher = encryption.cipher_from_wrapped(wrapped_key)
+        return Message.from_model(row, conversation, cipher.decrypt(row.body_enc) if cipher else "")
+
+    return resolved(info.context.loaders.last_message, client_id, read)
 
 
 @returns(MessagePayload)

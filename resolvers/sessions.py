@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Optional
+from typing import Any, Optional
+from uuid import UUID
 
 from tortoise.expressions import Subquery
 
@@ -12,6 +13,7 @@ from domain import access, booking, proposals, sessions as session_domain, valid
 from domain.errors import not_found
 from models.enums import Role, SessionStatus
 from resolvers.payloads import returns
+from schema.loaders import resolved
 from schema.node import uuid_of, uuid_or_not_found
 from schema.pagination import Ordering, paginate
 from schema.types.session import (
@@ -126,9 +128,17 @@ async def respond_to_proposal(info, input: RespondToProposalInput) -> ProposalPa
     return ProposalPayload(proposal=RescheduleProposal.from_model(proposal), session=Session.from_model(row))
 
 
-async def client_eligibility(info, client: models.Client, service_id: str | None) -> BookingEligibility:
-    """Eligibility for a visible client; an unknown or invisible service is judged as no service.
-    Batched: a page of clients costs one facts query (and one service lookup)."""
-    uid = uuid_of(service_id, "Service") if service_id is not None else None
-    verdict = await info.context.loaders.eligibility.load((client.id, uid))
-    return BookingEligibility(eligible=verdict.eligible, reasons=list(verdict.reasons))
+def eligibility_key(client_id: UUID, service_id: str | None) -> tuple[UUID, UUID | None]:
+    """The eligibility loader's key: an unknown or invisible service is judged as no service."""
+    return client_id, uuid_of(service_id, "Service") if service_id is not None else None
+
+
+def client_eligibility(info, client: models.Client, service_id: str | None) -> Any:
+    """Eligibility for a visible client (batched: a page of clients costs one facts query and
+    one service lookup); the value, or an awaitable of it (schema.loaders.resolved)."""
+    return resolved(
+        info.context.loaders.eligibility, eligibility_key(client.id, service_id),
+        lambda verdict: BookingEligibility(eligible=verdict.eligible, reasons=list(verdict.reasons)),
+    )
+
+

@@ -3,6 +3,7 @@ each batch is one query and returns values aligned with its keys."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Awaitable
 from uuid import UUID
 
@@ -17,6 +18,22 @@ from domain.viewer import Viewer
 def _by_key(rows: list[Any], keys: list[UUID], attr: str = "id") -> list[Any]:
     found = {getattr(row, attr): row for row in rows}
     return [found.get(key) for key in keys]
+
+
+def resolved(loader: DataLoader, key: Any, then: Callable[[Any], Any]) -> Any:
+    """`then(value of key)`: at once when the loader holds the value already (a list resolver
+    loaded its page's columns in one batch each), else an awaitable of it. Field resolvers return
+    this from a plain `def` (graphql-core awaits what is awaitable), so a page's primed columns
+    resolve without a coroutine and a task per field. `then` may itself return an awaitable."""
+    future = loader.cache_map.get(key)
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        return then(future.result())
+
+    async def later() -> Any:
+        result = then(await loader.load(key))
+        return await result if inspect.isawaitable(result) else result
+
+    return later()
 
 
 def _loader(fetch: Callable[[list[UUID]], Awaitable[list[Any]]]) -> DataLoader:
@@ -100,8 +117,7 @@ class Loaders:
         self.facts = _loader(facts)
 
         self.eligibility = _loader(eligibilities)
-        self.sessions_around = per_client(client_sessions.around, (None, None))
-        self.stats = per_client(client_sessions.stats, client_sessions.Stats())
+        self.summary = per_client(client_sessions.summaries, client_sessions.Summary())
         self.last_message = per_client(client_sessions.last_messages)
         self.session = _loader(sessions)
         self.service = _loader(services)

@@ -9,10 +9,11 @@ import strawberry
 from strawberry.scalars import JSON
 
 import models
-from domain import access, clock, milestones
+from domain import access, client_sessions, clock, milestones
 from schema.connection import Connection
 from schema.enums import ActivityKind, ClientCategory, OrderDirection
 from schema.errors import UserError
+from schema.loaders import resolved
 from schema.node import Entity, loads_nodes
 from schema.types.coach import Money
 from schema.types.credit import CreditPool
@@ -113,51 +114,54 @@ class Client(Entity):
         cipher = await info.context.loaders.cipher.load(self._m.id)
         return cipher.decrypt(self._m.health_context_enc) if cipher else None
 
+    # The columns of the client list below are plain `def`s returning schema.loaders.resolved(...):
+    # a page's rows read them from loaders its list resolver filled, with no task per field.
+
     @strawberry.field(description="Client credits only (the organisation's pool is not shown here).")
-    async def credits_available(self, info: strawberry.Info) -> int:
-        pool = await info.context.loaders.client_pool.load(self._m.id)
-        return pool.balance if pool else 0
+    def credits_available(self, info: strawberry.Info) -> int:
+        return resolved(info.context.loaders.client_pool, self._m.id, lambda pool: pool.balance if pool else 0)
 
     @strawberry.field
-    async def credit_pool(self, info: strawberry.Info) -> CreditPool:
-        return CreditPool.from_model(await info.context.loaders.client_pool.load(self._m.id))
+    def credit_pool(self, info: strawberry.Info) -> CreditPool:
+        return resolved(info.context.loaders.client_pool, self._m.id, CreditPool.from_model)
 
     @strawberry.field
-    async def eligibility(
+    def eligibility(
         self, info: strawberry.Info, service_id: Optional[strawberry.ID] = None
     ) -> Annotated["BookingEligibility", strawberry.lazy("schema.types.session")]:
         from resolvers import sessions as session_resolvers
 
-        return await session_resolvers.client_eligibility(info, self._m, service_id)
+        return session_resolvers.client_eligibility(info, self._m, service_id)
 
     @strawberry.field
-    async def last_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
+    def last_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
         from schema.types.session import Session
 
-        row, _ = await info.context.loaders.sessions_around.load(self._m.id)
-        return Session.from_model(row) if row else None
+        return resolved(info.context.loaders.summary, self._m.id, lambda s: Session.from_model(s.last) if s.last else None)
 
     @strawberry.field
-    async def next_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
+    def next_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
         from schema.types.session import Session
 
-        _, row = await info.context.loaders.sessions_around.load(self._m.id)
-        return Session.from_model(row) if row else None
+        return resolved(info.context.loaders.summary, self._m.id, lambda s: Session.from_model(s.next) if s.next else None)
 
     @strawberry.field(description="Has an upcoming session with a coach other than the viewer (coach viewers).")
-    async def booked_with_others(self, info: strawberry.Info) -> bool:
-        return (await info.context.loaders.stats.load(self._m.id)).booked_with_others
+    def booked_with_others(self, info: strawberry.Info) -> bool:
+        return resolved(info.context.loaders.summary, self._m.id, lambda s: s.stats.booked_with_others)
 
     @strawberry.field
-    async def stats(self, info: strawberry.Info) -> ClientStats:
-        found = await info.context.loaders.stats.load(self._m.id)
-        last, upcoming = await info.context.loaders.sessions_around.load(self._m.id)
-        return ClientStats(
-            total_sessions=found.total, completed_sessions=found.completed, cancelled_sessions=found.cancelled,
-            no_shows=found.no_shows, cancellation_rate=found.cancelled / found.total if found.total else 0.0,
-            last_session_at=last.starts_at if last else None, next_session_at=upcoming.starts_at if upcoming else None,
-            total_revenue=Money(amount_minor=found.revenue_minor, currency=found.currency) if found.currency else None,
-        )
+    def stats(self, info: strawberry.Info) -> ClientStats:
+        def read(summary: client_sessions.Summary) -> ClientStats:
+            found = summary.stats
+            return ClientStats(
+                total_sessions=found.total, completed_sessions=found.completed, cancelled_sessions=found.cancelled,
+                no_shows=found.no_shows, cancellation_rate=found.cancelled / found.total if found.total else 0.0,
+                last_session_at=summary.last.starts_at if summary.last else None,
+                next_session_at=summary.next.starts_at if summary.next else None,
+                total_revenue=Money(amount_minor=found.revenue_minor, currency=found.currency) if found.currency else None,
+            )
+
+        return resolved(info.context.loaders.summary, self._m.id, read)
 
     @strawberry.field
     async def conversation(self, info: strawberry.Info) -> Optional[Annotated["Conversation", strawberry.lazy("schema.types.message")]]:
@@ -166,10 +170,10 @@ class Client(Entity):
         return await messages.client_conversation(info, self._m.id)
 
     @strawberry.field
-    async def last_message(self, info: strawberry.Info) -> Optional[Annotated["Message", strawberry.lazy("schema.types.message")]]:
+    def last_message(self, info: strawberry.Info) -> Optional[Annotated["Message", strawberry.lazy("schema.types.message")]]:
         from resolvers import messages
 
-        return await messages.client_last_message(info, self._m.id)
+        return messages.client_last_message(info, self._m.id)
 
     @strawberry.field
     async def goals(self, info: strawberry.Info) -> list[Annotated["Goal", strawberry.lazy("schema.types.goal")]]:
@@ -178,29 +182,33 @@ class Client(Entity):
         return await goals.client_goals(info, self._m.id)
 
     @strawberry.field
-    async def milestones(self, info: strawberry.Info) -> list[Milestone]:
-        relationship = await info.context.loaders.relationship.load(self._m.id)
-        held = (await info.context.loaders.stats.load(self._m.id)).completed
-        since = relationship.created_at if relationship else self._m.created_at
-        return [Milestone(name) for name in milestones.reached(held, since)]
+    def milestones(self, info: strawberry.Info) -> list[Milestone]:
+        loaders = info.context.loaders
+
+        def reached(relationship, summary: client_sessions.Summary) -> list[Milestone]:
+            since = relationship.created_at if relationship else self._m.created_at
+            return [Milestone(name) for name in milestones.reached(summary.stats.completed, since)]
+
+        return resolved(loaders.relationship, self._m.id,
+                        lambda relationship: resolved(loaders.summary, self._m.id, lambda summary: reached(relationship, summary)))
 
     @strawberry.field(description="Viewing coach only; null for other viewers.")
-    async def category(self, info: strawberry.Info) -> Optional[ClientCategory]:
-        relationship = await info.context.loaders.relationship.load(self._m.id)
-        return relationship.category if relationship else None
+    def category(self, info: strawberry.Info) -> Optional[ClientCategory]:
+        return resolved(info.context.loaders.relationship, self._m.id, lambda relationship: relationship.category if relationship else None)
 
     @strawberry.field(description="The viewing coach's private notes on the profile; null for everyone else.")
-    async def private_notes(self, info: strawberry.Info) -> Optional[str]:
-        relationship = await info.context.loaders.relationship.load(self._m.id)
-        if relationship is None or relationship.private_notes_enc is None:
-            return None
-        cipher = await info.context.loaders.cipher.load(self._m.id)
-        return cipher.decrypt(relationship.private_notes_enc) if cipher else None
+    def private_notes(self, info: strawberry.Info) -> Optional[str]:
+        def read(relationship) -> Optional[str]:
+            if relationship is None or relationship.private_notes_enc is None:
+                return None
+            return resolved(info.context.loaders.cipher, self._m.id,
+                            lambda cipher: cipher.decrypt(relationship.private_notes_enc) if cipher else None)
+
+        return resolved(info.context.loaders.relationship, self._m.id, read)
 
     @strawberry.field
-    async def relationship_since(self, info: strawberry.Info) -> Optional[datetime]:
-        relationship = await info.context.loaders.relationship.load(self._m.id)
-        return relationship.created_at if relationship else None
+    def relationship_since(self, info: strawberry.Info) -> Optional[datetime]:
+        return resolved(info.context.loaders.relationship, self._m.id, lambda relationship: relationship.created_at if relationship else None)
 
     @strawberry.field
     async def sessions(
