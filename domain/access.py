@@ -112,7 +112,8 @@ def may_read_health_context(viewer: Viewer) -> bool:
 
 def clients_sql(viewer: Viewer, alias: str = "c", param: int = 1) -> tuple[str, list]:
     """The same rule as `clients()`, as an SQL condition on `alias` for hand-written list
-    queries; parameters are numbered from `param`. Keep the two side by side."""
+    queries; parameters are numbered from `param`. Keep the two side by side (domain.client_list
+    drives a coach's list from their coach_clients rows, on this rule)."""
     if viewer.role is Role.ADMIN:
         return "TRUE", []
     if viewer.role is Role.COACH:

@@ -17,7 +17,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError, OperationalError
 
 import models
-from domain import activity, availability, clients, eligibility, events, ledger, notifications, timezones, validation
+from domain import activity, availability, clients, eligibility, events, joined, ledger, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from domain.transactions import transaction
@@ -161,12 +161,21 @@ async def _tell_about_booking(viewer: Viewer, session: models.Session) -> None:
                                           title="Session confirmed", body="Your session on {when} is confirmed.")
 
 
+async def _active_service(service_id: UUID) -> tuple[models.Service, models.Coach]:
+    """The active service and its coach, in one hand-written query (every booking starts here)."""
+    found = await connections.get("default").execute_query_dict(
+        f"SELECT {joined.select(models.Service, 'sv')}, {joined.select(models.Coach, 'co')} FROM services sv "
+        "JOIN coaches co ON co.id = sv.coach_id WHERE sv.id = $1 AND sv.active",
+        [service_id],
+    )
+    if not found:
+        raise not_found("Service", "serviceId")
+    return joined.read(models.Service, found[0], "sv"), joined.read(models.Coach, found[0], "co")
+
+
 @retry_on_conflict
 async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
-    service = await models.Service.filter(id=request.service_id, active=True).select_related("coach").first()
-    if service is None:
-        raise not_found("Service", "serviceId")
-    coach = service.coach
+    service, coach = await _active_service(request.service_id)
     request.starts_at = timezones.to_utc(request.starts_at, coach.timezone, "startsAt")
     request.booking_notes = validation.text(request.booking_notes, "bookingNotes", max_length=2000)
     request.idempotency_key = validation.text(request.idempotency_key, "idempotencyKey", max_length=200)

@@ -77,12 +77,18 @@ class _Sql:
 
 
 def _where(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
-    scope, scope_params = access.clients_sql(viewer, "c", len(sql.params) + 1)
-    sql.params.extend(scope_params)
-    where = [scope]
     is_coach = viewer.role is Role.COACH
-    if q.only_my_clients:
-        where.append("cc.id IS NOT NULL")
+    if is_coach:
+        # A coach sees exactly the clients they have a relationship with (access.clients_sql), so
+        # their relationship rows are the scope (_from joins them): one join, not a semi-join
+        # and then a second lookup of the same row.
+        where = [f"cc.coach_id = {sql.p(viewer.coach_id)}"]
+    else:
+        scope, scope_params = access.clients_sql(viewer, "c", len(sql.params) + 1)
+        sql.params.extend(scope_params)
+        where = [scope]
+    if q.only_my_clients and not is_coach:
+        where.append("FALSE")  # only coaches have relationships
     if q.organisation_id is not None:
         where.append(f"c.organisation_id = {sql.p(q.organisation_id)}")
     if q.categories is not None:
@@ -110,17 +116,35 @@ def _where(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
             elif option in ("BOOKED_WITH_ME", "BOOKED_WITH_OTHERS") and is_coach:
                 op = "=" if option == "BOOKED_WITH_ME" else "<>"
                 options.append(
-                    "EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = c.id AND s.status = 'CONFIRMED'"
+                    f"EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = {_id(viewer)} AND s.status = 'CONFIRMED'"
                     f" AND s.starts_at > {sql.p(now)} AND s.coach_id {op} {sql.p(viewer.coach_id)})"
                 )
         where.append("(" + " OR ".join(options) + ")" if options else "FALSE")
     return where
 
 
-def _from(viewer: Viewer, sql: _Sql) -> str:
-    coach_id = viewer.coach_id if viewer.role is Role.COACH else None
-    join = f"LEFT JOIN coach_clients cc ON cc.client_id = c.id AND cc.coach_id = {sql.p(coach_id)}"
-    return f"FROM clients c JOIN credit_pools p ON p.client_id = c.id {join}"
+# Orders and filters that read the clients table itself (c); the others read only a coach's
+# relationship (cc) and the pool (p).
+_CLIENT_ORDERS = {"NAME", "CREATED_AT"}
+_CLIENT_OPTIONS = {"ACTIVE", "INACTIVE"}
+
+
+def _id(viewer: Viewer) -> str:
+    return "cc.client_id" if viewer.role is Role.COACH else "c.id"
+
+
+def _reads_clients(q: ClientQuery, ordered: bool) -> bool:
+    return bool((ordered and q.order in _CLIENT_ORDERS) or q.search or q.tags or q.organisation_id is not None
+                or _CLIENT_OPTIONS & set(q.any_of or ()))
+
+
+def _from(viewer: Viewer, q: ClientQuery, *, ordered: bool = True) -> str:
+    """Clients with their pool and the viewing coach's relationship (cc, none for other viewers).
+    A coach's list joins the clients table only when the query (or its order) reads it."""
+    if viewer.role is Role.COACH:
+        joined = "FROM coach_clients cc JOIN credit_pools p ON p.client_id = cc.client_id"
+        return joined + " JOIN clients c ON c.id = cc.client_id" if _reads_clients(q, ordered) else joined
+    return "FROM clients c JOIN credit_pools p ON p.client_id = c.id LEFT JOIN coach_clients cc ON FALSE"
 
 
 class BadCursor(ValueError):
@@ -159,16 +183,16 @@ def _after(after: list[Any] | None, key_type: type) -> tuple[Any, UUID] | None:
 
 
 def _count(viewer: Viewer, q: ClientQuery) -> tuple[str, list]:
-    """totalCount. A coach's own list without client-side filters counts relationship rows alone
+    """totalCount. A coach's list without client-side filters counts relationship rows alone
     (the relationship is the scope): an index range, not a join of every client."""
-    if q.only_my_clients and viewer.role is Role.COACH and not (q.any_of or q.search or q.tags or q.organisation_id):
+    if viewer.role is Role.COACH and not (q.any_of or q.search or q.tags or q.organisation_id):
         sql = _Sql()
         where = [f"cc.coach_id = {sql.p(viewer.coach_id)}"]
         if q.categories is not None:
             where.append(f"cc.category = ANY({sql.p([c.value for c in q.categories])}::text[])")
         return f"SELECT count(*) AS n FROM coach_clients cc WHERE {' AND '.join(where)}", sql.params
     sql = _Sql()
-    from_sql = _from(viewer, sql)
+    from_sql = _from(viewer, q, ordered=False)
     where = _where(viewer, q, sql)
     return f"SELECT count(*) AS n {from_sql} WHERE {' AND '.join(where)}", sql.params
 
@@ -183,18 +207,18 @@ async def page(viewer: Viewer, q: ClientQuery, first: int, after: list[Any] | No
     total_rows = await conn.execute_query_dict(*_count(viewer, q))
 
     sql = _Sql()
-    from_sql = _from(viewer, sql)
+    from_sql = _from(viewer, q)
     where = _where(viewer, q, sql)
     direction = "DESC" if q.descending else "ASC"
     if cursor is not None:
         op = "<" if q.descending else ">"
-        where.append(f"({key_sql}, c.id) {op} ({sql.p(cursor[0])}, {sql.p(cursor[1])})")
+        where.append(f"({key_sql}, {_id(viewer)}) {op} ({sql.p(cursor[0])}, {sql.p(cursor[1])})")
     # Choose the page on the narrow join first; enrich only the rows kept (the LIMIT comes before
     # the organisation joins and the wide client rows).
     coach_id = viewer.coach_id if viewer.role is Role.COACH else None
     rows = await conn.execute_query_dict(
-        f"WITH page AS (SELECT c.id, {key_sql} AS sort_key {from_sql} WHERE {' AND '.join(where)}"
-        f" ORDER BY {key_sql} {direction}, c.id {direction} LIMIT {sql.p(first + 1)}) "
+        f"WITH page AS (SELECT {_id(viewer)} AS id, {key_sql} AS sort_key {from_sql} WHERE {' AND '.join(where)}"
+        f" ORDER BY {key_sql} {direction}, {_id(viewer)} {direction} LIMIT {sql.p(first + 1)}) "
         f"SELECT c.*, page.sort_key, {_EXTRA_COLUMNS} FROM page JOIN clients c ON c.id = page.id "
         f"JOIN credit_pools p ON p.client_id = c.id "
         f"LEFT JOIN coach_clients cc ON cc.client_id = c.id AND cc.coach_id = {sql.p(coach_id)} {_EXTRA_JOINS} "

@@ -9,7 +9,7 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import access, clock
+from domain import access, clock, joined
 from domain.viewer import Viewer
 from models.enums import Role
 
@@ -38,20 +38,6 @@ class Summary:
     stats: Stats = field(default_factory=Stats)
 
 
-# Every column of a session row (plain fields and foreign keys), to read one back from a join.
-_SESSION_COLUMNS = sorted(models.Session._meta.db_fields | {f"{name}_id" for name in models.Session._meta.fk_fields})
-
-
-def _session_columns(alias: str) -> str:
-    return ", ".join(f"{alias}.{column} AS {alias}__{column}" for column in _SESSION_COLUMNS)
-
-
-def _session(r: dict, alias: str) -> models.Session | None:
-    if r[f"{alias}__id"] is None:
-        return None
-    return models.Session._init_from_db(**{column: r[f"{alias}__{column}"] for column in _SESSION_COLUMNS})
-
-
 async def summaries(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Summary]:
     """Per client, in one query: the last and next session and the counts of the sessions in the
     viewer's scope; revenue: the price of sessions held (completed or no-show) when their services
@@ -74,13 +60,13 @@ async def summaries(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Summar
         "ORDER BY client_id, starts_at DESC), "
         f"next AS (SELECT DISTINCT ON (client_id) * FROM s WHERE visible AND status IN {LIVE} AND starts_at > $2 "
         "ORDER BY client_id, starts_at ASC) "
-        f"SELECT counts.*, {_session_columns('last')}, {_session_columns('next')} FROM counts "
+        f"SELECT counts.*, {joined.select(models.Session, 'last')}, {joined.select(models.Session, 'next')} FROM counts "
         "LEFT JOIN last ON last.client_id = counts.client_id LEFT JOIN next ON next.client_id = counts.client_id",
         [list(client_ids), clock.now(), viewer.coach_id if viewer.role is Role.COACH else None, *params],
     )
     return {
         r["client_id"]: Summary(
-            last=_session(r, "last"), next=_session(r, "next"),
+            last=joined.read(models.Session, r, "last"), next=joined.read(models.Session, r, "next"),
             stats=Stats(
                 total=r["total"], completed=r["completed"], cancelled=r["cancelled"], no_shows=r["no_shows"],
                 revenue_minor=r["revenue"] if r["currencies"] == 1 else None,
