@@ -123,6 +123,26 @@ async def _conversation(coach_id: UUID, client_id: UUID) -> UUID:
     return rows[0]["id"]
 
 
+async def latest_in(conversation_ids: list[UUID]) -> dict[UUID, models.Message]:
+    """Each conversation's latest message, in one query (for a list of conversations)."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT DISTINCT ON (conversation_id) * FROM messages WHERE conversation_id = ANY($1::uuid[]) "
+        "ORDER BY conversation_id, sent_at DESC, id DESC",
+        [list(conversation_ids)],
+    )
+    return {r["conversation_id"]: models.Message._init_from_db(**r) for r in rows}
+
+
+async def unread_in(viewer: Viewer, conversation_ids: list[UUID]) -> dict[UUID, int]:
+    """Per conversation, the messages from the other side the viewer has not read (one query)."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT conversation_id, count(*) AS n FROM messages WHERE conversation_id = ANY($1::uuid[]) "
+        "AND sender_role = $2 AND read_at IS NULL GROUP BY conversation_id",
+        [list(conversation_ids), other_side(viewer).value],
+    )
+    return {r["conversation_id"]: r["n"] for r in rows}
+
+
 def other_side(viewer: Viewer) -> Role:
     return Role.CLIENT if viewer.role is Role.COACH else Role.COACH
 

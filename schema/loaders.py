@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 from tortoise.expressions import Subquery
 
 import models
-from domain import access, client_sessions, eligibility, encryption
+from domain import access, client_sessions, eligibility, encryption, messages
 from domain.viewer import Viewer
 
 
@@ -114,7 +114,18 @@ class Loaders:
             found = await eligibility.facts_for(keys)
             return [found.get(key) for key in keys]
 
+        async def latest_messages(keys: list[UUID]) -> list[Any]:
+            found = await messages.latest_in(keys)
+            return [found.get(key) for key in keys]
+
+        async def unread_counts(keys: list[UUID]) -> list[Any]:
+            found = await messages.unread_in(viewer, keys) if viewer is not None else {}
+            return [found.get(key, 0) for key in keys]
+
         self.facts = _loader(facts)
+        # By conversation id; the conversations themselves come from scoped queries.
+        self.latest_message = _loader(latest_messages)
+        self.unread_count = _loader(unread_counts)
 
         self.eligibility = _loader(eligibilities)
         self.summary = per_client(client_sessions.summaries, client_sessions.Summary())

@@ -8,7 +8,7 @@ import strawberry
 from tortoise.expressions import Subquery
 
 import models
-from domain import access, messages as message_domain
+from domain import access
 from domain.records import DELETED_NAME
 from schema.connection import Connection
 from schema.enums import Role, TemplateKind
@@ -91,14 +91,12 @@ class Conversation(Entity):
 
     @strawberry.field
     async def last_message(self, info: strawberry.Info) -> Optional[Message]:
-        row = await models.Message.filter(conversation_id=self._m.id).order_by("-sent_at", "-id").first()
+        row = await info.context.loaders.latest_message.load(self._m.id)
         return (await messages_with_bodies(info, self._m, [row]))[0] if row else None
 
     @strawberry.field
     async def unread_count(self, info: strawberry.Info) -> int:
-        return await models.Message.filter(
-            conversation_id=self._m.id, sender_role=message_domain.other_side(info.context.viewer), read_at__isnull=True
-        ).count()
+        return await info.context.loaders.unread_count.load(self._m.id)
 
 
 @strawberry.type(name="ConversationConnection")

@@ -98,3 +98,29 @@ async def test_bad_messages_and_other_peoples_conversations(api, world):
         assert marked["markConversationRead"]["userErrors"] == [{"code": "NOT_FOUND"}]
     admin = await world.admin()
     assert (await api(CONVERSATIONS, {"u": False}, admin.token))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_list_of_conversations_costs_the_same_statements_for_2_and_for_6(api, world, monkeypatch):
+    from tests.api.test_client_page import StatementCounter
+
+    clock.freeze(NOW)
+    coach, _ = await setup_coach(api, world)
+    members = [await world.user(Role.CLIENT, name=f"Member {i}") for i in range(6)]
+    for i, member in enumerate(members):
+        clock.freeze(NOW + timedelta(minutes=2 * i))
+        await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": f"first {i}"}}, member.token)
+        clock.freeze(NOW + timedelta(minutes=2 * i + 1))
+        await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": f"latest {i}"}}, member.token)
+    listing = """query($n: Int) { conversations(first: $n) { edges { node { id unreadCount lastMessage { body } } } } }"""
+    await api.ok(listing, {"n": 2}, coach.token)  # warm caches (prepared statements)
+
+    counter = StatementCounter(monkeypatch)
+    two = await api.ok(listing, {"n": 2}, coach.token)
+    at_two, counter.count = counter.count, 0
+    six = await api.ok(listing, {"n": 6}, coach.token)
+
+    assert counter.count == at_two, (at_two, counter.count)
+    nodes = [edge["node"] for edge in six["conversations"]["edges"]]
+    assert len(two["conversations"]["edges"]) == 2 and len(nodes) == 6
+    assert sorted(n["lastMessage"]["body"] for n in nodes) == [f"latest {i}" for i in range(6)]
+    assert {n["unreadCount"] for n in nodes} == {2}  # both from the client, unread by the coach
