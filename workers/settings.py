@@ -13,7 +13,7 @@ from tortoise import Tortoise
 from app import db
 from app.settings import Settings, get
 from domain import encryption
-from workers.email import email_notification
+from workers.email import email_notification, reconcile_emails
 from workers.events import publish_event
 from workers.categories import recalculate_category, recalculate_expired_categories
 from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
@@ -59,6 +59,7 @@ FUNCTIONS: list = [refund_session, recalculate_category, email_notification, pub
 CRON_JOBS = [
     cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(reconcile_refunds, second={30}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
+    cron(reconcile_emails, second={40}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(expire_unanswered_bookings, second={5, 35}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(complete_past_sessions, second={20}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(send_reminders, second={25}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
