@@ -8,7 +8,10 @@ import dataclasses
 import os
 import signal
 import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
@@ -23,6 +26,8 @@ from tests.conftest import LOGIN, PASSWORD
 from tests.workers.test_notifications import free_port
 from workers.settings import create_worker
 from workers.supervisor import Heartbeat, supervise
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class OwnRedis:
@@ -184,3 +189,43 @@ async def test_sign_in_answers_within_a_second_while_redis_hangs(api, world, own
         assert status == 503 and body["checks"]["redis"] == {"ok": False, "error": "TimeoutError"}
     finally:
         own_redis.resume()
+
+
+async def test_the_worker_command_outlives_a_redis_restart(api, world, test_settings, own_redis, on_own_redis):
+    """`caseload worker` as a process: Redis stops and comes back empty; the same process then
+    refunds a cancellation."""
+    clock.freeze(utc(2030, 1, 7, 8))
+    admin = await world.admin()
+    coach, service = await setup_coach(api, world)
+    client_id = await world.client_of(coach)
+    await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 1}}, admin.token)
+    session = (await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}},
+                            coach.token))["bookSession"]["session"]["id"]
+
+    env = {**os.environ, "DATABASE_URL": test_settings.database_url, "REDIS_URL": own_redis.url}
+    worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(worker.stderr), daemon=True)
+    reader.start()
+
+    async def logged(text: str) -> bool:
+        return any(text in line for line in lines)
+
+    try:
+        assert await eventually(lambda: logged("Starting worker"), 20), lines
+        own_redis.stop()
+        assert await eventually(lambda: logged("worker stopped (ConnectionError)"), 20), lines
+        await own_redis.start()
+        await api.ok(CANCEL, {"i": {"sessionId": session}}, coach.token)  # pushed to the new Redis
+
+        async def refunded() -> bool:
+            return await models.Session.filter(refund_status="REFUNDED").count() == 1
+
+        assert await eventually(refunded, 30), lines
+        assert worker.poll() is None
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+    assert worker.returncode == 0
+    assert await models.CreditTransaction.filter(reason="REFUND").count() == 1
