@@ -9,9 +9,12 @@ import secrets
 from datetime import timedelta
 from uuid import UUID
 
+from tortoise import connections
+
 import models
-from domain import clock, validation
+from domain import clock, events, validation
 from domain.errors import not_found
+from domain.transactions import transaction
 from domain.viewer import Viewer
 from models.enums import Role
 
@@ -44,10 +47,21 @@ async def create(viewer: Viewer, name: str, organisation_id: UUID | None) -> tup
 
 
 async def revoke(viewer: Viewer, api_key: models.ApiKey) -> models.ApiKey:
+    """Ends the key for requests at once, and closes the sockets opened with it."""
     if api_key.revoked_at is None:
-        api_key.revoked_at = clock.now()
-        await api_key.save(update_fields=["revoked_at"])
+        async with transaction():
+            api_key.revoked_at = clock.now()
+            await api_key.save(update_fields=["revoked_at"])
+            await events.credentials_ended(events.API_KEY_CREDENTIALS, api_key.id)
     return api_key
+
+
+async def is_usable(api_key_id: UUID) -> bool:
+    """Whether a key still works: not revoked, its organisation active (an open socket asks)."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT 1 FROM api_keys k JOIN organisations o ON o.id = k.organisation_id "
+        "WHERE k.id = $1 AND k.revoked_at IS NULL AND o.active", [api_key_id])
+    return bool(rows)
 
 
 async def viewer_for_key(key: str) -> Viewer | None:
