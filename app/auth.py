@@ -106,7 +106,7 @@ class Authenticator:
         reason can carry. The clock is the real one, as for the token's own check."""
         viewer = credential.viewer
         if viewer.api_key_id is not None:
-            return None if await api_keys.is_usable(viewer.api_key_id) else "API key revoked"
+            return await api_keys.why_unusable(viewer.api_key_id)
         if credential.expires_at is not None and time.time() >= credential.expires_at:
             return "Token expired"
         if viewer.user_id is None or await users.viewer_by_id(viewer.user_id, credential.token_version) is None:

@@ -56,12 +56,14 @@ async def revoke(viewer: Viewer, api_key: models.ApiKey) -> models.ApiKey:
     return api_key
 
 
-async def is_usable(api_key_id: UUID) -> bool:
-    """Whether a key still works: not revoked, its organisation active (an open socket asks)."""
+async def why_unusable(api_key_id: UUID) -> str | None:
+    """None while a key works; else why not (an open socket asks before each delivery)."""
     rows = await connections.get("default").execute_query_dict(
-        "SELECT 1 FROM api_keys k JOIN organisations o ON o.id = k.organisation_id "
-        "WHERE k.id = $1 AND k.revoked_at IS NULL AND o.active", [api_key_id])
-    return bool(rows)
+        "SELECT k.revoked_at IS NOT NULL AS revoked, o.active FROM api_keys k JOIN organisations o ON o.id = k.organisation_id "
+        "WHERE k.id = $1", [api_key_id])
+    if not rows or rows[0]["revoked"]:
+        return "API key revoked"
+    return None if rows[0]["active"] else "Organisation deactivated"
 
 
 async def viewer_for_key(key: str) -> Viewer | None:

@@ -268,6 +268,20 @@ async def test_revocation_closes_the_socket_within_milliseconds(api, world, serv
     assert sorted(t for t, _ in timings)[2] < 1000  # median well under a second
 
 
+async def test_deactivating_an_organisation_closes_its_api_keys_sockets(api, world, server_a):
+    admin = await world.admin()
+    org = await world.organisation()
+    org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
+    secret = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { secret } }', token=org_admin.token))["createApiKey"]["secret"]
+    socket = await connect(server_a, secret)
+    await subscribe(socket, SESSIONS, "s")
+
+    await api.ok("mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
+                 {"i": {"organisationId": org, "active": False}}, admin.token)
+    code, reason, frames = await frames_until_closed(socket, 5)
+    assert (code, reason, frames) == (4403, "Organisation deactivated", [])
+
+
 async def test_a_tokens_socket_closes_when_the_token_expires(api, world, test_settings, server_a):
     import time
 
