@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -26,6 +27,16 @@ ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30
 MAX_LOGIN_FAILURES = 5
 THROTTLE_WINDOW_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a request or socket signed in with: its viewer, and for a token what to ask again
+    later (an open socket re-checks it)."""
+
+    viewer: Viewer
+    token_version: int | None = None
+    expires_at: float | None = None  # a token's `exp` (Unix seconds)
 
 
 class Authenticator:
@@ -66,6 +77,10 @@ class Authenticator:
 
     async def viewer_from_header(self, authorization: str | None) -> Viewer | None:
         """None for a missing, malformed, expired or revoked credential."""
+        credential = await self.credential_from_header(authorization)
+        return credential.viewer if credential else None
+
+    async def credential_from_header(self, authorization: str | None) -> Credential | None:
         if not authorization:
             return None
         scheme, _, credential = authorization.partition(" ")
@@ -73,7 +88,8 @@ class Authenticator:
         if scheme.lower() not in ("bearer", "apikey") or not credential:
             return None
         if credential.startswith(api_keys.KEY_PREFIX):
-            return await api_keys.viewer_for_key(credential)
+            key_viewer = await api_keys.viewer_for_key(credential)
+            return Credential(key_viewer) if key_viewer else None
         claims = self._decode(credential)
         if claims is None:
             return None
@@ -85,7 +101,20 @@ class Authenticator:
         if not isinstance(version, int):
             return None
         # A deactivated user, or one whose password changed, loses every older token at once.
-        return await users.viewer_by_id(user_id, version)
+        viewer = await users.viewer_by_id(user_id, version)
+        return Credential(viewer, version, float(claims["exp"])) if viewer else None
+
+    async def why_ended(self, credential: Credential) -> str | None:
+        """None while the credential still holds; else why not, in words a socket's close
+        reason can carry. The clock is the real one, as for the token's own check."""
+        viewer = credential.viewer
+        if viewer.api_key_id is not None:
+            return await api_keys.why_unusable(viewer.api_key_id)
+        if credential.expires_at is not None and time.time() >= credential.expires_at:
+            return "Token expired"
+        if viewer.user_id is None or await users.viewer_by_id(viewer.user_id, credential.token_version) is None:
+            return "Token ended: signed out, deactivated or erased"
+        return None
 
     # ------------------------------------------------------------------ login throttle
 

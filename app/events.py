@@ -1,5 +1,6 @@
 """One Redis pub/sub listener per API process, fanning live events out to this process's
-subscriptions (each subscription then checks what its own viewer may see)."""
+subscriptions (each subscription then checks what its own viewer may see), and handing
+"credentials ended" events to the socket registry (app.sockets), which closes those sockets."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
+from uuid import UUID
 
 from redis.asyncio import Redis
 
-from domain.events import CHANNEL
+from domain.events import CHANNEL, CREDENTIAL_KINDS
 
 log = logging.getLogger("caseload.events")
 
@@ -19,8 +21,13 @@ QUEUE_SIZE = 1000
 
 
 class EventHub:
-    def __init__(self, redis: Redis):
+    def __init__(
+        self, redis: Redis, credentials_ended: Callable[[str, UUID], None] | None = None,
+        listening_again: Callable[[], None] | None = None,
+    ):
         self.redis = redis
+        self.credentials_ended = credentials_ended
+        self.listening_again = listening_again  # after an outage: signals may have been missed
         self.listeners: set[asyncio.Queue] = set()
         self._task: asyncio.Task | None = None
 
@@ -36,14 +43,23 @@ class EventHub:
     async def _run(self) -> None:
         """Listen, and listen again after a Redis outage (events during it are missed: clients
         re-read state on reconnect, as with any live feed)."""
+        lost = False
         while True:
             try:
                 pubsub = self.redis.pubsub()
                 await pubsub.subscribe(CHANNEL)
+                if lost and self.listening_again is not None:
+                    self.listening_again()
+                lost = False
                 async for message in pubsub.listen():
                     if message.get("type") != "message":
                         continue
                     event = json.loads(message["data"])
+                    if event.get("kind") in CREDENTIAL_KINDS:
+                        if self.credentials_ended is not None:
+                            with contextlib.suppress(KeyError, TypeError, ValueError):  # not ours: ignore
+                                self.credentials_ended(event["kind"], UUID(event["id"]))
+                        continue
                     for queue in list(self.listeners):
                         if queue.full():  # a stalled socket loses its oldest event, never blocks the rest
                             queue.get_nowait()
@@ -51,6 +67,7 @@ class EventHub:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                lost = True
                 log.warning("event listener lost Redis; retrying in 1 s")
                 await asyncio.sleep(1)
 

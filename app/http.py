@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from cross_web import HTTPException
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,8 +16,11 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from strawberry import UNSET
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from tortoise import connections
 
 from app import db, infra
@@ -24,9 +28,11 @@ from app.auth import Authenticator
 from app.events import EventHub
 from app.jobs import JobPusher
 from app.settings import Settings
+from app.sockets import CaseloadSocket, SocketRegistry
 from domain import encryption
 from schema.build import build
 from schema.context import Context
+from schema.errors import ApiError
 from workers.settings import create_queue
 from workers.supervisor import HEARTBEAT_FRESH_SECONDS, Heartbeat
 
@@ -82,7 +88,14 @@ async def _too_large(scope, receive, send) -> None:
     await PlainTextResponse("Request body too large.", status_code=413)(scope, receive, send)
 
 
+# Over HTTP: queries and mutations (POST). Subscriptions run over the socket only, where their
+# credential is watched; GET serves GraphiQL and runs nothing (no queries via GET: CSRF).
+HTTP_OPERATIONS = {"POST": {OperationType.QUERY, OperationType.MUTATION}}
+
+
 class CaseloadGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = CaseloadSocket
+
     def __init__(self, *args: Any, settings: Settings, auth_holder: dict, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.settings = settings
@@ -115,14 +128,35 @@ class CaseloadGraphQL(GraphQL):
 
     async def on_ws_connect(self, context: Context):
         """connection_init carries {"authorization": "Bearer <token or API key>"}; anything else
-        closes the socket with 4403."""
+        closes the socket with 4403. The socket keeps the credential to re-check (app.sockets)."""
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         header = params.get("authorization") or params.get("Authorization")
-        viewer = await self.auth_holder["auth"].viewer_from_header(header if isinstance(header, str) else None)
-        if viewer is None:
+        credential = await self.auth_holder["auth"].credential_from_header(header if isinstance(header, str) else None)
+        if credential is None:
             raise ConnectionRejectionError({"message": "Sign in first."})
-        context.sign_in(viewer)
+        context.sign_in(credential.viewer)
+        context.credential = credential
         return UNSET
+
+    async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data) -> ExecutionResult:
+        """strawberry runs a subscription sent over POST (and GET) as an HTTP request, which
+        failed as "Unexpected error."; here it is a coded error instead."""
+        allowed = HTTP_OPERATIONS.get(request_adapter.method, set())
+        try:
+            return await self.schema.execute(
+                request_data.query, root_value=root_value, variable_values=request_data.variables, context_value=context,
+                operation_name=request_data.operation_name, allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                message = "Subscriptions run over the WebSocket at /graphql (graphql-transport-ws), not over HTTP."
+                return ExecutionResult(data=None, errors=[ApiError(message, "INVALID")])
+            raise HTTPException(400, error.as_http_error_reason(request_adapter.method)) from error
+        except CannotGetOperationTypeError as error:  # strawberry's own answers, as before
+            raise HTTPException(400, error.as_http_error_reason()) from error
+        except MissingQueryError as error:
+            raise HTTPException(400, "No GraphQL query found in the request") from error
 
 
 async def _health(request: Request) -> JSONResponse:
@@ -168,9 +202,12 @@ async def open_services(settings: Settings, redis_url: str, *, heartbeat: Heartb
         log.warning("Redis unreachable at start-up; jobs will be relayed from the outbox")
         queue = None
     # Pub/sub blocks on its socket between events, so it has its own client without a read timeout.
-    events = EventHub(Redis.from_url(redis_url, socket_connect_timeout=2))
+    auth = Authenticator(settings, redis)
+    sockets = SocketRegistry(auth)
+    events = EventHub(Redis.from_url(redis_url, socket_connect_timeout=2),
+                      credentials_ended=sockets.credentials_ended, listening_again=sockets.recheck_all)
     events.start()
-    return {"redis": redis, "auth": Authenticator(settings, redis), "queue": queue, "push_jobs": JobPusher(queue),
+    return {"redis": redis, "auth": auth, "sockets": sockets, "queue": queue, "push_jobs": JobPusher(queue),
             "events": events, "heartbeat": heartbeat}
 
 

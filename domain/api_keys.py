@@ -9,9 +9,12 @@ import secrets
 from datetime import timedelta
 from uuid import UUID
 
+from tortoise import connections
+
 import models
-from domain import clock, validation
+from domain import clock, events, validation
 from domain.errors import not_found
+from domain.transactions import transaction
 from domain.viewer import Viewer
 from models.enums import Role
 
@@ -44,10 +47,23 @@ async def create(viewer: Viewer, name: str, organisation_id: UUID | None) -> tup
 
 
 async def revoke(viewer: Viewer, api_key: models.ApiKey) -> models.ApiKey:
+    """Ends the key for requests at once, and closes the sockets opened with it."""
     if api_key.revoked_at is None:
-        api_key.revoked_at = clock.now()
-        await api_key.save(update_fields=["revoked_at"])
+        async with transaction():
+            api_key.revoked_at = clock.now()
+            await api_key.save(update_fields=["revoked_at"])
+            await events.credentials_ended(events.API_KEY_CREDENTIALS, api_key.id)
     return api_key
+
+
+async def why_unusable(api_key_id: UUID) -> str | None:
+    """None while a key works; else why not (an open socket asks before each delivery)."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT k.revoked_at IS NOT NULL AS revoked, o.active FROM api_keys k JOIN organisations o ON o.id = k.organisation_id "
+        "WHERE k.id = $1", [api_key_id])
+    if not rows or rows[0]["revoked"]:
+        return "API key revoked"
+    return None if rows[0]["active"] else "Organisation deactivated"
 
 
 async def viewer_for_key(key: str) -> Viewer | None:

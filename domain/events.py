@@ -1,15 +1,32 @@
 """Live events for subscriptions. A change records a `publish_event` job in its transaction; a
 worker publishes it on Redis pub/sub after the commit, and every API process relays it to its
-own sockets, each checked against that socket's viewer. Events carry a kind and an id only."""
+own sockets, each checked against that socket's viewer. Events carry a kind and an id only.
+
+A credential ending (a user's tokens, an API key, an organisation's keys) travels the same way,
+as a kind of its own: every API process then re-checks and closes the sockets opened with it.
+The request path also publishes those at once after the commit (app.jobs), since a socket must
+not wait for a worker to lose its access; closing twice is harmless."""
 
 from __future__ import annotations
 
+import json
 from uuid import UUID
 
 from domain import categories, clock, outbox
 
 PUBLISH_JOB = "publish_event"
 CHANNEL = "caseload:events"
+
+# Kinds that end the credentials of sockets (the id is a user, an API key, an organisation).
+USER_CREDENTIALS = "user_credentials"
+API_KEY_CREDENTIALS = "api_key_credentials"
+ORGANISATION_CREDENTIALS = "organisation_credentials"
+CREDENTIAL_KINDS = frozenset({USER_CREDENTIALS, API_KEY_CREDENTIALS, ORGANISATION_CREDENTIALS})
+
+
+def message(kind: str, object_id: str) -> str:
+    """The pub/sub message for an event (workers.events and app.jobs publish the same)."""
+    return json.dumps({"kind": kind, "id": object_id})
 
 
 async def publish_later(kind: str, object_id: UUID) -> None:
@@ -21,3 +38,9 @@ async def session_changed(session_id: UUID, coach_id: UUID, client_id: UUID | No
     """Everything that follows a change to a session: its pair's category and a live event."""
     await categories.sessions_changed(coach_id, client_id)
     await publish_later("session", session_id)
+
+
+async def credentials_ended(kind: str, object_id: UUID) -> None:
+    """Within the transaction that ends a credential: its sockets close once it commits."""
+    assert kind in CREDENTIAL_KINDS
+    await publish_later(kind, object_id)

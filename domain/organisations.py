@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import models
-from domain import validation
+from domain import events, validation
 from domain.errors import invalid
 from domain.viewer import Viewer
 from domain.transactions import transaction
@@ -39,9 +39,14 @@ async def update_organisation(viewer: Viewer, organisation: models.Organisation,
         raise validation.forbidden("Only platform admins activate or deactivate organisations.", "active")
     if "name" in values:
         organisation.name = validation.text(values["name"], "name", max_length=200, required=True)
+    deactivated = False
     if "active" in values and values["active"] is not None:
+        deactivated = organisation.active and not values["active"]
         organisation.active = values["active"]
     if "booking_period" in values:
         organisation.booking_starts_on, organisation.booking_ends_on = _booking_period(values["booking_period"])
-    await organisation.save()
+    async with transaction():
+        await organisation.save()
+        if deactivated:  # its API keys stop working: close their sockets too
+            await events.credentials_ended(events.ORGANISATION_CREDENTIALS, organisation.id)
     return organisation

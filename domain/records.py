@@ -10,7 +10,7 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import access, booking, clock, encryption, sessions, validation
+from domain import access, booking, clock, encryption, events, sessions, validation
 from domain.errors import DomainError, ErrorCode
 from domain.viewer import Viewer
 from domain.transactions import transaction
@@ -192,5 +192,6 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         if login is not None:
             await models.Notification.filter(user_id=login.id).delete()
             await models.User.filter(id=login.id).delete()
+            await events.credentials_ended(events.USER_CREDENTIALS, login.id)  # close their sockets
         await _forget_profile(client_id)
     return True, login.email if login else client.email

@@ -8,7 +8,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import clients, passwords, validation
+from domain import clients, events, passwords, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
 from domain.transactions import transaction
@@ -145,6 +145,16 @@ async def viewer_by_id(user_id: UUID, token_version: int | None = None) -> Viewe
         client_id=row["client_id"] if role is Role.CLIENT else None,
         organisation_id=organisation_id,
     )
+
+
+async def end_sessions(user_id: UUID, *, deactivate: bool = False) -> None:
+    """End every token and open socket of the user (a password change or reset, deactivation):
+    a newer token_version refuses the older tokens, and the signal closes the sockets once this
+    commits. Joins the caller's transaction when there is one."""
+    async with transaction():
+        changes = "token_version = token_version + 1" + (", active = FALSE" if deactivate else "")
+        await connections.get("default").execute_query(f"UPDATE users SET {changes} WHERE id = $1", [user_id])
+        await events.credentials_ended(events.USER_CREDENTIALS, user_id)
 
 
 async def viewer_for(user: models.User) -> Viewer:

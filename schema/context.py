@@ -21,6 +21,8 @@ class Context:
     events: Any = None  # app.events.EventHub: live events for subscriptions
     connection_params: Any = None  # graphql-transport-ws connection_init payload
     subscriptions: int = 0  # open on this socket
+    credential: Any = None  # app.auth.Credential the socket signed in with
+    socket: Any = None  # app.sockets.CaseloadSocket: may_deliver() before each event
     request: Any = None
     response: Any = None
     loaders: Loaders = field(init=False)

@@ -186,3 +186,252 @@ async def test_the_legacy_graphql_ws_protocol_is_refused(server_a):
     with pytest.raises((websockets.InvalidStatus, websockets.InvalidHandshake, websockets.ConnectionClosed)):
         socket = await websockets.connect(server_a, subprotocols=["graphql-ws"])
         await asyncio.wait_for(socket.recv(), 5)
+
+
+# ---------------------------------------------------------------------------- a socket lives no longer than its credential
+# (RELIABILITY H: a socket opened with an API key received events after the key was revoked, one
+# opened with a token 40 s after it expired; mutations ran over the socket.)
+
+SESSIONS = "subscription { sessionChanged { status startsAt } }"
+
+
+async def frames_until_closed(socket, timeout: float) -> tuple[int, str, list[dict]]:
+    """Every frame the socket receives until the server closes it (TimeoutError if it never does)."""
+    frames = []
+    try:
+        while True:
+            frames.append(json.loads(await asyncio.wait_for(socket.recv(), timeout)))
+    except websockets.ConnectionClosed as closed:
+        return closed.rcvd.code, closed.rcvd.reason, frames
+
+
+async def test_a_revoked_api_keys_socket_is_closed_at_once_and_hears_nothing_more(api, world, test_settings, server_a):
+    import time
+
+    from tests.api.test_booking import BOOK
+    from tests.api.test_credits import GRANT, GRANT_ORG
+
+    clock.freeze(utc(2030, 3, 1, 12))
+    admin = await world.admin()
+    org = await world.organisation()
+    org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
+    member = await world.user(Role.CLIENT, organisation=org)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 5}}, admin.token)
+    await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 5}}, admin.token)
+    coach, service = await setup_coach(api, world)
+    created = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { apiKey { id } secret } }', token=org_admin.token))["createApiKey"]
+    socket = await connect(server_a, created["secret"])
+    await subscribe(socket, SESSIONS, "s")
+
+    # The key sees its member's sessions (time, coach, status) while it holds.
+    await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T09:00:00Z"}}, member.token)
+    await run_worker(test_settings)
+    assert (await next_data(socket))["data"]["sessionChanged"]["status"] == "CONFIRMED"
+
+    started = time.perf_counter()
+    revoked = await api.ok("mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { userErrors { code } } }",
+                           {"id": created["apiKey"]["id"]}, org_admin.token)
+    assert revoked["revokeApiKey"]["userErrors"] == []
+    # No worker runs: the request published the signal itself, right after its commit.
+    closing = asyncio.create_task(frames_until_closed(socket, 5))
+    await asyncio.sleep(0)
+    await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-03T09:00:00Z"}}, member.token)
+    await run_worker(test_settings)
+    code, reason, frames = await closing
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    print(f"revokeApiKey -> socket closed in {elapsed_ms:.0f} ms (including the revoke request and a booking)")
+    assert (code, reason) == (4403, "API key revoked")
+    assert frames == []  # the second booking never reached it
+
+
+async def test_revocation_closes_the_socket_within_milliseconds(api, world, server_a):
+    """The figure: from sending revokeApiKey to the close frame, with nothing else in between."""
+    import time
+
+    org = await world.organisation()
+    org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
+    timings = []
+    for _ in range(5):
+        created = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { apiKey { id } secret } }', token=org_admin.token))["createApiKey"]
+        socket = await connect(server_a, created["secret"])
+        await subscribe(socket, SESSIONS, "s")
+        closing = asyncio.create_task(frames_until_closed(socket, 5))
+        started = time.perf_counter()
+        await api.ok("mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { userErrors { code } } }",
+                     {"id": created["apiKey"]["id"]}, org_admin.token)
+        answered = time.perf_counter()
+        code, reason, frames = await closing
+        closed = time.perf_counter()
+        assert (code, reason, frames) == (4403, "API key revoked", [])
+        timings.append(((closed - started) * 1000, (closed - answered) * 1000))
+    print("revocation -> close (ms from request sent, ms after its answer):", ", ".join(f"{a:.0f}/{b:.0f}" for a, b in timings))
+    assert sorted(t for t, _ in timings)[2] < 1000  # median well under a second
+
+
+async def test_deactivating_an_organisation_closes_its_api_keys_sockets(api, world, server_a):
+    admin = await world.admin()
+    org = await world.organisation()
+    org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
+    secret = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { secret } }', token=org_admin.token))["createApiKey"]["secret"]
+    socket = await connect(server_a, secret)
+    await subscribe(socket, SESSIONS, "s")
+
+    await api.ok("mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
+                 {"i": {"organisationId": org, "active": False}}, admin.token)
+    code, reason, frames = await frames_until_closed(socket, 5)
+    assert (code, reason, frames) == (4403, "Organisation deactivated", [])
+
+
+async def test_a_tokens_socket_closes_when_the_token_expires(api, world, test_settings, server_a):
+    import time
+
+    import jwt
+
+    import models
+
+    coach = await world.user(Role.COACH)
+    user = await models.User.get(email=coach.email)
+    now = int(time.time())
+    token = jwt.encode({"sub": str(user.id), "ver": user.token_version, "role": "COACH", "iss": test_settings.jwt_issuer,
+                        "aud": test_settings.jwt_audience, "iat": now, "exp": now + 2}, test_settings.secret_key, algorithm="HS256")
+    socket = await connect(server_a, token)
+    await subscribe(socket, MESSAGES)
+
+    code, reason, frames = await frames_until_closed(socket, 6)
+    assert (code, reason, frames) == (4403, "Token expired", [])
+    assert time.time() >= now + 2  # at the token's `exp`, not before
+
+
+async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fresh_token(api, world, app, test_settings, server_a):
+    """users.end_sessions is what a password change or reset and a deactivation run."""
+    import models
+    from domain import outbox, users
+    from tests.conftest import LOGIN, PASSWORD
+
+    coach = await world.user(Role.COACH)
+    member = await world.user(Role.CLIENT, name="Mia Client")
+    old = await connect(server_a, coach.token)
+    await subscribe(old, MESSAGES)
+    user = await models.User.get(email=coach.email)
+
+    await users.end_sessions(user.id)
+    await app.app.state.services["push_jobs"](outbox.take_written())  # as the request path does after a commit
+    code, reason, frames = await frames_until_closed(old, 5)
+    assert (code, reason, frames) == (4403, "Token ended: signed out, deactivated or erased", [])
+
+    fresh_token = (await api.ok(LOGIN, {"e": coach.email, "p": PASSWORD}))["login"]["token"]
+    fresh = await connect(server_a, fresh_token)
+    await subscribe(fresh, MESSAGES)
+    await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
+                 {"i": {"coachId": coach.coach_id, "body": "Still there?"}}, member.token)
+    await run_worker(test_settings)
+    assert (await next_data(fresh))["data"]["messageReceived"]["body"] == "Still there?"
+
+    # Deactivation, heard through the worker's job alone (the fallback when the request could not publish).
+    await users.end_sessions(user.id, deactivate=True)
+    outbox.take_written()
+    from workers.outbox import relay_outbox
+    from workers.settings import create_queue
+
+    queue = await create_queue(test_settings.redis_url)
+    try:
+        await relay_outbox({"redis": queue})
+    finally:
+        await queue.aclose()
+    await run_worker(test_settings)
+    code, reason, frames = await frames_until_closed(fresh, 5)
+    assert (code, reason, frames) == (4403, "Token ended: signed out, deactivated or erased", [])
+
+
+@pytest.mark.parametrize("change", ["token_version", "deactivated"])
+async def test_a_change_that_sent_no_signal_still_delivers_nothing(api, world, test_settings, server_a, change):
+    """A bump or deactivation made behind the API's back (or a lost signal): the re-check before
+    the next delivery closes the socket instead of delivering."""
+    import models
+
+    coach = await world.user(Role.COACH)
+    member = await world.user(Role.CLIENT)
+    socket = await connect(server_a, coach.token)
+    await subscribe(socket, MESSAGES)
+    user = await models.User.get(email=coach.email)
+    if change == "token_version":
+        await models.User.filter(id=user.id).update(token_version=user.token_version + 1)
+    else:
+        await models.User.filter(id=user.id).update(active=False)
+
+    await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
+                 {"i": {"coachId": coach.coach_id, "body": "private words"}}, member.token)
+    await run_worker(test_settings)
+    code, reason, frames = await frames_until_closed(socket, 5)
+    assert (code, reason, frames) == (4403, "Token ended: signed out, deactivated or erased", [])
+
+
+async def test_erasing_a_client_closes_their_sockets(api, world, server_a):
+    admin = await world.admin()
+    member = await world.user(Role.CLIENT)
+    socket = await connect(server_a, member.token)
+    await subscribe(socket, MESSAGES)
+
+    erased = await api.ok("mutation($id: ID!) { eraseClient(input: {clientId: $id}) { userErrors { code } } }",
+                          {"id": member.client_id}, admin.token)
+    assert erased["eraseClient"]["userErrors"] == []
+    code, reason, frames = await frames_until_closed(socket, 5)
+    assert (code, reason, frames) == (4403, "Token ended: signed out, deactivated or erased", [])
+
+
+async def test_queries_and_mutations_over_the_socket_are_refused_and_change_nothing(api, world, server_a):
+    import models
+
+    coach = await world.user(Role.COACH)
+    socket = await connect(server_a, coach.token)
+    await subscribe(socket, MESSAGES, "live")
+    refusal = [{"message": "Only subscriptions run over this socket; send queries and mutations over HTTP POST.",
+                "extensions": {"code": "INVALID"}}]
+    operations = {
+        "m": {"query": 'mutation { createClient(input: {name: "Sneaky"}) { client { id } } }'},
+        "q": {"query": "{ viewer { role } }"},
+        "named": {"query": "subscription S { messageReceived { body } } mutation M { createClient(input: {name: \"Sneaky\"}) { client { id } } }",
+                  "operationName": "M"},
+    }
+    for op_id, payload in operations.items():
+        await socket.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
+        message = json.loads(await asyncio.wait_for(socket.recv(), 5))
+        assert message == {"id": op_id, "type": "error", "payload": refusal}
+    assert await models.Client.all().count() == 0
+    # The socket and its subscription carry on.
+    await socket.send(json.dumps({"type": "ping"}))
+    assert json.loads(await asyncio.wait_for(socket.recv(), 5)) == {"type": "pong"}
+    await socket.close()
+
+
+async def test_a_conversation_id_that_is_not_one_is_an_error_never_a_dropped_filter(api, world, server_a):
+    coach = await world.user(Role.COACH)
+    member = await world.user(Role.CLIENT)
+    other_coach = await world.user(Role.COACH)
+    sent = await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { conversation { id } } } }",
+                        {"i": {"coachId": other_coach.coach_id, "body": "hello"}}, member.token)
+    others_conversation = sent["sendMessage"]["message"]["conversation"]["id"]
+    socket = await connect(server_a, coach.token)
+    await subscribe(socket, "subscription { messageReceived(conversationId: \"not-an-id\") { body } }", "0")
+    for op_id, conversation_id in (("0", "not-an-id"), ("1", member.client_id), ("2", others_conversation)):
+        if op_id != "0":
+            query = "subscription($c: ID) { messageReceived(conversationId: $c) { body } }"
+            await socket.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": {"c": conversation_id}}}))
+        message = json.loads(await asyncio.wait_for(socket.recv(), 5))
+        if message["type"] == "complete":  # after the previous operation's error
+            message = json.loads(await asyncio.wait_for(socket.recv(), 5))
+        assert message["id"] == op_id, message
+        errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+        assert [(e["message"], e["extensions"]["code"]) for e in errors] == [("Conversation not found.", "NOT_FOUND")], message
+    await socket.close()
+
+
+async def test_a_subscription_sent_over_http_is_a_coded_error(api, world):
+    coach = await world.user(Role.COACH)
+    for token in (coach.token, None):
+        for query in (MESSAGES, "subscription { sessionChanged { status } }"):
+            response = await api.post(query, token=token)
+            assert response.status_code == 200, response.text
+            assert response.json() == {"data": None, "errors": [{
+                "message": "Subscriptions run over the WebSocket at /graphql (graphql-transport-ws), not over HTTP.",
+                "extensions": {"code": "INVALID"}}]}

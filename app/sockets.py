@@ -1,0 +1,174 @@
+"""Subscription sockets (graphql-transport-ws) that live no longer than their credential and run
+subscriptions only.
+
+A socket closes with 4403 and a reason, its subscriptions cancelled first so nothing more is
+sent: at its token's `exp` (a timer); when a "credentials ended" event about its user, API key or
+organisation arrives (app.events hears it from Redis pub/sub, so every process closes its own
+sockets at once) and a re-check of the credential fails; and when the re-check made before each
+delivery fails, so a lost signal or a change made behind the API's back still delivers nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from typing import Any, Coroutine
+from uuid import UUID
+
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+
+from app.auth import Authenticator, Credential
+from domain import events
+from schema.build import MAX_TOKENS
+
+log = logging.getLogger("caseload.sockets")
+
+CREDENTIAL_ENDED = 4403
+ONLY_SUBSCRIPTIONS = {
+    "message": "Only subscriptions run over this socket; send queries and mutations over HTTP POST.",
+    "extensions": {"code": "INVALID"},
+}
+
+
+class SocketRegistry:
+    """This process's open sockets, by the user, API key and organisation they signed in as."""
+
+    def __init__(self, auth: Authenticator):
+        self.auth = auth
+        self._sockets: dict[tuple[str, UUID], set[CaseloadSocket]] = defaultdict(set)
+        self._tasks: set[asyncio.Task] = set()
+
+    @staticmethod
+    def _keys(credential: Credential) -> list[tuple[str, UUID]]:
+        viewer = credential.viewer
+        if viewer.api_key_id is not None:
+            keys = [(events.API_KEY_CREDENTIALS, viewer.api_key_id)]
+            if viewer.organisation_id is not None:
+                keys.append((events.ORGANISATION_CREDENTIALS, viewer.organisation_id))
+            return keys
+        return [(events.USER_CREDENTIALS, viewer.user_id)] if viewer.user_id else []
+
+    def add(self, socket: CaseloadSocket) -> None:
+        for key in self._keys(socket.credential):
+            self._sockets[key].add(socket)
+
+    def remove(self, socket: CaseloadSocket) -> None:
+        for key in self._keys(socket.credential):
+            held = self._sockets.get(key)
+            if held is not None:
+                held.discard(socket)
+                if not held:
+                    del self._sockets[key]
+
+    def credentials_ended(self, kind: str, object_id: UUID) -> None:
+        """A credential of `kind` ended: re-check the sockets signed in with it, close the ones
+        it no longer holds (a socket opened with the fresh token after a password change stays)."""
+        held = list(self._sockets.get((kind, object_id), ()))
+        if held:
+            self.spawn(self._recheck(held))
+
+    def recheck_all(self) -> None:
+        """After the event listener lost Redis for a while: a credential may have ended unheard."""
+        every = list({socket for held in self._sockets.values() for socket in held})
+        if every:
+            self.spawn(self._recheck(every))
+
+    async def _recheck(self, sockets: list[CaseloadSocket]) -> None:
+        for socket in sockets:
+            reason = await self.auth.why_ended(socket.credential)
+            if reason is not None:
+                await socket.end(reason)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("closing a socket failed", exc_info=task.exception())
+
+
+class CaseloadSocket(BaseGraphQLTransportWSHandler):
+    """strawberry's graphql-transport-ws handler, plus the credential's lifetime and the
+    subscriptions-only rule. The view's on_ws_connect puts the credential in the context."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.registry: SocketRegistry = self.view.auth_holder["sockets"]
+        self.credential: Credential | None = None
+        self.ended = False
+        self._expiry: asyncio.Task | None = None
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        credential = getattr(self.context, "credential", None)
+        if not self.connection_acknowledged or credential is None or self.credential is not None:
+            return
+        self.credential = credential
+        self.registry.add(self)
+        self.context.socket = self
+        if credential.expires_at is not None:
+            self._expiry = asyncio.create_task(self._end_at(credential.expires_at))
+
+    async def _end_at(self, instant: float) -> None:
+        await asyncio.sleep(max(0.0, instant - time.time()))
+        await self.end("Token expired")
+
+    async def may_deliver(self) -> bool:
+        """Asked before every event: is the credential still good? If not, the socket closes, in
+        a task of its own: this runs inside an operation, which the close cancels (so it ends
+        without even a `complete`)."""
+        if self.ended or self.credential is None:
+            return False
+        reason = await self.registry.auth.why_ended(self.credential)
+        if reason is None:
+            return True
+        await asyncio.shield(self.registry.spawn(self.end(reason)))
+        return False
+
+    async def end(self, reason: str) -> None:
+        """Close with 4403: the subscriptions are cancelled first, so nothing more is sent."""
+        if self.ended:
+            return
+        self.ended = True
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await self.websocket.close(code=CREDENTIAL_ENDED, reason=reason)
+
+    async def handle_subscribe(self, message: Any) -> None:
+        if self.ended:
+            return
+        if self.connection_acknowledged and message["id"] not in self.operations and _not_a_subscription(message["payload"]):
+            # graphql-transport-ws `error`: the operation never runs, so nothing changes.
+            await self.send_message({"id": message["id"], "type": "error", "payload": [ONLY_SUBSCRIPTIONS]})
+            return
+        await super().handle_subscribe(message)
+
+    async def shutdown(self) -> None:
+        if self.credential is not None:
+            self.registry.remove(self)
+        if self._expiry is not None:
+            self._expiry.cancel()
+        await super().shutdown()
+
+
+def _not_a_subscription(payload: Any) -> bool:
+    """True for a well-formed query or mutation; anything malformed is left to strawberry, which
+    answers it as before (4400 for a syntax error, the token limit, and so on)."""
+    query = payload.get("query") if isinstance(payload, dict) else None
+    if not isinstance(query, str):
+        return False
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLError:
+        return False
+    name = payload.get("operationName")
+    operation = get_operation_ast(document, name if isinstance(name, str) else None)
+    return operation is not None and operation.operation is not OperationType.SUBSCRIPTION
