@@ -191,6 +191,8 @@ async def reset_password(token: str, new_password: str) -> models.User:
     found = await _lookup(token, AccountTokenKind.PASSWORD_RESET, INVALID_RESET)
     password_hash = await passwords.hash_password(new_password)
     async with transaction():
+        # Lock order as in change_password: the user, then their tokens.
+        await models.User.select_for_update().filter(id=found.user_id).first()
         used = await models.AccountToken.filter(
             id=found.id, used_at__isnull=True, voided_at__isnull=True, expires_at__gt=clock.now()
         ).update(used_at=clock.now(), sealed_token=None)

@@ -19,6 +19,7 @@ from domain import accounts, clock, users
 from models.enums import Role
 from schema.node import uuid_of
 from tests.conftest import LOGIN, PASSWORD
+from tests.support.accounts import invite_and_accept
 from tests.support.mail import SMTP_SERVER_LOGGER, body_of, code_in, run_worker, smtp_server, with_smtp
 
 CREATE_USER = """mutation($input: CreateUserInput!) { createUser(input: $input) {
@@ -386,14 +387,42 @@ async def test_deactivating_a_client_ends_their_tokens_until_reactivated(rec, wo
     assert (await rec.ok(VIEWER, token=fresh))["viewer"]["role"] == "CLIENT"
 
 
-async def test_erasure_ends_every_token_of_the_client(rec, world):
-    admin = await world.admin()
-    client = await world.user(Role.CLIENT)
-    second = await signs_in(rec, client.email, PASSWORD)
-    data = await rec.ok(ERASE, {"input": {"clientId": client.client_id}}, client.token)
+async def test_erasure_ends_every_token_of_the_client_and_forgets_its_invitations(rec, world):
+    coach = await world.user(Role.COACH)
+    client_id = await world.client_of(coach, "Erin Erased", email="erin@example.test")
+    login = await invite_and_accept(rec, coach.token, client_id, "erin@example.test", NEW_PASSWORD)
+    second = await signs_in(rec, "erin@example.test", NEW_PASSWORD)
+
+    data = await rec.ok(ERASE, {"input": {"clientId": client_id}}, login["token"])
     assert data["eraseClient"]["userErrors"] == []
-    await refused(rec, client.token)
+    await refused(rec, login["token"])
     await refused(rec, second)
-    assert await signs_in(rec, client.email, PASSWORD) is None
-    rows = await connections.get("default").execute_query_dict("SELECT count(*) AS n FROM users WHERE email = $1", [client.email])
-    assert rows[0]["n"] == 0 and admin
+    assert await signs_in(rec, "erin@example.test", NEW_PASSWORD) is None
+    conn = connections.get("default")
+    for table in ("users", "account_tokens"):
+        rows = await conn.execute_query_dict(f"SELECT count(*) AS n FROM {table} WHERE email = $1", ["erin@example.test"])
+        assert rows[0]["n"] == 0, table
+
+
+async def test_two_acceptances_of_one_invitation_at_once_make_one_login(rec, world, app):
+    from domain import encryption
+    from tests.conftest import Api
+    from tests.support.accounts import INVITE
+
+    coach = await world.user(Role.COACH)
+    client_id = await world.client_of(coach, "Twin Tess", email="tess@example.test")
+    invited = await rec.ok(INVITE, {"input": {"clientId": client_id}}, coach.token)
+    row = await models.AccountToken.get(id=uuid_of(invited["inviteClient"]["invitation"]["id"], "Invitation"))
+    code = encryption.unseal(row.sealed_token)
+    clients = [Api(app) for _ in range(4)]
+    try:
+        answers = await asyncio.gather(*[
+            c.ok(ACCEPT, {"input": {"token": code, "password": f"{NEW_PASSWORD} {i}"}}) for i, c in enumerate(clients)
+        ])
+    finally:
+        for c in clients:
+            await c.http.aclose()
+    winners = [a for a in answers if a["acceptInvitation"]["token"]]
+    assert len(winners) == 1
+    assert [a["acceptInvitation"]["userErrors"] for a in answers if a not in winners] == [INVALID_INVITATION] * 3
+    assert await models.User.filter(email="tess@example.test").count() == 1
