@@ -27,6 +27,10 @@ ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30
 MAX_LOGIN_FAILURES = 5
 THROTTLE_WINDOW_SECONDS = 60
+# Password reset requests: per address named and per client address, in an hour.
+MAX_RESETS_PER_EMAIL = 3
+MAX_RESETS_PER_CLIENT_ADDRESS = 20
+RESET_WINDOW_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -118,11 +122,12 @@ class Authenticator:
 
     # ------------------------------------------------------------------ login throttle
 
-    def _throttle_keys(self, email: str, address: str | None) -> list[str]:
+    def _digest(self, value: str) -> str:
         """Keyed hashes, so Redis never holds an e-mail address or an IP address."""
-        def digest(value: str) -> str:
-            return hmac.new(self.settings.secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self.settings.secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
+    def _throttle_keys(self, email: str, address: str | None) -> list[str]:
+        digest = self._digest
         keys = [f"caseload:login-failures:account:{digest(email.strip().lower())}"]
         if address:
             keys.append(f"caseload:login-failures:address:{digest(address)}")
@@ -183,3 +188,24 @@ class Authenticator:
             return await pipe.execute()
 
         await self._throttle_call(uncount)
+
+    # ------------------------------------------------------------------ password reset throttle
+
+    async def reserve_password_reset(self, email: str, address: str | None) -> bool:
+        """Count a reset request against the address it names and the client address it came
+        from, for an hour, whether or not the address has an account (so the answer never tells).
+        False = refused. Redis gets 0.5 s: when it does not answer, the request is refused rather
+        than let an outage become a way to flood someone's mailbox."""
+        limits = [(f"caseload:reset-requests:email:{self._digest(email)}", MAX_RESETS_PER_EMAIL)]
+        if address:
+            limits.append((f"caseload:reset-requests:address:{self._digest(address)}", MAX_RESETS_PER_CLIENT_ADDRESS))
+        try:
+            pipe = self.redis.pipeline()
+            for key, _limit in limits:
+                pipe.set(key, 0, ex=RESET_WINDOW_SECONDS, nx=True)
+                pipe.incr(key)
+            results = await asyncio.wait_for(pipe.execute(), REQUEST_REDIS_TIMEOUT_SECONDS)
+        except Exception:  # timeout or Redis error: refuse (fail closed)
+            log.warning("password reset throttle unavailable (Redis error or timeout)")
+            return False
+        return all(count <= limit for count, (_key, limit) in zip(results[1::2], limits))

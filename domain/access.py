@@ -197,3 +197,40 @@ def conversations_sql(viewer: Viewer, alias: str = "cv", param: int = 1) -> tupl
     if viewer.role is Role.CLIENT:
         return f"{alias}.client_id = ${param}", [viewer.client_id]
     return "FALSE", []
+
+
+def may_move_client_credits(viewer: Viewer, client_organisation_id) -> bool:
+    """Grants, adjustments, zeroing: the platform (ADMIN, not through an API key) for any client,
+    and an organisation (its admins and API keys) for its own members. Never a coach, not even for
+    a client who wrote to them first (DESIGN "Roles": a coach reads a balance). Booking, refunds
+    and cancellations move credits by their own rules, not through this."""
+    if viewer.role is Role.ADMIN:
+        return viewer.api_key_id is None
+    if viewer.role is Role.ORG_ADMIN:
+        return client_organisation_id is not None and client_organisation_id == viewer.organisation_id
+    return False
+
+
+def may_move_organisation_credits(viewer: Viewer) -> bool:
+    """An organisation's own pool is funded by the platform only."""
+    return viewer.role is Role.ADMIN and viewer.api_key_id is None
+
+
+def may_invite_client(viewer: Viewer) -> bool:
+    """Who may e-mail a client an invitation to sign in (the client is already in their scope,
+    `clients()`): admins, the client's organisation (admins and API keys) and the client's coaches.
+    The client chooses the password; the inviter never does."""
+    return viewer.role in (Role.ADMIN, Role.ORG_ADMIN, Role.COACH)
+
+
+def notifications(viewer: Viewer) -> Q:
+    """A user's own notifications. E-mail-only ones (invitations, resets: no user) and API keys
+    (no user) match nothing — a bare `user_id=None` filter would read as IS NULL."""
+    return Q(user_id=viewer.user_id) if viewer.user_id is not None else NOTHING
+
+
+def invitations(viewer: Viewer) -> Q:
+    """Invitations (the rows, never their codes): those who may invite, for clients in their scope."""
+    if not may_invite_client(viewer):
+        return NOTHING
+    return Q(kind="INVITATION", client_id__in=Subquery(models.Client.filter(clients(viewer)).values("id")))

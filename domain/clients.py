@@ -8,7 +8,7 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import activity, clock, encryption, validation
+from domain import activity, clock, credentials, encryption, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from domain.transactions import transaction
@@ -181,6 +181,12 @@ async def set_active(viewer: Viewer, client: models.Client, active: bool) -> mod
         return client
     async with transaction() as conn:
         await models.Client.filter(id=client.id).using_db(conn).update(active=active)
+        if client.user_id is not None:
+            # The client's login follows the profile: deactivated, it signs in no more and every
+            # token it holds ends now; reactivated, it signs in again (old tokens stay ended).
+            await models.User.filter(id=client.user_id).using_db(conn).update(active=active)
+            if not active:
+                await credentials.end_sessions(client.user_id)
         await activity.record(
             ActivityKind.PROFILE_UPDATED, client_id=client.id, actor=viewer,
             summary="Client activated" if active else "Client deactivated", using_db=conn,

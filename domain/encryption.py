@@ -30,6 +30,20 @@ def _keyring() -> MultiFernet:
     return _master
 
 
+def seal(text: str) -> bytes:
+    """Encrypt a short-lived secret with the master keys (e.g. a token waiting to be e-mailed)."""
+    return _keyring().encrypt(text.encode("utf-8"))
+
+
+def unseal(sealed: bytes | None) -> str | None:
+    if sealed is None:
+        return None
+    try:
+        return _keyring().decrypt(bytes(sealed)).decode("utf-8")
+    except InvalidToken:
+        return None
+
+
 class ClientCipher:
     """Encrypts and decrypts one client's values."""
 

@@ -15,11 +15,11 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import activity, validation
+from domain import access, activity, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from domain.transactions import transaction
-from models.enums import ActivityKind, CreditReason, Role
+from models.enums import ActivityKind, CreditReason
 
 MAX_GRANT = 100_000
 
@@ -108,22 +108,11 @@ async def _grant(
         raise
 
 
-def _may_grant_client(viewer: Viewer, client: models.Client) -> None:
-    """ADMIN; ORG_ADMIN for its members; a coach for a client with no organisation. The client is
-    already inside the viewer's scope."""
-    if viewer.role is Role.ADMIN:
-        return
-    if viewer.role is Role.ORG_ADMIN and client.organisation_id == viewer.organisation_id:
-        return
-    if viewer.role is Role.COACH and client.organisation_id is None:
-        return
-    raise validation.forbidden("You may not grant credits to this client.", "clientId")
-
-
 async def grant_client_credits(
     viewer: Viewer, client: models.Client, amount: int, note: str | None, key: str | None
 ) -> tuple[models.CreditTransaction, models.CreditPool]:
-    _may_grant_client(viewer, client)
+    if not access.may_move_client_credits(viewer, client.organisation_id):
+        raise validation.forbidden("Only platform admins and the client's organisation move a client's credits.", "clientId")
     pool = await models.CreditPool.get(client_id=client.id)
     row = await _grant(viewer, pool, amount, note, key, client.id)
     return row, await models.CreditPool.get(id=pool.id)
@@ -132,7 +121,7 @@ async def grant_client_credits(
 async def grant_organisation_credits(
     viewer: Viewer, organisation_id: UUID, amount: int, note: str | None, key: str | None
 ) -> tuple[models.CreditTransaction, models.CreditPool]:
-    if viewer.role is not Role.ADMIN or viewer.api_key_id is not None:
+    if not access.may_move_organisation_credits(viewer):
         raise validation.forbidden("Only platform admins grant organisation credits.")
     pool = await models.CreditPool.get_or_none(organisation_id=organisation_id)
     if pool is None:

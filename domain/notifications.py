@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 
 import models
-from domain import clock, events, outbox
+from domain import clock, encryption, events, outbox
 from domain.transactions import transaction
 from models.enums import EmailStatus, NotificationKind as Kind
 
@@ -44,6 +44,22 @@ async def notify(
     notification_id = rows[0]["id"]
     await outbox.add(EMAIL_JOB, str(notification_id), str(notification_id))
     await events.publish_later("notification", notification_id)
+    return notification_id
+
+
+async def account_email(kind: Kind, account_token_id: UUID, title: str, body: str) -> UUID:
+    """An e-mail-only notification carrying an invitation or reset code, in the caller's
+    transaction. It has no user (so no viewer lists it, and nothing is published) and its text
+    holds no code: the worker adds the code, unsealed from the token's row, when it sends
+    (`claim_email`), and the sealed copy is erased once e-mailed or given up (`email_sent`,
+    `email_failed`)."""
+    rows = await connections.get("default").execute_query_dict(
+        "INSERT INTO notifications (id, user_id, account_token_id, kind, title, body, created_at, email_status, email_attempts) "
+        "VALUES (gen_random_uuid(), NULL, $1, $2, $3, $4, $5, $6, 0) RETURNING id",
+        [account_token_id, kind.value, title, body, clock.now(), EmailStatus.PENDING.value],
+    )
+    notification_id = rows[0]["id"]
+    await outbox.add(EMAIL_JOB, str(notification_id), str(notification_id))
     return notification_id
 
 
@@ -127,33 +143,62 @@ class Email:
         return f"<notification.{self.notification_id}@caseload>"
 
 
+# The claim counts an attempt; the recipient is the user's address, or for an e-mail-only
+# notification the address its account token was issued to, with that token's sealed code.
+_CLAIM_EMAIL = """
+WITH claimed AS (
+    UPDATE notifications SET email_attempts = email_attempts + 1
+    WHERE id = $1 AND email_status = 'PENDING'
+    RETURNING id, user_id, account_token_id, title, body, email_attempts
+)
+SELECT COALESCE(u.email, t.email) AS email, c.title, c.body, c.email_attempts, c.account_token_id, t.sealed_token
+FROM claimed c LEFT JOIN users u ON u.id = c.user_id LEFT JOIN account_tokens t ON t.id = c.account_token_id
+"""
+
+
 async def claim_email(notification_id: UUID) -> Email | None:
     """Count an attempt on a notification still waiting for its e-mail; None when it was sent
-    (or given up) already, so a job delivered twice sends nothing twice."""
-    rows = await connections.get("default").execute_query_dict(
-        "UPDATE notifications n SET email_attempts = n.email_attempts + 1 FROM users u "
-        "WHERE n.id = $1 AND n.email_status = 'PENDING' AND u.id = n.user_id "
-        "RETURNING u.email, n.title, n.body, n.email_attempts",
-        [notification_id],
-    )
+    (or given up) already, so a job delivered twice sends nothing twice. An invitation or reset
+    whose code is gone (used, replaced, expired with its client erased) is given up, unsent."""
+    rows = await connections.get("default").execute_query_dict(_CLAIM_EMAIL, [notification_id])
     if not rows:
         return None
     r = rows[0]
-    return Email(notification_id, r["email"], r["title"], r["body"], r["email_attempts"])
+    body = r["body"]
+    if r["account_token_id"] is not None:
+        code = encryption.unseal(r["sealed_token"])
+        if code is None or r["email"] is None:
+            await email_failed(notification_id, "code no longer valid")
+            return None
+        body = f"{body}\n\n{code}\n"  # appended, never formatted into the text
+    elif r["email"] is None:
+        return None
+    return Email(notification_id, r["email"], r["title"], body, r["email_attempts"])
+
+
+# Once the e-mail is out (or given up), the sealed code has done its work: erase it.
+_FORGET_SEALED = (
+    "UPDATE account_tokens SET sealed_token = NULL WHERE sealed_token IS NOT NULL "
+    "AND id = (SELECT account_token_id FROM notifications WHERE id = $1)"
+)
 
 
 async def email_sent(notification_id: UUID) -> None:
-    await models.Notification.filter(id=notification_id, email_status=EmailStatus.PENDING).update(
-        email_status=EmailStatus.SENT, emailed_at=clock.now()
-    )
+    async with transaction():
+        await models.Notification.filter(id=notification_id, email_status=EmailStatus.PENDING).update(
+            email_status=EmailStatus.SENT, emailed_at=clock.now()
+        )
+        await connections.get("default").execute_query(_FORGET_SEALED, [notification_id])
 
 
 async def email_failed(notification_id: UUID, reason: str) -> None:
     """Given up for good. `reason` is for operators ("SMTP 550", "invalid header"): never an
     address or any of the notification's text."""
-    await models.Notification.filter(id=notification_id, email_status=EmailStatus.PENDING).update(
-        email_status=EmailStatus.FAILED, email_failure=reason[:64]
-    )
+    async with transaction():
+        await models.Notification.filter(id=notification_id, email_status=EmailStatus.PENDING).update(
+            email_status=EmailStatus.FAILED, email_failure=reason[:64]
+        )
+        await connections.get("default").execute_query(_FORGET_SEALED, [notification_id])
 
 
 # Past every attempt a live job can make (4 attempts, back-off 2+4+8 s, 10 s SMTP timeouts), so an
@@ -170,8 +215,10 @@ async def redrive_stuck_emails() -> int:
     conn = connections.get("default")
     async with transaction():
         await conn.execute_query(
-            "UPDATE notifications SET email_status = 'FAILED', email_failure = $3 "
-            "WHERE email_status = 'PENDING' AND created_at < $1 AND email_attempts >= $2",
+            "WITH failed AS (UPDATE notifications SET email_status = 'FAILED', email_failure = $3 "
+            "WHERE email_status = 'PENDING' AND created_at < $1 AND email_attempts >= $2 "
+            "RETURNING account_token_id) "
+            "UPDATE account_tokens SET sealed_token = NULL WHERE id IN (SELECT account_token_id FROM failed)",
             [cutoff, MAX_EMAIL_ATTEMPTS, f"no answer after {MAX_EMAIL_ATTEMPTS} attempts"],
         )
         rows = await conn.execute_query_dict(

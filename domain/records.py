@@ -10,7 +10,7 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import access, booking, clock, encryption, events, sessions, validation
+from domain import access, booking, clock, credentials, encryption, sessions, validation
 from domain.errors import DomainError, ErrorCode
 from domain.viewer import Viewer
 from domain.transactions import transaction
@@ -190,8 +190,8 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         if login is not None:
             await models.ActivityEvent.filter(actor_id=login.id).update(actor_name=DELETED_NAME)
         if login is not None:
+            await credentials.end_sessions(login.id)  # before the row goes: its tokens and sockets end
             await models.Notification.filter(user_id=login.id).delete()
             await models.User.filter(id=login.id).delete()
-            await events.credentials_ended(events.USER_CREDENTIALS, login.id)  # close their sockets
         await _forget_profile(client_id)
     return True, login.email if login else client.email

@@ -1,4 +1,6 @@
-"""Accounts: creation by admins and organisation admins, and password sign-in."""
+"""Accounts: creation by admins and organisation admins, password sign-in, and ending a user's
+sessions. A login joins an existing client profile only through an invitation the client
+accepts (domain/accounts.py); nobody chooses a password for someone else's profile."""
 
 from __future__ import annotations
 
@@ -8,11 +10,16 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import clients, events, passwords, validation
+from domain import clients, passwords, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
 from domain.transactions import transaction
 from models.enums import CoachKind, Role
+
+
+ATTACH_REFUSED = (
+    "A login joins an existing client profile only through an invitation the client accepts: use inviteClient."
+)
 
 
 def _check_may_create(viewer: Viewer, role: Role, organisation_id: UUID | None) -> UUID | None:
@@ -37,20 +44,21 @@ async def create_user(
     password: str,
     role: Role,
     organisation_id: UUID | None = None,
-    client_id: UUID | None = None,
+    client_id: object = None,
     coach_kind: CoachKind | None = None,
 ) -> models.User:
+    """A new person. `client_id` (any value) is refused for every caller: attaching a login to an
+    existing client profile with a password the caller chose was a takeover (RELIABILITY H)."""
+    if client_id is not None:
+        raise DomainError(ErrorCode.FORBIDDEN, ATTACH_REFUSED, "clientId")
     organisation_id = _check_may_create(viewer, role, organisation_id)
     email = validation.email(email, required=True)
     name = validation.text(name, "name", max_length=200, required=True)
-    if len(password) < passwords.MIN_LENGTH or len(password) > 1024:
-        raise invalid(f"Passwords need {passwords.MIN_LENGTH} to 1024 characters.", "password")
+    passwords.check(password)
     if organisation_id is not None and not await models.Organisation.exists(id=organisation_id):
         raise not_found("Organisation", "organisationId")
     if role is Role.ORG_ADMIN and organisation_id is None:
         raise invalid("An organisation admin belongs to an organisation.", "organisationId")
-    if role is not Role.CLIENT and client_id is not None:
-        raise invalid("Only client accounts link to a client profile.", "clientId")
     if role is Role.COACH:
         coach_kind = coach_kind or (CoachKind.INTERNAL if organisation_id else CoachKind.GLOBAL)
         if coach_kind is CoachKind.INTERNAL and organisation_id is None:
@@ -72,31 +80,13 @@ async def create_user(
             if role is Role.COACH:
                 await models.Coach.create(user_id=user.id, name=name, kind=coach_kind, organisation_id=organisation_id)
             elif role is Role.CLIENT:
-                await _attach_client_profile(viewer, user, client_id, organisation_id, conn)
+                await clients.create_client(
+                    viewer, {"name": user.name, "email": user.email}, organisation_id=organisation_id,
+                    user_id=user.id, connection=conn,
+                )
     except IntegrityError:
         raise DomainError(ErrorCode.CONFLICT, "An account with this e-mail already exists.", "email") from None
     return user
-
-
-async def _attach_client_profile(viewer: Viewer, user: models.User, client_id: UUID | None, organisation_id, conn) -> None:
-    if client_id is None:
-        await clients.create_client(
-            viewer, {"name": user.name, "email": user.email}, organisation_id=organisation_id,
-            user_id=user.id, connection=conn,
-        )
-        return
-    scope = models.Client.filter(id=client_id)
-    if viewer.role is Role.ORG_ADMIN:
-        scope = scope.filter(organisation_id=viewer.organisation_id)
-    profile = await scope.select_for_update().first()
-    if profile is None:
-        raise not_found("Client", "clientId")
-    if profile.user_id is not None:
-        raise DomainError(ErrorCode.CONFLICT, "This client profile already has a login.", "clientId")
-    profile.user_id = user.id
-    await profile.save(update_fields=["user_id"])
-    user.organisation_id = profile.organisation_id
-    await user.save(update_fields=["organisation_id"])
 
 
 async def authenticate(email: str, password: str) -> models.User | None:
@@ -147,18 +137,9 @@ async def viewer_by_id(user_id: UUID, token_version: int | None = None) -> Viewe
     )
 
 
-async def end_sessions(user_id: UUID, *, deactivate: bool = False) -> None:
-    """End every token and open socket of the user (a password change or reset, deactivation):
-    a newer token_version refuses the older tokens, and the signal closes the sockets once this
-    commits. Joins the caller's transaction when there is one."""
-    async with transaction():
-        changes = "token_version = token_version + 1" + (", active = FALSE" if deactivate else "")
-        await connections.get("default").execute_query(f"UPDATE users SET {changes} WHERE id = $1", [user_id])
-        await events.credentials_ended(events.USER_CREDENTIALS, user_id)
-
-
 async def viewer_for(user: models.User) -> Viewer:
     viewer = await viewer_by_id(user.id)
     if viewer is None:
         raise not_found("User")
     return viewer
+

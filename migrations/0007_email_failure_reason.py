@@ -6,7 +6,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_client_order_indexes')]
+    dependencies = [('models', '0006_account_tokens')]
 
     initial = False
 

@@ -1,6 +1,7 @@
 """Tortoise models. Tortoise needs the whole set at start-up, so this one layer's __init__
 gathers them: `import models` and write `models.Client`."""
 
+from models.account import AccountToken
 from models.activity import ActivityEvent
 from models.client import Client, ClientDataKey, CoachClient
 from models.coach import AvailabilityRule, Coach, Service, TimeOff
@@ -16,7 +17,7 @@ from models.session import RescheduleProposal, Session
 from models.user import ApiKey, User
 
 __all__ = [
-    "ActionItem", "ActivityEvent", "ApiKey", "AvailabilityRule", "Client", "ClientDataKey", "Coach",
+    "AccountToken", "ActionItem", "ActivityEvent", "ApiKey", "AvailabilityRule", "Client", "ClientDataKey", "Coach",
     "CoachClient", "Conversation", "CreditPool", "CreditTransaction", "Feedback", "Goal", "Message",
     "MessageTemplate", "Note", "NoteRevision", "Notification", "Organisation", "OutboxJob",
     "RescheduleProposal", "Service", "Session", "TimeOff", "User",

@@ -107,6 +107,9 @@ class NotificationKind(str, Enum):
     CREDITS_REFUNDED = "CREDITS_REFUNDED"
     CREDITS_LOW = "CREDITS_LOW"
     REVIEW_REQUESTED = "REVIEW_REQUESTED"
+    # E-mail only (no login to show them to yet, or a secret in the e-mail): never in-app.
+    INVITATION = "INVITATION"
+    PASSWORD_RESET = "PASSWORD_RESET"
 
 
 class EmailStatus(str, Enum):
@@ -114,3 +117,8 @@ class EmailStatus(str, Enum):
     PENDING = "PENDING"
     SENT = "SENT"
     FAILED = "FAILED"
+
+
+class AccountTokenKind(str, Enum):
+    INVITATION = "INVITATION"
+    PASSWORD_RESET = "PASSWORD_RESET"

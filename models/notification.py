@@ -6,7 +6,12 @@ from models.enums import EmailStatus, NotificationKind
 
 class Notification(Model):
     id = fields.UUIDField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="notifications", on_delete=fields.CASCADE)
+    # NULL for e-mail-only notifications (invitations, password resets): they are addressed by
+    # their account token, and no viewer ever lists them.
+    user = fields.ForeignKeyField("models.User", related_name="notifications", null=True, on_delete=fields.CASCADE)
+    account_token = fields.ForeignKeyField(
+        "models.AccountToken", related_name="emails", null=True, on_delete=fields.CASCADE
+    )
     kind = fields.CharEnumField(NotificationKind, max_length=32)
     title = fields.CharField(max_length=300)
     body = fields.TextField()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import models
-from domain import clock, feedback as feedback_domain
+from domain import access, clock, feedback as feedback_domain
 from domain.errors import not_found
 from resolvers.payloads import returns
 from resolvers.sessions import visible_session
@@ -18,7 +18,7 @@ from schema.types.notification import (
 
 
 async def notifications(info, first, after, unread_only: bool) -> NotificationConnection:
-    query = models.Notification.filter(user_id=info.context.viewer.user_id)
+    query = models.Notification.filter(access.notifications(info.context.viewer))
     if unread_only:
         query = query.filter(read_at__isnull=True)
     page = await paginate(query, BY_CREATED, first, after)
@@ -31,7 +31,7 @@ async def mark_notifications_read(info, input: MarkNotificationsReadInput) -> Ma
         raise ApiError(f"At most {MAX_IDS} ids at once.", "INVALID")
     ids = [uid for uid in (uuid_of(i, "Notification") for i in input.notification_ids) if uid]
     count = await models.Notification.filter(
-        user_id=info.context.viewer.user_id, id__in=ids, read_at__isnull=True
+        access.notifications(info.context.viewer), id__in=ids, read_at__isnull=True
     ).update(read_at=clock.now()) if ids else 0
     return MarkNotificationsReadPayload(updated_count=count)
 

@@ -40,17 +40,13 @@ async def login(info, input: LoginInput) -> LoginPayload:  # noqa: A002
 
 @returns(UserPayload)
 async def create_user(info, input: CreateUserInput) -> UserPayload:  # noqa: A002
-    organisation_id = client_id = None
+    organisation_id = None
     if input.organisation_id is not None:
         organisation_id = uuid_of(input.organisation_id, "Organisation")
         if organisation_id is None:
             raise not_found("Organisation", "organisationId")
-    if input.client_id is not None:
-        client_id = uuid_of(input.client_id, "Client")
-        if client_id is None:
-            raise not_found("Client", "clientId")
     row = await user_domain.create_user(
         info.context.viewer, email=input.email, name=input.name, password=input.password, role=input.role,
-        organisation_id=organisation_id, client_id=client_id, coach_kind=input.coach_kind,
+        organisation_id=organisation_id, client_id=input.client_id, coach_kind=input.coach_kind,
     )
     return UserPayload(user=User.from_model(row))

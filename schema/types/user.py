@@ -82,7 +82,10 @@ class CreateUserInput:
     role: Role
     organisation_id: Optional[strawberry.ID] = None
     client_id: Optional[strawberry.ID] = strawberry.field(
-        default=None, description="For role CLIENT: the existing client profile this login belongs to (else one is created)."
+        default=None, description=(
+            "For role CLIENT: the existing client profile this login belongs to (else one is created). "
+            "Refused (FORBIDDEN): a login joins an existing profile only through inviteClient / acceptInvitation."
+        )
     )
     coach_kind: Optional[CoachKind] = strawberry.field(default=None, description="For role COACH.")
 

@@ -23,7 +23,9 @@ from tortoise import connections
 import models
 from domain import clients as client_domain
 from models.enums import Role
+from domain.users import ATTACH_REFUSED
 from tests.conftest import LOGIN, PASSWORD, Api, World, empty_all
+from tests.support.accounts import invite_and_accept
 
 ANON = "ANON"
 
@@ -426,15 +428,11 @@ async def build_town(api: Api) -> Town:
                 key = f"{coach}/{c.key}/{'shared' if shared else 'private'}"
                 town.notes[key] = NoteRec(key, ungid(payload["note"]["id"])[1], coach, c.key, body, shared)
 
-    # Client logins for existing profiles (createUser with clientId), by their org admin or an admin.
+    # Client logins for existing profiles (an invitation the client accepts), invited by their org admin or an admin.
     for key, by in (("a1", "oa_A"), ("b1", "oa_B"), ("g1x", "admin")):
         email = f"login-{key}-{secrets.token_hex(3)}@example.test"
-        payload = await _mutate(api, CREATE_USER, "createUser", {
-            "email": email, "name": f"Login {key}", "password": PASSWORD, "role": "CLIENT",
-            "clientId": gid("Client", town.clients[key].uid),
-        }, people[by].token)
-        login = (await api.ok(LOGIN, {"e": email, "p": PASSWORD}))["login"]
-        p = Person(f"cl_{key}", "CLIENT", login["token"], org=town.clients[key].org, client=key, user=ungid(payload["user"]["id"])[1])
+        login = await invite_and_accept(api, people[by].token, gid("Client", town.clients[key].uid), email, PASSWORD)
+        p = Person(f"cl_{key}", "CLIENT", login["token"], org=town.clients[key].org, client=key, user=ungid(login["user"]["id"])[1])
         people[p.key] = p
         town.clients[key].login = p.key
 
@@ -997,15 +995,14 @@ async def test_mutations_on_ids_the_actor_may_not_touch_are_refused_and_change_n
             refusal = role_refusal(p, ("COACH",))
             if refusal or not sees:
                 await expect(p, "addNote", {"clientId": cid, "body": "hacked"}, refusal or not_found("clientId"), c.key)
-            # grantClientCredits: staff, on a client in scope.
-            refusal = role_refusal(p, staff)
+            # grantClientCredits: admins and organisations, on a client in scope; never coaches.
+            refusal = role_refusal(p, ("ADMIN", "ORG_ADMIN"))
             if refusal or not sees:
                 await expect(p, "grantClientCredits", {"clientId": cid, "amount": 5}, refusal or not_found("clientId"), c.key)
-            # createUser with clientId: admins any client; organisation admins their members.
+            # createUser with clientId: refused for everyone (a login joins a profile only by invitation).
             refusal = role_refusal(p, ("ADMIN", "ORG_ADMIN"))
-            if refusal or (p.role == "ORG_ADMIN" and c.org != p.org):
-                await expect(p, "createUser", {"email": f"new-{secrets.token_hex(4)}@example.test", "name": "New", "password": PASSWORD,
-                                               "role": "CLIENT", "clientId": cid}, refusal or not_found("clientId"), c.key)
+            await expect(p, "createUser", {"email": f"new-{secrets.token_hex(4)}@example.test", "name": "New", "password": PASSWORD,
+                                           "role": "CLIENT", "clientId": cid}, refusal or forbidden_field("clientId", ATTACH_REFUSED), c.key)
 
         for n in town.notes.values():
             nid = gid("Note", n.uid)

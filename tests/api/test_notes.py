@@ -16,6 +16,7 @@ import models
 from domain import clients as client_domain, encryption
 from models.enums import Role
 from schema.node import uuid_of
+from tests.support.accounts import invite_and_accept
 from tests.conftest import PASSWORD, Actor
 
 ADD = """mutation($input: AddNoteInput!) { addNote(input: $input) {
@@ -49,13 +50,8 @@ async def pair(api, world) -> Pair:
     admin = await world.admin()
     client_id = await world.client_of(coach, "Casey Client")
     email = f"casey-{secrets.token_hex(3)}@example.test"
-    payload = (await api.ok("""mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } userErrors { code } } }""",
-                            {"input": {"email": email, "name": "Casey", "password": PASSWORD, "role": "CLIENT", "clientId": client_id}},
-                            admin.token))["createUser"]
-    assert payload["userErrors"] == []
-    token = (await api.ok("""mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token } }""",
-                          {"e": email, "p": PASSWORD}))["login"]["token"]
-    return Pair(coach, Actor(token, payload["user"]["id"], email, Role.CLIENT, client_id=client_id), client_id)
+    login = await invite_and_accept(api, admin.token, client_id, email, PASSWORD)
+    return Pair(coach, Actor(login["token"], login["user"]["id"], email, Role.CLIENT, client_id=client_id), client_id)
 
 
 async def add(api, token, client_id, body, **extra) -> dict:

@@ -303,9 +303,9 @@ async def test_a_tokens_socket_closes_when_the_token_expires(api, world, test_se
 
 
 async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fresh_token(api, world, app, test_settings, server_a):
-    """users.end_sessions is what a password change or reset and a deactivation run."""
+    """credentials.end_sessions is what a password change or reset and a deactivation run."""
     import models
-    from domain import outbox, users
+    from domain import credentials, outbox
     from tests.conftest import LOGIN, PASSWORD
 
     coach = await world.user(Role.COACH)
@@ -314,7 +314,7 @@ async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fre
     await subscribe(old, MESSAGES)
     user = await models.User.get(email=coach.email)
 
-    await users.end_sessions(user.id)
+    await credentials.end_sessions(user.id)
     await app.app.state.services["push_jobs"](outbox.take_written())  # as the request path does after a commit
     code, reason, frames = await frames_until_closed(old, 5)
     assert (code, reason, frames) == (4403, "Token ended: signed out, deactivated or erased", [])
@@ -328,7 +328,7 @@ async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fre
     assert (await next_data(fresh))["data"]["messageReceived"]["body"] == "Still there?"
 
     # Deactivation, heard through the worker's job alone (the fallback when the request could not publish).
-    await users.end_sessions(user.id, deactivate=True)
+    await credentials.end_sessions(user.id, deactivate=True)
     outbox.take_written()
     from workers.outbox import relay_outbox
     from workers.settings import create_queue
