@@ -11,7 +11,7 @@ import models
 from domain import clients, passwords, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import CoachKind, Role
 
 
@@ -29,6 +29,7 @@ def _check_may_create(viewer: Viewer, role: Role, organisation_id: UUID | None) 
     raise validation.forbidden("You may not create accounts.")
 
 
+@retrying
 async def create_user(
     viewer: Viewer,
     *,
