@@ -23,6 +23,7 @@ from tests.api.test_credits import GRANT
 from tests.conftest import SYSTEM, assert_pools_match_ledger
 
 ROUNDS = 100
+RACERS = 4  # accepts, and as many cancellations
 # A cancellation takes fewer statements before its transaction than an acceptance: starting each
 # up to 40 ms late spreads their transactions over each other (not a wait for anything).
 STAGGER = 0.04
@@ -32,7 +33,6 @@ async def later(delay: float, call):
     await asyncio.sleep(delay)
     return await call
 
-RACERS = 4  # accepts, and as many cancellations
 
 ACCEPT = """mutation($i: RespondToProposalInput!) { respondToProposal(input: $i) {
   proposal { status } session { status } userErrors { code field message } } }"""
