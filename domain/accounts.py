@@ -24,9 +24,9 @@ from uuid import UUID
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import access, clock, credentials, encryption, notifications, passwords, validation
+from domain import access, clock, credentials, encryption, locks, notifications, passwords, validation
 from domain.errors import DomainError, ErrorCode, invalid
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from domain.viewer import Viewer
 from models.enums import AccountTokenKind, NotificationKind, Role
 
@@ -99,6 +99,7 @@ async def _issue(kind: AccountTokenKind, email: str, lifetime: timedelta, *, cli
 
 # ---------------------------------------------------------------------------- invitations
 
+@retrying
 async def invite_client(viewer: Viewer, client: models.Client, email: str | None) -> models.AccountToken:
     """E-mail the client (already in the viewer's scope) a single-use invitation, valid 7 days.
     The token goes only into the e-mail; the caller gets the invitation row."""
@@ -110,8 +111,8 @@ async def invite_client(viewer: Viewer, client: models.Client, email: str | None
     async with transaction():
         # The client's row lock serialises invitations and acceptances of one client (the same
         # order everywhere: client, then its tokens).
-        locked = await models.Client.select_for_update().get(id=client.id)
-        if locked.user_id is not None:
+        locked = await locks.client(client.id)
+        if locked is None or locked.user_id is not None:
             raise DomainError(ErrorCode.CONFLICT, HAS_LOGIN, "clientId")
         if await models.User.exists(email=address):
             raise DomainError(ErrorCode.CONFLICT, EMAIL_TAKEN, "email")
@@ -120,6 +121,7 @@ async def invite_client(viewer: Viewer, client: models.Client, email: str | None
     return row
 
 
+@retrying
 async def accept_invitation(token: str, password: str) -> models.User:
     """Anonymous: the invitee chooses their password; a new CLIENT login joins the profile."""
     passwords.check(password)
@@ -127,7 +129,8 @@ async def accept_invitation(token: str, password: str) -> models.User:
     password_hash = await passwords.hash_password(password)  # outside the transaction: it is slow
     try:
         async with transaction():
-            client = await models.Client.select_for_update().get_or_none(id=found.client_id)
+            # FOR UPDATE: the login's id goes into the client's unique user_id.
+            client = await locks.client(found.client_id, delete=True)
             row = await models.AccountToken.select_for_update().get_or_none(id=found.id)
             if client is None or row is None or not _usable(row, AccountTokenKind.INVITATION):
                 raise invalid(INVALID_INVITATION, "token")
@@ -152,6 +155,7 @@ async def accept_invitation(token: str, password: str) -> models.User:
 
 # ---------------------------------------------------------------------------- passwords
 
+@retrying
 async def change_password(viewer: Viewer, current_password: str, new_password: str) -> models.User:
     """A new password for the signed-in user; every earlier token of theirs ends."""
     if viewer.user_id is None:
@@ -175,6 +179,7 @@ def reset_address(email: str) -> str:
     return address
 
 
+@retrying
 async def request_password_reset(address: str) -> None:
     """E-mail a reset code, valid 1 hour, when `address` (from reset_address) belongs to an
     active account; nothing otherwise. The caller answers the same either way."""
@@ -185,6 +190,7 @@ async def request_password_reset(address: str) -> None:
         await _issue(AccountTokenKind.PASSWORD_RESET, user.email, RESET_LIFETIME, user_id=user.id)
 
 
+@retrying
 async def reset_password(token: str, new_password: str) -> models.User:
     """Anonymous: the holder of a reset code sets a new password; every earlier token ends."""
     passwords.check(new_password, "newPassword")

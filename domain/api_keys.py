@@ -14,7 +14,7 @@ from tortoise import connections
 import models
 from domain import clock, events, validation
 from domain.errors import not_found
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from domain.viewer import Viewer
 from models.enums import Role
 
@@ -46,6 +46,7 @@ async def create(viewer: Viewer, name: str, organisation_id: UUID | None) -> tup
     return api_key, key
 
 
+@retrying
 async def revoke(viewer: Viewer, api_key: models.ApiKey) -> models.ApiKey:
     """Ends the key for requests at once, and closes the sockets opened with it."""
     if api_key.revoked_at is None:

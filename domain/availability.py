@@ -14,7 +14,7 @@ import models
 from domain import clock, timezones, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import Role
 
 MAX_RANGE = timedelta(days=62)
@@ -149,6 +149,7 @@ def _only_coaches(viewer: Viewer) -> None:
         raise validation.forbidden("Only coaches manage their availability.")
 
 
+@retrying
 async def set_availability(viewer: Viewer, rules: list[tuple[int, str, str]]) -> None:
     _only_coaches(viewer)
     if len(rules) > 100:

@@ -3,58 +3,26 @@ transaction (DESIGN.md, "Session lifecycle")."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from asyncpg.exceptions import DeadlockDetectedError, ExclusionViolationError, SerializationError
+from asyncpg.exceptions import ExclusionViolationError
 from tortoise import connections
-from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.exceptions import IntegrityError
 
 import models
-from domain import activity, availability, clients, eligibility, events, joined, ledger, notifications, timezones, validation
+from domain import activity, availability, clients, eligibility, events, joined, ledger, locks, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import ActivityKind, CoachKind, CreditReason, NotificationKind, Role, SessionStatus
-
-T = TypeVar("T")
-RETRIES = 5
-
-
-def retry_on_conflict(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
-    """Deadlocks and serialization failures are transient: run the whole transaction again, a
-    bounded number of times, and never let them reach a client (RELIABILITY C)."""
-
-    @functools.wraps(fn)
-    async def run(*args, **kwargs) -> T:
-        for attempt in range(RETRIES):
-            try:
-                return await fn(*args, **kwargs)
-            except OperationalError as error:
-                cause = error.__cause__ or error.__context__
-                if not isinstance(cause, (DeadlockDetectedError, SerializationError)) or attempt == RETRIES - 1:
-                    raise
-                await asyncio.sleep(0.01 * (attempt + 1))
-        raise AssertionError("unreachable")
-
-    return run
 
 
 def is_exclusion_violation(error: Exception) -> bool:
     cause = error.__cause__ or error.__context__
     return isinstance(cause, ExclusionViolationError) or "sessions_no_overlap" in str(error)
-
-
-async def lock_coach(coach_id: UUID) -> None:
-    """Serialise one coach's bookings (the exclusion constraint alone deadlocks under load)."""
-    key = int.from_bytes(hashlib.blake2b(coach_id.bytes, digest_size=8).digest(), "big", signed=True)
-    await connections.get("default").execute_query("SELECT pg_advisory_xact_lock($1)", [key])
 
 
 @dataclass
@@ -127,6 +95,7 @@ async def take_credits(session: models.Session, client_id: UUID, organisation_id
     service) must still not be empty: checked under a share lock, so no debit empties it meanwhile.
     Callers debit last, just before the commit, to hold the (shared) pool rows briefly.
     Returns the client's balance after the debit (None when nothing was debited)."""
+    locks.taking(locks.Level.POOLS)
     pools = [("client", client_id, eligibility.Reason.NO_CLIENT_CREDITS)]
     if organisation_id is not None:
         pools.append(("organisation", organisation_id, eligibility.Reason.NO_ORGANISATION_CREDITS))
@@ -173,7 +142,7 @@ async def _active_service(service_id: UUID) -> tuple[models.Service, models.Coac
     return joined.read(models.Service, found[0], "sv"), joined.read(models.Coach, found[0], "co")
 
 
-@retry_on_conflict
+@retrying
 async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
     service, coach = await _active_service(request.service_id)
     request.starts_at = timezones.to_utc(request.starts_at, coach.timezone, "startsAt")
@@ -200,7 +169,7 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
 
     try:
         async with transaction():
-            await lock_coach(coach.id)
+            await locks.coaches(coach.id)
             # A retry that waited on the lock behind its own first attempt gets that booking.
             if (earlier := await _earlier_booking(viewer, request)) is not None:
                 return earlier

@@ -20,6 +20,7 @@ from uuid import UUID
 from tortoise import connections
 
 from domain import clock, outbox
+from domain.transactions import retrying
 
 JOB = "recalculate_category"
 BATCH = 10_000
@@ -55,10 +56,13 @@ FROM facts f
 WHERE cc.id = f.id
 """
 
+# Rows locked in id order (domain.locks), so two jobs over overlapping pairs never deadlock.
 _PAIRS = """WITH target AS (
     SELECT cc.id, cc.coach_id, cc.client_id FROM coach_clients cc
     JOIN unnest($2::uuid[], $3::uuid[]) AS p(coach_id, client_id)
       ON cc.coach_id = p.coach_id AND cc.client_id = p.client_id
+    ORDER BY cc.id
+    FOR NO KEY UPDATE OF cc
 )"""
 
 _EXPIRED = """WITH target AS (
@@ -77,6 +81,7 @@ async def _update(sql: str, params: list) -> int:
     return int(status.split()[-1])
 
 
+@retrying
 async def recalculate_pairs(pairs: list[tuple[UUID, UUID]], now: datetime | None = None) -> int:
     """Recompute the relationships of these (coach, client) pairs; returns rows updated."""
     if not pairs:
@@ -85,6 +90,7 @@ async def recalculate_pairs(pairs: list[tuple[UUID, UUID]], now: datetime | None
     return await _update(_RECALCULATE.format(target=_PAIRS), [now or clock.now(), list(coaches), list(clients)])
 
 
+@retrying
 async def recalculate_expired(now: datetime | None = None, batch: int = BATCH) -> int:
     """Every relationship whose category has expired, set-based, `batch` rows per statement (each
     its own short transaction, so a big catch-up never holds many locks for long)."""

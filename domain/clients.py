@@ -8,10 +8,10 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import activity, clock, credentials, encryption, validation
-from domain.errors import DomainError, ErrorCode, not_found
+from domain import activity, clock, credentials, encryption, locks, validation
+from domain.errors import not_found
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import ActivityKind, ClientCategory, CreditPoolKind, Role
 
 # The profile fields a create or update may carry, with their API names (for error paths).
@@ -88,6 +88,7 @@ async def _organisation_for_new_client(viewer: Viewer, organisation_id: UUID | N
     return organisation_id
 
 
+@retrying
 async def create_client(
     viewer: Viewer,
     values: dict[str, Any],
@@ -132,6 +133,7 @@ async def create_client(
         return await write(conn)
 
 
+@retrying
 async def update_client(viewer: Viewer, client: models.Client, values: dict[str, Any]) -> models.Client:
     """`values` holds only the fields the request set. One transaction, one timeline event."""
     private_notes_given = "private_notes" in values
@@ -145,7 +147,9 @@ async def update_client(viewer: Viewer, client: models.Client, values: dict[str,
 
     async with transaction() as conn:
         # Lock the row so two concurrent edits do not interleave their timeline entries.
-        client = await models.Client.select_for_update().using_db(conn).get(id=client.id)
+        client = await locks.client(client.id)
+        if client is None:
+            raise not_found("Client", "clientId")
         cipher = await encryption.cipher_for(client.id, create=True)
         changed = [PROFILE_FIELDS[k] for k, v in profile.items() if getattr(client, k) != v]
         for key, value in profile.items():
@@ -155,6 +159,7 @@ async def update_client(viewer: Viewer, client: models.Client, values: dict[str,
             changed.append("healthContext")
         await client.save(using_db=conn)
         if private_notes_given:
+            locks.taking(locks.Level.RELATIONSHIPS)
             updated = await models.CoachClient.filter(coach_id=viewer.coach_id, client_id=client.id).using_db(conn).update(
                 private_notes_enc=cipher.encrypt(private_notes) if private_notes else None
             )
@@ -172,6 +177,7 @@ async def update_client(viewer: Viewer, client: models.Client, values: dict[str,
     return client
 
 
+@retrying
 async def set_active(viewer: Viewer, client: models.Client, active: bool) -> models.Client:
     """Admins and the client's organisation admins; coaches for clients with no organisation
     (an organisation decides about its own members)."""
@@ -198,6 +204,7 @@ async def set_active(viewer: Viewer, client: models.Client, active: bool) -> mod
 async def ensure_relationship(coach_id: UUID, client_id: UUID) -> None:
     """Start a coach-client relationship if there is none (a booking, a first message): one
     statement, safe under concurrency."""
+    locks.taking(locks.Level.RELATIONSHIPS)
     await connections.get("default").execute_query(
         "INSERT INTO coach_clients (id, coach_id, client_id, category, created_at) "
         "VALUES (gen_random_uuid(), $1, $2, $3, $4) ON CONFLICT (coach_id, client_id) DO NOTHING",

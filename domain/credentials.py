@@ -13,9 +13,10 @@ from uuid import UUID
 from tortoise import connections
 
 from domain import events
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 
 
+@retrying
 async def end_sessions(user_id: UUID, *, deactivate: bool = False) -> None:
     """End every token and open socket of the user. Joins the caller's transaction when there is
     one, so it takes effect exactly when the change that caused it commits."""

@@ -10,10 +10,11 @@ import models
 from domain import activity, notifications, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import ActivityKind, NotificationKind, Role, SessionStatus
 
 
+@retrying
 async def leave(viewer: Viewer, session: models.Session, rating: int, comment: str | None, public: bool) -> models.Feedback:
     """The session's client, once it was completed; one feedback per session."""
     if viewer.role is not Role.CLIENT or session.client_id != viewer.client_id:
@@ -32,6 +33,7 @@ async def leave(viewer: Viewer, session: models.Session, rating: int, comment: s
     return feedback
 
 
+@retrying
 async def request_review(viewer: Viewer, client_id: UUID) -> UUID:
     """A coach asks one of their clients for a review; the client needs a login to be told."""
     if viewer.role is not Role.COACH:

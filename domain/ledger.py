@@ -15,10 +15,10 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import access, activity, validation
+from domain import access, activity, locks, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import ActivityKind, CreditReason
 
 MAX_GRANT = 100_000
@@ -57,7 +57,9 @@ async def move(
     field: str | None = None,
 ) -> models.CreditTransaction:
     """Change a pool by `delta` and append its ledger row; must run inside a transaction.
-    `pool_id` names the pool itself, or with owner="client"/"organisation" the pool's owner."""
+    `pool_id` names the pool itself, or with owner="client"/"organisation" the pool's owner.
+    Several pools in one transaction: a client's before an organisation's (domain.locks)."""
+    locks.taking(locks.Level.POOLS)
     rows = await connections.get("default").execute_query_dict(
         _MOVE_SQL.format(owner=_OWNERS[owner]),
         [delta, pool_id, reason.value, session_id, note, idempotency_key, actor_user_id],
@@ -83,6 +85,7 @@ def _check_amount(amount: int) -> None:
         raise validation.invalid(f"Amount must be a non-zero whole number up to {MAX_GRANT}.", "amount")
 
 
+@retrying
 async def _grant(
     viewer: Viewer, pool: models.CreditPool, amount: int, note: str | None, key: str | None, client_id: UUID | None
 ) -> models.CreditTransaction:

@@ -14,7 +14,7 @@ import models
 from domain import access, activity, clients, clock, encryption, events, notifications, validation
 from domain.errors import not_found
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import ActivityKind, NotificationKind, Role, SessionStatus, TemplateKind
 
 MAX_BODY = 5000
@@ -73,6 +73,7 @@ async def render(template: str, coach: models.Coach, client: models.Client, sess
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
+@retrying
 async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
     """The message and its plain body (for the answer). One transaction."""
     coach, client, may_start = await _pair(viewer, request)

@@ -9,7 +9,7 @@ import models
 from domain import activity, encryption, validation
 from domain.errors import not_found
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import ActivityKind, Role
 
 MAX_BODY = 20000
@@ -24,6 +24,7 @@ def _only_coaches(viewer: Viewer) -> None:
         raise validation.forbidden("Only coaches write notes.")
 
 
+@retrying
 async def add_note(
     viewer: Viewer, client_id: UUID, body: str, *, session_id: UUID | None = None, shared: bool = False
 ) -> models.Note:
@@ -49,6 +50,7 @@ async def add_note(
     return note
 
 
+@retrying
 async def update_note(viewer: Viewer, note: models.Note, *, body: str | None, shared: bool | None) -> models.Note:
     """`note` is the viewer's own note (the resolver scoped it). The old body becomes a revision.
     An edit that changes nothing (the same body, the same sharing) keeps no revision and adds no

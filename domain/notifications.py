@@ -13,7 +13,7 @@ from tortoise import connections
 
 import models
 from domain import clock, encryption, events, outbox
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import EmailStatus, NotificationKind as Kind
 
 EMAIL_JOB = "email_notification"
@@ -183,6 +183,7 @@ _FORGET_SEALED = (
 )
 
 
+@retrying
 async def email_sent(notification_id: UUID) -> None:
     async with transaction():
         await models.Notification.filter(id=notification_id, email_status=EmailStatus.PENDING).update(
@@ -191,6 +192,7 @@ async def email_sent(notification_id: UUID) -> None:
         await connections.get("default").execute_query(_FORGET_SEALED, [notification_id])
 
 
+@retrying
 async def email_failed(notification_id: UUID, reason: str) -> None:
     """Given up for good. `reason` is for operators ("SMTP 550", "invalid header"): never an
     address or any of the notification's text."""
@@ -208,6 +210,7 @@ EMAIL_STUCK_AFTER = timedelta(minutes=10)
 REDRIVE_BATCH = 500
 
 
+@retrying
 async def redrive_stuck_emails() -> int:
     """Give every e-mail stuck in PENDING its job again (through the outbox); one that has used its
     attempts without an answer is FAILED instead, so none waits for ever. Returns jobs re-armed."""

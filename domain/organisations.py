@@ -9,7 +9,7 @@ import models
 from domain import events, validation
 from domain.errors import invalid
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import CreditPoolKind, Role
 
 
@@ -22,6 +22,7 @@ def _booking_period(period: dict[str, date | None] | None) -> tuple[date | None,
     return starts, ends
 
 
+@retrying
 async def create_organisation(viewer: Viewer, name: str, booking_period: dict | None) -> models.Organisation:
     if viewer.role is not Role.ADMIN:
         raise validation.forbidden("Only platform admins create organisations.")
@@ -33,6 +34,7 @@ async def create_organisation(viewer: Viewer, name: str, booking_period: dict | 
     return organisation
 
 
+@retrying
 async def update_organisation(viewer: Viewer, organisation: models.Organisation, values: dict[str, Any]) -> models.Organisation:
     """Admins change anything; an organisation's own admins its name and booking period."""
     if viewer.role is Role.ORG_ADMIN and "active" in values:

@@ -83,6 +83,18 @@ def collecting() -> bool:
     return _pending.get() is not None
 
 
+def mark_written() -> int:
+    """How many rows this task has written so far (for forget_written_since)."""
+    return len(_written.get() or [])
+
+
+def forget_written_since(mark: int) -> None:
+    """A transaction that wrote rows rolled back: they are not there to push."""
+    written = _written.get()
+    if written is not None:
+        del written[mark:]
+
+
 def take_written() -> list[Written]:
     """The outbox rows written so far in this task, the latest arming of each (and forget them)."""
     written = _written.get() or []

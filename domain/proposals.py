@@ -4,16 +4,17 @@ moves the session, re-checked like a booking, and confirms it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import activity, availability, booking, clock, eligibility, events, notifications, timezones, validation
+from domain import activity, availability, booking, clock, eligibility, events, locks, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode
-from domain.sessions import LIVE, invalid_transition
+from domain.sessions import LIVE, invalid_transition, locked
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, Role, SessionStatus
 
 
@@ -34,13 +35,27 @@ async def _new_time(session: models.Session, starts_at: datetime, field: str) ->
     return coach, start, end
 
 
-async def _open(session: models.Session, side: Role, start: datetime, end: datetime, message: str | None) -> models.RescheduleProposal:
-    await models.RescheduleProposal.filter(session_id=session.id, status=ProposalStatus.OPEN).update(
-        status=ProposalStatus.SUPERSEDED, responded_at=clock.now()
-    )
-    return await models.RescheduleProposal.create(
-        session_id=session.id, proposed_by=side, starts_at=start, ends_at=end, message=message
-    )
+@retrying
+async def _open(
+    viewer: Viewer, session_id: UUID, side: Role, start: datetime, end: datetime, message: str | None
+) -> models.RescheduleProposal:
+    async with transaction():
+        # A session's proposals are written only under the session's lock (domain.locks).
+        session = await locked(session_id)
+        if session.status not in LIVE or session.starts_at <= clock.now():
+            raise invalid_transition("Only a future pending or confirmed session can be rescheduled.")
+        locks.taking(locks.Level.PROPOSALS)
+        await models.RescheduleProposal.filter(session_id=session.id, status=ProposalStatus.OPEN).update(
+            status=ProposalStatus.SUPERSEDED, responded_at=clock.now()
+        )
+        proposal = await models.RescheduleProposal.create(
+            session_id=session.id, proposed_by=side, starts_at=start, ends_at=end, message=message
+        )
+        await notifications.to_other_side(
+            side, session, NotificationKind.RESCHEDULE_PROPOSED, "New time proposed",
+            f"A new time was proposed for your session on {{when}}: {start:%Y-%m-%d %H:%M} UTC.",
+        )
+        return proposal
 
 
 async def propose(viewer: Viewer, session: models.Session, starts_at: datetime, message: str | None, field: str = "startsAt") -> models.RescheduleProposal:
@@ -50,13 +65,7 @@ async def propose(viewer: Viewer, session: models.Session, starts_at: datetime, 
     message = validation.text(message, "message", max_length=1000)
     _, start, end = await _new_time(session, starts_at, field)
     try:
-        async with transaction():
-            proposal = await _open(session, side, start, end, message)
-            await notifications.to_other_side(
-                side, session, NotificationKind.RESCHEDULE_PROPOSED, "New time proposed",
-                f"A new time was proposed for your session on {{when}}: {start:%Y-%m-%d %H:%M} UTC.",
-            )
-            return proposal
+        return await _open(viewer, session.id, side, start, end, message)
     except IntegrityError:  # another proposal opened at the same instant
         raise DomainError(ErrorCode.CONFLICT, "Another proposal was just made; reload and try again.", "sessionId") from None
 
@@ -82,19 +91,28 @@ async def respond(
         raise validation.invalid("Accept, or decline with a counter proposal, not both.", "counterStartsAt")
     message = validation.text(message, "message", max_length=1000)
     if not accept:
-        async with transaction():
-            await models.RescheduleProposal.filter(id=proposal.id, status=ProposalStatus.OPEN).update(
-                status=ProposalStatus.DECLINED, responded_at=clock.now()
-            )
-            await notifications.to_other_side(side, session, NotificationKind.RESCHEDULE_DECLINED,
-                                              "Proposed time declined", "The new time for your session on {when} was declined.")
+        await _decline(side, proposal, session)
         if counter is not None:
             await propose(viewer, session, counter, message, field="counterStartsAt")
         return await models.RescheduleProposal.get(id=proposal.id), await models.Session.get(id=session.id)
     return await _accept(viewer, proposal, session)
 
 
-@booking.retry_on_conflict
+@retrying
+async def _decline(side: Role, proposal: models.RescheduleProposal, session: models.Session) -> None:
+    async with transaction():
+        session = await locked(session.id)
+        locks.taking(locks.Level.PROPOSALS)
+        declined = await models.RescheduleProposal.filter(id=proposal.id, status=ProposalStatus.OPEN).update(
+            status=ProposalStatus.DECLINED, responded_at=clock.now()
+        )
+        if not declined:
+            raise DomainError(ErrorCode.INVALID_TRANSITION, "This proposal is no longer open.", "proposalId")
+        await notifications.to_other_side(side, session, NotificationKind.RESCHEDULE_DECLINED,
+                                          "Proposed time declined", "The new time for your session on {when} was declined.")
+
+
+@retrying
 async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: models.Session):
     if session.status not in LIVE:
         raise invalid_transition("The session is no longer pending or confirmed.")
@@ -108,20 +126,23 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
             raise DomainError(ErrorCode.NOT_ELIGIBLE, f"The client may not book then ({', '.join(r.value for r in blocking)}).", "proposalId")
     try:
         async with transaction():
-            await booking.lock_coach(coach.id)
+            # The order of domain.locks: the coach's calendar, the session, then its proposal.
+            await locks.coaches(coach.id)
+            session = await locked(session.id)
+            if session.status not in LIVE:
+                raise invalid_transition("The session is no longer pending or confirmed.")
             await availability.check_bookable(coach, proposal.starts_at, proposal.ends_at, field="proposalId", exclude_session=session.id)
+            locks.taking(locks.Level.PROPOSALS)
             claimed = await models.RescheduleProposal.filter(id=proposal.id, status=ProposalStatus.OPEN).update(
                 status=ProposalStatus.ACCEPTED, responded_at=clock.now()
             )
             if not claimed:
                 raise DomainError(ErrorCode.INVALID_TRANSITION, "This proposal is no longer open.", "proposalId")
-            moved = await models.Session.filter(id=session.id, status__in=LIVE).update(
+            await models.Session.filter(id=session.id).update(
                 starts_at=proposal.starts_at, ends_at=proposal.ends_at,
                 blocked_until=proposal.ends_at + timedelta(minutes=coach.buffer_minutes),
                 status=SessionStatus.CONFIRMED, updated_at=clock.now(),
             )
-            if not moved:
-                raise invalid_transition("The session is no longer pending or confirmed.")
             await events.session_changed(session.id, session.coach_id, session.client_id)
             moved_session = await models.Session.get(id=session.id)
             await notifications.to_other_side(_side(viewer, session), moved_session, NotificationKind.RESCHEDULE_ACCEPTED,

@@ -10,10 +10,10 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import access, booking, clock, credentials, encryption, sessions, validation
-from domain.errors import DomainError, ErrorCode
+from domain import access, clock, credentials, encryption, locks, sessions, validation
+from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import Role
 
 LIVE = sessions.LIVE
@@ -124,6 +124,7 @@ async def _forget_profile(client_id: UUID) -> None:
     await models.Client.filter(id=client_id).delete()
 
 
+@retrying
 async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
     """A coach removes a client from their practice: the relationship, that coach's notes,
     goals and conversation. When no other coach and no organisation holds the client, the
@@ -131,15 +132,19 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
     if viewer.role is not Role.COACH:
         raise validation.forbidden("Only a coach removes a client from their practice.")
     async with transaction():
-        # Under the coach's booking lock, so no booking lands between the check and the detach.
-        await booking.lock_coach(viewer.coach_id)
-        client = await models.Client.select_for_update().get(id=client.id)
-        if await models.Session.exists(
-            coach_id=viewer.coach_id, client_id=client.id, status__in=LIVE, starts_at__gt=clock.now(),
-        ):
+        # Under the coach's booking lock, so no booking lands between the check and the detach;
+        # then the profile and the practice's sessions, in the order of domain.locks.
+        await locks.coaches(viewer.coach_id)
+        client = await locks.client(client.id, delete=True)
+        if client is None:
+            raise not_found("Client", "clientId")
+        practice = await locks.sessions(
+            await models.Session.filter(coach_id=viewer.coach_id, client_id=client.id).values_list("id", flat=True))
+        if any(s.status in LIVE and s.starts_at > clock.now() for s in practice):
             raise DomainError(ErrorCode.CONFLICT, "Cancel this client's upcoming sessions first.", "clientId")
         # The practice's sessions stay, for every viewer, as "Deleted Client".
-        await models.Session.filter(coach_id=viewer.coach_id, client_id=client.id).update(client_id=None)
+        await models.Session.filter(id__in=[s.id for s in practice]).update(client_id=None)
+        locks.taking(locks.Level.RELATIONSHIPS)
         await models.Note.filter(coach_id=viewer.coach_id, client_id=client.id).delete()
         await models.Goal.filter(coach_id=viewer.coach_id, client_id=client.id).delete()
         await models.Conversation.filter(coach_id=viewer.coach_id, client_id=client.id).delete()
@@ -155,6 +160,7 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
         return True
 
 
+@retrying
 async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
     """The right to be forgotten, across every coach, in one transaction (a crash midway rolls
     back and the next run does it all; a second run finds nothing and changes nothing). Sessions
@@ -166,19 +172,22 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
     ):
         raise validation.forbidden("Only an admin or the client erases a client's record.", "clientId")
     async with transaction():
-        client = await models.Client.select_for_update().get_or_none(id=client_id)
+        client = await locks.client(client_id, delete=True)
         if client is None:
             return False, None
         login = await models.User.get_or_none(id=client.user_id) if client.user_id else None
+        # Every session of the client is changed below: all locked first, in the order of domain.locks.
+        held = await locks.sessions(await models.Session.filter(client_id=client_id).values_list("id", flat=True))
         # Upcoming sessions are cancelled (and refunded by the worker) rather than left holding slots.
-        for session in await models.Session.filter(client_id=client_id, status__in=LIVE, starts_at__gt=clock.now()):
-            await sessions._cancel(viewer, session, None, late=False)
+        for session in held:
+            if session.status in LIVE and session.starts_at > clock.now():
+                await sessions._cancel(viewer, session, None, late=False)
         await models.ClientDataKey.filter(client_id=client_id).delete()
         await models.Note.filter(client_id=client_id).delete()
         await models.Conversation.filter(client_id=client_id).delete()
         await models.Goal.filter(client_id=client_id).delete()
         await models.ActivityEvent.filter(client_id=client_id).delete()
-        session_ids = await models.Session.filter(client_id=client_id).values_list("id", flat=True)
+        session_ids = [s.id for s in held]
         await models.Feedback.filter(session_id__in=session_ids).update(comment=None)
         await models.Session.filter(client_id=client_id).update(booking_notes=None, cancel_reason=None, client_id=None)
         # Other people's notifications about this client name them; say "Deleted Client" instead

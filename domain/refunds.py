@@ -9,17 +9,19 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import activity, clock, ledger, notifications
-from domain.transactions import transaction
-from models.enums import ActivityKind, CreditReason, NotificationKind, RefundStatus
+from domain import activity, clock, ledger, locks, notifications
+from domain.transactions import retrying, transaction
+from models.enums import ActivityKind, CreditPoolKind, CreditReason, NotificationKind, RefundStatus
 
 RECONCILE_AFTER = timedelta(minutes=2)
 
 
+@retrying
 async def refund(session_id: UUID) -> bool:
     """Claim the refund (PENDING -> REFUNDED) and move the credits in one transaction. False
     when there is nothing to claim (already refunded, or never refundable)."""
     async with transaction():
+        locks.taking(locks.Level.SESSIONS)  # the claim's UPDATE locks the session
         claimed = await connections.get("default").execute_query_dict(
             "UPDATE sessions SET refund_status = $1, updated_at = now() WHERE id = $2 AND refund_status = $3 "
             "RETURNING client_id",
@@ -27,7 +29,8 @@ async def refund(session_id: UUID) -> bool:
         )
         if not claimed:
             return False
-        debits = await models.CreditTransaction.filter(session_id=session_id, reason=CreditReason.BOOKING).order_by("created_at", "id")
+        debits = await models.CreditTransaction.filter(session_id=session_id, reason=CreditReason.BOOKING).select_related("pool")
+        debits.sort(key=lambda d: (d.pool.kind is not CreditPoolKind.CLIENT, d.created_at, d.id))  # domain.locks: client's pool first
         returned = 0
         for debit in debits:
             await ledger.move(debit.pool_id, -debit.delta, CreditReason.REFUND, session_id=session_id, note="Cancelled session")

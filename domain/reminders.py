@@ -11,7 +11,7 @@ from tortoise import connections
 
 import models
 from domain import clock, notifications
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import NotificationKind
 
 LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
@@ -40,11 +40,18 @@ async def send_due() -> int:
     for label, lead in LEADS.items():
         rows = await connections.get("default").execute_query_dict(_DUE, [now, now + lead, f"reminder-{label}:", BATCH])
         for session in (models.Session._init_from_db(**row) for row in rows):
-            async with transaction():
-                for to_coach in (False, True):
-                    made += await notifications.about_session(
-                        NotificationKind.SESSION_REMINDER, session, to_coach=to_coach,
-                        title=f"Reminder: session in {label}", body="Your session starts on {when}.",
-                        dedupe_key=_key(label, session, "coach" if to_coach else "client"),
-                    ) is not None
+            made += await _remind(label, session)
+    return made
+
+
+@retrying
+async def _remind(label: str, session: models.Session) -> int:
+    made = 0
+    async with transaction():
+        for to_coach in (False, True):
+            made += await notifications.about_session(
+                NotificationKind.SESSION_REMINDER, session, to_coach=to_coach,
+                title=f"Reminder: session in {label}", body="Your session starts on {when}.",
+                dedupe_key=_key(label, session, "coach" if to_coach else "client"),
+            ) is not None
     return made

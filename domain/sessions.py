@@ -1,8 +1,8 @@
 """Session lifecycle after booking: confirm, decline, cancel, complete, no-show, record past.
 
 PENDING -> CONFIRMED -> COMPLETED | NO_SHOW, and PENDING | CONFIRMED -> CANCELLED. Every
-transition is one conditional UPDATE on the status it starts from, so two concurrent answers
-cannot both win."""
+transition locks the session first (domain.locks) and decides on the row as it is under the lock,
+so two concurrent answers cannot both win."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 import models
-from domain import activity, clients, clock, events, notifications, outbox, timezones, validation
+from domain import activity, clients, clock, events, locks, notifications, outbox, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, RefundStatus, Role, SessionStatus
 
 LIVE = (SessionStatus.PENDING, SessionStatus.CONFIRMED)
@@ -24,14 +24,24 @@ def invalid_transition(message: str) -> DomainError:
     return DomainError(ErrorCode.INVALID_TRANSITION, message, "sessionId")
 
 
+async def locked(session_id: UUID) -> models.Session:
+    """The session, locked for the rest of the transaction and read as it is now."""
+    session = await locks.session(session_id)
+    if session is None:  # gone meanwhile
+        raise not_found("Session", "sessionId")
+    return session
+
+
 async def _move(session: models.Session, from_statuses: tuple[SessionStatus, ...], **changes) -> models.Session:
-    """Apply `changes` only if the session is still in one of `from_statuses` (else the
-    transition is not allowed any more). Runs inside the caller's transaction."""
-    updated = await models.Session.filter(id=session.id, status__in=from_statuses).update(updated_at=clock.now(), **changes)
-    if not updated:
+    """Apply `changes` to a session the caller has locked (domain.locks), if it is still in one
+    of `from_statuses` (else the transition is not allowed any more)."""
+    if session.status not in from_statuses:
         raise invalid_transition(f"A {session.status.value.lower()} session cannot do that.")
+    changes["updated_at"] = clock.now()
+    await models.Session.filter(id=session.id).update(**changes)
+    session.update_from_dict(changes)
     await events.session_changed(session.id, session.coach_id, session.client_id)
-    return await models.Session.get(id=session.id)
+    return session
 
 
 def _coach_only(viewer: Viewer, session: models.Session) -> None:
@@ -39,11 +49,13 @@ def _coach_only(viewer: Viewer, session: models.Session) -> None:
         raise validation.forbidden("Only the session's coach may do this.", "sessionId")
 
 
+@retrying
 async def confirm(viewer: Viewer, session: models.Session) -> models.Session:
     _coach_only(viewer, session)
-    if session.starts_at <= clock.now():
-        raise invalid_transition("A booking cannot be confirmed once its time has come.")
     async with transaction():
+        session = await locked(session.id)
+        if session.starts_at <= clock.now():
+            raise invalid_transition("A booking cannot be confirmed once its time has come.")
         session = await _move(session, (SessionStatus.PENDING,), status=SessionStatus.CONFIRMED)
         await activity.record(ActivityKind.SESSION_CONFIRMED, client_id=session.client_id, actor=viewer,
                               session_id=session.id, summary="Booking confirmed")
@@ -56,11 +68,14 @@ async def _cancel(
     viewer: Viewer, session: models.Session, reason: str | None, *, late: bool, declined: bool = False,
     from_statuses: tuple[SessionStatus, ...] = LIVE,
 ) -> models.Session:
+    """Cancel a session the caller has locked, withdrawing its open proposal (under the
+    session's lock, as domain.locks orders)."""
     refund = RefundStatus.NOT_REFUNDABLE if late or session.credits == 0 else RefundStatus.PENDING
     session = await _move(
         session, from_statuses, status=SessionStatus.CANCELLED, cancelled_at=clock.now(), cancelled_by=viewer.role,
         cancel_reason=reason, late_cancellation=late, refund_status=refund,
     )
+    locks.taking(locks.Level.PROPOSALS)
     await models.RescheduleProposal.filter(session_id=session.id, status=ProposalStatus.OPEN).update(
         status=ProposalStatus.WITHDRAWN, responded_at=clock.now()
     )
@@ -79,38 +94,45 @@ async def _cancel(
     return session
 
 
+@retrying
 async def cancel(viewer: Viewer, session: models.Session, reason: str | None) -> models.Session:
     """Coach, client or admin, before the start. A client inside the coach's cancellation window
     is late and keeps no refund; otherwise a worker returns every credit (PENDING refund)."""
     reason = validation.text(reason, "reason", max_length=1000)
     if viewer.role not in (Role.COACH, Role.CLIENT, Role.ADMIN) or viewer.api_key_id is not None:
         raise validation.forbidden("Your role may not cancel sessions.", "sessionId")
-    now = clock.now()
-    if session.status not in LIVE:
-        raise invalid_transition(f"A {session.status.value.lower()} session cannot be cancelled.")
-    if session.starts_at <= now:
-        raise invalid_transition("A session that has started cannot be cancelled.")
     coach = await models.Coach.get(id=session.coach_id)
-    late = viewer.role is Role.CLIENT and session.starts_at - now < timedelta(hours=coach.cancellation_window_hours)
     async with transaction():
+        # Decided on the session as it is under the lock: an accepted proposal may have moved it.
+        session = await locked(session.id)
+        now = clock.now()
+        if session.status not in LIVE:
+            raise invalid_transition(f"A {session.status.value.lower()} session cannot be cancelled.")
+        if session.starts_at <= now:
+            raise invalid_transition("A session that has started cannot be cancelled.")
+        late = viewer.role is Role.CLIENT and session.starts_at - now < timedelta(hours=coach.cancellation_window_hours)
         return await _cancel(viewer, session, reason, late=late)
 
 
+@retrying
 async def decline(viewer: Viewer, session: models.Session, reason: str | None) -> models.Session:
     """The coach says no to a PENDING booking: cancelled with a full refund."""
     _coach_only(viewer, session)
-    if session.status is not SessionStatus.PENDING:
-        raise invalid_transition("Only a pending booking can be declined.")
     reason = validation.text(reason, "reason", max_length=1000)
-    async with transaction():  # only from PENDING: a confirm that won the race stands
+    async with transaction():
+        session = await locked(session.id)
+        if session.status is not SessionStatus.PENDING:  # a confirm that won the race stands
+            raise invalid_transition("Only a pending booking can be declined.")
         return await _cancel(viewer, session, reason, late=False, declined=True, from_statuses=(SessionStatus.PENDING,))
 
 
+@retrying
 async def _finish(viewer: Viewer, session: models.Session, status: SessionStatus, kind: ActivityKind) -> models.Session:
     _coach_only(viewer, session)
-    if session.starts_at > clock.now():
-        raise invalid_transition("The session has not started yet.")
     async with transaction():
+        session = await locked(session.id)
+        if session.starts_at > clock.now():
+            raise invalid_transition("The session has not started yet.")
         session = await _move(session, (SessionStatus.CONFIRMED,), status=status)
         await activity.record(kind, client_id=session.client_id, actor=viewer, session_id=session.id,
                               summary="Session completed" if status is SessionStatus.COMPLETED else "Client did not show up")
@@ -128,6 +150,7 @@ async def mark_no_show(viewer: Viewer, session: models.Session) -> models.Sessio
 PAST_STATUSES = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW, SessionStatus.CANCELLED)
 
 
+@retrying
 async def record_past(
     viewer: Viewer, client_id: UUID, service: models.Service, starts_at: datetime, status: SessionStatus, notes: str | None
 ) -> models.Session:
@@ -167,30 +190,36 @@ HOUSEKEEPING_BATCH = 500
 
 async def expire_unanswered(limit: int = HOUSEKEEPING_BATCH) -> int:
     """PENDING bookings nobody answered before their start are cancelled with a full refund."""
+    due = await models.Session.filter(status=SessionStatus.PENDING, starts_at__lte=clock.now()).limit(limit).values_list("id", flat=True)
     done = 0
-    for session in await models.Session.filter(status=SessionStatus.PENDING, starts_at__lte=clock.now()).limit(limit):
-        try:
-            async with transaction():
-                await _cancel(SYSTEM, session, "Not confirmed before the start", late=False,
-                              from_statuses=(SessionStatus.PENDING,))
-            done += 1
-        except DomainError:  # answered meanwhile
-            continue
+    for session_id in due:
+        done += await _expire(session_id)
     return done
 
 
+@retrying
+async def _expire(session_id: UUID) -> bool:
+    async with transaction():
+        session = await locked(session_id)
+        if session.status is not SessionStatus.PENDING or session.starts_at > clock.now():
+            return False  # answered (or moved) meanwhile
+        await _cancel(SYSTEM, session, "Not confirmed before the start", late=False, from_statuses=(SessionStatus.PENDING,))
+        return True
+
+
+@retrying
 async def complete_past(after: timedelta, limit: int = HOUSEKEEPING_BATCH) -> int:
     """CONFIRMED sessions that ended more than `after` ago are completed, set-based."""
     cutoff = clock.now() - after
+    due = await models.Session.filter(status=SessionStatus.CONFIRMED, ends_at__lt=cutoff).limit(limit).values_list("id", flat=True)
+    if not due:
+        return 0
     async with transaction():
-        ids = await models.Session.filter(status=SessionStatus.CONFIRMED, ends_at__lt=cutoff).limit(limit).values_list(
-            "id", "client_id", "coach_id"
-        )
+        ids = [(s.id, s.client_id, s.coach_id) for s in await locks.sessions(due)
+               if s.status is SessionStatus.CONFIRMED and s.ends_at < cutoff]
         if not ids:
             return 0
-        await models.Session.filter(id__in=[i for i, _, _ in ids], status=SessionStatus.CONFIRMED).update(
-            status=SessionStatus.COMPLETED, updated_at=clock.now()
-        )
+        await models.Session.filter(id__in=[i for i, _, _ in ids]).update(status=SessionStatus.COMPLETED, updated_at=clock.now())
         await models.ActivityEvent.bulk_create([
             models.ActivityEvent(kind=ActivityKind.SESSION_COMPLETED, client_id=client_id, session_id=session_id,
                                  actor_name="Caseload", summary="Session completed", occurred_at=clock.now())

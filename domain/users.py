@@ -13,7 +13,7 @@ import models
 from domain import clients, passwords, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
-from domain.transactions import transaction
+from domain.transactions import retrying, transaction
 from models.enums import CoachKind, Role
 
 
@@ -36,6 +36,7 @@ def _check_may_create(viewer: Viewer, role: Role, organisation_id: UUID | None) 
     raise validation.forbidden("You may not create accounts.")
 
 
+@retrying
 async def create_user(
     viewer: Viewer,
     *,
