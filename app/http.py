@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from cross_web import HTTPException
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
@@ -86,6 +88,61 @@ class BodyLimit:
 
 async def _too_large(scope, receive, send) -> None:
     await PlainTextResponse("Request body too large.", status_code=413)(scope, receive, send)
+
+
+class JsonObjectBody:
+    """A JSON request body must be one UTF-8 JSON object; anything else is 400 with a JSON error
+    body, before strawberry parses it (it answered arrays, strings, nulls, invalid UTF-8 and
+    deeply nested JSON with a 500). Runs inside BodyLimit, so the body is at most its limit."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") != "POST" or not _is_json(scope):
+            return await self.app(scope, receive, send)
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        problem = _json_object_problem(body)
+        if problem is not None:
+            error = {"errors": [{"message": problem, "extensions": {"code": "BAD_REQUEST"}}]}
+            return await JSONResponse(error, status_code=400)(scope, receive, send)
+        delivered = False
+
+        async def replay():
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _is_json(scope) -> bool:
+    content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+    return content_type.split(b";")[0].strip().lower() == b"application/json"
+
+
+def _json_object_problem(body: bytes) -> str | None:
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "The request body is not valid UTF-8."
+    except RecursionError:
+        return "The request body is nested too deeply."
+    except ValueError:
+        return "The request body is not valid JSON."
+    if not isinstance(parsed, dict):
+        return "The request body must be a JSON object."
+    return None
 
 
 # Over HTTP: queries and mutations (POST). Subscriptions run over the socket only, where their
@@ -266,7 +323,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
-        middleware=[],
+        middleware=[Middleware(JsonObjectBody)],
     )
 
 

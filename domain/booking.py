@@ -3,8 +3,10 @@ transaction (DESIGN.md, "Session lifecycle")."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -65,11 +67,31 @@ def _status_for(viewer: Viewer, coach: models.Coach, service: models.Service) ->
     return SessionStatus.CONFIRMED
 
 
+def input_hash(viewer: Viewer, request: BookingRequest) -> str:
+    """The whole request an idempotency key stands for, canonical (instants in UTC, the client
+    as the viewer means it), hashed."""
+    client_id = viewer.client_id if viewer.role is Role.CLIENT and request.client_id is None else request.client_id
+    canonical = json.dumps(
+        [str(request.service_id), request.starts_at.astimezone(timezone.utc).isoformat(),
+         str(client_id) if client_id else None, request.booking_notes],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 async def _earlier_booking(viewer: Viewer, request: BookingRequest) -> models.Session | None:
+    """The booking this key made before, if the request is the same; the key with any other
+    input (another client, time, service or notes) is a CONFLICT and changes nothing."""
     if request.idempotency_key is None or viewer.user_id is None:
         return None
     earlier = await models.Session.get_or_none(booked_by_user_id=viewer.user_id, idempotency_key=request.idempotency_key)
-    if earlier is not None and (earlier.service_id != request.service_id or earlier.starts_at != request.starts_at):
+    if earlier is None:
+        return None
+    if earlier.idempotency_input is not None:
+        same = earlier.idempotency_input == input_hash(viewer, request)
+    else:  # booked before the hash was kept
+        same = earlier.service_id == request.service_id and earlier.starts_at == request.starts_at
+    if not same:
         raise DomainError(ErrorCode.CONFLICT, "This idempotency key was used for a different booking.", "idempotencyKey")
     return earlier
 
@@ -123,7 +145,7 @@ async def _tell_about_booking(viewer: Viewer, session: models.Session) -> None:
         await notifications.about_session(
             NotificationKind.BOOKING_REQUESTED if pending else NotificationKind.BOOKING_CONFIRMED, session, to_coach=True,
             title="New booking to confirm" if pending else "New booking",
-            body=f"{viewer.name} booked a session on {{when}}.",
+            body="{name} booked a session on {when}.", values={"name": viewer.name},
         )
     if session.status is SessionStatus.CONFIRMED:
         await notifications.about_session(NotificationKind.BOOKING_CONFIRMED, session, to_coach=False,
@@ -180,6 +202,7 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
                 blocked_until=ends_at + timedelta(minutes=coach.buffer_minutes),
                 status=_status_for(viewer, coach, service), booking_notes=request.booking_notes,
                 booked_by=viewer.role, booked_by_user_id=viewer.user_id, idempotency_key=request.idempotency_key,
+                idempotency_input=input_hash(viewer, request) if request.idempotency_key else None,
             )
             await clients.ensure_relationship(coach.id, client_id)
             await events.session_changed(session.id, coach.id, client_id)

@@ -69,14 +69,19 @@ async def move(
     return models.CreditTransaction._init_from_db(**rows[0])
 
 
-async def _replay(pool_id: UUID, key: str | None, amount: int) -> models.CreditTransaction | None:
-    """The earlier result of a request with this idempotency key; a key reused with another
-    amount is a conflict, never a second movement."""
+async def _replay(
+    viewer: Viewer, pool_id: UUID, key: str | None, amount: int, note: str | None
+) -> models.CreditTransaction | None:
+    """The earlier result of a request with this idempotency key. A key is bound to its whole
+    input: the same caller's key reused for another pool (another client), amount or note is a
+    conflict, never a second movement."""
     if key is None:
         return None
     earlier = await models.CreditTransaction.get_or_none(pool_id=pool_id, idempotency_key=key)
-    if earlier is not None and earlier.delta != amount:
-        raise DomainError(ErrorCode.CONFLICT, "This idempotency key was used for a different amount.", "idempotencyKey")
+    if earlier is None and viewer.user_id is not None:
+        earlier = await models.CreditTransaction.filter(created_by_id=viewer.user_id, idempotency_key=key).first()
+    if earlier is not None and (earlier.pool_id != pool_id or earlier.delta != amount or earlier.note != note):
+        raise DomainError(ErrorCode.CONFLICT, "This idempotency key was used for a different request.", "idempotencyKey")
     return earlier
 
 
@@ -92,7 +97,7 @@ async def _grant(
     _check_amount(amount)
     note = validation.text(note, "note", max_length=500)
     key = validation.text(key, "idempotencyKey", max_length=200)
-    if (earlier := await _replay(pool.id, key, amount)) is not None:
+    if (earlier := await _replay(viewer, pool.id, key, amount, note)) is not None:
         return earlier
     reason = CreditReason.GRANT if amount > 0 else CreditReason.ADJUSTMENT
     try:
@@ -106,7 +111,7 @@ async def _grant(
             return row
     except IntegrityError:
         # The same key won a race in another transaction: answer with its result.
-        if (earlier := await _replay(pool.id, key, amount)) is not None:
+        if (earlier := await _replay(viewer, pool.id, key, amount, note)) is not None:
             return earlier
         raise
 

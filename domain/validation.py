@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from domain import clock
 from domain.errors import DomainError, DomainErrors, ErrorCode, invalid
@@ -13,6 +13,46 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
 MAX_TAGS = 30
 MAX_TAG_LENGTH = 50
+
+# Instants and dates a request may carry: one day inside Python's years 1-9999, so reading one in
+# any zone (offsets reach +/-14 h) or the day-margins the domain adds never leave the range.
+EARLIEST = datetime(1, 1, 2, tzinfo=timezone.utc)
+LATEST = datetime(9999, 12, 30, tzinfo=timezone.utc)
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # NUL and lone surrogates (JSON's "\ud800"): not UTF-8 text
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, exactly
+
+
+def single_line(value: str, field: str) -> str:
+    """Names, e-mails, titles, tags, search strings: no control character (line breaks and NUL
+    included), so a value is safe in an e-mail header, a log line or a file name."""
+    if _CONTROL.search(value):
+        raise invalid("Must be a single line without control characters.", field)
+    return storable(value, field)
+
+
+def storable(value: str, field: str) -> str:
+    """Multi-line text (notes, messages): line breaks and tabs are fine, NUL is not (PostgreSQL
+    text cannot hold it), nor are halves of a surrogate pair."""
+    if _UNSTORABLE.search(value):
+        raise invalid("Must not contain NUL characters or unpaired surrogates.", field)
+    return value
+
+
+def instant(value: datetime, field: str) -> datetime:
+    """A request's instant, within the years every zone and every day-margin can reach."""
+    try:
+        utc = value.astimezone(timezone.utc) if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise invalid("Must be between the years 1 and 9999.", field)
+    return value
+
+
+def day(value: date, field: str) -> date:
+    if not EARLIEST.date() <= value <= LATEST.date():
+        raise invalid("Must be between the years 1 and 9999.", field)
+    return value
 
 
 def text(value: str | None, field: str, *, max_length: int, required: bool = False) -> str | None:
@@ -69,11 +109,25 @@ def tags(values: list[str] | None, field: str) -> list[str] | None:
 
 
 def timezone_name(value: str, field: str = "timezone") -> str:
+    # Only names in the zone database: ZoneInfo("America") opens a folder (IsADirectoryError),
+    # and a path-like name must never reach the file system at all.
+    if value not in _zone_names():
+        raise invalid("Not a known IANA time zone (e.g. Europe/London).", field)
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise invalid("Not a known IANA time zone (e.g. Europe/London).", field) from None
     return value
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def _zone_names() -> frozenset[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones()) | {"UTC"}
+    return _ZONES
 
 
 def int_range(value: int | None, field: str, *, low: int, high: int) -> int | None:

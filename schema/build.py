@@ -10,6 +10,7 @@ from strawberry.extensions import (
     AddValidationRules, DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache,
 )
 
+from schema.inputs import CodeBadVariables, check_every_argument
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MaxAliases, MaxDepth, MaxDirectives, NodeBudget  # noqa: F401
 from schema.mutation import Mutation
 from schema.query import Query
@@ -37,8 +38,10 @@ def build(*, introspection: bool = True, suggestions: bool = True) -> strawberry
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        lambda: CodeBadVariables(),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error."),
     ]
     if not introspection:
         extensions.append(lambda: DisableIntrospection())
+    check_every_argument(Query, Mutation, Subscription)
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

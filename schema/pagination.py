@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Generic, Optional, Sequence, TypeVar
 from uuid import UUID
 
@@ -49,9 +49,12 @@ def _encode_value(value: Any) -> Any:
 
 
 def _decode_value(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL")  # PostgreSQL text cannot hold it: never let it reach SQL
     if isinstance(value, dict):
         if "dt" in value:
-            return datetime.fromisoformat(value["dt"])
+            instant = datetime.fromisoformat(value["dt"])
+            return instant.astimezone(timezone.utc) if instant.tzinfo else instant  # OverflowError at the edges
         if "d" in value:
             return date.fromisoformat(value["d"])
     return value
@@ -62,20 +65,28 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+MAX_CURSOR_LENGTH = 1000  # ours are a few dozen characters; longer ones are never parsed
+
+
+def _not_a_cursor() -> ApiError:
+    return ApiError("`after` is not a cursor this API gave out.", "INVALID")
+
+
 def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
+    """The values inside a cursor; anything else (garbage, NUL, deep JSON, wrong shapes) is one
+    INVALID error, never an exception of its own."""
     if not cursor:
         return None
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise _not_a_cursor()
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
-    except (ValueError, json.JSONDecodeError):
-        raise ApiError("`after` is not a cursor this API gave out.", "INVALID") from None
-    if not isinstance(values, list) or len(values) != width:
-        raise ApiError("`after` is not a cursor this API gave out.", "INVALID")
-    try:
+        if not isinstance(values, list) or len(values) != width:
+            raise ValueError("shape")
         return [_decode_value(v) for v in values]
-    except (TypeError, ValueError):
-        raise ApiError("`after` is not a cursor this API gave out.", "INVALID") from None
+    except (ValueError, TypeError, OverflowError, RecursionError):  # binascii, UnicodeDecode, JSONDecode: ValueErrors
+        raise _not_a_cursor() from None
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,7 @@ class Ordering:
                 elif not isinstance(value, str):
                     raise ValueError(name)
             except ValueError:
-                raise ApiError("`after` is not a cursor this API gave out.", "INVALID") from None
+                raise _not_a_cursor() from None
             checked.append(value)
         return checked
 

@@ -13,6 +13,7 @@ from domain import access, client_sessions, clock, milestones
 from schema.connection import Connection
 from schema.enums import ActivityKind, ClientCategory, OrderDirection
 from schema.errors import UserError
+from schema.inputs import multiline
 from schema.loaders import resolved
 from schema.node import Entity, loads_nodes
 from schema.types.coach import Money
@@ -291,7 +292,7 @@ class CreateClientInput:
     organisation_id: Optional[strawberry.ID] = None
     tags: Optional[list[str]] = None
     focus_areas: Optional[list[str]] = None
-    private_notes: Optional[str] = None
+    private_notes: Optional[str] = multiline(default=None)
 
 
 @strawberry.input
@@ -305,8 +306,8 @@ class UpdateClientInput:
     birth_date: Optional[date] = strawberry.UNSET
     tags: Optional[list[str]] = strawberry.UNSET
     focus_areas: Optional[list[str]] = strawberry.UNSET
-    health_context: Optional[str] = strawberry.UNSET
-    private_notes: Optional[str] = strawberry.UNSET
+    health_context: Optional[str] = multiline(default=strawberry.UNSET)
+    private_notes: Optional[str] = multiline(default=strawberry.UNSET)
 
 
 @strawberry.input

@@ -10,6 +10,7 @@ import models
 from domain import access
 from schema.connection import Connection
 from schema.enums import CoachKind, SessionFormat
+from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 from schema.types.organisation import Organisation
 
@@ -147,7 +148,7 @@ class UpdateCoachSettingsInput:
     buffer_minutes: Optional[int] = strawberry.UNSET
     auto_confirm: Optional[bool] = strawberry.UNSET
     cancellation_window_hours: Optional[int] = strawberry.UNSET
-    bio: Optional[str] = strawberry.UNSET
+    bio: Optional[str] = multiline(default=strawberry.UNSET)
 
 
 @strawberry.type
@@ -170,7 +171,7 @@ class CreateServiceInput:
     duration_minutes: int
     format: SessionFormat
     credits: int
-    description: Optional[str] = None
+    description: Optional[str] = multiline(default=None)
     price: Optional[MoneyInput] = None
     requires_confirmation: Optional[bool] = False
 
@@ -179,7 +180,7 @@ class CreateServiceInput:
 class UpdateServiceInput:
     service_id: strawberry.ID
     name: Optional[str] = strawberry.UNSET
-    description: Optional[str] = strawberry.UNSET
+    description: Optional[str] = multiline(default=strawberry.UNSET)
     duration_minutes: Optional[int] = strawberry.UNSET
     format: Optional[SessionFormat] = strawberry.UNSET
     credits: Optional[int] = strawberry.UNSET
@@ -210,7 +211,7 @@ class SetAvailabilityInput:
 class AddTimeOffInput:
     starts_at: datetime
     ends_at: datetime
-    reason: Optional[str] = None
+    reason: Optional[str] = multiline(default=None)
 
 
 @strawberry.input

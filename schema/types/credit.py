@@ -11,6 +11,7 @@ from domain import access
 from models.enums import CreditPoolKind as PoolKind
 from schema.connection import Connection
 from schema.enums import CreditPoolKind, CreditReason
+from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 from schema.pagination import BY_CREATED, paginate
 
@@ -116,7 +117,7 @@ async def load_pools(info, ids: list[UUID]) -> list[Optional[CreditPool]]:
 class GrantClientCreditsInput:
     client_id: strawberry.ID
     amount: int = strawberry.field(description="Positive to grant, negative to adjust down (never below zero).")
-    note: Optional[str] = None
+    note: Optional[str] = multiline(default=None)
     idempotency_key: Optional[str] = None
 
 
@@ -124,7 +125,7 @@ class GrantClientCreditsInput:
 class GrantOrganisationCreditsInput:
     organisation_id: strawberry.ID
     amount: int
-    note: Optional[str] = None
+    note: Optional[str] = multiline(default=None)
     idempotency_key: Optional[str] = None
 
 

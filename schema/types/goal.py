@@ -10,6 +10,7 @@ import models
 from domain import access
 from schema.enums import GoalStatus
 from schema.errors import UserError
+from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 
 
@@ -64,7 +65,7 @@ class Goal(Entity):
 class CreateGoalInput:
     client_id: strawberry.ID
     title: str
-    description: Optional[str] = None
+    description: Optional[str] = multiline(default=None)
     target_date: Optional[date] = None
 
 
@@ -72,7 +73,7 @@ class CreateGoalInput:
 class UpdateGoalInput:
     goal_id: strawberry.ID
     title: Optional[str] = strawberry.UNSET
-    description: Optional[str] = strawberry.UNSET
+    description: Optional[str] = multiline(default=strawberry.UNSET)
     status: Optional[GoalStatus] = strawberry.UNSET
     target_date: Optional[date] = strawberry.UNSET
 

@@ -13,6 +13,7 @@ from domain.records import DELETED_NAME
 from schema.connection import Connection
 from schema.enums import Role, TemplateKind
 from schema.errors import UserError
+from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 from schema.pagination import Ordering, paginate
 from schema.types.coach import Coach
@@ -119,7 +120,7 @@ class MessageTemplate(Entity):
 class SendMessageInput:
     client_id: Optional[strawberry.ID] = strawberry.field(default=None, description="Coach senders name the client; client senders name the coach.")
     coach_id: Optional[strawberry.ID] = None
-    body: Optional[str] = None
+    body: Optional[str] = multiline(default=None)
     template_id: Optional[strawberry.ID] = None
     session_id: Optional[strawberry.ID] = None
 
@@ -145,7 +146,7 @@ class ConversationPayload:
 class CreateMessageTemplateInput:
     name: str
     kind: TemplateKind
-    body: str
+    body: str = multiline()
 
 
 @strawberry.input
@@ -153,7 +154,7 @@ class UpdateMessageTemplateInput:
     template_id: strawberry.ID
     name: Optional[str] = strawberry.UNSET
     kind: Optional[TemplateKind] = strawberry.UNSET
-    body: Optional[str] = strawberry.UNSET
+    body: Optional[str] = multiline(default=strawberry.UNSET)
 
 
 @strawberry.input

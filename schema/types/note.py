@@ -9,6 +9,7 @@ import strawberry
 import models
 from domain import access
 from schema.connection import Connection
+from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 from schema.types.coach import Coach
 
@@ -75,7 +76,7 @@ async def load_notes(info, ids: list[UUID]) -> list[Optional[Note]]:
 @strawberry.input
 class AddNoteInput:
     client_id: strawberry.ID
-    body: str
+    body: str = multiline()
     session_id: Optional[strawberry.ID] = None
     shared_with_client: Optional[bool] = False
 
@@ -83,7 +84,7 @@ class AddNoteInput:
 @strawberry.input
 class UpdateNoteInput:
     note_id: strawberry.ID
-    body: Optional[str] = None
+    body: Optional[str] = multiline(default=None)
     shared_with_client: Optional[bool] = None
 
 

@@ -10,6 +10,7 @@ import models
 from schema.connection import Connection
 from schema.enums import NotificationKind
 from schema.errors import UserError
+from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 
 
@@ -75,7 +76,7 @@ class MarkNotificationsReadPayload:
 class LeaveFeedbackInput:
     session_id: strawberry.ID
     rating: int
-    comment: Optional[str] = None
+    comment: Optional[str] = multiline(default=None)
     public_review: Optional[bool] = False
 
 

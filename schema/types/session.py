@@ -13,6 +13,7 @@ from domain import eligibility as eligibility_rules
 from schema.connection import Connection
 from schema.enums import CoachKind, ProposalStatus, RefundStatus, Role, SessionFormat, SessionStatus
 from schema.errors import UserError
+from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 from schema.types.coach import Coach, Service
 
@@ -163,7 +164,7 @@ class BookSessionInput:
     client_id: Optional[strawberry.ID] = strawberry.field(
         default=None, description="Required when a coach or admin books for a client; a client books for themself."
     )
-    booking_notes: Optional[str] = None
+    booking_notes: Optional[str] = multiline(default=None)
     idempotency_key: Optional[str] = strawberry.field(
         default=None, description="Retrying with the same key returns the first result instead of booking twice."
     )
@@ -177,7 +178,7 @@ class SessionInput:
 @strawberry.input
 class CancelSessionInput:
     session_id: strawberry.ID
-    reason: Optional[str] = None
+    reason: Optional[str] = multiline(default=None)
 
 
 @strawberry.type
@@ -198,13 +199,13 @@ class RecordPastSessionInput:
     service_id: strawberry.ID
     starts_at: datetime
     status: SessionStatus
-    booking_notes: Optional[str] = None
+    booking_notes: Optional[str] = multiline(default=None)
 
 
 @strawberry.input
 class DeclineSessionInput:
     session_id: strawberry.ID
-    reason: Optional[str] = None
+    reason: Optional[str] = multiline(default=None)
     proposed_starts_at: Optional[datetime] = strawberry.field(default=None, description="Optionally suggest another time instead.")
 
 
@@ -212,7 +213,7 @@ class DeclineSessionInput:
 class ProposeRescheduleInput:
     session_id: strawberry.ID
     starts_at: datetime
-    message: Optional[str] = None
+    message: Optional[str] = multiline(default=None)
 
 
 @strawberry.input
@@ -220,7 +221,7 @@ class RespondToProposalInput:
     proposal_id: strawberry.ID
     accept: bool
     counter_starts_at: Optional[datetime] = strawberry.field(default=None, description="Decline and suggest this time instead.")
-    message: Optional[str] = None
+    message: Optional[str] = multiline(default=None)
 
 
 @strawberry.type

@@ -9,6 +9,7 @@ import strawberry
 import models
 from domain import access
 from schema.enums import Role
+from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 
 if TYPE_CHECKING:
@@ -71,14 +72,14 @@ class Viewer:
 @strawberry.input
 class LoginInput:
     email: str
-    password: str
+    password: str = multiline()
 
 
 @strawberry.input(description="ADMIN creates any account; ORG_ADMIN creates CLIENT and ORG_ADMIN accounts in its own organisation.")
 class CreateUserInput:
     email: str
     name: str
-    password: str
+    password: str = multiline()
     role: Role
     organisation_id: Optional[strawberry.ID] = None
     client_id: Optional[strawberry.ID] = strawberry.field(
