@@ -8,7 +8,7 @@ import contextlib
 import logging
 import sys
 
-from app import db, infra
+from app import db, infra, logs
 from app.settings import Settings, get
 
 log = logging.getLogger("caseload")
@@ -22,7 +22,7 @@ async def _with_db(settings: Settings, work):
     from domain import encryption
 
     encryption.configure(settings.master_keys)
-    await db.init(settings)
+    await db.init(settings, statement_timeout_ms=settings.worker_statement_timeout_ms)  # batch work
     try:
         return await work()
     finally:
@@ -124,6 +124,8 @@ def cmd_serve(args, settings: Settings) -> int:
             uvicorn.Config(
                 asgi(settings, redis_url=redis_url), host=args.host, port=args.port,
                 loop="uvloop", http="httptools", ws="websockets-sansio", proxy_headers=False, log_level="info",
+                # Our logging (app.logs) for every record; app.logs.RequestLog writes one line a request.
+                log_config=None, access_log=False,
             )
         )
         worker_task = None
@@ -158,7 +160,6 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="caseload", description="Caseload: the coaching practice API.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -184,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = get()
+    logs.configure(settings.log_format if settings.log_format in ("text", "json") else "text")
     settings.check()
     return args.run(args, settings)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
 
+from asyncpg.exceptions import QueryCanceledError
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,7 +19,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from app import db, infra
+from app import db, infra, logs
 from app.auth import Authenticator
 from app.events import EventHub
 from app.jobs import JobPusher
@@ -25,6 +27,7 @@ from app.settings import Settings
 from domain import encryption
 from schema.build import build
 from schema.context import Context
+from schema.reporting import TIMEOUT_MESSAGE
 from workers.settings import create_queue
 
 log = logging.getLogger("caseload.http")
@@ -33,11 +36,13 @@ MAX_BODY_BYTES = 100 * 1024
 
 
 class BodyLimit:
-    """Refuse request bodies over the limit with 413, before anything parses them."""
+    """Refuse request bodies over the limit with 413, and bodies not whole within `deadline`
+    seconds with 408 (a slow sender holds a connection), before anything parses them."""
 
-    def __init__(self, app, limit: int = MAX_BODY_BYTES):
+    def __init__(self, app, limit: int = MAX_BODY_BYTES, deadline: float = 10.0):
         self.app = app
         self.limit = limit
+        self.deadline = deadline
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -51,17 +56,23 @@ class BodyLimit:
         # receive() raised through Starlette, which had already answered 500.
         chunks: list[bytes] = []
         received = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if received > self.limit:
-                return await _too_large(scope, receive, send)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout(self.deadline):
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":  # the client went away
+                        return
+                    chunk = message.get("body", b"")
+                    received += len(chunk)
+                    if received > self.limit:
+                        break
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            return await _too_slow(scope, send, self.deadline)
+        if received > self.limit:
+            return await _too_large(scope, receive, send)
         body = b"".join(chunks)
         delivered = False
 
@@ -79,6 +90,16 @@ async def _too_large(scope, receive, send) -> None:
     await PlainTextResponse("Request body too large.", status_code=413)(scope, receive, send)
 
 
+async def _too_slow(scope, send, deadline: float) -> None:
+    error = {"message": f"The request body did not arrive within {deadline:g} seconds.", "extensions": {"code": "REQUEST_TIMEOUT"}}
+    response = JSONResponse({"errors": [error]}, status_code=408, headers={"Connection": "close"})
+
+    async def nothing_more():  # the body never came; the response needs nothing from it
+        return {"type": "http.disconnect"}
+
+    await response(scope, nothing_more, send)
+
+
 class CaseloadGraphQL(GraphQL):
     def __init__(self, *args: Any, settings: Settings, auth_holder: dict, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -89,7 +110,16 @@ class CaseloadGraphQL(GraphQL):
         if scope["type"] == "websocket" and not self._origin_allowed(scope):
             await send({"type": "websocket.close", "code": 4403, "reason": "Origin not allowed"})
             return
-        await super().__call__(scope, receive, send)
+        try:
+            await super().__call__(scope, receive, send)
+        except QueryCanceledError:
+            # Only get_context's viewer lookup raises it here (the operation's own errors are in
+            # its result); nothing has been sent yet.
+            if scope["type"] != "http":
+                raise
+            log.warning("the viewer lookup ran past statement_timeout")
+            error = {"message": TIMEOUT_MESSAGE, "extensions": {"code": "TIMEOUT"}}
+            await JSONResponse({"errors": [error]}, status_code=503)(scope, receive, send)
 
     def _origin_allowed(self, scope) -> bool:
         """Browsers send an Origin; when CASELOAD_ALLOWED_ORIGINS is set, only those may open a
@@ -104,10 +134,13 @@ class CaseloadGraphQL(GraphQL):
         # A socket authenticates in connection_init (on_ws_connect), never by header or URL.
         viewer = None if is_socket else await auth.viewer_from_header(request.headers.get("authorization"))
         client = getattr(request, "client", None)
+        log_fields = logs.request_fields.get()
+        if log_fields is not None and not is_socket:
+            log_fields["role"] = viewer.role.value if viewer else "ANONYMOUS"
         return Context(
             settings=self.settings, auth=auth, viewer=viewer, push_jobs=self.auth_holder["push_jobs"],
             events=self.auth_holder.get("events"), client_address=client.host if client else None,
-            request=request, response=response,
+            request=request, response=response, log_fields=log_fields,
         )
 
     async def on_ws_connect(self, context: Context):
@@ -188,5 +221,6 @@ def create_app(settings: Settings, *, redis_url: str | None = None, migrate: boo
 
 
 def asgi(settings: Settings, **kwargs: Any):
-    """The app wrapped in the body limit (outermost, so nothing reads an oversized body)."""
-    return BodyLimit(create_app(settings, **kwargs))
+    """The app wrapped in the body limits (so nothing reads an oversized or slow body), inside the
+    request log (so those refusals too have a request id and a log line)."""
+    return logs.RequestLog(BodyLimit(create_app(settings, **kwargs), deadline=settings.request_body_seconds))

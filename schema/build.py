@@ -1,18 +1,16 @@
-"""The Schema and its guards: depth, aliases, tokens, directives, node budget, caches, masking."""
+"""The Schema and its guards: depth, aliases, tokens, directives, node budget, caches, masking, error logs."""
 
 from __future__ import annotations
 
 import importlib
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules, DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
 
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MaxAliases, MaxDepth, MaxDirectives, NodeBudget  # noqa: F401
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.reporting import MaskUnexpected, RequestSummary, Schema
 from schema.subscription import Subscription
 
 # The module, not the function: `import graphql.pyutils.did_you_mean as m` binds the function
@@ -20,12 +18,6 @@ from schema.subscription import Subscription
 did_you_mean = importlib.import_module("graphql.pyutils.did_you_mean")
 
 MAX_TOKENS = 1000
-
-
-def is_unexpected(error: GraphQLError) -> bool:
-    """Mask exceptions we did not raise on purpose; validation errors and our coded errors stay."""
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
 
 
 def build(*, introspection: bool = True, suggestions: bool = True) -> strawberry.Schema:
@@ -37,8 +29,10 @@ def build(*, introspection: bool = True, suggestions: bool = True) -> strawberry
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error."),
+        MaskUnexpected,
+        RequestSummary,
     ]
     if not introspection:
         extensions.append(lambda: DisableIntrospection())
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    # Schema logs errors without the document or variables (schema/reporting.py).
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

@@ -23,6 +23,7 @@ class Context:
     subscriptions: int = 0  # open on this socket
     request: Any = None
     response: Any = None
+    log_fields: dict | None = None  # the request's summary log line (app.logs), filled as it runs
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -25,7 +25,7 @@ from domain import encryption
 from models.enums import Role
 from schema.build import MAX_ALIASES, MAX_DEPTH
 from schema.limits import MAX_DIRECTIVES
-from tests.conftest import LOGIN, PASSWORD, Api
+from tests.conftest import LOGIN, PASSWORD, Api, starlette_app
 
 # The module (a plain `import ... as` would bind the function graphql.pyutils re-exports).
 did_you_mean = importlib.import_module("graphql.pyutils.did_you_mean")
@@ -406,7 +406,7 @@ async def production(test_settings, app, clean):
     await db.close()
     try:
         application = asgi(settings)
-        inner = application.app
+        inner = starlette_app(application)
         async with inner.router.lifespan_context(inner):
             client = Api(application)
             yield client, settings
