@@ -9,7 +9,7 @@ import logging
 import signal
 import sys
 
-from app import db, infra
+from app import db, infra, logs
 from app.settings import Settings, get
 
 log = logging.getLogger("caseload")
@@ -23,7 +23,7 @@ async def _with_db(settings: Settings, work):
     from domain import encryption
 
     encryption.configure(settings.master_keys)
-    await db.init(settings)
+    await db.init(settings, statement_timeout_ms=settings.worker_statement_timeout_ms)  # batch work
     try:
         return await work()
     finally:
@@ -139,6 +139,8 @@ def cmd_serve(args, settings: Settings) -> int:
             uvicorn.Config(
                 asgi(settings, redis_url=redis_url, heartbeat=heartbeat), host=args.host, port=args.port,
                 loop="uvloop", http="httptools", ws="websockets-sansio", proxy_headers=False, log_level="info",
+                # Our logging (app.logs) for every record; app.logs.RequestLog writes one line a request.
+                log_config=None, access_log=False,
             )
         )
         worker_task = None
@@ -170,7 +172,6 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="caseload", description="Caseload: the coaching practice API.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -197,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = get()
+    logs.configure(settings.log_format if settings.log_format in ("text", "json") else "text")
     if getattr(args, "demo", False) and settings.production:
         print(DEMO_REFUSED, file=sys.stderr)
         return 2

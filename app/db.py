@@ -17,8 +17,10 @@ async def _keep_session(connection) -> None:
     return None
 
 
-def tortoise_config(settings: Settings) -> dict[str, Any]:
+def tortoise_config(settings: Settings, statement_timeout_ms: int | None = None) -> dict[str, Any]:
+    """`statement_timeout_ms` defaults to the API's (settings.statement_timeout_ms); 0 is none."""
     address = infra.database(settings)
+    timeout = settings.statement_timeout_ms if statement_timeout_ms is None else statement_timeout_ms
     return {
         "connections": {
             "default": {
@@ -36,8 +38,10 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
                     # whatever the server's default.
                     # No parallel workers: our queries are small pages, where starting workers costs
                     # several times the query (measured by bench/clients.py).
+                    # statement_timeout bounds every statement (and its lock waits): a costly
+                    # request is cancelled (SQLSTATE 57014, answered with code TIMEOUT).
                     "server_settings": {"plan_cache_mode": "force_custom_plan", "TimeZone": "UTC",
-                                        "max_parallel_workers_per_gather": "0"},
+                                        "max_parallel_workers_per_gather": "0", "statement_timeout": str(timeout)},
                     # asyncpg resets every released connection with a round trip (UNLISTEN, RESET
                     # ALL, advisory unlock). We hold no session state (transaction-scoped locks
                     # only, fixed settings), so skip it; an open transaction is still rolled back.
@@ -51,11 +55,11 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-async def init(settings: Settings) -> dict[str, Any]:
+async def init(settings: Settings, *, statement_timeout_ms: int | None = None) -> dict[str, Any]:
     # Tortoise logs every statement with its values at DEBUG: booking notes, names, e-mails.
     # Keep that logger above DEBUG whatever the root level, so logs never hold client data.
     logging.getLogger("tortoise.db_client").setLevel(logging.INFO)
-    config = tortoise_config(settings)
+    config = tortoise_config(settings, statement_timeout_ms)
     await Tortoise.init(config=config)
     return config
 
@@ -68,7 +72,7 @@ async def migrate(settings: Settings) -> None:
     """Apply every pending migration (tortoise-orm's built-in migration system)."""
     from tortoise.migrations.api.migrate import migrate as run
 
-    await run(config=tortoise_config(settings))
+    await run(config=tortoise_config(settings, statement_timeout_ms=0))  # an index build may take long
     await Tortoise.close_connections()
 
 

@@ -9,23 +9,27 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from asyncpg.exceptions import QueryCanceledError
 from cross_web import HTTPException
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from strawberry import UNSET
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.exceptions import (
+    CannotGetOperationTypeError,
+    InvalidOperationTypeError,
+)
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from tortoise import connections
 
-from app import db, infra
+from app import db, infra, logs
 from app.auth import Authenticator
 from app.events import EventHub
 from app.jobs import JobPusher
@@ -35,6 +39,7 @@ from domain import encryption
 from schema.build import build
 from schema.context import Context
 from schema.errors import ApiError
+from schema.reporting import TIMEOUT_MESSAGE
 from workers.settings import create_queue
 from workers.supervisor import HEARTBEAT_FRESH_SECONDS, Heartbeat
 
@@ -44,11 +49,13 @@ MAX_BODY_BYTES = 100 * 1024
 
 
 class BodyLimit:
-    """Refuse request bodies over the limit with 413, before anything parses them."""
+    """Refuse request bodies over the limit with 413, and bodies not whole within `deadline`
+    seconds with 408 (a slow sender holds a connection), before anything parses them."""
 
-    def __init__(self, app, limit: int = MAX_BODY_BYTES):
+    def __init__(self, app, limit: int = MAX_BODY_BYTES, deadline: float = 10.0):
         self.app = app
         self.limit = limit
+        self.deadline = deadline
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -62,17 +69,23 @@ class BodyLimit:
         # receive() raised through Starlette, which had already answered 500.
         chunks: list[bytes] = []
         received = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if received > self.limit:
-                return await _too_large(scope, receive, send)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout(self.deadline):
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":  # the client went away
+                        return
+                    chunk = message.get("body", b"")
+                    received += len(chunk)
+                    if received > self.limit:
+                        break
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            return await _too_slow(scope, send, self.deadline)
+        if received > self.limit:
+            return await _too_large(scope, receive, send)
         body = b"".join(chunks)
         delivered = False
 
@@ -87,7 +100,8 @@ class BodyLimit:
 
 
 async def _too_large(scope, receive, send) -> None:
-    await PlainTextResponse("Request body too large.", status_code=413)(scope, receive, send)
+    error = {"message": f"The request body is over {MAX_BODY_BYTES // 1024} KB.", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}
+    await JSONResponse({"errors": [error]}, status_code=413)(scope, receive, send)
 
 
 class JsonObjectBody:
@@ -150,6 +164,16 @@ def _json_object_problem(body: bytes) -> str | None:
 HTTP_OPERATIONS = {"POST": {OperationType.QUERY, OperationType.MUTATION}}
 
 
+async def _too_slow(scope, send, deadline: float) -> None:
+    error = {"message": f"The request body did not arrive within {deadline:g} seconds.", "extensions": {"code": "REQUEST_TIMEOUT"}}
+    response = JSONResponse({"errors": [error]}, status_code=408, headers={"Connection": "close"})
+
+    async def nothing_more():  # the body never came; the response needs nothing from it
+        return {"type": "http.disconnect"}
+
+    await response(scope, nothing_more, send)
+
+
 class CaseloadGraphQL(GraphQL):
     graphql_transport_ws_handler_class = CaseloadSocket
 
@@ -162,7 +186,16 @@ class CaseloadGraphQL(GraphQL):
         if scope["type"] == "websocket" and not self._origin_allowed(scope):
             await send({"type": "websocket.close", "code": 4403, "reason": "Origin not allowed"})
             return
-        await super().__call__(scope, receive, send)
+        try:
+            await super().__call__(scope, receive, send)
+        except QueryCanceledError:
+            # Only get_context's viewer lookup raises it here (the operation's own errors are in
+            # its result); nothing has been sent yet.
+            if scope["type"] != "http":
+                raise
+            log.warning("the viewer lookup ran past statement_timeout")
+            error = {"message": TIMEOUT_MESSAGE, "extensions": {"code": "TIMEOUT"}}
+            await JSONResponse({"errors": [error]}, status_code=503)(scope, receive, send)
 
     def _origin_allowed(self, scope) -> bool:
         """Browsers send an Origin; when CASELOAD_ALLOWED_ORIGINS is set, only those may open a
@@ -177,10 +210,13 @@ class CaseloadGraphQL(GraphQL):
         # A socket authenticates in connection_init (on_ws_connect), never by header or URL.
         viewer = None if is_socket else await auth.viewer_from_header(request.headers.get("authorization"))
         client = getattr(request, "client", None)
+        log_fields = logs.request_fields.get()
+        if log_fields is not None and not is_socket:
+            log_fields["role"] = viewer.role.value if viewer else "ANONYMOUS"
         return Context(
             settings=self.settings, auth=auth, viewer=viewer, push_jobs=self.auth_holder["push_jobs"],
             events=self.auth_holder.get("events"), client_address=client.host if client else None,
-            request=request, response=response,
+            request=request, response=response, log_fields=log_fields,
         )
 
     async def on_ws_connect(self, context: Context):
@@ -328,5 +364,6 @@ def create_app(
 
 
 def asgi(settings: Settings, **kwargs: Any):
-    """The app wrapped in the body limit (outermost, so nothing reads an oversized body)."""
-    return BodyLimit(create_app(settings, **kwargs))
+    """The app wrapped in the body limits (so nothing reads an oversized or slow body), inside the
+    request log (so those refusals too have a request id and a log line)."""
+    return logs.RequestLog(BodyLimit(create_app(settings, **kwargs), deadline=settings.request_body_seconds))

@@ -43,6 +43,13 @@ class Settings:
     smtp_sender: str = "Caseload <no-reply@caseload.local>"
     complete_after_hours: int = 24
     db_pool_max: int = 20
+    # PostgreSQL cancels a statement running longer (lock waits included): API requests, and the
+    # worker's jobs, which may scan more. 0 turns it off.
+    statement_timeout_ms: int = 5000
+    worker_statement_timeout_ms: int = 60000
+    # A request body must arrive whole within this time (slow senders hold a connection open).
+    request_body_seconds: float = 10.0
+    log_format: str = "text"  # or "json": one JSON object per line
     extra: dict = field(default_factory=dict)
 
     @property
@@ -50,7 +57,9 @@ class Settings:
         return self.environment == "production"
 
     def check(self) -> None:
-        """Refuse to start production with development secrets."""
+        """Refuse to start production with development secrets (and any start with a bad log format)."""
+        if self.log_format not in ("text", "json"):
+            raise RuntimeError("CASELOAD_LOG_FORMAT must be text or json")
         if not self.production:
             return
         if not self.secret_key or self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
@@ -78,6 +87,10 @@ def from_env() -> Settings:
         smtp_sender=os.environ.get("SMTP_SENDER", "Caseload <no-reply@caseload.local>"),
         complete_after_hours=int(os.environ.get("CASELOAD_COMPLETE_AFTER_HOURS", "24")),
         db_pool_max=int(os.environ.get("CASELOAD_DB_POOL_MAX", "20")),
+        statement_timeout_ms=int(os.environ.get("CASELOAD_STATEMENT_TIMEOUT_MS", "5000")),
+        worker_statement_timeout_ms=int(os.environ.get("CASELOAD_WORKER_STATEMENT_TIMEOUT_MS", "60000")),
+        request_body_seconds=float(os.environ.get("CASELOAD_REQUEST_BODY_SECONDS", "10")),
+        log_format=os.environ.get("CASELOAD_LOG_FORMAT", "text").strip().lower(),
     )
 
 

@@ -2,4 +2,4 @@
 
 from app import db, settings
 
-TORTOISE_ORM = db.tortoise_config(settings.get())
+TORTOISE_ORM = db.tortoise_config(settings.get(), statement_timeout_ms=0)  # migrations may run long

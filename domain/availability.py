@@ -18,6 +18,9 @@ from domain.transactions import retrying, transaction
 from models.enums import Role
 
 MAX_RANGE = timedelta(days=62)
+# At most this many slots per call: what the request's cost budget charges for availableSlots
+# (a 62-day range of a 5-minute service would otherwise be thousands of slots per alias).
+MAX_SLOTS = 500
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ async def slots(coach: models.Coach, service: models.Service, start: datetime, e
         at = opens
         while at + duration <= closes:
             if at >= earliest and at < end and _clear(at, at + duration + buffer, taken):
+                if len(found) == MAX_SLOTS:
+                    raise invalid(f"This range holds more than {MAX_SLOTS} slots; ask for a shorter one.", "to")
                 found.append((at, at + duration))
             at += duration
     return found

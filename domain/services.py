@@ -10,6 +10,9 @@ from domain.errors import invalid
 from domain.viewer import Viewer
 from models.enums import Role
 
+MIN_DURATION_MINUTES = 5
+MAX_DURATION_MINUTES = 480
+
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
@@ -18,7 +21,9 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     if "description" in values:
         cleaned["description"] = validation.text(values["description"], "description", max_length=5000)
     if values.get("duration_minutes") is not None:
-        cleaned["duration_minutes"] = validation.int_range(values["duration_minutes"], "durationMinutes", low=5, high=480)
+        cleaned["duration_minutes"] = validation.int_range(
+            values["duration_minutes"], "durationMinutes", low=MIN_DURATION_MINUTES, high=MAX_DURATION_MINUTES
+        )
     if values.get("format") is not None:
         cleaned["format"] = values["format"]
     if values.get("credits") is not None:

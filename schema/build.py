@@ -1,19 +1,30 @@
-"""The Schema and its guards: depth, aliases, tokens, directives, node budget, caches, masking."""
+"""The Schema and its guards: depth, aliases, tokens, directives, node budget, caches, masking, error logs."""
 
 from __future__ import annotations
 
 import importlib
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.extensions import (
-    AddValidationRules, DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache,
+    AddValidationRules,
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
 )
 
 from schema.inputs import CodeBadVariables, check_every_argument
-from schema.limits import MAX_ALIASES, MAX_DEPTH, MaxAliases, MaxDepth, MaxDirectives, NodeBudget  # noqa: F401
+from schema.limits import (  # noqa: F401
+    MAX_ALIASES,
+    MAX_DEPTH,
+    MaxAliases,
+    MaxDepth,
+    MaxDirectives,
+    NodeBudget,
+)
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.reporting import MaskUnexpected, RequestSummary, Schema
 from schema.subscription import Subscription
 
 # The module, not the function: `import graphql.pyutils.did_you_mean as m` binds the function
@@ -21,12 +32,6 @@ from schema.subscription import Subscription
 did_you_mean = importlib.import_module("graphql.pyutils.did_you_mean")
 
 MAX_TOKENS = 1000
-
-
-def is_unexpected(error: GraphQLError) -> bool:
-    """Mask exceptions we did not raise on purpose; validation errors and our coded errors stay."""
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
 
 
 def build(*, introspection: bool = True, suggestions: bool = True) -> strawberry.Schema:
@@ -39,9 +44,11 @@ def build(*, introspection: bool = True, suggestions: bool = True) -> strawberry
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: CodeBadVariables(),
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error."),
+        MaskUnexpected,
+        RequestSummary,
     ]
     if not introspection:
         extensions.append(lambda: DisableIntrospection())
     check_every_argument(Query, Mutation, Subscription)
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    # Schema logs errors without the document or variables (schema/reporting.py).
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

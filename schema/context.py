@@ -25,6 +25,7 @@ class Context:
     socket: Any = None  # app.sockets.CaseloadSocket: may_deliver() before each event
     request: Any = None
     response: Any = None
+    log_fields: dict | None = None  # the request's summary log line (app.logs), filled as it runs
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

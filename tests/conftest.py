@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,74 @@ from domain.viewer import Viewer
 from models.enums import Role
 
 TEST_DATA_DIR = Path(os.environ.get("CASELOAD_TEST_DATA_DIR", ".caseload/test"))
+
+
+# ---------------------------------------------------------------------------- log canaries
+# Every record any logger emits during the whole run is kept (root at DEBUG), formatted with its
+# traceback; at the end none may hold a password, token, API key or private text the tests used
+# (RELIABILITY H "Logs"). The Api client below collects those as they pass through it.
+
+# Request variables holding secrets or private text, and response fields holding credentials.
+SECRET_INPUTS = {"password", "currentPassword", "newPassword", "token", "privateNotes", "healthContext",
+                 "bookingNotes", "body", "message", "comment"}
+SECRET_OUTPUTS = {"token", "secret"}
+# Records of the tests' own servers (aiosmtpd logs every e-mail it receives), not the app's.
+NOT_THE_APP = ("mail.log",)
+LOG_SECRETS: set[str] = set()
+
+
+class KeepEverything(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(NOT_THE_APP):
+            return
+        try:
+            self.lines.append(self.format(record))
+        except Exception as error:  # a record that cannot be formatted still counts
+            self.lines.append(f"{record.msg!r} {record.args!r} ({error!r})")
+
+
+def collect_secrets(value: Any, keys: set[str]) -> None:
+    """Strings under `keys` anywhere in a JSON value (short ones would match innocent text)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in keys and isinstance(item, str) and len(item) >= 10:
+                LOG_SECRETS.add(item)
+            else:
+                collect_secrets(item, keys)
+    elif isinstance(value, list):
+        for item in value:
+            collect_secrets(item, keys)
+
+
+def leaked(lines: list[str], secrets: set[str]) -> list[str]:
+    return [f"{secret[:12]}... in: {line[:300]}" for line in lines for secret in secrets if secret in line]
+
+
+KEEP_EVERYTHING = KeepEverything()
+
+
+def pytest_sessionstart(session) -> None:
+    root = logging.getLogger()
+    root.addHandler(KEEP_EVERYTHING)
+    root.setLevel(logging.DEBUG)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    logging.getLogger().removeHandler(KEEP_EVERYTHING)
+    found = leaked(KEEP_EVERYTHING.lines, LOG_SECRETS | {PASSWORD})
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"LOGS HOLD SECRETS ({len(found)} records of {len(KEEP_EVERYTHING.lines)}):\n" + "\n".join(found[:20])
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        else:
+            print(message)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _base_settings() -> settings_module.Settings:
@@ -52,10 +121,17 @@ async def test_settings() -> settings_module.Settings:
     return dataclasses.replace(base, database_url=url, redis_url=redis_url)
 
 
+def starlette_app(application):
+    """The Starlette app inside the ASGI layers asgi() wraps it in (its lifespan runs there)."""
+    while not hasattr(application, "router"):
+        application = application.app
+    return application
+
+
 @pytest.fixture(scope="session")
 async def app(test_settings):
     application = asgi(test_settings, migrate=True)
-    inner = application.app
+    inner = starlette_app(application)
     async with inner.router.lifespan_context(inner):
         yield application
 
@@ -108,7 +184,11 @@ class Api:
         headers = kwargs.pop("headers", {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kwargs)
+        collect_secrets(variables, SECRET_INPUTS)
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kwargs)
+        if response.headers.get("content-type", "").startswith("application/json"):
+            collect_secrets(response.json(), SECRET_OUTPUTS)
+        return response
 
     async def __call__(self, query: str, variables: dict | None = None, token: str | None = None) -> dict[str, Any]:
         response = await self.post(query, variables, token)

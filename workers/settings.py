@@ -46,7 +46,7 @@ def _startup(settings: Settings):
         # In `serve --with-worker` the API has already opened Tortoise in this process.
         ctx["owns_db"] = not Tortoise._inited
         if ctx["owns_db"]:
-            await db.init(settings)
+            await db.init(settings, statement_timeout_ms=settings.worker_statement_timeout_ms)
 
     return startup
 

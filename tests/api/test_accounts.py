@@ -18,7 +18,7 @@ import models
 from domain import accounts, clock, users
 from models.enums import Role
 from schema.node import uuid_of
-from tests.conftest import LOGIN, PASSWORD
+from tests.conftest import LOGIN, PASSWORD, starlette_app
 from tests.support.accounts import invite_and_accept
 from tests.support.mail import SMTP_SERVER_LOGGER, body_of, code_in, run_worker, smtp_server, with_smtp
 
@@ -354,7 +354,7 @@ async def test_a_reset_request_is_refused_within_half_a_second_when_redis_hangs(
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     hung = Redis(host="127.0.0.1", port=port)
-    monkeypatch.setattr(app.app.state.services["auth"], "redis", hung)
+    monkeypatch.setattr(starlette_app(app).state.services["auth"], "redis", hung)
     try:
         started = time.monotonic()
         data = await rec.ok(REQUEST_RESET, {"input": {"email": "someone@example.test"}})

@@ -834,17 +834,19 @@ async def test_hand_made_ids_of_every_node_type_read_as_not_found(town):
 
 # ---------------------------------------------------------------------------- organisation admins
 
+# Pages sized to the town (at most 4 clients an organisation, 8 notes a client), so the whole
+# query fits the node budget (5,000; schema/limits.py) and still returns everything.
 ORG_ADMIN_WIDEST = """query {
-  organisation { id name memberCount members(first: 40) { totalCount edges { node { ...C } } }
+  organisation { id name memberCount members(first: 10) { totalCount edges { node { ...C } } }
     creditPool { balance transactions(first: 10) { edges { node { note } } } } }
-  clients(first: 40) { totalCount edges { node { ...C } } }
+  clients(first: 10) { totalCount edges { node { ...C } } }
   organisations(first: 10) { edges { node { id name } } }
   sessions(first: 30) { totalCount edges { node { id bookingNotes clientName notes { id body } } } }
   apiKeys { id name }
 }
 fragment C on Client { id name email healthContext privateNotes organisation { id name }
-  notes(first: 20) { totalCount edges { node { id body sharedWithClient } } }
-  timeline(first: 20) { totalCount edges { node { kind summary actorName } } }
+  notes(first: 10) { totalCount edges { node { id body sharedWithClient } } }
+  timeline(first: 10) { totalCount edges { node { kind summary actorName } } }
   creditPool { balance transactions(first: 5) { edges { node { note } } } } }"""
 
 

@@ -11,8 +11,9 @@ from tests.api.test_credits import GRANT
 
 SEND = """mutation($i: SendMessageInput!) { sendMessage(input: $i) {
   message { id body sender senderName conversation { id } session { id } } userErrors { code field message } } }"""
-CONVERSATIONS = """query($u: Boolean) { conversations(unreadOnly: $u) { totalCount edges { node {
-  id unreadCount lastMessage { body sender } messages { edges { node { body sender readAt } } } } } } }"""
+# Pages within the node budget: 50 conversations x 50 messages each would cost 15,000.
+CONVERSATIONS = """query($u: Boolean) { conversations(first: 10, unreadOnly: $u) { totalCount edges { node {
+  id unreadCount lastMessage { body sender } messages(first: 20) { edges { node { body sender readAt } } } } } } }"""
 TEMPLATE = """mutation($i: CreateMessageTemplateInput!) { createMessageTemplate(input: $i) { template { id body } userErrors { code field } } }"""
 NOW = utc(2030, 3, 1, 12)
 

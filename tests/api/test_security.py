@@ -25,7 +25,7 @@ from domain import encryption
 from models.enums import Role
 from schema.build import MAX_ALIASES, MAX_DEPTH
 from schema.limits import MAX_DIRECTIVES
-from tests.conftest import LOGIN, PASSWORD, Api
+from tests.conftest import LOGIN, PASSWORD, Api, starlette_app
 
 # The module (a plain `import ... as` would bind the function graphql.pyutils re-exports).
 did_you_mean = importlib.import_module("graphql.pyutils.did_you_mean")
@@ -260,6 +260,7 @@ async def test_body_over_100_kb_gets_413(api, world):
 
     big = await api.post(VIEWER + " " * (MAX_BODY_BYTES + 1), token=coach.token)
     assert big.status_code == 413
+    assert big.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
 
 
 async def test_streamed_body_over_100_kb_without_content_length_gets_413(api, world):
@@ -406,7 +407,7 @@ async def production(test_settings, app, clean):
     await db.close()
     try:
         application = asgi(settings)
-        inner = application.app
+        inner = starlette_app(application)
         async with inner.router.lifespan_context(inner):
             client = Api(application)
             yield client, settings

@@ -13,6 +13,7 @@ from domain import clock
 from models.enums import Role
 from tests.api.test_booking import BOOK, CANCEL, run_worker, setup_coach, utc
 from tests.api.test_credits import GRANT, assert_ledger_balances
+from tests.conftest import starlette_app
 from workers.outbox import relay_outbox
 from workers.settings import create_queue
 
@@ -26,7 +27,7 @@ async def test_cancellations_during_a_redis_outage_are_refunded_once_after(app, 
     starts = [utc(2030, 1, 8, h).isoformat() for h in range(20)]
     booked = [await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": s}}, coach.token) for s in starts]
 
-    services = app.app.state.services
+    services = starlette_app(app).state.services
     working = services["push_jobs"]
     dead = ArqRedis(connection_pool=ConnectionPool(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
     services["push_jobs"] = JobPusher(dead)  # Redis is away

@@ -22,7 +22,7 @@ from domain import clock
 from models.enums import Role
 from tests.api.test_booking import BOOK, CANCEL, setup_coach, utc
 from tests.api.test_credits import GRANT, assert_ledger_balances
-from tests.conftest import LOGIN, PASSWORD
+from tests.conftest import LOGIN, PASSWORD, starlette_app
 from tests.workers.test_notifications import SEND_MESSAGE, free_port
 from workers.settings import create_worker
 from workers.supervisor import Heartbeat, supervise
@@ -91,7 +91,7 @@ async def own_redis():
 async def on_own_redis(app, test_settings, own_redis):
     """The app's per-process services opened on that server, as `caseload serve --with-worker`
     configured with its URL would open them (with a worker heartbeat for /ready)."""
-    services = app.app.state.services
+    services = starlette_app(app).state.services
     saved = dict(services)
     mine = await open_services(test_settings, own_redis.url, heartbeat=Heartbeat())
     services.update(mine)

@@ -17,6 +17,7 @@ from domain import clock
 from models.enums import Role
 from tests.api.test_booking import setup_coach, utc
 from tests.workers.test_notifications import free_port, run_worker
+from tests.conftest import starlette_app
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = "graphql-transport-ws"
@@ -315,7 +316,7 @@ async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fre
     user = await models.User.get(email=coach.email)
 
     await credentials.end_sessions(user.id)
-    await app.app.state.services["push_jobs"](outbox.take_written())  # as the request path does after a commit
+    await starlette_app(app).state.services["push_jobs"](outbox.take_written())  # as the request path does after a commit
     code, reason, frames = await frames_until_closed(old, 5)
     assert (code, reason, frames) == (4403, "Token ended: signed out, deactivated or erased", [])
 

@@ -1,0 +1,114 @@
+"""How GraphQL errors are logged and shown, in place of strawberry's defaults.
+
+strawberry logs every error with `str(error)`, which prints the document's source line (an
+inline password or note with it). Here errors are logged by code, path and operation name only:
+errors raised on purpose (coded GraphQLErrors, DomainErrors, validation) at INFO without a
+traceback, statement timeouts at WARNING, anything else at ERROR with its traceback. Never the
+document, never the variables."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Iterator
+
+import strawberry
+from asyncpg.exceptions import QueryCanceledError
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, SchemaExtension
+
+from domain.errors import DomainError
+
+log = logging.getLogger("caseload.graphql")
+
+TIMEOUT_MESSAGE = "The request took too long and was stopped. Ask for less at once, or try again later."
+_OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
+# graphql-core's messages quote literals and variable values ("got invalid value 'hunter2'",
+# 'found "..."'): whatever is quoted, or follows "value"/"found", is not logged.
+_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+_AFTER_VALUE = re.compile(r"\b(value|found)\b([:;]?) +[^\s;,]+")
+
+
+def _cause(error: BaseException | None, kind: type[BaseException]) -> BaseException | None:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, kind):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def timed_out(error: GraphQLError) -> bool:
+    """PostgreSQL cancelled a statement of this request (statement_timeout, SQLSTATE 57014)."""
+    return _cause(error.original_error, QueryCanceledError) is not None
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Masked unless we raised it on purpose: validation errors and coded errors stay; DomainErrors
+    and statement timeouts get their own code (MaskUnexpected)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def safe_message(message: str) -> str:
+    return _AFTER_VALUE.sub(r"\1\2 …", _QUOTED.sub("…", message))[:300]
+
+
+def operation_name(execution_context) -> str | None:
+    try:
+        name = execution_context.operation_name if execution_context is not None else None
+    except Exception:  # the document did not parse
+        return None
+    return name if isinstance(name, str) and _OPERATION_NAME.fullmatch(name) else None
+
+
+def report(error: GraphQLError, execution_context=None) -> None:
+    original = error.original_error
+    path = ".".join(str(p) for p in error.path) if error.path else None
+    fields = {"operation": operation_name(execution_context), "path": path}
+    if original is None or isinstance(original, (GraphQLError, DomainError)):
+        if isinstance(original, DomainError):
+            code = original.code.value
+        else:
+            code = (error.extensions or {}).get("code") or "GRAPHQL_VALIDATION_FAILED"
+        log.info("GraphQL error %s: %s", code, safe_message(error.message), extra={"fields": {**fields, "code": code}})
+    elif timed_out(error):
+        log.warning("GraphQL error TIMEOUT: a statement ran past statement_timeout",
+                    extra={"fields": {**fields, "code": "TIMEOUT"}})
+    else:
+        log.error("Unexpected error in %s", path or "the operation",
+                  exc_info=(type(original), original, original.__traceback__),
+                  extra={"fields": {**fields, "code": "INTERNAL"}})
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context=None) -> None:
+        for error in errors:
+            report(error, execution_context)
+
+
+class MaskUnexpected(MaskErrors):
+    """"Unexpected error." for what we did not raise on purpose, except: a DomainError that
+    reached the top keeps its code and message, and a statement timeout is code TIMEOUT."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, DomainError):
+            return GraphQLError(original.message, nodes=error.nodes, path=error.path, extensions={"code": original.code.value})
+        if timed_out(error):
+            return GraphQLError(TIMEOUT_MESSAGE, nodes=error.nodes, path=error.path, extensions={"code": "TIMEOUT"})
+        return super().anonymise_error(error)
+
+
+class RequestSummary(SchemaExtension):
+    """Hands the operation's name to the request's summary log line (app.logs.RequestLog)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        fields = getattr(self.execution_context.context, "log_fields", None)
+        if isinstance(fields, dict):
+            fields["operation"] = operation_name(self.execution_context)
