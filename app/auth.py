@@ -19,6 +19,7 @@ import models
 from app.infra import REQUEST_REDIS_TIMEOUT_SECONDS
 from app.settings import Settings
 from domain import api_keys, users
+from domain.accounts import ResetAllowance
 from domain.viewer import Viewer
 
 log = logging.getLogger("caseload.auth")
@@ -27,10 +28,11 @@ ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30
 MAX_LOGIN_FAILURES = 5
 THROTTLE_WINDOW_SECONDS = 60
-# Password reset requests: per address named and per client address, in an hour.
+# Password reset requests: per address named (a quarter of an hour) and per client address (an hour).
 MAX_RESETS_PER_EMAIL = 3
+RESET_EMAIL_WINDOW_SECONDS = 15 * 60
 MAX_RESETS_PER_CLIENT_ADDRESS = 20
-RESET_WINDOW_SECONDS = 3600
+RESET_ADDRESS_WINDOW_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -191,21 +193,27 @@ class Authenticator:
 
     # ------------------------------------------------------------------ password reset throttle
 
-    async def reserve_password_reset(self, email: str, address: str | None) -> bool:
+    async def reserve_password_reset(self, email: str, address: str | None) -> ResetAllowance:
         """Count a reset request against the address it names and the client address it came
-        from, for an hour, whether or not the address has an account (so the answer never tells).
-        False = refused. Redis gets 0.5 s: when it does not answer, the request is refused rather
-        than let an outage become a way to flood someone's mailbox."""
-        limits = [(f"caseload:reset-requests:email:{self._digest(email)}", MAX_RESETS_PER_EMAIL)]
+        from, whether or not the address has an account (so the answer never tells).
+
+        Over the client address's limit (an hour), the caller is refused. Over the named
+        address's limit (a quarter of an hour) the request is answered as usual but sends nothing:
+        refusing it would let anyone keep a victim from resetting by asking first, and the short
+        window bounds both that and the mail one address can be sent. Redis gets 0.5 s: when it
+        does not answer, the request is refused, so an outage cannot become a way to flood a mailbox."""
+        keys = [(f"caseload:reset-requests:email:{self._digest(email)}", RESET_EMAIL_WINDOW_SECONDS)]
         if address:
-            limits.append((f"caseload:reset-requests:address:{self._digest(address)}", MAX_RESETS_PER_CLIENT_ADDRESS))
+            keys.append((f"caseload:reset-requests:address:{self._digest(address)}", RESET_ADDRESS_WINDOW_SECONDS))
         try:
             pipe = self.redis.pipeline()
-            for key, _limit in limits:
-                pipe.set(key, 0, ex=RESET_WINDOW_SECONDS, nx=True)
+            for key, window in keys:
+                pipe.set(key, 0, ex=window, nx=True)
                 pipe.incr(key)
-            results = await asyncio.wait_for(pipe.execute(), REQUEST_REDIS_TIMEOUT_SECONDS)
+            counts = (await asyncio.wait_for(pipe.execute(), REQUEST_REDIS_TIMEOUT_SECONDS))[1::2]
         except Exception:  # timeout or Redis error: refuse (fail closed)
             log.warning("password reset throttle unavailable (Redis error or timeout)")
-            return False
-        return all(count <= limit for count, (_key, limit) in zip(results[1::2], limits))
+            return ResetAllowance.REFUSED
+        if len(counts) > 1 and counts[1] > MAX_RESETS_PER_CLIENT_ADDRESS:
+            return ResetAllowance.REFUSED
+        return ResetAllowance.SEND if counts[0] <= MAX_RESETS_PER_EMAIL else ResetAllowance.QUIET

@@ -19,16 +19,27 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from enum import Enum
 from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import access, clock, credentials, encryption, locks, notifications, passwords, validation
+from domain import (
+    access,
+    activity,
+    clock,
+    credentials,
+    encryption,
+    locks,
+    notifications,
+    passwords,
+    validation,
+)
 from domain.errors import DomainError, ErrorCode, invalid
 from domain.transactions import retrying, transaction
 from domain.viewer import Viewer
-from models.enums import AccountTokenKind, NotificationKind, Role
+from models.enums import AccountTokenKind, ActivityKind, NotificationKind, Role
 
 INVITATION_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=1)
@@ -37,6 +48,8 @@ INVALID_INVITATION = "This invitation is not valid: it was used, replaced by a n
 INVALID_RESET = "This reset code is not valid: it was used, replaced by a newer one, or it expired."
 HAS_LOGIN = "This client already has a login: they sign in, or reset their password."
 EMAIL_TAKEN = "An account with this e-mail already exists."
+NO_ADDRESS = "This client has no e-mail address on file: give one."
+NOT_ON_FILE = "Invitations go to the client's e-mail on file; change it with updateClient first."
 
 INVITATION_TITLE = "You are invited to Caseload"
 INVITATION_BODY = (
@@ -50,6 +63,14 @@ RESET_BODY = (
     "with the reset code below; it works once, for 1 hour. If it was not you, ignore this e-mail: "
     "your password stays as it is."
 )
+
+
+class ResetAllowance(Enum):
+    """What the reset throttle allows a request (app.auth counts them)."""
+
+    SEND = "send"  # e-mail a code when the address has an account
+    QUIET = "quiet"  # answer as usual, send nothing: the named address had its share
+    REFUSED = "refused"  # RATE_LIMITED: the caller had its share, or the throttle could not tell
 
 
 def _digest(token: str) -> str:
@@ -102,23 +123,41 @@ async def _issue(kind: AccountTokenKind, email: str, lifetime: timedelta, *, cli
 @retrying
 async def invite_client(viewer: Viewer, client: models.Client, email: str | None) -> models.AccountToken:
     """E-mail the client (already in the viewer's scope) a single-use invitation, valid 7 days.
-    The token goes only into the e-mail; the caller gets the invitation row."""
+    The token goes only into the e-mail; the caller gets the invitation row.
+
+    The invitation goes to the e-mail on file: whoever could send it to another address would
+    choose the password of someone else's profile. `email` only fills in a profile that has no
+    address yet (recorded in the client's timeline, like any profile change); changing an address
+    on file is an updateClient, which voids open invitations."""
     if not access.may_invite_client(viewer):
         raise validation.forbidden("You may not invite clients.", "clientId")
-    address = validation.email(email, "email") or validation.email(client.email, "email")
-    if address is None:
-        raise invalid("This client has no e-mail address: give one.", "email")
+    given = validation.email(email, "email")
     async with transaction():
         # The client's row lock serialises invitations and acceptances of one client (the same
         # order everywhere: client, then its tokens).
         locked = await locks.client(client.id)
         if locked is None or locked.user_id is not None:
             raise DomainError(ErrorCode.CONFLICT, HAS_LOGIN, "clientId")
-        if await models.User.exists(email=address):
-            raise DomainError(ErrorCode.CONFLICT, EMAIL_TAKEN, "email")
-        row, _token = await _issue(AccountTokenKind.INVITATION, address, INVITATION_LIFETIME, client_id=client.id,
+        if locked.email is None and given is None:
+            raise invalid(NO_ADDRESS, "email")
+        if locked.email is not None and given is not None and given != locked.email:
+            raise invalid(NOT_ON_FILE, "email")
+        if locked.email is None:
+            locked.email = given
+            await locked.save(update_fields=["email"])
+            await activity.record(ActivityKind.PROFILE_UPDATED, client_id=locked.id, actor=viewer,
+                                  summary="Profile updated: email (for an invitation)")
+        # Whether the address already has an account is told only to the invitee, at acceptance:
+        # answering it here would let any inviter test addresses.
+        row, _token = await _issue(AccountTokenKind.INVITATION, locked.email, INVITATION_LIFETIME, client_id=client.id,
                                    created_by_id=viewer.user_id)
     return row
+
+
+async def void_invitations(client_id: UUID) -> None:
+    """In the caller's transaction: the client's e-mail on file changed, so open invitations,
+    sent to the old address, end."""
+    await _void_open(AccountTokenKind.INVITATION, client_id=client_id)
 
 
 @retrying
@@ -154,6 +193,14 @@ async def accept_invitation(token: str, password: str) -> models.User:
 
 
 # ---------------------------------------------------------------------------- passwords
+
+async def email_of(viewer: Viewer) -> str:
+    """The signed-in user's address (the throttle of password guesses counts by it)."""
+    if viewer.user_id is None:
+        raise validation.forbidden("An API key has no password.")
+    user = await models.User.get(id=viewer.user_id)
+    return user.email
+
 
 @retrying
 async def change_password(viewer: Viewer, current_password: str, new_password: str) -> models.User:

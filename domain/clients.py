@@ -8,10 +8,10 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import activity, clock, credentials, encryption, locks, validation
+from domain import accounts, activity, clock, credentials, encryption, locks, validation
 from domain.errors import not_found
-from domain.viewer import Viewer
 from domain.transactions import retrying, transaction
+from domain.viewer import Viewer
 from models.enums import ActivityKind, ClientCategory, CreditPoolKind, Role
 
 # The profile fields a create or update may carry, with their API names (for error paths).
@@ -158,6 +158,8 @@ async def update_client(viewer: Viewer, client: models.Client, values: dict[str,
             client.health_context_enc = cipher.encrypt(health_context) if health_context else None
             changed.append("healthContext")
         await client.save(using_db=conn)
+        if "email" in profile and "email" in changed and client.user_id is None:
+            await accounts.void_invitations(client.id)
         if private_notes_given:
             locks.taking(locks.Level.RELATIONSHIPS)
             updated = await models.CoachClient.filter(coach_id=viewer.coach_id, client_id=client.id).using_db(conn).update(

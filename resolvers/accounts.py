@@ -3,17 +3,29 @@ here carry an invitation row or a fresh sign-in token, never an invitation or re
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from domain import accounts
+from domain.accounts import ResetAllowance
 from domain.errors import DomainError, ErrorCode
 from resolvers.clients import visible_client
 from resolvers.payloads import returns
 from schema.types.account import (
-    AcceptInvitationInput, ChangePasswordInput, Invitation, InvitationPayload, InviteClientInput,
-    RequestPasswordResetInput, RequestPasswordResetPayload, ResetPasswordInput,
+    AcceptInvitationInput,
+    ChangePasswordInput,
+    Invitation,
+    InvitationPayload,
+    InviteClientInput,
+    RequestPasswordResetInput,
+    RequestPasswordResetPayload,
+    ResetPasswordInput,
 )
 from schema.types.user import LoginPayload, User
 
 RESET_THROTTLED = "Too many password reset requests; try again later."
+RESET_ANSWER_SECONDS = 0.25
+WRONG_PASSWORD_THROTTLED = "Too many wrong passwords; wait a minute and try again."
 
 
 @returns(InvitationPayload)
@@ -31,16 +43,29 @@ async def accept_invitation(info, input: AcceptInvitationInput) -> LoginPayload:
 
 @returns(LoginPayload)
 async def change_password(info, input: ChangePasswordInput) -> LoginPayload:  # noqa: A002
-    user = await accounts.change_password(info.context.viewer, input.current_password, input.new_password)
-    return LoginPayload(token=info.context.auth.issue_token(user), user=User.from_model(user))
+    """Guesses of the current password count like failed sign-ins of the account (a stolen token
+    must not become a way to learn the password that outlives it)."""
+    viewer, auth, address = info.context.viewer, info.context.auth, info.context.client_address
+    email = await accounts.email_of(viewer)
+    if not await auth.reserve_login_attempt(email, address):
+        raise DomainError(ErrorCode.RATE_LIMITED, WRONG_PASSWORD_THROTTLED)
+    user = await accounts.change_password(viewer, input.current_password, input.new_password)
+    await auth.forget_login_attempt(email, address)
+    return LoginPayload(token=auth.issue_token(user), user=User.from_model(user))
 
 
 @returns(RequestPasswordResetPayload)
 async def request_password_reset(info, input: RequestPasswordResetInput) -> RequestPasswordResetPayload:  # noqa: A002
+    started = time.monotonic()
     address = accounts.reset_address(input.email)
-    if not await info.context.auth.reserve_password_reset(address, info.context.client_address):
+    allowance = await info.context.auth.reserve_password_reset(address, info.context.client_address)
+    if allowance is ResetAllowance.REFUSED:
         raise DomainError(ErrorCode.RATE_LIMITED, RESET_THROTTLED)
-    await accounts.request_password_reset(address)
+    if allowance is ResetAllowance.SEND:
+        await accounts.request_password_reset(address)
+    # A known address costs a transaction and an e-mail job, an unknown one nothing: answer both
+    # after the same delay, so the time taken does not tell either.
+    await asyncio.sleep(max(0.0, RESET_ANSWER_SECONDS - (time.monotonic() - started)))
     return RequestPasswordResetPayload(accepted=True)
 
 

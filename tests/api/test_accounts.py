@@ -15,8 +15,9 @@ import pytest
 from tortoise import connections
 
 import models
-from domain import accounts, clock, users
+from domain import accounts, clock, encryption, users
 from models.enums import Role
+from resolvers.accounts import RESET_ANSWER_SECONDS, WRONG_PASSWORD_THROTTLED
 from schema.node import uuid_of
 from tests.conftest import LOGIN, PASSWORD, starlette_app
 from tests.support.accounts import invite_and_accept
@@ -37,6 +38,8 @@ RESET = """mutation($input: ResetPasswordInput!) { resetPassword(input: $input) 
 VIEWER = "{ viewer { role user { email } client { id name } } }"
 SET_ACTIVE = """mutation($input: SetClientActiveInput!) { setClientActive(input: $input) {
   client { active } userErrors { code field message } } }"""
+UPDATE_CLIENT = """mutation($input: UpdateClientInput!) { updateClient(input: $input) {
+  client { email } userErrors { code field message } } }"""
 ERASE = """mutation($input: ClientDataInput!) { eraseClient(input: $input) { erasedClientId userErrors { code message } } }"""
 NOTIFICATIONS = "{ notifications { totalCount edges { node { kind title body } } } }"
 
@@ -215,7 +218,10 @@ async def test_a_newer_invitation_voids_the_older_one(rec, world, test_settings)
     with smtp_server() as (inbox, port):
         await rec.ok(INVITE, {"input": {"clientId": client_id}}, org_admin.token)
         first = await invitation_code(rec, test_settings, inbox, port, "nia@example.test")
-        await rec.ok(INVITE, {"input": {"clientId": client_id, "email": "nia.private@example.test"}}, org_admin.token)
+        # The address on file changes: the invitation sent to the old one ends with it.
+        changed = await rec.ok(UPDATE_CLIENT, {"input": {"clientId": client_id, "email": "nia.private@example.test"}}, coach.token)
+        assert changed["updateClient"]["userErrors"] == []
+        await rec.ok(INVITE, {"input": {"clientId": client_id}}, org_admin.token)
         second = await invitation_code(rec, test_settings, inbox, port, "nia.private@example.test")
     assert first != second and len(inbox.messages) == 2
 
@@ -251,9 +257,39 @@ async def test_who_may_invite(rec, world):
     no_mail = await world.client_of(coach, "No Mail")
     missing = await rec.ok(INVITE, {"input": {"clientId": no_mail}}, coach.token)
     assert missing["inviteClient"]["userErrors"] == [
-        {"code": "INVALID", "field": ["input", "email"], "message": "This client has no e-mail address: give one."}]
+        {"code": "INVALID", "field": ["input", "email"], "message": accounts.NO_ADDRESS}]
+    # Whether an address has an account is not told to the inviter: only acceptance refuses it.
     taken = await rec.ok(INVITE, {"input": {"clientId": no_mail, "email": client.email}}, coach.token)
-    assert taken["inviteClient"]["userErrors"] == [{"code": "CONFLICT", "field": ["input", "email"], "message": accounts.EMAIL_TAKEN}]
+    assert taken["inviteClient"]["userErrors"] == []
+    row = await models.AccountToken.get(id=uuid_of(taken["inviteClient"]["invitation"]["id"], "Invitation"))
+    refused = await rec.ok(ACCEPT, {"input": {"token": encryption.unseal(row.sealed_token), "password": NEW_PASSWORD}})
+    assert refused["acceptInvitation"]["userErrors"] == [{"code": "CONFLICT", "field": ["input", "token"], "message": accounts.EMAIL_TAKEN}]
+
+
+async def test_no_inviter_sends_an_invitation_to_an_address_of_their_choosing(rec, world):
+    """RELIABILITY H "Login takeover", through invitations: an inviter who could name the address
+    would receive the code and choose the client's password."""
+    admin = await world.admin()
+    org = await world.organisation()
+    org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
+    key = (await rec.ok("mutation { createApiKey(input: {name: \"hr\"}) { secret } }", token=org_admin.token))["createApiKey"]["secret"]
+    coach = await world.user(Role.COACH, organisation=org)
+    member = await world.client_of(coach, "Ana Member", email="ana@example.test", organisationId=org)
+
+    for token in (admin.token, org_admin.token, key, coach.token):
+        data = await rec.ok(INVITE, {"input": {"clientId": member, "email": "attacker@evil.test"}}, token)
+        assert data["inviteClient"] == {"invitation": None, "userErrors": [
+            {"code": "INVALID", "field": ["input", "email"], "message": accounts.NOT_ON_FILE}]}
+    assert not await models.AccountToken.exists(client_id=uuid_of(member, "Client"))
+    # The address on file, written the same way, is accepted.
+    same = await rec.ok(INVITE, {"input": {"clientId": member, "email": "ANA@example.test"}}, coach.token)
+    assert same["inviteClient"]["invitation"]["email"] == "ana@example.test"
+    # A profile without an address gets the one given, in its timeline for everyone who sees it.
+    bare = await world.client_of(coach, "Bo Bare")
+    given = await rec.ok(INVITE, {"input": {"clientId": bare, "email": "bo@example.test"}}, coach.token)
+    assert given["inviteClient"]["invitation"]["email"] == "bo@example.test"
+    assert (await models.Client.get(id=uuid_of(bare, "Client"))).email == "bo@example.test"
+    assert await models.ActivityEvent.exists(client_id=uuid_of(bare, "Client"), summary="Profile updated: email (for an invitation)")
 
 
 # ---------------------------------------------------------------------------- passwords
@@ -326,18 +362,42 @@ async def test_a_reset_code_lasts_one_hour_and_a_newer_one_voids_it(rec, world, 
 
 async def test_reset_requests_are_throttled_per_address_known_or_not(rec, world):
     client = await world.user(Role.CLIENT)
+    accepted = {"accepted": True, "userErrors": []}
     limited = {"accepted": False, "userErrors": [
         {"code": "RATE_LIMITED", "field": None, "message": "Too many password reset requests; try again later."}]}
     for address in (client.email, "nobody@example.test"):
+        # Past its share an address is answered as usual and sent nothing: a refusal would let
+        # anyone keep its owner from resetting by asking first.
         answers = [(await rec.ok(REQUEST_RESET, {"input": {"email": address}}))["requestPasswordReset"] for _ in range(4)]
-        assert answers[:3] == [{"accepted": True, "userErrors": []}] * 3
-        assert answers[3] == limited
+        assert answers == [accepted] * 4
     # Three e-mails at most were queued for the real address, none for the unknown one.
     assert await models.AccountToken.filter(user__email=client.email).count() == 3
     # Per client address: many addresses from one client address are refused after 20.
     answers = [(await rec.ok(REQUEST_RESET, {"input": {"email": f"spray{i}@example.test"}}))["requestPasswordReset"] for i in range(20)]
-    assert answers[:12] == [{"accepted": True, "userErrors": []}] * 12  # 8 counted above, so 12 more pass
+    assert answers[:12] == [accepted] * 12  # 8 counted above, so 12 more pass
     assert answers[12:] == [limited] * 8
+
+
+async def test_a_reset_answer_takes_as_long_for_a_known_address_as_for_an_unknown_one(rec, world):
+    coach = await world.user(Role.COACH)
+    for address in (coach.email, "nobody@example.test"):
+        started = time.monotonic()
+        assert (await rec.ok(REQUEST_RESET, {"input": {"email": address}}))["requestPasswordReset"]["accepted"]
+        assert time.monotonic() - started >= RESET_ANSWER_SECONDS
+
+
+async def test_guesses_of_the_current_password_are_throttled_like_sign_ins(rec, world):
+    coach = await world.user(Role.COACH)
+    wrong = {"input": {"currentPassword": "not it at all", "newPassword": NEW_PASSWORD}}
+    answers = [(await rec.ok(CHANGE, wrong, coach.token))["changePassword"]["userErrors"] for _ in range(6)]
+    assert answers[0] == [{"code": "INVALID", "field": ["input", "currentPassword"], "message": "The current password is not right."}]
+    assert answers[5] == [{"code": "RATE_LIMITED", "field": None, "message": WRONG_PASSWORD_THROTTLED}]
+    # Even the right one waits out the window now: the token alone does not buy more guesses.
+    right = {"input": {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}}
+    assert (await rec.ok(CHANGE, right, coach.token))["changePassword"]["userErrors"][0]["code"] == "RATE_LIMITED"
+    # One count for the account: guesses here use up its sign-ins too, and the password is unchanged.
+    assert await signs_in(rec, coach.email, PASSWORD) is None
+    assert await users.authenticate(coach.email, PASSWORD) is not None
 
 
 async def test_a_reset_request_is_refused_within_half_a_second_when_redis_hangs(rec, world, app, monkeypatch):
@@ -390,7 +450,7 @@ async def test_deactivating_a_client_ends_their_tokens_until_reactivated(rec, wo
 async def test_erasure_ends_every_token_of_the_client_and_forgets_its_invitations(rec, world):
     coach = await world.user(Role.COACH)
     client_id = await world.client_of(coach, "Erin Erased", email="erin@example.test")
-    login = await invite_and_accept(rec, coach.token, client_id, "erin@example.test", NEW_PASSWORD)
+    login = await invite_and_accept(rec, coach.token, client_id, NEW_PASSWORD, "erin@example.test")
     second = await signs_in(rec, "erin@example.test", NEW_PASSWORD)
 
     data = await rec.ok(ERASE, {"input": {"clientId": client_id}}, login["token"])

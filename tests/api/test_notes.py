@@ -50,7 +50,7 @@ async def pair(api, world) -> Pair:
     admin = await world.admin()
     client_id = await world.client_of(coach, "Casey Client")
     email = f"casey-{secrets.token_hex(3)}@example.test"
-    login = await invite_and_accept(api, admin.token, client_id, email, PASSWORD)
+    login = await invite_and_accept(api, admin.token, client_id, PASSWORD, email)
     return Pair(coach, Actor(login["token"], login["user"]["id"], email, Role.CLIENT, client_id=client_id), client_id)
 
 

@@ -14,9 +14,11 @@ ACCEPT = """mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $
   token user { id email role } userErrors { code field message } } }"""
 
 
-async def invite_and_accept(api, inviter_token: str, client_id: str, email: str, password: str) -> dict:
-    """The acceptInvitation payload (token, user) of a new login for the client profile."""
-    invited = (await api.ok(INVITE, {"input": {"clientId": client_id, "email": email}}, inviter_token))["inviteClient"]
+async def invite_and_accept(api, inviter_token: str, client_id: str, password: str, email: str | None = None) -> dict:
+    """The acceptInvitation payload (token, user) of a new login for the client profile, invited
+    at its e-mail on file (`email` gives one to a profile that has none)."""
+    variables = {"clientId": client_id} if email is None else {"clientId": client_id, "email": email}
+    invited = (await api.ok(INVITE, {"input": variables}, inviter_token))["inviteClient"]
     assert invited["userErrors"] == [], invited
     row = await models.AccountToken.get(id=uuid_of(invited["invitation"]["id"], "Invitation"))
     code = encryption.unseal(row.sealed_token)
