@@ -11,7 +11,7 @@ from domain.accounts import ResetAllowance
 from domain.errors import DomainError, ErrorCode
 from resolvers.clients import visible_client
 from resolvers.payloads import returns
-from schema.types.account import (
+from schema.accounts.invitations import (
     AcceptInvitationInput,
     ChangePasswordInput,
     Invitation,
@@ -21,7 +21,7 @@ from schema.types.account import (
     RequestPasswordResetPayload,
     ResetPasswordInput,
 )
-from schema.types.user import LoginPayload, User
+from schema.accounts.types import LoginPayload, User
 
 RESET_THROTTLED = "Too many password reset requests; try again later."
 RESET_ANSWER_SECONDS = 0.25

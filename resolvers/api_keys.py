@@ -7,7 +7,7 @@ from domain import access, api_keys as key_domain
 from domain.errors import not_found
 from resolvers.payloads import returns
 from schema.node import uuid_of
-from schema.types.api_key import ApiKey, ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
+from schema.accounts.api_keys import ApiKey, ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
 
 
 async def api_keys(info) -> list[ApiKey]:

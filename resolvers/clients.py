@@ -16,7 +16,7 @@ from resolvers.sessions import eligibility_key
 from schema.errors import ApiError
 from schema.node import uuid_of
 from schema.pagination import PageInfo, check_first, decode_cursor, encode_cursor
-from schema.types.client import (
+from schema.clients.types import (
     Client, ClientConnection, ClientDataInput, ClientFilter, ClientOrder, ClientPayload, CreateClientInput,
     DeleteClientInput, DeleteClientPayload, EraseClientPayload, ExportClientDataPayload,
     SetClientActiveInput, UpdateClientInput,
@@ -128,7 +128,7 @@ async def my_clients(info, first, after, filter, order_by) -> ClientConnection: 
 
 
 async def organisation_members(info, organisation_id: UUID, first, after, search) -> ClientConnection:
-    from schema.types.client import ClientFilter as Filter
+    from schema.clients.types import ClientFilter as Filter
 
     return await _list(info, first, after, Filter(search=search), None, organisation_id=organisation_id)
 

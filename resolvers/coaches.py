@@ -11,7 +11,7 @@ from resolvers.payloads import given, returns
 from schema.errors import ApiError
 from schema.node import uuid_of
 from schema.pagination import Ordering, paginate
-from schema.types.coach import (
+from schema.coaches.types import (
     AddTimeOffInput, Coach, CoachConnection, CoachPayload, CreateServiceInput, RemoveTimeOffInput, Service,
     ServicePayload, SetAvailabilityInput, TimeSlot, UpdateCoachSettingsInput, UpdateServiceInput,
 )

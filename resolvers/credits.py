@@ -8,7 +8,7 @@ from domain.errors import not_found
 from resolvers.clients import visible_client
 from resolvers.payloads import returns
 from schema.node import uuid_of
-from schema.types.credit import (
+from schema.credits.types import (
     CreditPool, CreditTransaction, CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput,
 )
 

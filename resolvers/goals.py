@@ -10,7 +10,7 @@ from domain.errors import not_found
 from resolvers.clients import visible_client
 from resolvers.payloads import given, returns
 from schema.node import uuid_of
-from schema.types.goal import (
+from schema.goals.types import (
     ActionItem, ActionItemPayload, AddActionItemInput, CreateGoalInput, Goal, GoalPayload, SetActionItemDoneInput,
     UpdateGoalInput,
 )

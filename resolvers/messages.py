@@ -13,12 +13,12 @@ from resolvers.payloads import given, returns
 from schema.loaders import resolved
 from schema.node import uuid_of, uuid_or_not_found
 from schema.pagination import Ordering, paginate
-from schema.types.message import (
+from schema.messages.types import (
     Conversation, ConversationConnection, ConversationPayload, CreateMessageTemplateInput, DeleteMessageTemplateInput,
     MarkConversationReadInput, Message, MessagePayload, MessageTemplate, MessageTemplatePayload, SendMessageInput,
     UpdateMessageTemplateInput,
 )
-from schema.types.note import DeletePayload
+from schema.notes.types import DeletePayload
 
 RECENT_FIRST = Ordering((("last_message_at", True), ("id", True)))
 

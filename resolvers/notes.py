@@ -11,8 +11,8 @@ from resolvers.clients import visible_client
 from resolvers.payloads import returns
 from schema.node import uuid_of
 from schema.pagination import BY_CREATED, Ordering, paginate
-from schema.types.activity import ActivityConnection, ActivityEvent
-from schema.types.note import (
+from schema.clients.timeline import ActivityConnection, ActivityEvent
+from schema.notes.types import (
     AddNoteInput, DeleteNoteInput, DeletePayload, Note, NoteConnection, NotePayload, UpdateNoteInput,
     notes_with_bodies,
 )

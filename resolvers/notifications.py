@@ -11,7 +11,7 @@ from resolvers.clients import visible_client
 from schema.node import MAX_IDS, uuid_of
 from schema.pagination import BY_CREATED, paginate
 from schema.errors import ApiError
-from schema.types.notification import (
+from schema.notifications.types import (
     Feedback, FeedbackPayload, LeaveFeedbackInput, MarkNotificationsReadInput, MarkNotificationsReadPayload, Notification,
     NotificationConnection, RequestReviewInput, RequestReviewPayload,
 )

@@ -10,7 +10,7 @@ from domain.errors import not_found
 from resolvers.payloads import given, returns
 from schema.node import uuid_of
 from schema.pagination import Ordering, paginate
-from schema.types.organisation import (
+from schema.organisations.types import (
     CreateOrganisationInput, Organisation, OrganisationConnection, OrganisationPayload, UpdateOrganisationInput,
 )
 

@@ -16,7 +16,7 @@ from resolvers.payloads import returns
 from schema.loaders import resolved
 from schema.node import uuid_of, uuid_or_not_found
 from schema.pagination import Ordering, paginate
-from schema.types.session import (
+from schema.sessions.types import (
     BookingEligibility, BookSessionInput, CancelSessionInput, ProposalPayload, ProposeRescheduleInput, RecordPastSessionInput,
     RescheduleProposal, RespondToProposalInput, Session, SessionConnection, SessionFilter, SessionInput, SessionPayload,
 )

@@ -7,7 +7,7 @@ from domain import users as user_domain
 from domain.errors import DomainError, ErrorCode, not_found
 from resolvers.payloads import returns
 from schema.node import uuid_of
-from schema.types.user import CreateUserInput, LoginInput, LoginPayload, User, UserPayload, Viewer
+from schema.accounts.types import CreateUserInput, LoginInput, LoginPayload, User, UserPayload, Viewer
 
 BAD_CREDENTIALS = "E-mail or password is not right."
 

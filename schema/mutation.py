@@ -5,38 +5,38 @@ import strawberry
 from models.enums import Role
 from resolvers import accounts, api_keys, clients, coaches, credits, goals, messages, notes, notifications, organisations, sessions, users
 from schema.permissions import signed_in
-from schema.types.account import (
+from schema.accounts.invitations import (
     AcceptInvitationInput, ChangePasswordInput, InvitationPayload, InviteClientInput, RequestPasswordResetInput,
     RequestPasswordResetPayload, ResetPasswordInput,
 )
-from schema.types.api_key import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
-from schema.types.client import (
+from schema.accounts.api_keys import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
+from schema.clients.types import (
     ClientDataInput, ClientPayload, CreateClientInput, DeleteClientInput, DeleteClientPayload, EraseClientPayload,
     ExportClientDataPayload, SetClientActiveInput, UpdateClientInput,
 )
-from schema.types.coach import (
+from schema.coaches.types import (
     AddTimeOffInput, CoachPayload, CreateServiceInput, RemoveTimeOffInput, ServicePayload, SetAvailabilityInput,
     UpdateCoachSettingsInput, UpdateServiceInput,
 )
-from schema.types.credit import CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput
-from schema.types.session import (
+from schema.credits.types import CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput
+from schema.sessions.types import (
     BookSessionInput, CancelSessionInput, DeclineSessionInput, ProposalPayload, ProposeRescheduleInput,
     RecordPastSessionInput, RespondToProposalInput, SessionInput, SessionPayload,
 )
-from schema.types.goal import (
+from schema.goals.types import (
     ActionItemPayload, AddActionItemInput, CreateGoalInput, GoalPayload, SetActionItemDoneInput, UpdateGoalInput,
 )
-from schema.types.message import (
+from schema.messages.types import (
     ConversationPayload, CreateMessageTemplateInput, DeleteMessageTemplateInput, MarkConversationReadInput,
     MessagePayload, MessageTemplatePayload, SendMessageInput, UpdateMessageTemplateInput,
 )
-from schema.types.notification import (
+from schema.notifications.types import (
     FeedbackPayload, LeaveFeedbackInput, MarkNotificationsReadInput, MarkNotificationsReadPayload, RequestReviewInput,
     RequestReviewPayload,
 )
-from schema.types.note import AddNoteInput, DeleteNoteInput, DeletePayload, NotePayload, UpdateNoteInput
-from schema.types.organisation import CreateOrganisationInput, OrganisationPayload, UpdateOrganisationInput
-from schema.types.user import CreateUserInput, LoginInput, LoginPayload, UserPayload
+from schema.notes.types import AddNoteInput, DeleteNoteInput, DeletePayload, NotePayload, UpdateNoteInput
+from schema.organisations.types import CreateOrganisationInput, OrganisationPayload, UpdateOrganisationInput
+from schema.accounts.types import CreateUserInput, LoginInput, LoginPayload, UserPayload
 
 ADMINS = (Role.ADMIN, Role.ORG_ADMIN)
 STAFF = (Role.ADMIN, Role.ORG_ADMIN, Role.COACH)

@@ -10,15 +10,15 @@ from resolvers import api_keys, clients, coaches, messages, notifications, organ
 from schema.enums import CoachKind
 from schema.node import NodeQuery
 from schema.permissions import signed_in
-from schema.types.api_key import ApiKey
-from schema.types.client import Client, ClientConnection, ClientFilter, ClientOrder
-from schema.types.coach import CoachConnection, TimeSlot
-from schema.types.dashboard import CoachDashboard
-from schema.types.message import ConversationConnection, MessageTemplate
-from schema.types.notification import NotificationConnection
-from schema.types.organisation import Organisation, OrganisationConnection
-from schema.types.session import Session, SessionConnection, SessionFilter
-from schema.types.user import Viewer
+from schema.accounts.api_keys import ApiKey
+from schema.clients.types import Client, ClientConnection, ClientFilter, ClientOrder
+from schema.coaches.types import CoachConnection, TimeSlot
+from schema.dashboard.types import CoachDashboard
+from schema.messages.types import ConversationConnection, MessageTemplate
+from schema.notifications.types import NotificationConnection
+from schema.organisations.types import Organisation, OrganisationConnection
+from schema.sessions.types import Session, SessionConnection, SessionFilter
+from schema.accounts.types import Viewer
 
 
 @strawberry.type

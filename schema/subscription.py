@@ -15,9 +15,9 @@ from domain import access
 from schema.errors import ApiError
 from schema.node import uuid_of
 from schema.permissions import IsAuthenticated
-from schema.types.message import Message, messages_with_bodies
-from schema.types.notification import Notification
-from schema.types.session import Session
+from schema.messages.types import Message, messages_with_bodies
+from schema.notifications.types import Notification
+from schema.sessions.types import Session
 
 MAX_SUBSCRIPTIONS_PER_SOCKET = 10
 

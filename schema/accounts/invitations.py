@@ -13,7 +13,7 @@ from domain import access
 from schema.node import Entity, loads_nodes
 
 if TYPE_CHECKING:
-    from schema.types.client import Client
+    from schema.clients.types import Client
 
 
 @strawberry.type(description=(
@@ -31,8 +31,8 @@ class Invitation(Entity):
         return cls(uid=str(m.id), email=m.email, expires_at=m.expires_at, accepted_at=m.used_at, _m=m)
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
-        from schema.types.client import Client
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+        from schema.clients.types import Client
 
         if self._m.client_id is None:
             return None

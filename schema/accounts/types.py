@@ -13,9 +13,9 @@ from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 
 if TYPE_CHECKING:
-    from schema.types.client import Client
-    from schema.types.coach import Coach
-    from schema.types.organisation import Organisation
+    from schema.clients.types import Client
+    from schema.coaches.types import Coach
+    from schema.organisations.types import Organisation
 
 
 @strawberry.type
@@ -43,16 +43,16 @@ class Viewer:
     _viewer: strawberry.Private[object]
 
     @strawberry.field
-    async def coach(self, info: strawberry.Info) -> Optional[Annotated["Coach", strawberry.lazy("schema.types.coach")]]:
-        from schema.types.coach import Coach
+    async def coach(self, info: strawberry.Info) -> Optional[Annotated["Coach", strawberry.lazy("schema.coaches.types")]]:
+        from schema.coaches.types import Coach
 
         if self._viewer.coach_id is None:
             return None
         return Coach.from_model(await info.context.loaders.coach.load(self._viewer.coach_id))
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
-        from schema.types.client import Client
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+        from schema.clients.types import Client
 
         if self._viewer.client_id is None:
             return None
@@ -60,8 +60,8 @@ class Viewer:
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def organisation(self, info: strawberry.Info) -> Optional[Annotated["Organisation", strawberry.lazy("schema.types.organisation")]]:
-        from schema.types.organisation import Organisation
+    async def organisation(self, info: strawberry.Info) -> Optional[Annotated["Organisation", strawberry.lazy("schema.organisations.types")]]:
+        from schema.organisations.types import Organisation
 
         if self._viewer.organisation_id is None:
             return None

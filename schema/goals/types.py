@@ -26,8 +26,8 @@ class ActionItem(Entity):
         return cls(uid=str(m.id), title=m.title, done=m.done, due_date=m.due_date, _m=m)
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
-        from schema.types.session import Session
+    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+        from schema.sessions.types import Session
 
         if self._m.session_id is None:
             return None
@@ -50,8 +50,8 @@ class Goal(Entity):
                    created_at=m.created_at, _m=m)
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Annotated["Client", strawberry.lazy("schema.types.client")]:
-        from schema.types.client import Client
+    async def client(self, info: strawberry.Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")]:
+        from schema.clients.types import Client
 
         return Client.from_model(await info.context.loaders.client.load(self._m.client_id))
 

@@ -16,16 +16,16 @@ from schema.errors import UserError
 from schema.inputs import multiline
 from schema.loaders import resolved
 from schema.node import Entity, loads_nodes
-from schema.types.coach import Money
-from schema.types.credit import CreditPool
-from schema.types.activity import ActivityConnection
-from schema.types.note import NoteConnection
-from schema.types.organisation import Organisation
+from schema.coaches.types import Money
+from schema.credits.types import CreditPool
+from schema.clients.timeline import ActivityConnection
+from schema.notes.types import NoteConnection
+from schema.organisations.types import Organisation
 
 if TYPE_CHECKING:
-    from schema.types.goal import Goal
-    from schema.types.message import Conversation, Message
-    from schema.types.session import BookingEligibility, Session, SessionConnection, SessionFilter
+    from schema.goals.types import Goal
+    from schema.messages.types import Conversation, Message
+    from schema.sessions.types import BookingEligibility, Session, SessionConnection, SessionFilter
 
 
 @strawberry.type
@@ -129,20 +129,20 @@ class Client(Entity):
     @strawberry.field
     def eligibility(
         self, info: strawberry.Info, service_id: Optional[strawberry.ID] = None
-    ) -> Annotated["BookingEligibility", strawberry.lazy("schema.types.session")]:
+    ) -> Annotated["BookingEligibility", strawberry.lazy("schema.sessions.types")]:
         from resolvers import sessions as session_resolvers
 
         return session_resolvers.client_eligibility(info, self._m, service_id)
 
     @strawberry.field
-    def last_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
-        from schema.types.session import Session
+    def last_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+        from schema.sessions.types import Session
 
         return resolved(info.context.loaders.summary, self._m.id, lambda s: Session.from_model(s.last) if s.last else None)
 
     @strawberry.field
-    def next_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
-        from schema.types.session import Session
+    def next_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+        from schema.sessions.types import Session
 
         return resolved(info.context.loaders.summary, self._m.id, lambda s: Session.from_model(s.next) if s.next else None)
 
@@ -165,19 +165,19 @@ class Client(Entity):
         return resolved(info.context.loaders.summary, self._m.id, read)
 
     @strawberry.field
-    async def conversation(self, info: strawberry.Info) -> Optional[Annotated["Conversation", strawberry.lazy("schema.types.message")]]:
+    async def conversation(self, info: strawberry.Info) -> Optional[Annotated["Conversation", strawberry.lazy("schema.messages.types")]]:
         from resolvers import messages
 
         return await messages.client_conversation(info, self._m.id)
 
     @strawberry.field
-    def last_message(self, info: strawberry.Info) -> Optional[Annotated["Message", strawberry.lazy("schema.types.message")]]:
+    def last_message(self, info: strawberry.Info) -> Optional[Annotated["Message", strawberry.lazy("schema.messages.types")]]:
         from resolvers import messages
 
         return messages.client_last_message(info, self._m.id)
 
     @strawberry.field
-    async def goals(self, info: strawberry.Info) -> list[Annotated["Goal", strawberry.lazy("schema.types.goal")]]:
+    async def goals(self, info: strawberry.Info) -> list[Annotated["Goal", strawberry.lazy("schema.goals.types")]]:
         from resolvers import goals
 
         return await goals.client_goals(info, self._m.id)
@@ -214,8 +214,8 @@ class Client(Entity):
     @strawberry.field
     async def sessions(
         self, info: strawberry.Info, first: Optional[int] = 20, after: Optional[str] = None,
-        filter: Optional[Annotated["SessionFilter", strawberry.lazy("schema.types.session")]] = None,  # noqa: A002
-    ) -> Annotated["SessionConnection", strawberry.lazy("schema.types.session")]:
+        filter: Optional[Annotated["SessionFilter", strawberry.lazy("schema.sessions.types")]] = None,  # noqa: A002
+    ) -> Annotated["SessionConnection", strawberry.lazy("schema.sessions.types")]:
         from resolvers import sessions as session_resolvers
 
         return await session_resolvers.sessions(info, first, after, filter, client_id=self._m.id)

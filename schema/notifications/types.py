@@ -28,8 +28,8 @@ class Notification(Entity):
         return cls(uid=str(m.id), kind=m.kind, title=m.title, body=m.body, created_at=m.created_at, read_at=m.read_at, _m=m)
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
-        from schema.types.session import Session
+    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+        from schema.sessions.types import Session
 
         if self._m.session_id is None:
             return None
@@ -55,8 +55,8 @@ class Feedback(Entity):
         return cls(uid=str(m.id), rating=m.rating, comment=m.comment, public_review=m.public_review, created_at=m.created_at, _m=m)
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Annotated["Session", strawberry.lazy("schema.types.session")]:
-        from schema.types.session import Session
+    async def session(self, info: strawberry.Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")]:
+        from schema.sessions.types import Session
 
         return Session.from_model(await models.Session.get(id=self._m.session_id))
 

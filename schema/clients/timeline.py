@@ -13,7 +13,7 @@ from schema.enums import ActivityKind
 from schema.node import Entity, loads_nodes
 
 if TYPE_CHECKING:
-    from schema.types.client import Client
+    from schema.clients.types import Client
 
 
 @strawberry.type
@@ -29,8 +29,8 @@ class ActivityEvent(Entity):
         return cls(uid=str(m.id), kind=m.kind, occurred_at=m.occurred_at, actor_name=m.actor_name, summary=m.summary, _m=m)
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
-        from schema.types.session import Session
+    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+        from schema.sessions.types import Session
 
         if self._m.session_id is None:
             return None
@@ -38,8 +38,8 @@ class ActivityEvent(Entity):
         return Session.from_model(row) if row else None
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
-        from schema.types.client import Client
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+        from schema.clients.types import Client
 
         if self._m.client_id is None:
             return None

@@ -15,13 +15,13 @@ from schema.enums import CoachKind, ProposalStatus, RefundStatus, Role, SessionF
 from schema.errors import UserError
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
-from schema.types.coach import Coach, Service
+from schema.coaches.types import Coach, Service
 
 if TYPE_CHECKING:
-    from schema.types.client import Client
-    from schema.types.credit import CreditTransaction
-    from schema.types.note import Note
-    from schema.types.notification import Feedback
+    from schema.clients.types import Client
+    from schema.credits.types import CreditTransaction
+    from schema.notes.types import Note
+    from schema.notifications.types import Feedback
 
 
 
@@ -76,8 +76,8 @@ class Session(Entity):
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
     @strawberry.field(description="Null once the client was deleted; clientName then reads 'Deleted Client'.")
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
-        from schema.types.client import Client
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+        from schema.clients.types import Client
 
         if self._m.client_id is None:
             return None
@@ -121,14 +121,14 @@ class Session(Entity):
         return proposals
 
     @strawberry.field(description="Coach: all notes on the session; client: only those shared with them.")
-    async def notes(self, info: strawberry.Info) -> list[Annotated["Note", strawberry.lazy("schema.types.note")]]:
-        from schema.types.note import notes_with_bodies
+    async def notes(self, info: strawberry.Info) -> list[Annotated["Note", strawberry.lazy("schema.notes.types")]]:
+        from schema.notes.types import notes_with_bodies
 
         rows = await models.Note.filter(access.notes(info.context.viewer), session_id=self._m.id).order_by("created_at", "id")
         return await notes_with_bodies(info, list(rows))
 
     @strawberry.field
-    async def feedback(self, info: strawberry.Info) -> Optional[Annotated["Feedback", strawberry.lazy("schema.types.notification")]]:
+    async def feedback(self, info: strawberry.Info) -> Optional[Annotated["Feedback", strawberry.lazy("schema.notifications.types")]]:
         from resolvers import notifications
 
         if not access.may_read_session_details(info.context.viewer):
@@ -136,8 +136,8 @@ class Session(Entity):
         return await notifications.session_feedback(info, self._m.id)
 
     @strawberry.field
-    async def credit_transactions(self, info: strawberry.Info) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.types.credit")]]:
-        from schema.types.credit import CreditTransaction
+    async def credit_transactions(self, info: strawberry.Info) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.credits.types")]]:
+        from schema.credits.types import CreditTransaction
 
         rows = await models.CreditTransaction.filter(access.credit_transactions(info.context.viewer), session_id=self._m.id).order_by("created_at", "id")
         return [CreditTransaction.from_model(r) for r in rows]

@@ -16,8 +16,8 @@ from schema.node import Entity, loads_nodes
 from schema.pagination import BY_CREATED, paginate
 
 if TYPE_CHECKING:
-    from schema.types.client import Client
-    from schema.types.organisation import Organisation
+    from schema.clients.types import Client
+    from schema.organisations.types import Organisation
 
 
 @strawberry.type
@@ -38,8 +38,8 @@ class CreditTransaction(Entity):
         )
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
-        from schema.types.session import Session
+    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+        from schema.sessions.types import Session
 
         if self._m.session_id is None:
             return None
@@ -67,8 +67,8 @@ class CreditPool(Entity):
         return cls(uid=str(m.id), kind=m.kind, balance=m.balance, _m=m)
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
-        from schema.types.client import Client
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+        from schema.clients.types import Client
 
         if self._m.client_id is None:
             return None
@@ -76,8 +76,8 @@ class CreditPool(Entity):
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def organisation(self, info: strawberry.Info) -> Optional[Annotated["Organisation", strawberry.lazy("schema.types.organisation")]]:
-        from schema.types.organisation import Organisation
+    async def organisation(self, info: strawberry.Info) -> Optional[Annotated["Organisation", strawberry.lazy("schema.organisations.types")]]:
+        from schema.organisations.types import Organisation
 
         if self._m.organisation_id is None:
             return None

@@ -12,7 +12,7 @@ from schema.connection import Connection
 from schema.enums import CoachKind, SessionFormat
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
-from schema.types.organisation import Organisation
+from schema.organisations.types import Organisation
 
 
 @strawberry.type

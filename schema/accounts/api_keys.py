@@ -9,7 +9,7 @@ import strawberry
 import models
 from domain import access
 from schema.node import Entity, loads_nodes
-from schema.types.organisation import Organisation
+from schema.organisations.types import Organisation
 
 
 @strawberry.type

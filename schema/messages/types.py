@@ -16,7 +16,7 @@ from schema.errors import UserError
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 from schema.pagination import Ordering, paginate
-from schema.types.coach import Coach
+from schema.coaches.types import Coach
 
 NEWEST_FIRST = Ordering((("sent_at", True), ("id", True)))
 
@@ -47,8 +47,8 @@ class Message(Entity):
         return Conversation.from_model(self._conversation)
 
     @strawberry.field(description="The session this message follows up on, if any.")
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
-        from schema.types.session import Session
+    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+        from schema.sessions.types import Session
 
         if self._m.session_id is None:
             return None
@@ -79,8 +79,8 @@ class Conversation(Entity):
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
-        from schema.types.client import Client
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+        from schema.clients.types import Client
 
         row = await info.context.loaders.client.load(self._m.client_id)
         return Client.from_model(row) if row else None

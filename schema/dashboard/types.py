@@ -11,8 +11,8 @@ from domain import access, clock, dashboard
 from models.enums import ActivityKind as Kind, SessionStatus as Status
 from schema.enums import ClientCategory
 from schema.pagination import check_first
-from schema.types.activity import ActivityEvent
-from schema.types.session import RescheduleProposal, Session
+from schema.clients.timeline import ActivityEvent
+from schema.sessions.types import RescheduleProposal, Session
 
 RECENT_KINDS = [Kind.SESSION_BOOKED, Kind.SESSION_COMPLETED, Kind.SESSION_CANCELLED, Kind.MESSAGE_SENT, Kind.FEEDBACK_RECEIVED]
 
@@ -58,8 +58,8 @@ class PendingAction:
     _item: strawberry.Private[dashboard.PendingItem]
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
-        from schema.types.client import Client
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+        from schema.clients.types import Client
 
         if self._item.client_id is None:
             return None
@@ -74,8 +74,8 @@ class PendingAction:
         return Session.from_model(row) if row else None
 
     @strawberry.field
-    async def message(self, info: strawberry.Info) -> Optional[Annotated["Message", strawberry.lazy("schema.types.message")]]:
-        from schema.types.message import messages_with_bodies
+    async def message(self, info: strawberry.Info) -> Optional[Annotated["Message", strawberry.lazy("schema.messages.types")]]:
+        from schema.messages.types import messages_with_bodies
 
         if self._item.message_id is None:
             return None

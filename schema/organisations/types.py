@@ -14,8 +14,8 @@ from schema.pagination import Ordering, paginate
 from schema.errors import forbidden
 
 if TYPE_CHECKING:
-    from schema.types.client import Client, ClientConnection
-    from schema.types.credit import CreditPool
+    from schema.clients.types import Client, ClientConnection
+    from schema.credits.types import CreditPool
 
 
 @strawberry.type
@@ -57,8 +57,8 @@ class Organisation(Entity):
         return cls(uid=str(m.id), name=m.name, active=m.active, booking_period=period, created_at=m.created_at, _m=m)
 
     @strawberry.field
-    async def credit_pool(self, info: strawberry.Info) -> Annotated["CreditPool", strawberry.lazy("schema.types.credit")]:
-        from schema.types.credit import CreditPool
+    async def credit_pool(self, info: strawberry.Info) -> Annotated["CreditPool", strawberry.lazy("schema.credits.types")]:
+        from schema.credits.types import CreditPool
 
         viewer = info.context.viewer
         if not await models.Organisation.filter(access.organisation_pools(viewer), id=self._m.id).exists():
@@ -69,7 +69,7 @@ class Organisation(Entity):
     @strawberry.field
     async def members(
         self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, search: Optional[str] = None
-    ) -> Annotated["ClientConnection", strawberry.lazy("schema.types.client")]:
+    ) -> Annotated["ClientConnection", strawberry.lazy("schema.clients.types")]:
         from resolvers import clients as client_resolvers
 
         return await client_resolvers.organisation_members(info, self._m.id, first, after, search)

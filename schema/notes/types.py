@@ -11,10 +11,10 @@ from domain import access
 from schema.connection import Connection
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
-from schema.types.coach import Coach
+from schema.coaches.types import Coach
 
 if TYPE_CHECKING:
-    from schema.types.client import Client
+    from schema.clients.types import Client
 
 
 @strawberry.type
@@ -33,15 +33,15 @@ class Note(Entity):
         )
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.types.client")]]:
-        from schema.types.client import Client
+    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+        from schema.clients.types import Client
 
         row = await info.context.loaders.client.load(self._m.client_id)
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.types.session")]]:
-        from schema.types.session import Session
+    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+        from schema.sessions.types import Session
 
         if self._m.session_id is None:
             return None
