@@ -16,7 +16,7 @@ Everything is kept under .fuzz/ (FUZZ_DIR): server.log (the server's own log), s
 (schemathesis' report with curl reproductions), answers-<who>.jsonl (one line per answer) and
 summary.json.
 
-Knobs (environment): FUZZ_EXAMPLES examples per operation and phase (default 20, about 5-10 minutes
+Knobs (environment): FUZZ_EXAMPLES examples per operation and phase (default 30, about 5-10 minutes
 on 2 cores), FUZZ_QUICK=1 a smoke check (3 examples, fuzzing phase only), FUZZ_ROLES a comma list
 among anonymous,CLIENT,COACH,API_KEY,ORG_ADMIN,ADMIN, FUZZ_SEED schemathesis' seed (to replay a run),
 FUZZ_WORKERS schemathesis' concurrent workers (default 2), FUZZ_UNCODED_VALIDATION=ok to record but
@@ -48,7 +48,7 @@ from bench.fuzz_checks import fails
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("FUZZ_DIR") or ROOT / ".fuzz")
 QUICK = os.environ.get("FUZZ_QUICK", "") not in ("", "0")
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or (3 if QUICK else 20))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or (3 if QUICK else 30))
 WORKERS = int(os.environ.get("FUZZ_WORKERS") or 2)
 SEED = os.environ.get("FUZZ_SEED") or str(int.from_bytes(os.urandom(8), "big"))
 ORDER = ("anonymous", "CLIENT", "COACH", "API_KEY", "ORG_ADMIN", "ADMIN")
@@ -115,7 +115,7 @@ def kind_of(message: str) -> str:
     """A failure's message without the values in it, so one cause reads as one kind."""
     message = re.sub(r'"(?:[^"\\]|\\.)*"', '"…"', message)
     message = re.sub(r"'[^']*'", "'…'", message)
-    message = re.sub(r"\{.*\}", "{…}", message)
+    message = re.sub(r"\{.*\}", "{…}", message, flags=re.S)
     return re.sub(r"-?\d[\d.e+-]*", "N", message)[:120]
 
 
