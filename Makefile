@@ -98,4 +98,4 @@ stop-embedded:
 
 clean:
 	$(call stop_embedded_pg,.caseload)
-	rm -rf $(VENV) .caseload schema.graphql.tmp
+	rm -rf $(VENV) .caseload .fuzz .schemathesis schema.graphql.tmp
