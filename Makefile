@@ -12,16 +12,18 @@ PYTEST_ARGS ?=
 
 STAMP       := $(VENV)/.installed
 STAMP_DEV   := $(VENV)/.installed-dev
+STAMP_FUZZ  := $(VENV)/.installed-fuzz
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install install-dev run serve test schema bench migrate seed worker stop-embedded clean
+.PHONY: help install install-dev run serve test schema bench fuzz migrate seed worker stop-embedded clean
 
 help:
 	@echo "make run      API + worker + demo data at http://$(HOST):$(PORT)/graphql (HOST=, PORT= to change)"
 	@echo "make test     test suite (PYTEST_ARGS='-k ...' to narrow it)"
 	@echo "make schema   regenerate schema.graphql"
 	@echo "make bench    benchmarks"
+	@echo "make fuzz     schemathesis against caseload serve, every role (FUZZ_QUICK=1 for a smoke check)"
 	@echo "make migrate  apply pending migrations"
 	@echo "make seed     load the demo data"
 	@echo "make worker   run an arq worker"
@@ -36,6 +38,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev]'
+	touch $@ $(STAMP)
+
+$(STAMP_FUZZ): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[fuzz]'
 	touch $@ $(STAMP)
 
 install: $(STAMP)
@@ -54,6 +60,9 @@ schema: $(STAMP)
 
 bench: $(STAMP_DEV)
 	$(BIN)/python -m bench
+
+fuzz: $(STAMP_FUZZ)
+	$(BIN)/python -m bench.fuzz
 
 migrate: $(STAMP)
 	$(BIN)/caseload migrate
@@ -89,4 +98,4 @@ stop-embedded:
 
 clean:
 	$(call stop_embedded_pg,.caseload)
-	rm -rf $(VENV) .caseload schema.graphql.tmp
+	rm -rf $(VENV) .caseload .fuzz .schemathesis schema.graphql.tmp
