@@ -93,7 +93,9 @@ async def create_user(
 async def authenticate(email: str, password: str) -> models.User | None:
     """The user when e-mail and password match an active account, else None. An unknown e-mail
     costs the same hash check as a wrong password."""
-    user = await models.User.get_or_none(email=(email or "").strip().lower())
+    address = (email or "").strip().lower()
+    # No account has a longer address (and the column refuses one): unknown, at the same cost.
+    user = await models.User.get_or_none(email=address) if len(address) <= validation.MAX_EMAIL_LENGTH else None
     ok = await passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         return None

@@ -68,8 +68,11 @@ def text(value: str | None, field: str, *, max_length: int, required: bool = Fal
     return value or None
 
 
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a path; the users and clients columns hold no more
+
+
 def email(value: str | None, field: str = "email", *, required: bool = False) -> str | None:
-    value = text(value, field, max_length=254, required=required)
+    value = text(value, field, max_length=MAX_EMAIL_LENGTH, required=required)
     if value is None:
         return None
     if not EMAIL.match(value):

@@ -52,6 +52,14 @@ async def test_nul_in_login_is_a_login_failure_not_a_server_error(api, world):
     assert by_password["login"]["userErrors"][0]["code"] == "INVALID"
 
 
+async def test_a_login_with_an_overlong_email_is_a_login_failure_not_a_server_error(api, world):
+    """Found by make fuzz: the column's length check raised inside the ORM."""
+    answer = await api.ok(LOGIN, {"e": "a" * 300 + "@example.test", "p": "correct horse battery"})
+
+    assert answer["login"]["token"] is None
+    assert [e["code"] for e in answer["login"]["userErrors"]] == ["INVALID"]
+
+
 async def test_control_characters_in_single_line_fields_are_refused_at_their_field(api, world):
     coach = await world.user(Role.COACH)
 
