@@ -10,7 +10,7 @@ from domain import accounts
 from domain.accounts import ResetAllowance
 from domain.errors import DomainError, ErrorCode
 from resolvers.clients import visible_client
-from resolvers.payloads import returns
+from schema.payloads import returns
 from schema.accounts.invitations import (
     AcceptInvitationInput,
     ChangePasswordInput,

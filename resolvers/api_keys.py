@@ -5,7 +5,7 @@ from __future__ import annotations
 import models
 from domain import access, api_keys as key_domain
 from domain.errors import not_found
-from resolvers.payloads import returns
+from schema.payloads import returns
 from schema.node import uuid_of
 from schema.accounts.api_keys import ApiKey, ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
 

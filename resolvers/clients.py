@@ -9,9 +9,10 @@ from uuid import UUID
 from strawberry.types.nodes import SelectedField
 
 import models
+from domain.viewer import Viewer
 from domain import access, client_list, clients as client_domain, records
 from domain.errors import not_found
-from resolvers.payloads import given, returns
+from schema.payloads import given, returns
 from resolvers.sessions import eligibility_key
 from schema.errors import ApiError
 from schema.node import uuid_of
@@ -24,6 +25,11 @@ from schema.clients.types import (
 from schema.connection import Edge
 
 PROFILE_INPUTS = ("name", "email", "phone", "whatsapp", "address", "birth_date", "tags", "focus_areas")
+
+
+async def visible(viewer: Viewer, client_id: UUID) -> models.Client | None:
+    """The client if the viewer may see it."""
+    return await models.Client.filter(access.clients(viewer), id=client_id).first()
 
 
 async def visible_client(info, global_id: str | None, field: str = "clientId") -> models.Client:

@@ -7,7 +7,7 @@ from tortoise.expressions import Subquery
 import models
 from domain import access, availability, coaches as coach_domain, services as service_domain
 from domain.errors import DomainError, not_found
-from resolvers.payloads import given, returns
+from schema.payloads import given, returns
 from schema.errors import ApiError
 from schema.node import uuid_of
 from schema.pagination import Ordering, paginate

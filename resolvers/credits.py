@@ -6,7 +6,7 @@ import models
 from domain import access, ledger
 from domain.errors import not_found
 from resolvers.clients import visible_client
-from resolvers.payloads import returns
+from schema.payloads import returns
 from schema.node import uuid_of
 from schema.credits.types import (
     CreditPool, CreditTransaction, CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput,

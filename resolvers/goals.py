@@ -8,7 +8,7 @@ import models
 from domain import access, goals as goal_domain
 from domain.errors import not_found
 from resolvers.clients import visible_client
-from resolvers.payloads import given, returns
+from schema.payloads import given, returns
 from schema.node import uuid_of
 from schema.goals.types import (
     ActionItem, ActionItemPayload, AddActionItemInput, CreateGoalInput, Goal, GoalPayload, SetActionItemDoneInput,

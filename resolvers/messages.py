@@ -9,7 +9,7 @@ from tortoise.expressions import Subquery
 import models
 from domain import access, encryption, messages as message_domain
 from domain.errors import not_found
-from resolvers.payloads import given, returns
+from schema.payloads import given, returns
 from schema.loaders import resolved
 from schema.node import uuid_of, uuid_or_not_found
 from schema.pagination import Ordering, paginate

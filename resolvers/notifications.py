@@ -5,7 +5,7 @@ from __future__ import annotations
 import models
 from domain import access, clock, feedback as feedback_domain
 from domain.errors import not_found
-from resolvers.payloads import returns
+from schema.payloads import returns
 from resolvers.sessions import visible_session
 from resolvers.clients import visible_client
 from schema.node import MAX_IDS, uuid_of

@@ -7,7 +7,7 @@ from typing import Optional
 import models
 from domain import access, organisations as org_domain
 from domain.errors import not_found
-from resolvers.payloads import given, returns
+from schema.payloads import given, returns
 from schema.node import uuid_of
 from schema.pagination import Ordering, paginate
 from schema.organisations.types import (

@@ -12,7 +12,7 @@ import models
 from domain import access, booking, proposals, sessions as session_domain, validation
 from domain.errors import not_found
 from models.enums import Role, SessionStatus
-from resolvers.payloads import returns
+from schema.payloads import returns
 from schema.loaders import resolved
 from schema.node import uuid_of, uuid_or_not_found
 from schema.pagination import Ordering, paginate

@@ -5,7 +5,7 @@ from __future__ import annotations
 import models
 from domain import users as user_domain
 from domain.errors import DomainError, ErrorCode, not_found
-from resolvers.payloads import returns
+from schema.payloads import returns
 from schema.node import uuid_of
 from schema.accounts.types import CreateUserInput, LoginInput, LoginPayload, User, UserPayload, Viewer
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import accounts, api_keys, clients, coaches, credits, goals, messages, notes, notifications, organisations, sessions, users
+from resolvers import accounts, api_keys, clients, coaches, credits, goals, messages, notifications, organisations, sessions, users
 from schema.permissions import signed_in
 from schema.accounts.invitations import (
     AcceptInvitationInput, ChangePasswordInput, InvitationPayload, InviteClientInput, RequestPasswordResetInput,
@@ -34,7 +34,7 @@ from schema.notifications.types import (
     FeedbackPayload, LeaveFeedbackInput, MarkNotificationsReadInput, MarkNotificationsReadPayload, RequestReviewInput,
     RequestReviewPayload,
 )
-from schema.notes.types import AddNoteInput, DeleteNoteInput, DeletePayload, NotePayload, UpdateNoteInput
+from schema.notes.types import DeletePayload
 from schema.organisations.types import CreateOrganisationInput, OrganisationPayload, UpdateOrganisationInput
 from schema.accounts.types import CreateUserInput, LoginInput, LoginPayload, UserPayload
 
@@ -95,18 +95,6 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     async def update_coach_settings(self, info: strawberry.Info, input: UpdateCoachSettingsInput) -> CoachPayload:  # noqa: A002
         return await coaches.update_coach_settings(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def add_note(self, info: strawberry.Info, input: AddNoteInput) -> NotePayload:  # noqa: A002
-        return await notes.add_note(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def update_note(self, info: strawberry.Info, input: UpdateNoteInput) -> NotePayload:  # noqa: A002
-        return await notes.update_note(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def delete_note(self, info: strawberry.Info, input: DeleteNoteInput) -> DeletePayload:  # noqa: A002
-        return await notes.delete_note(info, input)
 
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN))
     async def create_organisation(self, info: strawberry.Info, input: CreateOrganisationInput) -> OrganisationPayload:  # noqa: A002

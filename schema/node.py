@@ -6,17 +6,19 @@ as null."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 from uuid import UUID
 
 import strawberry
 from strawberry import relay
 
 from domain.errors import not_found
+from domain.viewer import Viewer
 from schema.errors import ApiError
 from schema.permissions import IsAuthenticated
 
 MAX_IDS = 100
+T = TypeVar("T")
 
 # type name -> async (info, [uuid]) -> [object | None] aligned with the ids
 _loaders: dict[str, Callable[[Any, list[UUID]], Awaitable[list[Any]]]] = {}
@@ -66,6 +68,17 @@ def uuid_or_not_found(global_id: str | None, expected_type: str, field: str) -> 
     if uid is None:
         raise not_found(expected_type, field)
     return uid
+
+
+async def in_scope(read: Callable[[Viewer, UUID], Awaitable[T | None]], info, global_id: str | None,
+                   expected_type: str, field: str) -> T:
+    """The object behind a global id, read by `read` (a scoped read from resolvers/) when the
+    viewer may see it; else NOT_FOUND at `field`, exactly what a missing object gets."""
+    uid = uuid_of(global_id, expected_type)
+    found = await read(info.context.viewer, uid) if uid is not None else None
+    if found is None:
+        raise not_found(expected_type, field)
+    return found
 
 
 def encode(type_name: str, uid: UUID | str) -> str:

@@ -8,7 +8,6 @@ import strawberry
 from models.enums import Role
 from resolvers import api_keys, clients, coaches, messages, notifications, organisations, sessions, users
 from schema.enums import CoachKind
-from schema.node import NodeQuery
 from schema.permissions import signed_in
 from schema.accounts.api_keys import ApiKey
 from schema.clients.types import Client, ClientConnection, ClientFilter, ClientOrder
@@ -22,7 +21,7 @@ from schema.accounts.types import Viewer
 
 
 @strawberry.type
-class Query(NodeQuery):
+class Query:
     @strawberry.field(permission_classes=signed_in())
     async def viewer(self, info: strawberry.Info) -> Viewer:
         return await users.viewer(info)

@@ -10,6 +10,7 @@ import models
 from domain import access
 from schema.connection import Connection
 from schema.enums import ActivityKind
+from schema.pagination import Ordering
 from schema.node import Entity, loads_nodes
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ class ActivityEvent(Entity):
             return None
         row = await info.context.loaders.client.load(self._m.client_id)
         return Client.from_model(row) if row else None
+
+
+BY_OCCURRED = Ordering((("occurred_at", True), ("id", True)))
 
 
 @strawberry.type(name="ActivityEdge")

@@ -18,8 +18,10 @@ from schema.loaders import resolved
 from schema.node import Entity, loads_nodes
 from schema.coaches.types import Money
 from schema.credits.types import CreditPool
-from schema.clients.timeline import ActivityConnection
-from schema.notes.types import NoteConnection
+from resolvers import notes as note_reads
+from schema.clients.timeline import BY_OCCURRED, ActivityConnection, ActivityEvent
+from schema.notes.types import NoteConnection, notes_with_bodies
+from schema.pagination import BY_CREATED, paginate
 from schema.organisations.types import Organisation
 
 if TYPE_CHECKING:
@@ -222,17 +224,15 @@ class Client(Entity):
 
     @strawberry.field
     async def notes(self, info: strawberry.Info, first: Optional[int] = 20, after: Optional[str] = None) -> NoteConnection:
-        from resolvers import notes as note_resolvers
-
-        return await note_resolvers.client_notes(info, self._m.id, first, after)
+        page = await paginate(note_reads.client_notes(info.context.viewer, self._m.id), BY_CREATED, first, after)
+        return NoteConnection.of(page, await notes_with_bodies(info, page.rows))
 
     @strawberry.field
     async def timeline(
         self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, kinds: Optional[list[ActivityKind]] = None
     ) -> ActivityConnection:
-        from resolvers import notes as note_resolvers
-
-        return await note_resolvers.client_timeline(info, self._m.id, first, after, kinds)
+        page = await paginate(note_reads.client_timeline(info.context.viewer, self._m.id, kinds), BY_OCCURRED, first, after)
+        return ActivityConnection.of(page, [ActivityEvent.from_model(r) for r in page.rows])
 
 
 @loads_nodes("Client")

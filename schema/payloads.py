@@ -16,7 +16,8 @@ P = TypeVar("P")
 
 
 def returns(payload_cls: type[P]) -> Callable[[Callable[..., Awaitable[P]]], Callable[..., Awaitable[P]]]:
-    """A mutation resolver whose DomainErrors become the payload's userErrors."""
+    """A mutation resolver whose DomainErrors become the payload's userErrors (a root field's
+    method, `info` among its arguments)."""
 
     def decorate(fn: Callable[..., Awaitable[P]]) -> Callable[..., Awaitable[P]]:
         @functools.wraps(fn)
@@ -37,7 +38,8 @@ def returns(payload_cls: type[P]) -> Callable[[Callable[..., Awaitable[P]]], Cal
             # pushes whatever this misses, e.g. while Redis is away).
             written = outbox.take_written()
             if written:
-                await args[0].context.push_jobs(written)
+                info = kwargs.get("info") or next(a for a in args if hasattr(a, "context"))
+                await info.context.push_jobs(written)
             return result
 
         return run
