@@ -13,6 +13,7 @@ from asyncpg.exceptions import QueryCanceledError
 from cross_web import HTTPException
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -20,6 +21,7 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry import UNSET
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import (
     CannotGetOperationTypeError,
     InvalidOperationTypeError,
@@ -141,8 +143,15 @@ class JsonObjectBody:
 
 
 def _is_json(scope) -> bool:
-    content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
-    return content_type.split(b";")[0].strip().lower() == b"application/json"
+    """strawberry's own rule, so every body it would parse as JSON is checked here first: the
+    media type of the first Content-Type header (Starlette's choice) merely contains
+    application/json."""
+    content_type = Headers(scope=scope).get("content-type") or ""
+    try:
+        media_type, _ = parse_content_type(content_type)
+    except Exception:  # strawberry would fail on it too; check the body rather than let it through
+        return True
+    return "application/json" in media_type
 
 
 def _json_object_problem(body: bytes) -> str | None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections import defaultdict
 from typing import Any, Coroutine
 from uuid import UUID
 
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, get_operation_ast, parse
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from app.auth import Authenticator, Credential
@@ -27,6 +28,7 @@ from schema.build import MAX_TOKENS
 log = logging.getLogger("caseload.sockets")
 
 CREDENTIAL_ENDED = 4403
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")  # a GraphQL name: safe to echo back
 ONLY_SUBSCRIPTIONS = {
     "message": "Only subscriptions run over this socket; send queries and mutations over HTTP POST.",
     "extensions": {"code": "INVALID"},
@@ -145,10 +147,12 @@ class CaseloadSocket(BaseGraphQLTransportWSHandler):
     async def handle_subscribe(self, message: Any) -> None:
         if self.ended:
             return
-        if self.connection_acknowledged and message["id"] not in self.operations and _not_a_subscription(message["payload"]):
-            # graphql-transport-ws `error`: the operation never runs, so nothing changes.
-            await self.send_message({"id": message["id"], "type": "error", "payload": [ONLY_SUBSCRIPTIONS]})
-            return
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            refusal = _refusal(message["payload"])
+            if refusal is not None:
+                # graphql-transport-ws `error`: the operation never runs, so nothing changes.
+                await self.send_message({"id": message["id"], "type": "error", "payload": [refusal]})
+                return
         await super().handle_subscribe(message)
 
     async def shutdown(self) -> None:
@@ -159,16 +163,34 @@ class CaseloadSocket(BaseGraphQLTransportWSHandler):
         await super().shutdown()
 
 
-def _not_a_subscription(payload: Any) -> bool:
-    """True for a well-formed query or mutation; anything malformed is left to strawberry, which
-    answers it as before (4400 for a syntax error, the token limit, and so on)."""
+def _invalid(message: str) -> dict:
+    return {"message": message, "extensions": {"code": "INVALID"}}
+
+
+def _refusal(payload: Any) -> dict | None:
+    """Why this subscribe must not run: a query or mutation, or a document without exactly one
+    operation to run (strawberry failed on those with "Unexpected error."). None for a
+    subscription; anything malformed is left to strawberry, which answers it as before (4400 for
+    a syntax error, the token limit, and so on)."""
     query = payload.get("query") if isinstance(payload, dict) else None
     if not isinstance(query, str):
-        return False
+        return None
     try:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError:
-        return False
+        return None
     name = payload.get("operationName")
-    operation = get_operation_ast(document, name if isinstance(name, str) else None)
-    return operation is not None and operation.operation is not OperationType.SUBSCRIPTION
+    if name is not None and not isinstance(name, str):
+        return _invalid("`operationName` must be a string.")
+    operation = get_operation_ast(document, name)
+    if operation is None:
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if name is not None:
+            return _invalid(f"The document has no operation named {name}." if _NAME.fullmatch(name)
+                            else "The document has no operation of that name.")
+        if operations:
+            return _invalid("The document has several operations; name the one to run in `operationName`.")
+        return _invalid("The document has no operation.")
+    if operation.operation is not OperationType.SUBSCRIPTION:
+        return ONLY_SUBSCRIPTIONS
+    return None

@@ -4,14 +4,14 @@ hand-written query, index-ordered, enriched only after its LIMIT."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
 from tortoise import connections
 
 import models
-from domain import access, clock, eligibility
+from domain import access, clock, cursors, eligibility
 from domain.viewer import Viewer
 from models.enums import ClientCategory, Role
 
@@ -25,14 +25,17 @@ CATEGORY_RANK = {
 }
 _RANK_SQL = "CASE cc.category " + " ".join(f"WHEN '{c.value}' THEN {r}" for c, r in CATEGORY_RANK.items()) + " ELSE 9 END"
 
-# Sort key expressions; nullable keys are COALESCEd so keyset comparisons stay total.
+# Sort key expressions and their cursor checks (domain.cursors); nullable keys are COALESCEd so
+# keyset comparisons stay total (the stand-ins are in migration 0005's indexes too).
+NO_LAST_SESSION = datetime(1, 1, 1, tzinfo=timezone.utc)
+NO_NEXT_SESSION = datetime(9999, 12, 31, tzinfo=timezone.utc)
 ORDER_KEYS = {
-    "NAME": ("lower(c.name)", str),
-    "CREATED_AT": ("c.created_at", datetime),
-    "CREDITS": ("p.balance", int),
-    "CATEGORY": (_RANK_SQL, int),
-    "LAST_SESSION": ("COALESCE(cc.last_session_at, '0001-01-01T00:00:00Z'::timestamptz)", datetime),
-    "NEXT_SESSION": ("COALESCE(cc.next_session_at, '9999-12-31T00:00:00Z'::timestamptz)", datetime),
+    "NAME": ("lower(c.name)", cursors.text),
+    "CREATED_AT": ("c.created_at", cursors.instant),
+    "CREDITS": ("p.balance", cursors.integer),
+    "CATEGORY": (_RANK_SQL, cursors.integer),
+    "LAST_SESSION": ("COALESCE(cc.last_session_at, '0001-01-01T00:00:00Z'::timestamptz)", cursors.instant_or(NO_LAST_SESSION)),
+    "NEXT_SESSION": ("COALESCE(cc.next_session_at, '9999-12-31T00:00:00Z'::timestamptz)", cursors.instant_or(NO_NEXT_SESSION)),
 }
 RELATIONSHIP_ORDERS = {"CATEGORY", "LAST_SESSION", "NEXT_SESSION"}
 
@@ -147,39 +150,20 @@ def _from(viewer: Viewer, q: ClientQuery, *, ordered: bool = True) -> str:
     return "FROM clients c JOIN credit_pools p ON p.client_id = c.id LEFT JOIN coach_clients cc ON FALSE"
 
 
-class BadCursor(ValueError):
-    """An `after` that this ordering never gave out (forged, or from another ordering)."""
-
-
-def _order_key(viewer: Viewer, q: ClientQuery) -> tuple[str, type]:
+def _order_key(viewer: Viewer, q: ClientQuery) -> tuple[str, cursors.Check]:
     if q.order in RELATIONSHIP_ORDERS and viewer.role is not Role.COACH:
         return ORDER_KEYS["NAME"]
     return ORDER_KEYS[q.order]
 
 
-def _after(after: list[Any] | None, key_type: type) -> tuple[Any, UUID] | None:
-    """The cursor's (sort key, id), checked against the ordering's key type: a forged or
-    mismatched cursor is refused before it reaches SQL."""
-    if after is None:
-        return None
-    if len(after) != 2 or not isinstance(after[1], str):
-        raise BadCursor()
-    value = after[0]
-    try:
-        last_id = UUID(after[1])
-        if key_type is datetime and isinstance(value, str):
-            value = datetime.fromisoformat(value)
-    except ValueError:
-        raise BadCursor() from None
-    if key_type is datetime:
-        ok = isinstance(value, datetime) and value.tzinfo is not None
-    elif key_type is int:
-        ok = isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
-    else:
-        ok = isinstance(value, key_type)
-    if not ok:
-        raise BadCursor()
-    return value, last_id
+def cursor_checks(viewer: Viewer, q: ClientQuery) -> list[cursors.Check]:
+    """What the `after` of this list holds: (sort key, id)."""
+    return [_order_key(viewer, q)[1], cursors.identifier]
+
+
+def _key_param(sql: _Sql, value: Any) -> str:
+    # As text: asyncpg sends 0001-01-01 00:00 UTC (the LAST_SESSION stand-in) as -infinity.
+    return f"{sql.p(value.isoformat())}::text::timestamptz" if isinstance(value, datetime) else sql.p(value)
 
 
 def _count(viewer: Viewer, q: ClientQuery) -> tuple[str, list]:
@@ -198,10 +182,10 @@ def _count(viewer: Viewer, q: ClientQuery) -> tuple[str, list]:
 
 
 async def page(viewer: Viewer, q: ClientQuery, first: int, after: list[Any] | None) -> ClientListPage:
-    """`after` is the (sort key, id) of the last row of the previous page; BadCursor when it
-    cannot be one."""
-    key_sql, key_type = _order_key(viewer, q)
-    cursor = _after(after, key_type)
+    """`after` is the (sort key, id) of the last row of the previous page, as read by
+    domain.cursors with cursor_checks()."""
+    key_sql, _ = _order_key(viewer, q)
+    cursor = after
 
     conn = connections.get("default")
     total_rows = await conn.execute_query_dict(*_count(viewer, q))
@@ -212,7 +196,7 @@ async def page(viewer: Viewer, q: ClientQuery, first: int, after: list[Any] | No
     direction = "DESC" if q.descending else "ASC"
     if cursor is not None:
         op = "<" if q.descending else ">"
-        where.append(f"({key_sql}, {_id(viewer)}) {op} ({sql.p(cursor[0])}, {sql.p(cursor[1])})")
+        where.append(f"({key_sql}, {_id(viewer)}) {op} ({_key_param(sql, cursor[0])}, {sql.p(cursor[1])})")
     # Choose the page on the narrow join first; enrich only the rows kept (the LIMIT comes before
     # the organisation joins and the wide client rows).
     coach_id = viewer.coach_id if viewer.role is Role.COACH else None

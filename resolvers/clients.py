@@ -14,7 +14,6 @@ from domain import access, client_list, clients as client_domain, records
 from domain.errors import not_found
 from schema.payloads import given, returns
 from resolvers.sessions import eligibility_key
-from schema.errors import ApiError
 from schema.node import uuid_of
 from schema.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from schema.clients.types import (
@@ -61,11 +60,8 @@ async def _list(
     if order_by is not None:
         query.order = order_by.field.value
         query.descending = order_by.direction.value == "DESC"
-    cursor = decode_cursor(after, 2)
-    try:
-        page = await client_list.page(info.context.viewer, query, first, cursor)
-    except client_list.BadCursor:
-        raise ApiError("`after` is not a cursor this API gave out.", "INVALID") from None
+    cursor = decode_cursor(after, client_list.cursor_checks(info.context.viewer, query))
+    page = await client_list.page(info.context.viewer, query, first, cursor)
     loaders = info.context.loaders
     for row in page.clients:  # the page query read these already: no query per relation
         loaders.client.prime(row.id, row)

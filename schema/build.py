@@ -14,7 +14,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from schema.inputs import CodeBadVariables, check_every_argument
+from schema.inputs import check_every_argument
 from schema.limits import (  # noqa: F401
     MAX_ALIASES,
     MAX_DEPTH,
@@ -27,7 +27,7 @@ from schema.mutation import Mutation as LegacyMutation
 from schema.node import NodeQuery
 from schema.notes import mutations as notes_mutations
 from schema.query import Query as LegacyQuery
-from schema.reporting import MaskUnexpected, RequestSummary, Schema
+from schema.reporting import EveryErrorHasACode, MaskUnexpected, RequestSummary, Schema
 from schema.subscription import Subscription as LegacySubscription
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
@@ -91,12 +91,12 @@ def build(*, introspection: bool = True, suggestions: bool = True) -> strawberry
     # graphql-core's "Did you mean ...?" hints reveal field names when introspection is off.
     did_you_mean.MAX_LENGTH = 5 if suggestions else 0
     extensions = [
+        EveryErrorHasACode,  # first: it sees every error, after the others (schema/reporting.py)
         # Depth (8) and aliases (15) are our own rules: see schema/limits.py for why.
         lambda: AddValidationRules([MaxDepth, MaxAliases, MaxDirectives, NodeBudget]),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: CodeBadVariables(),
         MaskUnexpected,
         RequestSummary,
     ]

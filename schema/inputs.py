@@ -12,8 +12,8 @@ from datetime import date, datetime
 from typing import Any, Iterator
 
 import strawberry
-from graphql import GraphQLError, VariableDefinitionNode
-from strawberry.extensions import FieldExtension, SchemaExtension
+from graphql import GraphQLError
+from strawberry.extensions import FieldExtension
 from strawberry.types.base import StrawberryContainer, get_object_definition
 from strawberry.types.lazy_type import LazyType
 from strawberry.types.union import StrawberryUnion
@@ -136,16 +136,3 @@ def check_every_argument(*roots: type) -> None:
             pending.extend(_named_types(field.type))
         if isinstance(cls, type):  # implementations of an interface, reachable only through node()
             pending.extend(cls.__subclasses__())
-
-
-class CodeBadVariables(SchemaExtension):
-    """A variable whose value does not fit its type (a DateTime in year 0 or 10000, text for an
-    Int) is the caller's INVALID input; graphql-core reports it without a code."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        for error in getattr(result, "errors", None) or ():
-            if any(isinstance(node, VariableDefinitionNode) for node in error.nodes or ()):
-                if not (error.extensions or {}).get("code"):
-                    error.extensions = {**(error.extensions or {}), "code": "INVALID"}

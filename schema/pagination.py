@@ -5,17 +5,15 @@ are added before it. Every ordering ends with the primary key, which makes it to
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from typing import Any, Callable, Generic, Optional, Sequence, TypeVar
-from uuid import UUID
 
 import strawberry
+from graphql import GraphQLError
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from domain import cursors
 from schema.errors import ApiError
 
 MAX_PAGE_SIZE = 100
@@ -38,55 +36,17 @@ def check_first(first: int | None) -> int:
     return first
 
 
-def _encode_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"dt": value.isoformat()}
-    if isinstance(value, date):
-        return {"d": value.isoformat()}
-    if isinstance(value, UUID):
-        return str(value)
-    return value
-
-
-def _decode_value(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("NUL")  # PostgreSQL text cannot hold it: never let it reach SQL
-    if isinstance(value, dict):
-        if "dt" in value:
-            instant = datetime.fromisoformat(value["dt"])
-            return instant.astimezone(timezone.utc) if instant.tzinfo else instant  # OverflowError at the edges
-        if "d" in value:
-            return date.fromisoformat(value["d"])
-    return value
-
-
 def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode(values)
 
 
-MAX_CURSOR_LENGTH = 1000  # ours are a few dozen characters; longer ones are never parsed
-
-
-def _not_a_cursor() -> ApiError:
-    return ApiError("`after` is not a cursor this API gave out.", "INVALID")
-
-
-def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
-    """The values inside a cursor; anything else (garbage, NUL, deep JSON, wrong shapes) is one
-    INVALID error, never an exception of its own."""
-    if not cursor:
-        return None
-    if len(cursor) > MAX_CURSOR_LENGTH:
-        raise _not_a_cursor()
+def decode_cursor(cursor: str | None, checks: Sequence[cursors.Check]) -> list[Any] | None:
+    """The cursor's values checked by domain.cursors; a bad one is a top-level INVALID error
+    naming `after`."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
-        if not isinstance(values, list) or len(values) != width:
-            raise ValueError("shape")
-        return [_decode_value(v) for v in values]
-    except (ValueError, TypeError, OverflowError, RecursionError):  # binascii, UnicodeDecode, JSONDecode: ValueErrors
-        raise _not_a_cursor() from None
+        return cursors.decode(cursor, checks)
+    except cursors.BadCursor as error:
+        raise GraphQLError(error.message, extensions={"code": "INVALID", "field": ["after"]}) from None
 
 
 @dataclass(frozen=True)
@@ -95,23 +55,10 @@ class Ordering:
 
     columns: tuple[tuple[str, bool], ...]
 
-    def check(self, values: list[Any]) -> list[Any]:
-        """Cursor values of the types the columns hold, so a forged cursor never reaches SQL:
-        the key is a UUID, `*_at` columns are instants, the rest text."""
-        checked = []
-        for (name, _), value in zip(self.columns, values):
-            try:
-                if name == "id":
-                    value = UUID(str(value))
-                elif name.endswith("_at"):
-                    if not isinstance(value, datetime) or value.tzinfo is None:
-                        raise ValueError(name)
-                elif not isinstance(value, str):
-                    raise ValueError(name)
-            except ValueError:
-                raise _not_a_cursor() from None
-            checked.append(value)
-        return checked
+    def checks(self) -> list[cursors.Check]:
+        """What each cursor value must be: the key a UUID, `*_at` columns instants, the rest text."""
+        return [cursors.identifier if name == "id" else cursors.instant if name.endswith("_at") else cursors.text
+                for name, _ in self.columns]
 
     def order_by(self) -> list[str]:
         return [("-" if desc else "") + name for name, desc in self.columns]
@@ -151,10 +98,10 @@ async def paginate(
     names = [name for name, _ in ordering.columns]
     key = key or (lambda row: [getattr(row, n) for n in names])
     total = await queryset.count()
-    cursor_values = decode_cursor(after, len(names))
+    cursor_values = decode_cursor(after, ordering.checks())
     page_query = queryset
     if cursor_values is not None:
-        page_query = page_query.filter(ordering.after(ordering.check(cursor_values)))
+        page_query = page_query.filter(ordering.after(cursor_values))
     rows = await page_query.order_by(*ordering.order_by()).limit(first + 1) if first else []
     has_next = len(rows) > first
     rows = list(rows[:first])

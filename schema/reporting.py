@@ -14,7 +14,7 @@ from typing import Iterator
 
 import strawberry
 from asyncpg.exceptions import QueryCanceledError
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
 from domain.errors import DomainError
@@ -71,7 +71,8 @@ def report(error: GraphQLError, execution_context=None) -> None:
         if isinstance(original, DomainError):
             code = original.code.value
         else:
-            code = (error.extensions or {}).get("code") or "GRAPHQL_VALIDATION_FAILED"
+            code = (error.extensions or {}).get("code") or (
+                "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED")
         log.info("GraphQL error %s: %s", code, safe_message(error.message), extra={"fields": {**fields, "code": code}})
     elif timed_out(error):
         log.warning("GraphQL error TIMEOUT: a statement ran past statement_timeout",
@@ -101,7 +102,42 @@ class MaskUnexpected(MaskErrors):
             return GraphQLError(original.message, nodes=error.nodes, path=error.path, extensions={"code": original.code.value})
         if timed_out(error):
             return GraphQLError(TIMEOUT_MESSAGE, nodes=error.nodes, path=error.path, extensions={"code": "TIMEOUT"})
-        return super().anonymise_error(error)
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": INTERNAL}
+        return masked
+
+
+INTERNAL = "INTERNAL_SERVER_ERROR"
+
+
+class EveryErrorHasACode(SchemaExtension):
+    """Gives each error without an extensions.code one, by what produced it: the parser
+    GRAPHQL_PARSE_FAILED, validation (unknown fields, an Int literal out of range)
+    GRAPHQL_VALIDATION_FAILED, the variables (a value that does not fit its type, "Too many errors
+    processing variables") INVALID. Codes raised on purpose are kept. First in the schema's list,
+    so it sees the errors after masking."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            _give_code(error, "GRAPHQL_VALIDATION_FAILED")
+
+    def on_operation(self) -> Iterator[None]:
+        try:
+            yield
+        except GraphQLSyntaxError as error:  # raised by ParserCache's hook, it ends the request
+            _give_code(error, "GRAPHQL_PARSE_FAILED")
+            raise
+        for error in getattr(self.execution_context.result, "errors", None) or ():
+            if isinstance(error, GraphQLSyntaxError):
+                _give_code(error, "GRAPHQL_PARSE_FAILED")
+            # Without a path, before any field ran: the variables.
+            _give_code(error, "INVALID" if error.path is None else INTERNAL)
+
+
+def _give_code(error: GraphQLError, code: str) -> None:
+    if not (error.extensions or {}).get("code"):
+        error.extensions = {**(error.extensions or {}), "code": code}
 
 
 class RequestSummary(SchemaExtension):

@@ -433,7 +433,9 @@ async def test_ordering(roster):
 @pytest.mark.parametrize("order", [
     None, {"field": "NAME", "direction": "ASC"}, {"field": "NAME", "direction": "DESC"},
     {"field": "CREATED_AT", "direction": "ASC"}, {"field": "CREATED_AT", "direction": "DESC"},
-    {"field": "CREDITS", "direction": "DESC"},
+    {"field": "CREDITS", "direction": "DESC"}, {"field": "CATEGORY", "direction": "ASC"},
+    {"field": "LAST_SESSION", "direction": "ASC"}, {"field": "LAST_SESSION", "direction": "DESC"},
+    {"field": "NEXT_SESSION", "direction": "ASC"}, {"field": "NEXT_SESSION", "direction": "DESC"},
 ])
 @pytest.mark.parametrize("page_size", [1, 2, 4])
 async def test_walking_every_page_gives_each_client_once_in_order(roster, order, page_size):

@@ -151,6 +151,63 @@ async def test_any_forged_cursor_is_invalid(api, world, cursor):
         [(NOT_A_CURSOR, "INVALID")], [(f"`after`: {SINGLE_LINE}", "INVALID")])
 
 
+UUID0 = "00000000-0000-0000-0000-000000000000"
+SURROGATE_CURSOR = b64(json.dumps(["\ud800", UUID0]).encode())  # JSON's "\ud800": an unpaired surrogate
+EDGE_INSTANT_CURSORS = [b64(json.dumps([value, UUID0]).encode()) for value in (
+    "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+    {"dt": "0001-01-01T00:00:00+14:00"}, {"dt": "9999-12-31T23:59:59-14:00"})]
+COACHES = "query($c: String) { coaches(after: $c) { totalCount } }"
+ORGANISATIONS = "query($c: String) { organisations(after: $c) { totalCount } }"
+CLIENTS = "query($c: String, $o: ClientOrder) { clients(after: $c, orderBy: $o) { totalCount } }"
+
+
+def _not_a_cursor(body: dict) -> list[tuple]:
+    return [(e["message"], e["extensions"]) for e in body["errors"]]
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.COACH])
+async def test_a_cursor_holding_an_unpaired_surrogate_is_invalid(api, world, role):
+    viewer = await world.admin() if role is Role.ADMIN else await world.user(role)
+    queries = [(CLIENTS, {"o": {"field": field, "direction": direction}})
+               for field in ("NAME", "CATEGORY", "LAST_SESSION", "NEXT_SESSION") for direction in ("ASC", "DESC")]
+    if role is Role.ADMIN:
+        queries += [(COACHES, {}), (ORGANISATIONS, {})]
+
+    for query, variables in queries:
+        body = await api(query, {"c": SURROGATE_CURSOR, **variables}, viewer.token)
+        assert body["data"] is None, (query, variables)
+        assert _not_a_cursor(body) == [(NOT_A_CURSOR, {"code": "INVALID", "field": ["after"]})], (query, variables)
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.COACH])
+@pytest.mark.parametrize("field", ["CREATED_AT", "LAST_SESSION", "NEXT_SESSION"])
+async def test_a_cursor_instant_at_the_edge_of_time_is_invalid(api, world, role, field):
+    viewer = await world.admin() if role is Role.ADMIN else await world.user(role)
+
+    for cursor in EDGE_INSTANT_CURSORS:
+        for direction in ("ASC", "DESC"):
+            body = await api(CLIENTS, {"c": cursor, "o": {"field": field, "direction": direction}}, viewer.token)
+            if role is Role.ADMIN and field != "CREATED_AT" and cursor in EDGE_INSTANT_CURSORS[:2]:
+                assert "errors" not in body  # ordered by NAME for them: any single-line text is a name
+                continue
+            assert body["data"] is None, (cursor, direction)
+            assert _not_a_cursor(body) == [(NOT_A_CURSOR, {"code": "INVALID", "field": ["after"]})], (cursor, direction)
+
+
+async def test_a_sessions_filter_instant_at_the_edge_of_time_is_invalid(api, world):
+    coach = await world.user(Role.COACH)
+
+    literal = await api('{ sessions(filter: {to: "9999-12-31T23:59:59-14:00"}) { totalCount } }', token=coach.token)
+    variable = await api("query($t: DateTime) { sessions(filter: {from: $t}) { totalCount } }",
+                         {"t": "0001-01-01T00:00:00+14:00"}, coach.token)
+
+    assert literal["data"] is None and variable["data"] is None
+    assert [(e["message"], e["extensions"]) for e in literal["errors"]] == [
+        (f"`filter.to`: {YEARS}", {"code": "INVALID", "field": ["filter", "to"]})]
+    assert [(e["message"], e["extensions"]) for e in variable["errors"]] == [
+        (f"`filter.from`: {YEARS}", {"code": "INVALID", "field": ["filter", "from"]})]
+
+
 @pytest.mark.parametrize("zone", ["America", "../etc/passwd", "", "Europe/London\x00"])
 async def test_a_time_zone_name_must_name_a_zone(api, world, zone):
     coach = await world.user(Role.COACH)
@@ -175,6 +232,31 @@ async def test_a_body_that_is_not_a_json_object_is_400_with_a_json_error(api, bo
 
     assert response.status_code == 400
     assert response.json() == {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/jsonx", "text/application/json", "application/json-patch+json", "application/json, text/plain",
+])
+@pytest.mark.parametrize("body, message", [
+    (b'"x"', "The request body must be a JSON object."),
+    (b"null", "The request body must be a JSON object."),
+    (b"[" * 100_000, "The request body is nested too deeply."),
+], ids=["string", "null", "nested"])
+async def test_every_body_strawberry_reads_as_json_is_checked_first(api, content_type, body, message):
+    """strawberry parses a body as JSON when its media type merely contains application/json."""
+    response = await api.http.post("/graphql", content=body, headers={"content-type": content_type})
+
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
+
+
+async def test_a_second_content_type_header_does_not_hide_a_json_body(api):
+    # Starlette (and so strawberry) reads the first of repeated headers.
+    headers = [("content-type", "application/json"), ("content-type", "text/plain")]
+    response = await api.http.post("/graphql", content=b'"x"', headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
 
 
 # ---------------------------------------------------------------------------- user text is not a template
@@ -311,3 +393,22 @@ async def test_nul_in_any_string_of_any_mutation_is_never_a_server_error(api, wo
             if response.status_code != 200 or "Unexpected error." in response.text:
                 failures.append((mutation, path, response.status_code, response.text[:200]))
     assert failures == []
+
+
+# ---------------------------------------------------------------------------- every error has a code
+
+@pytest.mark.parametrize("query, variables, code", [
+    ("{ clients(first: 2 { totalCount } }", None, "GRAPHQL_PARSE_FAILED"),
+    ("{ clients { nope } }", None, "GRAPHQL_VALIDATION_FAILED"),
+    ("{ clients(nope: 1) { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED"),
+    ("{ clients(first: 2147483648) { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED"),
+    ("query($t: [String!]) { clients(filter: {tags: $t}) { totalCount } }", {"t": list(range(60))}, "INVALID"),
+    ("query($f: Int) { clients(first: $f) { totalCount } }", {"f": "many"}, "INVALID"),
+], ids=["syntax", "unknown-field", "unknown-argument", "int-overflow", "too-many-bad-variables", "bad-variable"])
+async def test_every_error_has_a_code(api, world, query, variables, code):
+    coach = await world.user(Role.COACH)
+
+    body = await api(query, variables, coach.token)
+
+    assert body["data"] is None
+    assert body["errors"] and None not in codes(body) and code in codes(body), body["errors"]

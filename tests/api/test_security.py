@@ -482,7 +482,8 @@ async def test_production_masks_unexpected_errors_and_keeps_ours(production, wor
     assert response.status_code == 200
     body = response.json()
     assert body["data"] is None
-    assert body["errors"] == [{"message": "Unexpected error.", "locations": [{"line": 1, "column": 3}], "path": ["viewer"]}]
+    assert body["errors"] == [{"message": "Unexpected error.", "locations": [{"line": 1, "column": 3}], "path": ["viewer"],
+                              "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
     assert "secret" not in response.text and "Traceback" not in response.text and "RuntimeError" not in response.text
 
     anonymous = await prod(VIEWER)

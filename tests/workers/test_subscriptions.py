@@ -405,6 +405,32 @@ async def test_queries_and_mutations_over_the_socket_are_refused_and_change_noth
     await socket.close()
 
 
+async def test_a_subscribe_without_one_operation_to_run_is_a_coded_error(api, world, server_a, caplog):
+    import models
+
+    coach = await world.user(Role.COACH)
+    socket = await connect(server_a, coach.token)
+    await subscribe(socket, MESSAGES, "live")
+    both = ('mutation M { createClient(input: {name: "x"}) { client { id } } } '
+            "subscription S { notificationAdded { id } }")
+    cases = {
+        "number": ({"query": both, "operationName": 5}, "`operationName` must be a string."),
+        "list": ({"query": MESSAGES, "operationName": ["S"]}, "`operationName` must be a string."),
+        "unknown": ({"query": both, "operationName": "Nope"}, "The document has no operation named Nope."),
+        "unnamed": ({"query": both}, "The document has several operations; name the one to run in `operationName`."),
+        "none": ({"query": "fragment F on Query { viewer { role } }"}, "The document has no operation."),
+    }
+    for op_id, (payload, message) in cases.items():
+        await socket.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
+        answer = json.loads(await asyncio.wait_for(socket.recv(), 5))
+        assert answer == {"id": op_id, "type": "error", "payload": [{"message": message, "extensions": {"code": "INVALID"}}]}
+    assert await models.Client.all().count() == 0
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+    await socket.send(json.dumps({"type": "ping"}))
+    assert json.loads(await asyncio.wait_for(socket.recv(), 5)) == {"type": "pong"}
+    await socket.close()
+
+
 async def test_a_conversation_id_that_is_not_one_is_an_error_never_a_dropped_filter(api, world, server_a):
     coach = await world.user(Role.COACH)
     member = await world.user(Role.CLIENT)
