@@ -5,7 +5,7 @@ from typing import Optional
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, messages, notifications, organisations, sessions, users
+from resolvers import api_keys, clients, messages, notifications, organisations, users
 from schema.permissions import signed_in
 from schema.accounts.api_keys import ApiKey
 from schema.clients.types import Client, ClientConnection, ClientFilter, ClientOrder
@@ -13,7 +13,6 @@ from schema.dashboard.types import CoachDashboard
 from schema.messages.types import ConversationConnection, MessageTemplate
 from schema.notifications.types import NotificationConnection
 from schema.organisations.types import Organisation, OrganisationConnection
-from schema.sessions.types import Session, SessionConnection, SessionFilter
 from schema.accounts.types import Viewer
 
 
@@ -44,18 +43,6 @@ class Query:
     @strawberry.field(permission_classes=signed_in())
     async def client(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Client]:  # noqa: A002
         return await clients.client(info, id)
-
-    @strawberry.field(permission_classes=signed_in(), description=(
-        "Role-scoped: a coach's own sessions, a client's own, an organisation's members' (no notes), all for admins."))
-    async def sessions(
-        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None,
-        filter: Optional[SessionFilter] = None,  # noqa: A002
-    ) -> SessionConnection:
-        return await sessions.sessions(info, first, after, filter)
-
-    @strawberry.field(permission_classes=signed_in())
-    async def session(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Session]:  # noqa: A002
-        return await sessions.session(info, id)
 
     @strawberry.field(permission_classes=signed_in(), description="Defaults to the viewer's own organisation.")
     async def organisation(self, info: strawberry.Info, id: Optional[strawberry.ID] = None) -> Optional[Organisation]:  # noqa: A002
