@@ -10,6 +10,7 @@ from __future__ import annotations
 from tortoise.expressions import Q, Subquery
 
 import models
+from domain.errors import DomainError, ErrorCode
 from domain.viewer import Viewer
 from models.enums import CoachKind, Role
 
@@ -234,3 +235,16 @@ def invitations(viewer: Viewer) -> Q:
     if not may_invite_client(viewer):
         return NOTHING
     return Q(kind="INVITATION", client_id__in=Subquery(models.Client.filter(clients(viewer)).values("id")))
+
+
+def only_coaches(viewer: Viewer, message: str) -> None:
+    """What only a coach keeps (settings, services, availability, notes, message templates); the
+    message says which."""
+    if viewer.role is not Role.COACH:
+        raise DomainError(ErrorCode.FORBIDDEN, message)
+
+
+def only_the_sessions_coach(viewer: Viewer, session: models.Session) -> None:
+    """Confirming, declining, completing, marking a no-show: the session's own coach only."""
+    if viewer.role is not Role.COACH or viewer.coach_id != session.coach_id:
+        raise DomainError(ErrorCode.FORBIDDEN, "Only the session's coach may do this.", "sessionId")

@@ -11,11 +11,10 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 
 import models
-from domain import clock, timezones, validation
+from domain import access, clock, timezones, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
 from domain.transactions import retrying, transaction
-from models.enums import Role
 
 MAX_RANGE = timedelta(days=62)
 # At most this many slots per call: what the request's cost budget charges for availableSlots
@@ -149,14 +148,9 @@ async def check_bookable(
         raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "That time is already taken.", field)
 
 
-def _only_coaches(viewer: Viewer) -> None:
-    if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only coaches manage their availability.")
-
-
 @retrying
 async def set_availability(viewer: Viewer, rules: list[tuple[int, str, str]]) -> None:
-    _only_coaches(viewer)
+    access.only_coaches(viewer, "Only coaches manage their availability.")
     if len(rules) > 100:
         raise invalid("At most 100 windows.", "rules")
     parsed = parse_rules(rules)
@@ -168,7 +162,7 @@ async def set_availability(viewer: Viewer, rules: list[tuple[int, str, str]]) ->
 
 
 async def add_time_off(viewer: Viewer, start: datetime, end: datetime, reason: str | None) -> models.TimeOff:
-    _only_coaches(viewer)
+    access.only_coaches(viewer, "Only coaches manage their availability.")
     coach = await models.Coach.get(id=viewer.coach_id)
     start = timezones.to_utc(start, coach.timezone, "startsAt")
     end = timezones.to_utc(end, coach.timezone, "endsAt")
@@ -179,7 +173,7 @@ async def add_time_off(viewer: Viewer, start: datetime, end: datetime, reason: s
 
 
 async def remove_time_off(viewer: Viewer, time_off_id: UUID | None) -> None:
-    _only_coaches(viewer)
+    access.only_coaches(viewer, "Only coaches manage their availability.")
     deleted = await models.TimeOff.filter(id=time_off_id, coach_id=viewer.coach_id).delete() if time_off_id else 0
     if not deleted:
         raise not_found("Time off", "timeOffId")

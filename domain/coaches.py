@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import models
-from domain import validation
+from domain import access, validation
 from domain.viewer import Viewer
-from models.enums import Role
 
 
 async def update_settings(viewer: Viewer, values: dict[str, Any]) -> models.Coach:
-    if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only coaches have coach settings.")
+    access.only_coaches(viewer, "Only coaches have coach settings.")
     coach = await models.Coach.get(id=viewer.coach_id)
     if values.get("timezone") is not None:
         coach.timezone = validation.timezone_name(values["timezone"])

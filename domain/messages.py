@@ -168,18 +168,13 @@ def _template_values(values: dict) -> dict:
     return cleaned
 
 
-def _only_coaches(viewer: Viewer) -> None:
-    if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only coaches keep message templates.")
-
-
 async def create_template(viewer: Viewer, values: dict) -> models.MessageTemplate:
-    _only_coaches(viewer)
+    access.only_coaches(viewer, "Only coaches keep message templates.")
     return await models.MessageTemplate.create(coach_id=viewer.coach_id, **_template_values(values))
 
 
 async def update_template(viewer: Viewer, template: models.MessageTemplate, values: dict) -> models.MessageTemplate:
-    _only_coaches(viewer)
+    access.only_coaches(viewer, "Only coaches keep message templates.")
     for key, value in _template_values(values).items():
         setattr(template, key, value)
     await template.save()

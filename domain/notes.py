@@ -6,11 +6,11 @@ from __future__ import annotations
 from uuid import UUID
 
 import models
-from domain import activity, encryption, validation
+from domain import access, activity, encryption, validation
 from domain.errors import not_found
 from domain.viewer import Viewer
 from domain.transactions import retrying, transaction
-from models.enums import ActivityKind, Role
+from models.enums import ActivityKind
 
 MAX_BODY = 20000
 
@@ -19,17 +19,12 @@ def _body(value: str | None, required: bool) -> str | None:
     return validation.text(value, "body", max_length=MAX_BODY, required=required)
 
 
-def _only_coaches(viewer: Viewer) -> None:
-    if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only coaches write notes.")
-
-
 @retrying
 async def add_note(
     viewer: Viewer, client_id: UUID, body: str, *, session_id: UUID | None = None, shared: bool = False
 ) -> models.Note:
     """`client_id` must already be inside the coach's scope (the resolver checks)."""
-    _only_coaches(viewer)
+    access.only_coaches(viewer, "Only coaches write notes.")
     body = _body(body, required=True)
     if session_id is not None and not await models.Session.exists(
         id=session_id, coach_id=viewer.coach_id, client_id=client_id
@@ -55,7 +50,7 @@ async def update_note(viewer: Viewer, note: models.Note, *, body: str | None, sh
     """`note` is the viewer's own note (the resolver scoped it). The old body becomes a revision.
     An edit that changes nothing (the same body, the same sharing) keeps no revision and adds no
     timeline event."""
-    _only_coaches(viewer)
+    access.only_coaches(viewer, "Only coaches write notes.")
     if body is not None:
         body = _body(body, required=True)
     async with transaction():
@@ -81,5 +76,5 @@ async def update_note(viewer: Viewer, note: models.Note, *, body: str | None, sh
 
 
 async def delete_note(viewer: Viewer, note: models.Note) -> None:
-    _only_coaches(viewer)
+    access.only_coaches(viewer, "Only coaches write notes.")
     await models.Note.filter(id=note.id, coach_id=viewer.coach_id).delete()

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import activity, availability, booking, clock, eligibility, events, locks, notifications, timezones, validation
+from domain import access, activity, availability, booking, clock, eligibility, events, locks, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode
 from domain.sessions import LIVE, invalid_transition, locked
 from domain.viewer import Viewer
@@ -72,6 +72,7 @@ async def propose(viewer: Viewer, session: models.Session, starts_at: datetime, 
 
 async def decline_with_proposal(viewer: Viewer, session: models.Session, starts_at: datetime, reason: str | None) -> models.Session:
     """The coach declines a PENDING booking's time but suggests another: it stays PENDING."""
+    access.only_the_sessions_coach(viewer, session)
     if session.status is not SessionStatus.PENDING:
         raise invalid_transition("Only a pending booking can be declined.")
     await propose(viewer, session, starts_at, reason, field="proposedStartsAt")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import models
-from domain import validation
+from domain import access, validation
 from domain.errors import invalid
 from domain.viewer import Viewer
-from models.enums import Role
 
 MIN_DURATION_MINUTES = 5
 MAX_DURATION_MINUTES = 480
@@ -45,13 +44,8 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _only_coaches(viewer: Viewer) -> None:
-    if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only coaches offer services.")
-
-
 async def create_service(viewer: Viewer, values: dict[str, Any]) -> models.Service:
-    _only_coaches(viewer)
+    access.only_coaches(viewer, "Only coaches offer services.")
     cleaned = _clean(values)
     return await models.Service.create(coach_id=viewer.coach_id, **cleaned)
 
@@ -59,7 +53,7 @@ async def create_service(viewer: Viewer, values: dict[str, Any]) -> models.Servi
 async def update_service(viewer: Viewer, service: models.Service, values: dict[str, Any]) -> models.Service:
     """`service` is the viewer's own (the resolver scoped it). Booked sessions keep the
     duration, format and credits they were booked with."""
-    _only_coaches(viewer)
+    access.only_coaches(viewer, "Only coaches offer services.")
     for key, value in _clean(values).items():
         setattr(service, key, value)
     await service.save()

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 import models
-from domain import activity, clients, clock, events, locks, notifications, outbox, timezones, validation
+from domain import access, activity, clients, clock, events, locks, notifications, outbox, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from domain.transactions import retrying, transaction
@@ -44,14 +44,9 @@ async def _move(session: models.Session, from_statuses: tuple[SessionStatus, ...
     return session
 
 
-def _coach_only(viewer: Viewer, session: models.Session) -> None:
-    if viewer.role is not Role.COACH or viewer.coach_id != session.coach_id:
-        raise validation.forbidden("Only the session's coach may do this.", "sessionId")
-
-
 @retrying
 async def confirm(viewer: Viewer, session: models.Session) -> models.Session:
-    _coach_only(viewer, session)
+    access.only_the_sessions_coach(viewer, session)
     async with transaction():
         session = await locked(session.id)
         if session.starts_at <= clock.now():
@@ -117,7 +112,7 @@ async def cancel(viewer: Viewer, session: models.Session, reason: str | None) ->
 @retrying
 async def decline(viewer: Viewer, session: models.Session, reason: str | None) -> models.Session:
     """The coach says no to a PENDING booking: cancelled with a full refund."""
-    _coach_only(viewer, session)
+    access.only_the_sessions_coach(viewer, session)
     reason = validation.text(reason, "reason", max_length=1000)
     async with transaction():
         session = await locked(session.id)
@@ -128,7 +123,7 @@ async def decline(viewer: Viewer, session: models.Session, reason: str | None) -
 
 @retrying
 async def _finish(viewer: Viewer, session: models.Session, status: SessionStatus, kind: ActivityKind) -> models.Session:
-    _coach_only(viewer, session)
+    access.only_the_sessions_coach(viewer, session)
     async with transaction():
         session = await locked(session.id)
         if session.starts_at > clock.now():

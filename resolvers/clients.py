@@ -13,7 +13,7 @@ from domain.viewer import Viewer
 from domain import access, client_list, clients as client_domain, records
 from domain.errors import not_found
 from schema.payloads import given, returns
-from resolvers.sessions import eligibility_key
+from schema.sessions.types import eligibility_key
 from schema.node import uuid_of
 from schema.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from schema.clients.types import (

@@ -26,3 +26,8 @@ async def own_note(viewer: Viewer, note_id: UUID) -> models.Note | None:
     if viewer.coach_id is None:
         return None
     return await models.Note.filter(access.notes(viewer), id=note_id, coach_id=viewer.coach_id).first()
+
+
+def session_notes(viewer: Viewer, session_id: UUID) -> QuerySet[models.Note]:
+    """The notes on a session the viewer may read, oldest first."""
+    return models.Note.filter(access.notes(viewer), session_id=session_id).order_by("created_at", "id")

@@ -6,9 +6,9 @@ import models
 from domain import access, clock, feedback as feedback_domain
 from domain.errors import not_found
 from schema.payloads import returns
-from resolvers.sessions import visible_session
+from resolvers import sessions as session_reads
 from resolvers.clients import visible_client
-from schema.node import MAX_IDS, uuid_of
+from schema.node import MAX_IDS, in_scope, uuid_of
 from schema.pagination import BY_CREATED, paginate
 from schema.errors import ApiError
 from schema.notifications.types import (
@@ -43,7 +43,7 @@ async def session_feedback(info, session_id) -> Feedback | None:
 
 @returns(FeedbackPayload)
 async def leave_feedback(info, input: LeaveFeedbackInput) -> FeedbackPayload:  # noqa: A002
-    session = await visible_session(info, input.session_id)
+    session = await in_scope(session_reads.visible, info, input.session_id, "Session", "sessionId")
     row = await feedback_domain.leave(info.context.viewer, session, input.rating, input.comment, bool(input.public_review))
     return FeedbackPayload(feedback=Feedback.from_model(row))
 

@@ -23,16 +23,18 @@ from schema.limits import (  # noqa: F401
     MaxDirectives,
     NodeBudget,
 )
+from schema.coaches import mutations as coaches_mutations, queries as coaches_queries
 from schema.mutation import Mutation as LegacyMutation
 from schema.node import NodeQuery
 from schema.notes import mutations as notes_mutations
 from schema.query import Query as LegacyQuery
 from schema.reporting import EveryErrorHasACode, MaskUnexpected, RequestSummary, Schema
+from schema.sessions import mutations as sessions_mutations, queries as sessions_queries
 from schema.subscription import Subscription as LegacySubscription
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
-QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery)
-MUTATIONS: tuple[type, ...] = (LegacyMutation, notes_mutations.Mutation)
+QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery, coaches_queries.Query, sessions_queries.Query)
+MUTATIONS: tuple[type, ...] = (LegacyMutation, notes_mutations.Mutation, coaches_mutations.Mutation, sessions_mutations.Mutation)
 SUBSCRIPTIONS: tuple[type, ...] = (LegacySubscription,)
 
 # The order schema.graphql prints the root fields in, kept as it was before the areas split them,

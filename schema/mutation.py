@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import accounts, api_keys, clients, coaches, credits, goals, messages, notifications, organisations, sessions, users
+from resolvers import accounts, api_keys, clients, credits, goals, messages, notifications, organisations, users
 from schema.permissions import signed_in
 from schema.accounts.invitations import (
     AcceptInvitationInput, ChangePasswordInput, InvitationPayload, InviteClientInput, RequestPasswordResetInput,
@@ -14,15 +14,7 @@ from schema.clients.types import (
     ClientDataInput, ClientPayload, CreateClientInput, DeleteClientInput, DeleteClientPayload, EraseClientPayload,
     ExportClientDataPayload, SetClientActiveInput, UpdateClientInput,
 )
-from schema.coaches.types import (
-    AddTimeOffInput, CoachPayload, CreateServiceInput, RemoveTimeOffInput, ServicePayload, SetAvailabilityInput,
-    UpdateCoachSettingsInput, UpdateServiceInput,
-)
 from schema.credits.types import CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput
-from schema.sessions.types import (
-    BookSessionInput, CancelSessionInput, DeclineSessionInput, ProposalPayload, ProposeRescheduleInput,
-    RecordPastSessionInput, RespondToProposalInput, SessionInput, SessionPayload,
-)
 from schema.goals.types import (
     ActionItemPayload, AddActionItemInput, CreateGoalInput, GoalPayload, SetActionItemDoneInput, UpdateGoalInput,
 )
@@ -92,10 +84,6 @@ class Mutation:
     async def set_client_active(self, info: strawberry.Info, input: SetClientActiveInput) -> ClientPayload:  # noqa: A002
         return await clients.set_client_active(info, input)
 
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def update_coach_settings(self, info: strawberry.Info, input: UpdateCoachSettingsInput) -> CoachPayload:  # noqa: A002
-        return await coaches.update_coach_settings(info, input)
-
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN))
     async def create_organisation(self, info: strawberry.Info, input: CreateOrganisationInput) -> OrganisationPayload:  # noqa: A002
         return await organisations.create_organisation(info, input)
@@ -123,62 +111,6 @@ class Mutation:
         self, info: strawberry.Info, input: GrantOrganisationCreditsInput  # noqa: A002
     ) -> CreditTransactionPayload:
         return await credits.grant_organisation_credits(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def create_service(self, info: strawberry.Info, input: CreateServiceInput) -> ServicePayload:  # noqa: A002
-        return await coaches.create_service(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def update_service(self, info: strawberry.Info, input: UpdateServiceInput) -> ServicePayload:  # noqa: A002
-        return await coaches.update_service(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def set_availability(self, info: strawberry.Info, input: SetAvailabilityInput) -> CoachPayload:  # noqa: A002
-        return await coaches.set_availability(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def add_time_off(self, info: strawberry.Info, input: AddTimeOffInput) -> CoachPayload:  # noqa: A002
-        return await coaches.add_time_off(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def remove_time_off(self, info: strawberry.Info, input: RemoveTimeOffInput) -> CoachPayload:  # noqa: A002
-        return await coaches.remove_time_off(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT, Role.ADMIN))
-    async def book_session(self, info: strawberry.Info, input: BookSessionInput) -> SessionPayload:  # noqa: A002
-        return await sessions.book_session(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def confirm_session(self, info: strawberry.Info, input: SessionInput) -> SessionPayload:  # noqa: A002
-        return await sessions.confirm_session(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT, Role.ADMIN))
-    async def cancel_session(self, info: strawberry.Info, input: CancelSessionInput) -> SessionPayload:  # noqa: A002
-        return await sessions.cancel_session(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def complete_session(self, info: strawberry.Info, input: SessionInput) -> SessionPayload:  # noqa: A002
-        return await sessions.complete_session(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def mark_no_show(self, info: strawberry.Info, input: SessionInput) -> SessionPayload:  # noqa: A002
-        return await sessions.mark_no_show(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def record_past_session(self, info: strawberry.Info, input: RecordPastSessionInput) -> SessionPayload:  # noqa: A002
-        return await sessions.record_past_session(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def decline_session(self, info: strawberry.Info, input: DeclineSessionInput) -> SessionPayload:  # noqa: A002
-        return await sessions.decline_session(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
-    async def propose_reschedule(self, info: strawberry.Info, input: ProposeRescheduleInput) -> ProposalPayload:  # noqa: A002
-        return await sessions.propose_reschedule(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
-    async def respond_to_proposal(self, info: strawberry.Info, input: RespondToProposalInput) -> ProposalPayload:  # noqa: A002
-        return await sessions.respond_to_proposal(info, input)
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     async def send_message(self, info: strawberry.Info, input: SendMessageInput) -> MessagePayload:  # noqa: A002

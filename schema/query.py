@@ -1,22 +1,18 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Optional
+from typing import Optional
 
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, coaches, messages, notifications, organisations, sessions, users
-from schema.enums import CoachKind
+from resolvers import api_keys, clients, messages, notifications, organisations, users
 from schema.permissions import signed_in
 from schema.accounts.api_keys import ApiKey
 from schema.clients.types import Client, ClientConnection, ClientFilter, ClientOrder
-from schema.coaches.types import CoachConnection, TimeSlot
 from schema.dashboard.types import CoachDashboard
 from schema.messages.types import ConversationConnection, MessageTemplate
 from schema.notifications.types import NotificationConnection
 from schema.organisations.types import Organisation, OrganisationConnection
-from schema.sessions.types import Session, SessionConnection, SessionFilter
 from schema.accounts.types import Viewer
 
 
@@ -47,31 +43,6 @@ class Query:
     @strawberry.field(permission_classes=signed_in())
     async def client(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Client]:  # noqa: A002
         return await clients.client(info, id)
-
-    @strawberry.field(permission_classes=signed_in(), description=(
-        "Role-scoped: a coach's own sessions, a client's own, an organisation's members' (no notes), all for admins."))
-    async def sessions(
-        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None,
-        filter: Optional[SessionFilter] = None,  # noqa: A002
-    ) -> SessionConnection:
-        return await sessions.sessions(info, first, after, filter)
-
-    @strawberry.field(permission_classes=signed_in())
-    async def session(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Session]:  # noqa: A002
-        return await sessions.session(info, id)
-
-    @strawberry.field(permission_classes=signed_in())
-    async def coaches(
-        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, kind: Optional[CoachKind] = None
-    ) -> CoachConnection:
-        return await coaches.coaches(info, first, after, kind)
-
-    @strawberry.field(permission_classes=signed_in())
-    async def available_slots(
-        self, info: strawberry.Info, service_id: strawberry.ID,
-        from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime,
-    ) -> list[TimeSlot]:
-        return await coaches.available_slots(info, service_id, from_, to)
 
     @strawberry.field(permission_classes=signed_in(), description="Defaults to the viewer's own organisation.")
     async def organisation(self, info: strawberry.Info, id: Optional[strawberry.ID] = None) -> Optional[Organisation]:  # noqa: A002

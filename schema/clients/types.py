@@ -132,9 +132,9 @@ class Client(Entity):
     def eligibility(
         self, info: strawberry.Info, service_id: Optional[strawberry.ID] = None
     ) -> Annotated["BookingEligibility", strawberry.lazy("schema.sessions.types")]:
-        from resolvers import sessions as session_resolvers
+        from schema.sessions.types import client_eligibility
 
-        return session_resolvers.client_eligibility(info, self._m, service_id)
+        return client_eligibility(info, self._m.id, service_id)
 
     @strawberry.field
     def last_session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
@@ -218,9 +218,9 @@ class Client(Entity):
         self, info: strawberry.Info, first: Optional[int] = 20, after: Optional[str] = None,
         filter: Optional[Annotated["SessionFilter", strawberry.lazy("schema.sessions.types")]] = None,  # noqa: A002
     ) -> Annotated["SessionConnection", strawberry.lazy("schema.sessions.types")]:
-        from resolvers import sessions as session_resolvers
+        from schema.sessions.types import session_connection
 
-        return await session_resolvers.sessions(info, first, after, filter, client_id=self._m.id)
+        return await session_connection(info, first, after, filter, of_client=self._m.id)
 
     @strawberry.field
     async def notes(self, info: strawberry.Info, first: Optional[int] = 20, after: Optional[str] = None) -> NoteConnection:

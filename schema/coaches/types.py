@@ -7,8 +7,9 @@ from uuid import UUID
 import strawberry
 
 import models
-from domain import access
+from resolvers import coaches as coach_reads
 from schema.connection import Connection
+from schema.context import Info
 from schema.enums import CoachKind, SessionFormat
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
@@ -67,7 +68,7 @@ class Service(Entity):
         )
 
     @strawberry.field
-    async def coach(self, info: strawberry.Info) -> "Coach":
+    async def coach(self, info: Info) -> "Coach":
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
 
@@ -93,7 +94,7 @@ class Coach(Entity):
         )
 
     @strawberry.field
-    async def organisation(self, info: strawberry.Info) -> Optional[Organisation]:
+    async def organisation(self, info: Info) -> Optional[Organisation]:
         if self._m.organisation_id is None:
             return None
         row = await info.context.loaders.organisation.load(self._m.organisation_id)
@@ -101,14 +102,11 @@ class Coach(Entity):
 
     @strawberry.field
     async def services(self, include_inactive: Optional[bool] = False) -> list[Service]:
-        query = models.Service.filter(coach_id=self._m.id)
-        if not include_inactive:
-            query = query.filter(active=True)
-        return [Service.from_model(s) for s in await query.order_by("name", "id")]
+        return [Service.from_model(s) for s in await coach_reads.services(self._m.id, bool(include_inactive))]
 
     @strawberry.field
     async def availability(self) -> list[AvailabilityRule]:
-        rows = await models.AvailabilityRule.filter(coach_id=self._m.id).order_by("weekday", "start_time")
+        rows = await coach_reads.availability(self._m.id)
         return [
             AvailabilityRule(weekday=r.weekday, start_time=r.start_time.strftime("%H:%M"), end_time=r.end_time.strftime("%H:%M"))
             for r in rows
@@ -116,22 +114,19 @@ class Coach(Entity):
 
     @strawberry.field
     async def time_off(self) -> list[TimeOff]:
-        rows = await models.TimeOff.filter(coach_id=self._m.id).order_by("starts_at")
+        rows = await coach_reads.time_off(self._m.id)
         return [TimeOff.from_model(r) for r in rows]
 
 
 @loads_nodes("Coach")
-async def load_coaches(info, ids: list[UUID]) -> list[Optional[Coach]]:
-    rows = {c.id: c for c in await models.Coach.filter(access.coaches(info.context.viewer), id__in=ids)}
+async def load_coaches(info: Info, ids: list[UUID]) -> list[Optional[Coach]]:
+    rows = {c.id: c for c in await coach_reads.visible_coaches(info.context.viewer, ids)}
     return [Coach.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("Service")
-async def load_services(info, ids: list[UUID]) -> list[Optional[Service]]:
-    visible = models.Coach.filter(access.coaches(info.context.viewer)).values("id")
-    from tortoise.expressions import Subquery
-
-    rows = {s.id: s for s in await models.Service.filter(id__in=ids, coach_id__in=Subquery(visible))}
+async def load_services(info: Info, ids: list[UUID]) -> list[Optional[Service]]:
+    rows = {s.id: s for s in await coach_reads.visible_services(info.context.viewer, ids)}
     return [Service.from_model(rows[i]) if i in rows else None for i in ids]
 
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 from uuid import UUID
 
 import strawberry
@@ -10,11 +11,15 @@ import models
 from domain import access
 from domain.records import DELETED_NAME
 from domain import eligibility as eligibility_rules
+from resolvers import notes as note_reads, sessions as session_reads
 from schema.connection import Connection
+from schema.context import Info
 from schema.enums import CoachKind, ProposalStatus, RefundStatus, Role, SessionFormat, SessionStatus
 from schema.errors import UserError
 from schema.inputs import multiline
-from schema.node import Entity, loads_nodes
+from schema.loaders import resolved
+from schema.node import Entity, loads_nodes, uuid_of
+from schema.pagination import Ordering, paginate
 from schema.coaches.types import Coach, Service
 
 if TYPE_CHECKING:
@@ -50,8 +55,8 @@ class RescheduleProposal(Entity):
                    message=m.message, status=m.status, created_at=m.created_at, _m=m)
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> "Session":
-        return Session.from_model(await models.Session.get(id=self._m.session_id))
+    async def session(self, info: Info) -> "Session":
+        return Session.from_model(await info.context.loaders.session.load(self._m.session_id))
 
 
 @strawberry.type
@@ -72,11 +77,11 @@ class Session(Entity):
                    meeting_url=m.meeting_url, booked_by=m.booked_by, created_at=m.created_at, _m=m)
 
     @strawberry.field
-    async def coach(self, info: strawberry.Info) -> Coach:
+    async def coach(self, info: Info) -> Coach:
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
     @strawberry.field(description="Null once the client was deleted; clientName then reads 'Deleted Client'.")
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+    async def client(self, info: Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
         from schema.clients.types import Client
 
         if self._m.client_id is None:
@@ -85,7 +90,7 @@ class Session(Entity):
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def client_name(self, info: strawberry.Info) -> str:
+    async def client_name(self, info: Info) -> str:
         """A viewer who can see the session but no longer the client (a coach who removed them
         from the practice) reads "Deleted Client", like everyone once the profile is gone."""
         if self._m.client_id is None:
@@ -94,15 +99,15 @@ class Session(Entity):
         return row.name if row else DELETED_NAME
 
     @strawberry.field
-    async def service(self, info: strawberry.Info) -> Service:
+    async def service(self, info: Info) -> Service:
         return Service.from_model(await info.context.loaders.service.load(self._m.service_id))
 
     @strawberry.field(description="Notes the client left when booking.")
-    def booking_notes(self, info: strawberry.Info) -> Optional[str]:
+    def booking_notes(self, info: Info) -> Optional[str]:
         return self._m.booking_notes if access.may_read_session_details(info.context.viewer) else None
 
     @strawberry.field
-    def cancellation(self, info: strawberry.Info) -> Optional[Cancellation]:
+    def cancellation(self, info: Info) -> Optional[Cancellation]:
         m = self._m
         if m.cancelled_at is None:
             return None
@@ -111,8 +116,8 @@ class Session(Entity):
                             late=m.late_cancellation, refund=m.refund_status)
 
     @strawberry.field
-    async def proposals(self, info: strawberry.Info) -> list[RescheduleProposal]:
-        rows = await models.RescheduleProposal.filter(session_id=self._m.id).order_by("created_at", "id")
+    async def proposals(self, info: Info) -> list[RescheduleProposal]:
+        rows = await session_reads.proposals(self._m.id)
         details = access.may_read_session_details(info.context.viewer)
         proposals = [RescheduleProposal.from_model(r) for r in rows]
         if not details:  # an organisation sees times and statuses, not what people wrote
@@ -121,14 +126,14 @@ class Session(Entity):
         return proposals
 
     @strawberry.field(description="Coach: all notes on the session; client: only those shared with them.")
-    async def notes(self, info: strawberry.Info) -> list[Annotated["Note", strawberry.lazy("schema.notes.types")]]:
+    async def notes(self, info: Info) -> list[Annotated["Note", strawberry.lazy("schema.notes.types")]]:
         from schema.notes.types import notes_with_bodies
 
-        rows = await models.Note.filter(access.notes(info.context.viewer), session_id=self._m.id).order_by("created_at", "id")
+        rows = await note_reads.session_notes(info.context.viewer, self._m.id)
         return await notes_with_bodies(info, list(rows))
 
     @strawberry.field
-    async def feedback(self, info: strawberry.Info) -> Optional[Annotated["Feedback", strawberry.lazy("schema.notifications.types")]]:
+    async def feedback(self, info: Info) -> Optional[Annotated["Feedback", strawberry.lazy("schema.notifications.types")]]:
         from resolvers import notifications
 
         if not access.may_read_session_details(info.context.viewer):
@@ -136,7 +141,7 @@ class Session(Entity):
         return await notifications.session_feedback(info, self._m.id)
 
     @strawberry.field
-    async def credit_transactions(self, info: strawberry.Info) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.credits.types")]]:
+    async def credit_transactions(self, info: Info) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.credits.types")]]:
         from schema.credits.types import CreditTransaction
 
         rows = await models.CreditTransaction.filter(access.credit_transactions(info.context.viewer), session_id=self._m.id).order_by("created_at", "id")
@@ -188,8 +193,8 @@ class SessionPayload:
 
 
 @loads_nodes("Session")
-async def load_sessions(info, ids: list[UUID]) -> list[Optional[Session]]:
-    rows = {s.id: s for s in await models.Session.filter(access.sessions(info.context.viewer), id__in=ids)}
+async def load_sessions(info: Info, ids: list[UUID]) -> list[Optional[Session]]:
+    rows = {s.id: s for s in await session_reads.visible_sessions(info.context.viewer, ids)}
     return [Session.from_model(rows[i]) if i in rows else None for i in ids]
 
 
@@ -238,3 +243,38 @@ IneligibilityReason = strawberry.enum(eligibility_rules.Reason, name="Ineligibil
 class BookingEligibility:
     eligible: bool
     reasons: list[IneligibilityReason]
+
+    @classmethod
+    def of(cls, verdict: eligibility_rules.Eligibility) -> "BookingEligibility":
+        return cls(eligible=verdict.eligible, reasons=list(verdict.reasons))
+
+
+def eligibility_key(client_id: UUID, service_id: str | None) -> tuple[UUID, UUID | None]:
+    """The eligibility loader's key: an unknown or invisible service is judged as no service."""
+    return client_id, uuid_of(service_id, "Service") if service_id is not None else None
+
+
+def client_eligibility(info: Info, client_id: UUID, service_id: str | None) -> Any:
+    """Eligibility of a visible client (batched: a page of clients costs one facts query and one
+    service lookup); the value, or an awaitable of it (schema.loaders.resolved)."""
+    return resolved(info.context.loaders.eligibility, eligibility_key(client_id, service_id), BookingEligibility.of)
+
+
+BY_START = Ordering((("starts_at", False), ("id", False)))
+
+
+async def session_connection(
+    info: Info, first: int | None, after: str | None, filter: SessionFilter | None, *, of_client: UUID | None = None,  # noqa: A002
+) -> SessionConnection:
+    """A page of the viewer's sessions (of one client, for Client.sessions), filtered."""
+    narrowed: dict[str, Any] = {}
+    if filter is not None:
+        narrowed = dict(statuses=filter.statuses, starts_from=filter.from_, starts_before=filter.to)
+        # An id that does not decode matches nothing (not "client IS NULL").
+        if filter.client_id is not None:
+            narrowed["client_id"] = uuid_of(filter.client_id, "Client") or uuid.UUID(int=0)
+        if filter.coach_id is not None:
+            narrowed["coach_id"] = uuid_of(filter.coach_id, "Coach") or uuid.UUID(int=0)
+    query = session_reads.sessions(info.context.viewer, of_client=of_client, **narrowed)
+    page = await paginate(query, BY_START, first, after)
+    return SessionConnection.of(page, [Session.from_model(r) for r in page.rows])

@@ -47,13 +47,13 @@ async def test_fifteen_aliased_slot_ranges_are_refused_before_running(api, five_
     ran = []
     import resolvers.coaches
 
-    original = resolvers.coaches.available_slots
+    original = resolvers.coaches.bookable_service
 
     async def recorded(*args, **kwargs):
         ran.append(1)
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(resolvers.coaches, "available_slots", recorded)
+    monkeypatch.setattr(resolvers.coaches, "bookable_service", recorded)
     literal = "query($s: ID!) { " + fifteen(f"availableSlots(serviceId: $s, {SIXTY_TWO_DAYS}) {{ {SLOT_FIELDS} }}") + " }"
     variables = ("query($s: ID!, $f: DateTime!, $t: DateTime!) { "
                  + fifteen(f"availableSlots(serviceId: $s, from: $f, to: $t) {{ {SLOT_FIELDS} }}") + " }")

@@ -37,7 +37,7 @@ def formatted(caplog) -> str:
 async def test_an_unexpected_error_is_logged_with_its_traceback_but_not_the_document(api, world, records, monkeypatch):
     import resolvers.coaches
 
-    async def broken(*args, **kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("the resolver broke")
 
     monkeypatch.setattr(resolvers.coaches, "coaches", broken)
@@ -129,7 +129,7 @@ async def test_a_domain_error_reaching_the_top_keeps_its_code_and_logs_at_info(a
     import resolvers.coaches
     from domain.errors import invalid
 
-    async def refuses(*args, **kwargs):
+    def refuses(*args, **kwargs):
         raise invalid("Not like that.", "first")
 
     monkeypatch.setattr(resolvers.coaches, "coaches", refuses)

@@ -1,0 +1,49 @@
+"""Coaches: the roster a viewer may book with, and a service's free slots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Optional
+
+import strawberry
+
+from domain import availability
+from domain.errors import DomainError
+from resolvers import coaches as coach_reads
+from schema.coaches.types import Coach, CoachConnection, TimeSlot
+from schema.context import Info
+from schema.enums import CoachKind
+from schema.errors import ApiError
+from schema.node import uuid_of
+from schema.pagination import Ordering, paginate
+from schema.permissions import signed_in
+
+BY_NAME = Ordering((("name", False), ("id", False)))
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(permission_classes=signed_in())
+    async def coaches(
+        self, info: Info, first: Optional[int] = 50, after: Optional[str] = None, kind: Optional[CoachKind] = None
+    ) -> CoachConnection:
+        page = await paginate(coach_reads.coaches(info.context.viewer, kind), BY_NAME, first, after)
+        return CoachConnection.of(page, [Coach.from_model(r) for r in page.rows])
+
+    @strawberry.field(permission_classes=signed_in())
+    async def available_slots(
+        self, info: Info, service_id: strawberry.ID,
+        from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime,
+    ) -> list[TimeSlot]:
+        # A query has no userErrors, so an unknown or invisible service and a bad range are
+        # top-level errors with a code.
+        uid = uuid_of(service_id, "Service")
+        service = await coach_reads.bookable_service(info.context.viewer, uid) if uid else None
+        if service is None:
+            raise ApiError("Service not found.", "NOT_FOUND")
+        coach = await coach_reads.coach(service.coach_id)
+        try:
+            found = await availability.slots(coach, service, from_, to)
+        except DomainError as error:
+            raise ApiError(error.message, error.code.value) from None
+        return [TimeSlot(starts_at=s, ends_at=e) for s, e in found]

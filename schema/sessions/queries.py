@@ -1,0 +1,30 @@
+"""Sessions: the viewer's sessions, and one session by id."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import strawberry
+
+from resolvers import sessions as session_reads
+from schema.context import Info
+from schema.node import uuid_of
+from schema.permissions import signed_in
+from schema.sessions.types import Session, SessionConnection, SessionFilter, session_connection
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(permission_classes=signed_in(), description=(
+        "Role-scoped: a coach's own sessions, a client's own, an organisation's members' (no notes), all for admins."))
+    async def sessions(
+        self, info: Info, first: Optional[int] = 50, after: Optional[str] = None,
+        filter: Optional[SessionFilter] = None,  # noqa: A002
+    ) -> SessionConnection:
+        return await session_connection(info, first, after, filter)
+
+    @strawberry.field(permission_classes=signed_in())
+    async def session(self, info: Info, id: strawberry.ID) -> Optional[Session]:  # noqa: A002
+        uid = uuid_of(id, "Session")
+        row = await session_reads.visible(info.context.viewer, uid) if uid else None
+        return Session.from_model(row) if row else None
