@@ -12,7 +12,6 @@ from schema.permissions import signed_in
 from schema.accounts.api_keys import ApiKey
 from schema.clients.types import Client, ClientConnection, ClientFilter, ClientOrder
 from schema.coaches.types import CoachConnection, TimeSlot
-from schema.dashboard.types import CoachDashboard
 from schema.messages.types import ConversationConnection, MessageTemplate
 from schema.notifications.types import NotificationConnection
 from schema.organisations.types import Organisation, OrganisationConnection
@@ -32,10 +31,6 @@ class Query:
         filter: Optional[ClientFilter] = None, order_by: Optional[ClientOrder] = None,  # noqa: A002
     ) -> ClientConnection:
         return await clients.my_clients(info, first, after, filter, order_by)
-
-    @strawberry.field(permission_classes=signed_in(Role.COACH))
-    def dashboard(self, info: strawberry.Info) -> CoachDashboard:
-        return CoachDashboard(_viewer=info.context.viewer)
 
     @strawberry.field(permission_classes=signed_in(), description="Coach: own clients; organisation admin: own members; admin: all.")
     async def clients(
