@@ -26,6 +26,7 @@ from schema.limits import (  # noqa: F401
 from schema.mutation import Mutation as LegacyMutation
 from schema.node import NodeQuery
 from schema.dashboard import queries as dashboard_queries
+from schema.goals import mutations as goals_mutations
 from schema.notes import mutations as notes_mutations
 from schema.query import Query as LegacyQuery
 from schema.reporting import MaskUnexpected, RequestSummary, Schema
@@ -33,7 +34,7 @@ from schema.subscription import Subscription as LegacySubscription
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
 QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery, dashboard_queries.Query)
-MUTATIONS: tuple[type, ...] = (LegacyMutation, notes_mutations.Mutation)
+MUTATIONS: tuple[type, ...] = (LegacyMutation, notes_mutations.Mutation, goals_mutations.Mutation)
 SUBSCRIPTIONS: tuple[type, ...] = (LegacySubscription,)
 
 # The order schema.graphql prints the root fields in, kept as it was before the areas split them,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import accounts, api_keys, clients, coaches, credits, goals, messages, notifications, organisations, sessions, users
+from resolvers import accounts, api_keys, clients, coaches, credits, messages, notifications, organisations, sessions, users
 from schema.permissions import signed_in
 from schema.accounts.invitations import (
     AcceptInvitationInput, ChangePasswordInput, InvitationPayload, InviteClientInput, RequestPasswordResetInput,
@@ -22,9 +22,6 @@ from schema.credits.types import CreditTransactionPayload, GrantClientCreditsInp
 from schema.sessions.types import (
     BookSessionInput, CancelSessionInput, DeclineSessionInput, ProposalPayload, ProposeRescheduleInput,
     RecordPastSessionInput, RespondToProposalInput, SessionInput, SessionPayload,
-)
-from schema.goals.types import (
-    ActionItemPayload, AddActionItemInput, CreateGoalInput, GoalPayload, SetActionItemDoneInput, UpdateGoalInput,
 )
 from schema.messages.types import (
     ConversationPayload, CreateMessageTemplateInput, DeleteMessageTemplateInput, MarkConversationReadInput,
@@ -217,22 +214,6 @@ class Mutation:
         self, info: strawberry.Info, input: MarkNotificationsReadInput  # noqa: A002
     ) -> MarkNotificationsReadPayload:
         return await notifications.mark_notifications_read(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
-    async def create_goal(self, info: strawberry.Info, input: CreateGoalInput) -> GoalPayload:  # noqa: A002
-        return await goals.create_goal(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
-    async def update_goal(self, info: strawberry.Info, input: UpdateGoalInput) -> GoalPayload:  # noqa: A002
-        return await goals.update_goal(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
-    async def add_action_item(self, info: strawberry.Info, input: AddActionItemInput) -> ActionItemPayload:  # noqa: A002
-        return await goals.add_action_item(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
-    async def set_action_item_done(self, info: strawberry.Info, input: SetActionItemDoneInput) -> ActionItemPayload:  # noqa: A002
-        return await goals.set_action_item_done(info, input)
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     async def delete_client(self, info: strawberry.Info, input: DeleteClientInput) -> DeleteClientPayload:  # noqa: A002
