@@ -234,3 +234,9 @@ def invitations(viewer: Viewer) -> Q:
     if not may_invite_client(viewer):
         return NOTHING
     return Q(kind="INVITATION", client_id__in=Subquery(models.Client.filter(clients(viewer)).values("id")))
+
+
+def may_name_for_erasure(viewer: Viewer, client_id) -> bool:
+    """Who may name a client to erase: admins (domain.records.erase then refuses API keys) and the
+    client themselves; anyone else is answered as for a client that does not exist."""
+    return viewer.role is Role.ADMIN or viewer.client_id == client_id

@@ -25,6 +25,7 @@ from schema.limits import (  # noqa: F401
 )
 from schema.mutation import Mutation as LegacyMutation
 from schema.node import NodeQuery
+from schema.clients import mutations as clients_mutations, queries as clients_queries
 from schema.dashboard import queries as dashboard_queries
 from schema.goals import mutations as goals_mutations
 from schema.notes import mutations as notes_mutations
@@ -33,8 +34,10 @@ from schema.reporting import MaskUnexpected, RequestSummary, Schema
 from schema.subscription import Subscription as LegacySubscription
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
-QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery, dashboard_queries.Query)
-MUTATIONS: tuple[type, ...] = (LegacyMutation, notes_mutations.Mutation, goals_mutations.Mutation)
+QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery, clients_queries.Query, dashboard_queries.Query)
+MUTATIONS: tuple[type, ...] = (
+    LegacyMutation, clients_mutations.Mutation, notes_mutations.Mutation, goals_mutations.Mutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = (LegacySubscription,)
 
 # The order schema.graphql prints the root fields in, kept as it was before the areas split them,

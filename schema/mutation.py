@@ -3,17 +3,13 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import accounts, api_keys, clients, coaches, credits, messages, notifications, organisations, sessions, users
+from resolvers import accounts, api_keys, coaches, credits, messages, notifications, organisations, sessions, users
 from schema.permissions import signed_in
 from schema.accounts.invitations import (
     AcceptInvitationInput, ChangePasswordInput, InvitationPayload, InviteClientInput, RequestPasswordResetInput,
     RequestPasswordResetPayload, ResetPasswordInput,
 )
 from schema.accounts.api_keys import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
-from schema.clients.types import (
-    ClientDataInput, ClientPayload, CreateClientInput, DeleteClientInput, DeleteClientPayload, EraseClientPayload,
-    ExportClientDataPayload, SetClientActiveInput, UpdateClientInput,
-)
 from schema.coaches.types import (
     AddTimeOffInput, CoachPayload, CreateServiceInput, RemoveTimeOffInput, ServicePayload, SetAvailabilityInput,
     UpdateCoachSettingsInput, UpdateServiceInput,
@@ -76,18 +72,6 @@ class Mutation:
     @strawberry.mutation(description="Anonymous: sets the new password, ends every earlier token and socket, and signs in.")
     async def reset_password(self, info: strawberry.Info, input: ResetPasswordInput) -> LoginPayload:  # noqa: A002
         return await accounts.reset_password(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(*STAFF))
-    async def create_client(self, info: strawberry.Info, input: CreateClientInput) -> ClientPayload:  # noqa: A002
-        return await clients.create_client(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in())
-    async def update_client(self, info: strawberry.Info, input: UpdateClientInput) -> ClientPayload:  # noqa: A002
-        return await clients.update_client(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(*STAFF))
-    async def set_client_active(self, info: strawberry.Info, input: SetClientActiveInput) -> ClientPayload:  # noqa: A002
-        return await clients.set_client_active(info, input)
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     async def update_coach_settings(self, info: strawberry.Info, input: UpdateCoachSettingsInput) -> CoachPayload:  # noqa: A002
@@ -214,15 +198,3 @@ class Mutation:
         self, info: strawberry.Info, input: MarkNotificationsReadInput  # noqa: A002
     ) -> MarkNotificationsReadPayload:
         return await notifications.mark_notifications_read(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def delete_client(self, info: strawberry.Info, input: DeleteClientInput) -> DeleteClientPayload:  # noqa: A002
-        return await clients.delete_client(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.COACH, Role.CLIENT, Role.ORG_ADMIN))
-    async def export_client_data(self, info: strawberry.Info, input: ClientDataInput) -> ExportClientDataPayload:  # noqa: A002
-        return await clients.export_client_data(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.CLIENT))
-    async def erase_client(self, info: strawberry.Info, input: ClientDataInput) -> EraseClientPayload:  # noqa: A002
-        return await clients.erase_client(info, input)

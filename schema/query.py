@@ -6,11 +6,10 @@ from typing import Annotated, Optional
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, coaches, messages, notifications, organisations, sessions, users
+from resolvers import api_keys, coaches, messages, notifications, organisations, sessions, users
 from schema.enums import CoachKind
 from schema.permissions import signed_in
 from schema.accounts.api_keys import ApiKey
-from schema.clients.types import Client, ClientConnection, ClientFilter, ClientOrder
 from schema.coaches.types import CoachConnection, TimeSlot
 from schema.messages.types import ConversationConnection, MessageTemplate
 from schema.notifications.types import NotificationConnection
@@ -24,24 +23,6 @@ class Query:
     @strawberry.field(permission_classes=signed_in())
     async def viewer(self, info: strawberry.Info) -> Viewer:
         return await users.viewer(info)
-
-    @strawberry.field(permission_classes=signed_in(Role.COACH), description="The viewing coach's clients: the My Clients activity table.")
-    async def my_clients(
-        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None,
-        filter: Optional[ClientFilter] = None, order_by: Optional[ClientOrder] = None,  # noqa: A002
-    ) -> ClientConnection:
-        return await clients.my_clients(info, first, after, filter, order_by)
-
-    @strawberry.field(permission_classes=signed_in(), description="Coach: own clients; organisation admin: own members; admin: all.")
-    async def clients(
-        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None,
-        filter: Optional[ClientFilter] = None, order_by: Optional[ClientOrder] = None,  # noqa: A002
-    ) -> ClientConnection:
-        return await clients.clients(info, first, after, filter, order_by)
-
-    @strawberry.field(permission_classes=signed_in())
-    async def client(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Client]:  # noqa: A002
-        return await clients.client(info, id)
 
     @strawberry.field(permission_classes=signed_in(), description=(
         "Role-scoped: a coach's own sessions, a client's own, an organisation's members' (no notes), all for admins."))
