@@ -248,3 +248,9 @@ def only_the_sessions_coach(viewer: Viewer, session: models.Session) -> None:
     """Confirming, declining, completing, marking a no-show: the session's own coach only."""
     if viewer.role is not Role.COACH or viewer.coach_id != session.coach_id:
         raise DomainError(ErrorCode.FORBIDDEN, "Only the session's coach may do this.", "sessionId")
+
+
+def may_name_for_erasure(viewer: Viewer, client_id) -> bool:
+    """Who may name a client to erase: admins (domain.records.erase then refuses API keys) and the
+    client themselves; anyone else is answered as for a client that does not exist."""
+    return viewer.role is Role.ADMIN or viewer.client_id == client_id

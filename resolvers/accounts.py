@@ -9,7 +9,8 @@ import time
 from domain import accounts
 from domain.accounts import ResetAllowance
 from domain.errors import DomainError, ErrorCode
-from resolvers.clients import visible_client
+from resolvers import clients as client_reads
+from schema.node import in_scope
 from schema.payloads import returns
 from schema.accounts.invitations import (
     AcceptInvitationInput,
@@ -30,7 +31,7 @@ WRONG_PASSWORD_THROTTLED = "Too many wrong passwords; wait a minute and try agai
 
 @returns(InvitationPayload)
 async def invite_client(info, input: InviteClientInput) -> InvitationPayload:  # noqa: A002
-    client = await visible_client(info, input.client_id)
+    client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
     row = await accounts.invite_client(info.context.viewer, client, input.email)
     return InvitationPayload(invitation=Invitation.from_model(row))
 

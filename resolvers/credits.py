@@ -5,9 +5,9 @@ from __future__ import annotations
 import models
 from domain import access, ledger
 from domain.errors import not_found
-from resolvers.clients import visible_client
+from resolvers import clients as client_reads
 from schema.payloads import returns
-from schema.node import uuid_of
+from schema.node import in_scope, uuid_of
 from schema.credits.types import (
     CreditPool, CreditTransaction, CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput,
 )
@@ -15,7 +15,7 @@ from schema.credits.types import (
 
 @returns(CreditTransactionPayload)
 async def grant_client_credits(info, input: GrantClientCreditsInput) -> CreditTransactionPayload:  # noqa: A002
-    client = await visible_client(info, input.client_id)
+    client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
     row, pool = await ledger.grant_client_credits(info.context.viewer, client, input.amount, input.note, input.idempotency_key)
     return CreditTransactionPayload(transaction=CreditTransaction.from_model(row), pool=CreditPool.from_model(pool))
 

@@ -6,8 +6,7 @@ import models
 from domain import access, clock, feedback as feedback_domain
 from domain.errors import not_found
 from schema.payloads import returns
-from resolvers import sessions as session_reads
-from resolvers.clients import visible_client
+from resolvers import clients as client_reads, sessions as session_reads
 from schema.node import MAX_IDS, in_scope, uuid_of
 from schema.pagination import BY_CREATED, paginate
 from schema.errors import ApiError
@@ -50,7 +49,7 @@ async def leave_feedback(info, input: LeaveFeedbackInput) -> FeedbackPayload:  #
 
 @returns(RequestReviewPayload)
 async def request_review(info, input: RequestReviewInput) -> RequestReviewPayload:  # noqa: A002
-    client = await visible_client(info, input.client_id)
+    client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
     notification_id = await feedback_domain.request_review(info.context.viewer, client.id)
     row = await models.Notification.get_or_none(id=notification_id)
     if row is None:

@@ -26,6 +26,9 @@ from schema.limits import (  # noqa: F401
 from schema.coaches import mutations as coaches_mutations, queries as coaches_queries
 from schema.mutation import Mutation as LegacyMutation
 from schema.node import NodeQuery
+from schema.clients import mutations as clients_mutations, queries as clients_queries
+from schema.dashboard import queries as dashboard_queries
+from schema.goals import mutations as goals_mutations
 from schema.notes import mutations as notes_mutations
 from schema.query import Query as LegacyQuery
 from schema.reporting import EveryErrorHasACode, MaskUnexpected, RequestSummary, Schema
@@ -33,8 +36,13 @@ from schema.sessions import mutations as sessions_mutations, queries as sessions
 from schema.subscription import Subscription as LegacySubscription
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
-QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery, coaches_queries.Query, sessions_queries.Query)
-MUTATIONS: tuple[type, ...] = (LegacyMutation, notes_mutations.Mutation, coaches_mutations.Mutation, sessions_mutations.Mutation)
+QUERIES: tuple[type, ...] = (
+    NodeQuery, LegacyQuery, clients_queries.Query, dashboard_queries.Query, coaches_queries.Query, sessions_queries.Query,
+)
+MUTATIONS: tuple[type, ...] = (
+    LegacyMutation, clients_mutations.Mutation, notes_mutations.Mutation, goals_mutations.Mutation,
+    coaches_mutations.Mutation, sessions_mutations.Mutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = (LegacySubscription,)
 
 # The order schema.graphql prints the root fields in, kept as it was before the areas split them,

@@ -13,6 +13,7 @@ from tortoise.expressions import Subquery
 import models
 from domain import access, client_sessions, eligibility, encryption, messages
 from domain.viewer import Viewer
+from resolvers import goals as goal_reads
 
 
 def _by_key(rows: list[Any], keys: list[UUID], attr: str = "id") -> list[Any]:
@@ -139,3 +140,4 @@ class Loaders:
         self.relationship = _loader(relationships)
         self.cipher = _loader(ciphers)
         self.client = _loader(clients)
+        self.action_items = per_client(goal_reads.action_items_of, [])  # by goal id

@@ -3,21 +3,14 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import accounts, api_keys, clients, credits, goals, messages, notifications, organisations, users
+from resolvers import accounts, api_keys, credits, messages, notifications, organisations, users
+from schema.credits.types import CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput
 from schema.permissions import signed_in
 from schema.accounts.invitations import (
     AcceptInvitationInput, ChangePasswordInput, InvitationPayload, InviteClientInput, RequestPasswordResetInput,
     RequestPasswordResetPayload, ResetPasswordInput,
 )
 from schema.accounts.api_keys import ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
-from schema.clients.types import (
-    ClientDataInput, ClientPayload, CreateClientInput, DeleteClientInput, DeleteClientPayload, EraseClientPayload,
-    ExportClientDataPayload, SetClientActiveInput, UpdateClientInput,
-)
-from schema.credits.types import CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput
-from schema.goals.types import (
-    ActionItemPayload, AddActionItemInput, CreateGoalInput, GoalPayload, SetActionItemDoneInput, UpdateGoalInput,
-)
 from schema.messages.types import (
     ConversationPayload, CreateMessageTemplateInput, DeleteMessageTemplateInput, MarkConversationReadInput,
     MessagePayload, MessageTemplatePayload, SendMessageInput, UpdateMessageTemplateInput,
@@ -72,17 +65,6 @@ class Mutation:
     async def reset_password(self, info: strawberry.Info, input: ResetPasswordInput) -> LoginPayload:  # noqa: A002
         return await accounts.reset_password(info, input)
 
-    @strawberry.mutation(permission_classes=signed_in(*STAFF))
-    async def create_client(self, info: strawberry.Info, input: CreateClientInput) -> ClientPayload:  # noqa: A002
-        return await clients.create_client(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in())
-    async def update_client(self, info: strawberry.Info, input: UpdateClientInput) -> ClientPayload:  # noqa: A002
-        return await clients.update_client(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(*STAFF))
-    async def set_client_active(self, info: strawberry.Info, input: SetClientActiveInput) -> ClientPayload:  # noqa: A002
-        return await clients.set_client_active(info, input)
 
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN))
     async def create_organisation(self, info: strawberry.Info, input: CreateOrganisationInput) -> OrganisationPayload:  # noqa: A002
@@ -149,31 +131,3 @@ class Mutation:
         self, info: strawberry.Info, input: MarkNotificationsReadInput  # noqa: A002
     ) -> MarkNotificationsReadPayload:
         return await notifications.mark_notifications_read(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
-    async def create_goal(self, info: strawberry.Info, input: CreateGoalInput) -> GoalPayload:  # noqa: A002
-        return await goals.create_goal(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
-    async def update_goal(self, info: strawberry.Info, input: UpdateGoalInput) -> GoalPayload:  # noqa: A002
-        return await goals.update_goal(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
-    async def add_action_item(self, info: strawberry.Info, input: AddActionItemInput) -> ActionItemPayload:  # noqa: A002
-        return await goals.add_action_item(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
-    async def set_action_item_done(self, info: strawberry.Info, input: SetActionItemDoneInput) -> ActionItemPayload:  # noqa: A002
-        return await goals.set_action_item_done(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
-    async def delete_client(self, info: strawberry.Info, input: DeleteClientInput) -> DeleteClientPayload:  # noqa: A002
-        return await clients.delete_client(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.COACH, Role.CLIENT, Role.ORG_ADMIN))
-    async def export_client_data(self, info: strawberry.Info, input: ClientDataInput) -> ExportClientDataPayload:  # noqa: A002
-        return await clients.export_client_data(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.CLIENT))
-    async def erase_client(self, info: strawberry.Info, input: ClientDataInput) -> EraseClientPayload:  # noqa: A002
-        return await clients.erase_client(info, input)

@@ -5,11 +5,9 @@ from typing import Optional
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, messages, notifications, organisations, users
-from schema.permissions import signed_in
+from resolvers import api_keys, messages, notifications, organisations, users
 from schema.accounts.api_keys import ApiKey
-from schema.clients.types import Client, ClientConnection, ClientFilter, ClientOrder
-from schema.dashboard.types import CoachDashboard
+from schema.permissions import signed_in
 from schema.messages.types import ConversationConnection, MessageTemplate
 from schema.notifications.types import NotificationConnection
 from schema.organisations.types import Organisation, OrganisationConnection
@@ -22,27 +20,6 @@ class Query:
     async def viewer(self, info: strawberry.Info) -> Viewer:
         return await users.viewer(info)
 
-    @strawberry.field(permission_classes=signed_in(Role.COACH), description="The viewing coach's clients: the My Clients activity table.")
-    async def my_clients(
-        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None,
-        filter: Optional[ClientFilter] = None, order_by: Optional[ClientOrder] = None,  # noqa: A002
-    ) -> ClientConnection:
-        return await clients.my_clients(info, first, after, filter, order_by)
-
-    @strawberry.field(permission_classes=signed_in(Role.COACH))
-    def dashboard(self, info: strawberry.Info) -> CoachDashboard:
-        return CoachDashboard(_viewer=info.context.viewer)
-
-    @strawberry.field(permission_classes=signed_in(), description="Coach: own clients; organisation admin: own members; admin: all.")
-    async def clients(
-        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None,
-        filter: Optional[ClientFilter] = None, order_by: Optional[ClientOrder] = None,  # noqa: A002
-    ) -> ClientConnection:
-        return await clients.clients(info, first, after, filter, order_by)
-
-    @strawberry.field(permission_classes=signed_in())
-    async def client(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Client]:  # noqa: A002
-        return await clients.client(info, id)
 
     @strawberry.field(permission_classes=signed_in(), description="Defaults to the viewer's own organisation.")
     async def organisation(self, info: strawberry.Info, id: Optional[strawberry.ID] = None) -> Optional[Organisation]:  # noqa: A002

@@ -8,7 +8,7 @@ import strawberry
 
 import models
 from domain import access
-from schema.connection import Connection
+from schema.connection import Connection, Edge
 from schema.enums import ActivityKind
 from schema.pagination import Ordering
 from schema.node import Entity, loads_nodes
@@ -52,23 +52,14 @@ BY_OCCURRED = Ordering((("occurred_at", True), ("id", True)))
 
 
 @strawberry.type(name="ActivityEdge")
-class ActivityEdge:
-    cursor: str
-    node: ActivityEvent
+class ActivityEdge(Edge[ActivityEvent]):
+    pass
 
 
 @strawberry.type(name="ActivityConnection")
-class ActivityConnection:
+class ActivityConnection(Connection[ActivityEvent]):
+    # Named edges: the schema has always called them ActivityEdge, not ActivityEventEdge.
     edges: list[ActivityEdge]
-    page_info: "PageInfo"
-    total_count: int
-
-    @classmethod
-    def of(cls, page, nodes: list) -> "ActivityConnection":
-        return cls(
-            edges=[ActivityEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes)],
-            page_info=page.page_info, total_count=page.total_count,
-        )
 
 
 @loads_nodes("ActivityEvent")
@@ -76,5 +67,3 @@ async def load_events(info, ids: list[UUID]) -> list[Optional[ActivityEvent]]:
     rows = {e.id: e for e in await models.ActivityEvent.filter(access.activity(info.context.viewer), id__in=ids)}
     return [ActivityEvent.from_model(rows[i]) if i in rows else None for i in ids]
 
-
-from schema.pagination import PageInfo  # noqa: E402

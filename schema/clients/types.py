@@ -18,14 +18,14 @@ from schema.loaders import resolved
 from schema.node import Entity, loads_nodes
 from schema.coaches.types import Money
 from schema.credits.types import CreditPool
-from resolvers import notes as note_reads
+from schema.goals.types import Goal
+from resolvers import goals as goal_reads, notes as note_reads
 from schema.clients.timeline import BY_OCCURRED, ActivityConnection, ActivityEvent
 from schema.notes.types import NoteConnection, notes_with_bodies
 from schema.pagination import BY_CREATED, paginate
 from schema.organisations.types import Organisation
 
 if TYPE_CHECKING:
-    from schema.goals.types import Goal
     from schema.messages.types import Conversation, Message
     from schema.sessions.types import BookingEligibility, Session, SessionConnection, SessionFilter
 
@@ -180,9 +180,7 @@ class Client(Entity):
 
     @strawberry.field
     async def goals(self, info: strawberry.Info) -> list[Annotated["Goal", strawberry.lazy("schema.goals.types")]]:
-        from resolvers import goals
-
-        return await goals.client_goals(info, self._m.id)
+        return [Goal.from_model(r) for r in await goal_reads.client_goals(info.context.viewer, self._m.id)]
 
     @strawberry.field
     def milestones(self, info: strawberry.Info) -> list[Milestone]:

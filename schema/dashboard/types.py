@@ -6,15 +6,12 @@ from typing import Annotated, Optional
 
 import strawberry
 
-import models
-from domain import access, clock, dashboard
-from models.enums import ActivityKind as Kind, SessionStatus as Status
+from domain import dashboard
+from resolvers import dashboard as dashboard_reads
 from schema.enums import ClientCategory
 from schema.pagination import check_first
 from schema.clients.timeline import ActivityEvent
 from schema.sessions.types import RescheduleProposal, Session
-
-RECENT_KINDS = [Kind.SESSION_BOOKED, Kind.SESSION_COMPLETED, Kind.SESSION_CANCELLED, Kind.MESSAGE_SENT, Kind.FEEDBACK_RECEIVED]
 
 
 @strawberry.type
@@ -79,14 +76,14 @@ class PendingAction:
 
         if self._item.message_id is None:
             return None
-        row = await models.Message.filter(id=self._item.message_id).select_related("conversation").first()
+        row = await dashboard_reads.message(info.context.viewer, self._item.message_id)
         return (await messages_with_bodies(info, row.conversation, [row]))[0] if row else None
 
     @strawberry.field
     async def proposal(self, info: strawberry.Info) -> Optional[RescheduleProposal]:
         if self._item.proposal_id is None:
             return None
-        row = await models.RescheduleProposal.get_or_none(id=self._item.proposal_id)
+        row = await dashboard_reads.proposal(info.context.viewer, self._item.proposal_id)
         return RescheduleProposal.from_model(row) if row else None
 
 
@@ -96,16 +93,12 @@ class CoachDashboard:
 
     @strawberry.field
     async def upcoming_sessions(self, first: Optional[int] = 10) -> list[Session]:
-        rows = await models.Session.filter(
-            coach_id=self._viewer.coach_id, status__in=[Status.PENDING, Status.CONFIRMED], starts_at__gt=clock.now()
-        ).order_by("starts_at", "id").limit(check_first(first))
+        rows = await dashboard_reads.upcoming_sessions(self._viewer, check_first(first))
         return [Session.from_model(r) for r in rows]
 
     @strawberry.field
     async def recent_activity(self, first: Optional[int] = 20) -> list[ActivityEvent]:
-        rows = await models.ActivityEvent.filter(access.activity(self._viewer), kind__in=RECENT_KINDS).order_by(
-            "-occurred_at", "-id"
-        ).limit(check_first(first))
+        rows = await dashboard_reads.recent_activity(self._viewer, check_first(first))
         return [ActivityEvent.from_model(r) for r in rows]
 
     @strawberry.field

@@ -7,7 +7,8 @@ from uuid import UUID
 import strawberry
 
 import models
-from domain import access
+from resolvers import goals as goal_reads
+from schema.context import Info
 from schema.enums import GoalStatus
 from schema.errors import UserError
 from schema.inputs import multiline
@@ -56,9 +57,8 @@ class Goal(Entity):
         return Client.from_model(await info.context.loaders.client.load(self._m.client_id))
 
     @strawberry.field
-    async def action_items(self) -> list[ActionItem]:
-        rows = await models.ActionItem.filter(goal_id=self._m.id).order_by("created_at", "id")
-        return [ActionItem.from_model(r) for r in rows]
+    async def action_items(self, info: Info) -> list[ActionItem]:
+        return [ActionItem.from_model(r) for r in await info.context.loaders.action_items.load(self._m.id)]
 
 
 @strawberry.input
@@ -106,14 +106,11 @@ class ActionItemPayload:
 
 @loads_nodes("Goal")
 async def load_goals(info, ids: list[UUID]) -> list[Optional[Goal]]:
-    rows = {g.id: g for g in await models.Goal.filter(access.goals(info.context.viewer), id__in=ids)}
+    rows = await goal_reads.visible_many(info.context.viewer, ids)
     return [Goal.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("ActionItem")
 async def load_action_items(info, ids: list[UUID]) -> list[Optional[ActionItem]]:
-    from tortoise.expressions import Subquery
-
-    visible = models.Goal.filter(access.goals(info.context.viewer)).values("id")
-    rows = {a.id: a for a in await models.ActionItem.filter(id__in=ids, goal_id__in=Subquery(visible))}
+    rows = await goal_reads.visible_action_items(info.context.viewer, ids)
     return [ActionItem.from_model(rows[i]) if i in rows else None for i in ids]

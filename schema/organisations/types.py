@@ -70,9 +70,9 @@ class Organisation(Entity):
     async def members(
         self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, search: Optional[str] = None
     ) -> Annotated["ClientConnection", strawberry.lazy("schema.clients.types")]:
-        from resolvers import clients as client_resolvers
+        from schema.clients.queries import organisation_members
 
-        return await client_resolvers.organisation_members(info, self._m.id, first, after, search)
+        return await organisation_members(info, self._m.id, first, after, search)
 
     @strawberry.field
     async def usage(self, info: strawberry.Info, from_: Annotated[Optional[datetime], strawberry.argument(name="from")] = None,
