@@ -23,6 +23,7 @@ from schema.limits import (  # noqa: F401
     MaxDirectives,
     NodeBudget,
 )
+from schema.accounts import mutations as accounts_mutations, queries as accounts_queries
 from schema.mutation import Mutation as LegacyMutation
 from schema.node import NodeQuery
 from schema.notes import mutations as notes_mutations
@@ -31,8 +32,8 @@ from schema.reporting import MaskUnexpected, RequestSummary, Schema
 from schema.subscription import Subscription as LegacySubscription
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
-QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery)
-MUTATIONS: tuple[type, ...] = (LegacyMutation, notes_mutations.Mutation)
+QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery, accounts_queries.Query)
+MUTATIONS: tuple[type, ...] = (LegacyMutation, accounts_mutations.Mutation, notes_mutations.Mutation)
 SUBSCRIPTIONS: tuple[type, ...] = (LegacySubscription,)
 
 # The order schema.graphql prints the root fields in, kept as it was before the areas split them,

@@ -6,10 +6,9 @@ from typing import Annotated, Optional
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, coaches, messages, notifications, organisations, sessions, users
+from resolvers import clients, coaches, messages, notifications, organisations, sessions
 from schema.enums import CoachKind
 from schema.permissions import signed_in
-from schema.accounts.api_keys import ApiKey
 from schema.clients.types import Client, ClientConnection, ClientFilter, ClientOrder
 from schema.coaches.types import CoachConnection, TimeSlot
 from schema.dashboard.types import CoachDashboard
@@ -17,15 +16,10 @@ from schema.messages.types import ConversationConnection, MessageTemplate
 from schema.notifications.types import NotificationConnection
 from schema.organisations.types import Organisation, OrganisationConnection
 from schema.sessions.types import Session, SessionConnection, SessionFilter
-from schema.accounts.types import Viewer
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=signed_in())
-    async def viewer(self, info: strawberry.Info) -> Viewer:
-        return await users.viewer(info)
-
     @strawberry.field(permission_classes=signed_in(Role.COACH), description="The viewing coach's clients: the My Clients activity table.")
     async def my_clients(
         self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None,
@@ -96,9 +90,3 @@ class Query:
         self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, unread_only: Optional[bool] = False
     ) -> NotificationConnection:
         return await notifications.notifications(info, first, after, bool(unread_only))
-
-    @strawberry.field(permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN))
-    async def api_keys(self, info: strawberry.Info) -> list[ApiKey]:
-        return await api_keys.api_keys(info)
-
-
