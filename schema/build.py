@@ -27,13 +27,14 @@ from schema.accounts import mutations as accounts_mutations, queries as accounts
 from schema.mutation import Mutation as LegacyMutation
 from schema.node import NodeQuery
 from schema.notes import mutations as notes_mutations
+from schema.organisations import mutations as organisations_mutations, queries as organisations_queries
 from schema.query import Query as LegacyQuery
 from schema.reporting import MaskUnexpected, RequestSummary, Schema
 from schema.subscription import Subscription as LegacySubscription
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
-QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery, accounts_queries.Query)
-MUTATIONS: tuple[type, ...] = (LegacyMutation, accounts_mutations.Mutation, notes_mutations.Mutation)
+QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery, accounts_queries.Query, organisations_queries.Query)
+MUTATIONS: tuple[type, ...] = (LegacyMutation, accounts_mutations.Mutation, notes_mutations.Mutation, organisations_mutations.Mutation)
 SUBSCRIPTIONS: tuple[type, ...] = (LegacySubscription,)
 
 # The order schema.graphql prints the root fields in, kept as it was before the areas split them,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import clients, coaches, credits, goals, messages, notifications, organisations, sessions
+from resolvers import clients, coaches, credits, goals, messages, notifications, sessions
 from schema.permissions import signed_in
 from schema.clients.types import (
     ClientDataInput, ClientPayload, CreateClientInput, DeleteClientInput, DeleteClientPayload, EraseClientPayload,
@@ -30,7 +30,6 @@ from schema.notifications.types import (
     RequestReviewPayload,
 )
 from schema.notes.types import DeletePayload
-from schema.organisations.types import CreateOrganisationInput, OrganisationPayload, UpdateOrganisationInput
 
 ADMINS = (Role.ADMIN, Role.ORG_ADMIN)
 STAFF = (Role.ADMIN, Role.ORG_ADMIN, Role.COACH)
@@ -53,14 +52,6 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     async def update_coach_settings(self, info: strawberry.Info, input: UpdateCoachSettingsInput) -> CoachPayload:  # noqa: A002
         return await coaches.update_coach_settings(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN))
-    async def create_organisation(self, info: strawberry.Info, input: CreateOrganisationInput) -> OrganisationPayload:  # noqa: A002
-        return await organisations.create_organisation(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(*ADMINS))
-    async def update_organisation(self, info: strawberry.Info, input: UpdateOrganisationInput) -> OrganisationPayload:  # noqa: A002
-        return await organisations.update_organisation(info, input)
 
     # Coaches read balances and never move credits (DESIGN "Roles"); domain/access.py decides
     # which clients an admin or organisation may grant to.

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import strawberry
 
 from models.enums import Role
-from resolvers import clients, coaches, messages, notifications, organisations, sessions
+from resolvers import clients, coaches, messages, notifications, sessions
 from schema.enums import CoachKind
 from schema.permissions import signed_in
 from schema.clients.types import Client, ClientConnection, ClientFilter, ClientOrder
@@ -14,7 +14,6 @@ from schema.coaches.types import CoachConnection, TimeSlot
 from schema.dashboard.types import CoachDashboard
 from schema.messages.types import ConversationConnection, MessageTemplate
 from schema.notifications.types import NotificationConnection
-from schema.organisations.types import Organisation, OrganisationConnection
 from schema.sessions.types import Session, SessionConnection, SessionFilter
 
 
@@ -66,14 +65,6 @@ class Query:
         from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime,
     ) -> list[TimeSlot]:
         return await coaches.available_slots(info, service_id, from_, to)
-
-    @strawberry.field(permission_classes=signed_in(), description="Defaults to the viewer's own organisation.")
-    async def organisation(self, info: strawberry.Info, id: Optional[strawberry.ID] = None) -> Optional[Organisation]:  # noqa: A002
-        return await organisations.organisation(info, id)
-
-    @strawberry.field(permission_classes=signed_in())
-    async def organisations(self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None) -> OrganisationConnection:
-        return await organisations.organisations(info, first, after)
 
     @strawberry.field(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     async def conversations(

@@ -50,9 +50,9 @@ def spy(monkeypatch):
     def wrap(module, name):
         original = getattr(module, name)
 
-        async def recorded(*args, **kwargs):
+        def recorded(*args, **kwargs):  # returns what the read returns: a coroutine or a queryset
             calls.append(f"resolver:{name}")
-            return await original(*args, **kwargs)
+            return original(*args, **kwargs)
 
         monkeypatch.setattr(module, name, recorded)
 
