@@ -24,6 +24,7 @@ from schema.limits import (  # noqa: F401
     NodeBudget,
 )
 from schema.accounts import mutations as accounts_mutations, queries as accounts_queries
+from schema.credits import mutations as credits_mutations
 from schema.mutation import Mutation as LegacyMutation
 from schema.node import NodeQuery
 from schema.notes import mutations as notes_mutations
@@ -34,7 +35,7 @@ from schema.subscription import Subscription as LegacySubscription
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
 QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery, accounts_queries.Query, organisations_queries.Query)
-MUTATIONS: tuple[type, ...] = (LegacyMutation, accounts_mutations.Mutation, notes_mutations.Mutation, organisations_mutations.Mutation)
+MUTATIONS: tuple[type, ...] = (LegacyMutation, accounts_mutations.Mutation, credits_mutations.Mutation, notes_mutations.Mutation, organisations_mutations.Mutation)
 SUBSCRIPTIONS: tuple[type, ...] = (LegacySubscription,)
 
 # The order schema.graphql prints the root fields in, kept as it was before the areas split them,

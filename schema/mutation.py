@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import Role
-from resolvers import clients, coaches, credits, goals, messages, notifications, sessions
+from resolvers import clients, coaches, goals, messages, notifications, sessions
 from schema.permissions import signed_in
 from schema.clients.types import (
     ClientDataInput, ClientPayload, CreateClientInput, DeleteClientInput, DeleteClientPayload, EraseClientPayload,
@@ -13,7 +13,6 @@ from schema.coaches.types import (
     AddTimeOffInput, CoachPayload, CreateServiceInput, RemoveTimeOffInput, ServicePayload, SetAvailabilityInput,
     UpdateCoachSettingsInput, UpdateServiceInput,
 )
-from schema.credits.types import CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput
 from schema.sessions.types import (
     BookSessionInput, CancelSessionInput, DeclineSessionInput, ProposalPayload, ProposeRescheduleInput,
     RecordPastSessionInput, RespondToProposalInput, SessionInput, SessionPayload,
@@ -31,7 +30,6 @@ from schema.notifications.types import (
 )
 from schema.notes.types import DeletePayload
 
-ADMINS = (Role.ADMIN, Role.ORG_ADMIN)
 STAFF = (Role.ADMIN, Role.ORG_ADMIN, Role.COACH)
 
 
@@ -52,18 +50,6 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     async def update_coach_settings(self, info: strawberry.Info, input: UpdateCoachSettingsInput) -> CoachPayload:  # noqa: A002
         return await coaches.update_coach_settings(info, input)
-
-    # Coaches read balances and never move credits (DESIGN "Roles"); domain/access.py decides
-    # which clients an admin or organisation may grant to.
-    @strawberry.mutation(permission_classes=signed_in(*ADMINS))
-    async def grant_client_credits(self, info: strawberry.Info, input: GrantClientCreditsInput) -> CreditTransactionPayload:  # noqa: A002
-        return await credits.grant_client_credits(info, input)
-
-    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN))
-    async def grant_organisation_credits(
-        self, info: strawberry.Info, input: GrantOrganisationCreditsInput  # noqa: A002
-    ) -> CreditTransactionPayload:
-        return await credits.grant_organisation_credits(info, input)
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     async def create_service(self, info: strawberry.Info, input: CreateServiceInput) -> ServicePayload:  # noqa: A002
