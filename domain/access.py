@@ -17,6 +17,12 @@ from models.enums import CoachKind, Role
 NOTHING = Q(id__isnull=True)  # the primary key is never NULL: matches no row
 
 
+def is_platform_admin(viewer: Viewer) -> bool:
+    """The platform's own admins. An API key never counts as one, whatever its role: a key acts
+    for one organisation."""
+    return viewer.role is Role.ADMIN and viewer.api_key_id is None
+
+
 def clients(viewer: Viewer) -> Q:
     if viewer.role is Role.ADMIN:
         return Q()
@@ -82,7 +88,7 @@ def users(viewer: Viewer) -> Q:
 
 
 def api_keys(viewer: Viewer) -> Q:
-    if viewer.role is Role.ADMIN and viewer.api_key_id is None:
+    if is_platform_admin(viewer):
         return Q()
     if viewer.role is Role.ORG_ADMIN:
         return Q(organisation_id=viewer.organisation_id)
@@ -205,8 +211,8 @@ def may_move_client_credits(viewer: Viewer, client_organisation_id) -> bool:
     and an organisation (its admins and API keys) for its own members. Never a coach, not even for
     a client who wrote to them first (DESIGN "Roles": a coach reads a balance). Booking, refunds
     and cancellations move credits by their own rules, not through this."""
-    if viewer.role is Role.ADMIN:
-        return viewer.api_key_id is None
+    if is_platform_admin(viewer):
+        return True
     if viewer.role is Role.ORG_ADMIN:
         return client_organisation_id is not None and client_organisation_id == viewer.organisation_id
     return False
@@ -214,7 +220,7 @@ def may_move_client_credits(viewer: Viewer, client_organisation_id) -> bool:
 
 def may_move_organisation_credits(viewer: Viewer) -> bool:
     """An organisation's own pool is funded by the platform only."""
-    return viewer.role is Role.ADMIN and viewer.api_key_id is None
+    return is_platform_admin(viewer)
 
 
 def may_invite_client(viewer: Viewer) -> bool:

@@ -12,7 +12,7 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import clock, events, validation
+from domain import access, clock, events, validation
 from domain.errors import not_found
 from domain.transactions import retrying, transaction
 from domain.viewer import Viewer
@@ -31,7 +31,7 @@ async def create(viewer: Viewer, name: str, organisation_id: UUID | None) -> tup
         if organisation_id not in (None, viewer.organisation_id):
             raise not_found("Organisation", "organisationId")
         organisation_id = viewer.organisation_id
-    elif viewer.role is Role.ADMIN and viewer.api_key_id is None:
+    elif access.is_platform_admin(viewer):
         if organisation_id is None:
             raise validation.invalid("An API key acts for one organisation.", "organisationId")
         if not await models.Organisation.exists(id=organisation_id):

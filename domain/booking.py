@@ -15,7 +15,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import activity, availability, clients, eligibility, events, joined, ledger, locks, notifications, timezones, validation
+from domain import access, activity, availability, clients, eligibility, events, joined, ledger, locks, notifications, timezones, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from domain.transactions import retrying, transaction
@@ -52,7 +52,7 @@ async def _who_books(viewer: Viewer, request: BookingRequest, service: models.Se
         if not await models.CoachClient.exists(coach_id=viewer.coach_id, client_id=request.client_id):
             raise not_found("Client", "clientId")
         return request.client_id
-    if viewer.role is Role.ADMIN and viewer.api_key_id is None:
+    if access.is_platform_admin(viewer):
         if coach.kind is CoachKind.INTERNAL and not await models.Client.exists(
             id=request.client_id, organisation_id=coach.organisation_id
         ):

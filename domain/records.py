@@ -167,7 +167,7 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
     and ledger rows stay for accounting, under the pool's and sessions' own ids. Deleting the
     data key makes every encrypted copy anywhere, backups included, unreadable. Returns
     (erased now, the login e-mail to forget elsewhere)."""
-    if not (viewer.role is Role.ADMIN and viewer.api_key_id is None) and not (
+    if not access.is_platform_admin(viewer) and not (
         viewer.role is Role.CLIENT and viewer.client_id == client_id
     ):
         raise validation.forbidden("Only an admin or the client erases a client's record.", "clientId")

@@ -10,7 +10,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import clients, passwords, validation
+from domain import access, clients, passwords, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
 from domain.transactions import retrying, transaction
@@ -25,7 +25,7 @@ ATTACH_REFUSED = (
 def _check_may_create(viewer: Viewer, role: Role, organisation_id: UUID | None) -> UUID | None:
     """ADMIN creates any account; ORG_ADMIN creates CLIENT and ORG_ADMIN accounts in its own
     organisation. Returns the organisation the account belongs to."""
-    if viewer.role is Role.ADMIN and viewer.api_key_id is None:
+    if access.is_platform_admin(viewer):
         return organisation_id
     if viewer.role is Role.ORG_ADMIN:
         if role not in (Role.CLIENT, Role.ORG_ADMIN):

@@ -1,29 +1,31 @@
-"""Credit grants and adjustments."""
+"""Credits: the ledger rows and pools a viewer may read, as querysets."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
 import models
-from domain import access, ledger
-from domain.errors import not_found
-from resolvers import clients as client_reads
-from schema.payloads import returns
-from schema.node import in_scope, uuid_of
-from schema.credits.types import (
-    CreditPool, CreditTransaction, CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput,
-)
+from domain import access
+from domain.viewer import Viewer
+from models.enums import CreditPoolKind
 
 
-@returns(CreditTransactionPayload)
-async def grant_client_credits(info, input: GrantClientCreditsInput) -> CreditTransactionPayload:  # noqa: A002
-    client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
-    row, pool = await ledger.grant_client_credits(info.context.viewer, client, input.amount, input.note, input.idempotency_key)
-    return CreditTransactionPayload(transaction=CreditTransaction.from_model(row), pool=CreditPool.from_model(pool))
+def transactions(viewer: Viewer) -> QuerySet[models.CreditTransaction]:
+    return models.CreditTransaction.filter(access.credit_transactions(viewer))
 
 
-@returns(CreditTransactionPayload)
-async def grant_organisation_credits(info, input: GrantOrganisationCreditsInput) -> CreditTransactionPayload:  # noqa: A002
-    uid = uuid_of(input.organisation_id, "Organisation")
-    if uid is None or not await models.Organisation.filter(access.organisations(info.context.viewer), id=uid).exists():
-        raise not_found("Organisation", "organisationId")
-    row, pool = await ledger.grant_organisation_credits(info.context.viewer, uid, input.amount, input.note, input.idempotency_key)
-    return CreditTransactionPayload(transaction=CreditTransaction.from_model(row), pool=CreditPool.from_model(pool))
+def pool_transactions(viewer: Viewer, pool_id: UUID) -> QuerySet[models.CreditTransaction]:
+    return transactions(viewer).filter(pool_id=pool_id)
+
+
+def pools(viewer: Viewer) -> QuerySet[models.CreditPool]:
+    """Client pools of clients the viewer sees, organisation pools of organisations they manage."""
+    visible_clients = models.Client.filter(access.clients(viewer)).values("id")
+    managed = models.Organisation.filter(access.organisation_pools(viewer)).values("id")
+    return models.CreditPool.filter(
+        Q(kind=CreditPoolKind.CLIENT, client_id__in=Subquery(visible_clients))
+        | Q(kind=CreditPoolKind.ORGANISATION, organisation_id__in=Subquery(managed))
+    )

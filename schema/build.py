@@ -24,12 +24,15 @@ from schema.limits import (  # noqa: F401
     NodeBudget,
 )
 from schema.coaches import mutations as coaches_mutations, queries as coaches_queries
+from schema.accounts import mutations as accounts_mutations, queries as accounts_queries
+from schema.credits import mutations as credits_mutations
 from schema.mutation import Mutation as LegacyMutation
 from schema.node import NodeQuery
 from schema.clients import mutations as clients_mutations, queries as clients_queries
 from schema.dashboard import queries as dashboard_queries
 from schema.goals import mutations as goals_mutations
 from schema.notes import mutations as notes_mutations
+from schema.organisations import mutations as organisations_mutations, queries as organisations_queries
 from schema.query import Query as LegacyQuery
 from schema.reporting import EveryErrorHasACode, MaskUnexpected, RequestSummary, Schema
 from schema.sessions import mutations as sessions_mutations, queries as sessions_queries
@@ -37,11 +40,13 @@ from schema.subscription import Subscription as LegacySubscription
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
 QUERIES: tuple[type, ...] = (
-    NodeQuery, LegacyQuery, clients_queries.Query, dashboard_queries.Query, coaches_queries.Query, sessions_queries.Query,
+    NodeQuery, LegacyQuery, accounts_queries.Query, clients_queries.Query, dashboard_queries.Query,
+    coaches_queries.Query, organisations_queries.Query, sessions_queries.Query,
 )
 MUTATIONS: tuple[type, ...] = (
-    LegacyMutation, clients_mutations.Mutation, notes_mutations.Mutation, goals_mutations.Mutation,
-    coaches_mutations.Mutation, sessions_mutations.Mutation,
+    LegacyMutation, accounts_mutations.Mutation, clients_mutations.Mutation, coaches_mutations.Mutation,
+    credits_mutations.Mutation, goals_mutations.Mutation, notes_mutations.Mutation, organisations_mutations.Mutation,
+    sessions_mutations.Mutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (LegacySubscription,)
 

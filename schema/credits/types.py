@@ -7,8 +7,7 @@ from uuid import UUID
 import strawberry
 
 import models
-from domain import access
-from models.enums import CreditPoolKind as PoolKind
+from resolvers import credits as credit_reads
 from schema.connection import Connection
 from schema.enums import CreditPoolKind, CreditReason
 from schema.inputs import multiline
@@ -86,28 +85,19 @@ class CreditPool(Entity):
 
     @strawberry.field
     async def transactions(self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None) -> CreditTransactionConnection:
-        query = models.CreditTransaction.filter(access.credit_transactions(info.context.viewer), pool_id=self._m.id)
-        page = await paginate(query, BY_CREATED, first, after)
+        page = await paginate(credit_reads.pool_transactions(info.context.viewer, self._m.id), BY_CREATED, first, after)
         return CreditTransactionConnection.of(page, [CreditTransaction.from_model(r) for r in page.rows])
 
 
 @loads_nodes("CreditTransaction")
 async def load_transactions(info, ids: list[UUID]) -> list[Optional[CreditTransaction]]:
-    rows = {t.id: t for t in await models.CreditTransaction.filter(access.credit_transactions(info.context.viewer), id__in=ids)}
+    rows = {t.id: t for t in await credit_reads.transactions(info.context.viewer).filter(id__in=ids)}
     return [CreditTransaction.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("CreditPool")
 async def load_pools(info, ids: list[UUID]) -> list[Optional[CreditPool]]:
-    viewer = info.context.viewer
-    visible_clients = models.Client.filter(access.clients(viewer)).values("id")
-    visible_orgs = models.Organisation.filter(access.organisation_pools(viewer)).values("id")
-    from tortoise.expressions import Q, Subquery
-
-    scope = Q(kind=PoolKind.CLIENT, client_id__in=Subquery(visible_clients)) | Q(
-        kind=PoolKind.ORGANISATION, organisation_id__in=Subquery(visible_orgs)
-    )
-    rows = {p.id: p for p in await models.CreditPool.filter(scope, id__in=ids)}
+    rows = {p.id: p for p in await credit_reads.pools(info.context.viewer).filter(id__in=ids)}
     return [CreditPool.from_model(rows[i]) if i in rows else None for i in ids]
 
 

@@ -7,7 +7,8 @@ from uuid import UUID
 import strawberry
 
 import models
-from domain import access
+from domain import access, usage
+from resolvers import organisations as organisation_reads
 from schema.connection import Connection
 from schema.node import Entity, loads_nodes
 from schema.pagination import Ordering, paginate
@@ -60,8 +61,7 @@ class Organisation(Entity):
     async def credit_pool(self, info: strawberry.Info) -> Annotated["CreditPool", strawberry.lazy("schema.credits.types")]:
         from schema.credits.types import CreditPool
 
-        viewer = info.context.viewer
-        if not await models.Organisation.filter(access.organisation_pools(viewer), id=self._m.id).exists():
+        if not await organisation_reads.manages(info.context.viewer, self._m.id):
             raise forbidden("Only the organisation's admins see its credit pool.")
         pool = await info.context.loaders.organisation_pool.load(self._m.id)
         return CreditPool.from_model(pool)
@@ -77,9 +77,7 @@ class Organisation(Entity):
     @strawberry.field
     async def usage(self, info: strawberry.Info, from_: Annotated[Optional[datetime], strawberry.argument(name="from")] = None,
                     to: Optional[datetime] = None) -> OrganisationUsage:
-        from domain import usage
-
-        if not await models.Organisation.filter(access.organisation_pools(info.context.viewer), id=self._m.id).exists():
+        if not await organisation_reads.manages(info.context.viewer, self._m.id):
             raise forbidden("Only the organisation's admins see its usage.")
         found = await usage.for_organisation(self._m.id, from_, to)
         return OrganisationUsage(sessions_booked=found.sessions_booked, sessions_completed=found.sessions_completed,
@@ -88,7 +86,7 @@ class Organisation(Entity):
 
     @strawberry.field
     async def member_count(self, info: strawberry.Info) -> int:
-        return await models.Client.filter(access.clients(info.context.viewer), organisation_id=self._m.id).count()
+        return await organisation_reads.member_count(info.context.viewer, self._m.id)
 
 
 @loads_nodes("Organisation")

@@ -17,7 +17,7 @@ from tortoise import connections
 import models
 from domain import accounts, clock, encryption, users
 from models.enums import Role
-from resolvers.accounts import RESET_ANSWER_SECONDS, WRONG_PASSWORD_THROTTLED
+from schema.accounts.mutations import RESET_ANSWER_SECONDS, WRONG_PASSWORD_THROTTLED
 from schema.node import uuid_of
 from tests.conftest import LOGIN, PASSWORD, starlette_app
 from tests.support.accounts import invite_and_accept

@@ -50,16 +50,16 @@ def spy(monkeypatch):
     def wrap(module, name):
         original = getattr(module, name)
 
-        async def recorded(*args, **kwargs):
+        def recorded(*args, **kwargs):  # returns what the read returns: a coroutine or a queryset
             calls.append(f"resolver:{name}")
-            return await original(*args, **kwargs)
+            return original(*args, **kwargs)
 
         monkeypatch.setattr(module, name, recorded)
 
+    import resolvers.accounts
     import resolvers.organisations
-    import resolvers.users
 
-    wrap(resolvers.users, "viewer")
+    wrap(resolvers.accounts, "signed_in_as")
     wrap(resolvers.organisations, "organisations")
     wrap(resolvers.organisations, "organisation")
     for method in ("execute_query", "execute_query_dict", "execute_insert"):
@@ -102,7 +102,7 @@ async def test_depth_8_runs(api, world, spy):
     for _ in range(3):
         node = node["organisation"]["creditPool"]
     assert node["organisation"] == {"name": "Limits Ltd"}
-    assert "resolver:viewer" in spy and any(c.startswith("sql:") for c in spy)  # the spy sees both
+    assert "resolver:signed_in_as" in spy and any(c.startswith("sql:") for c in spy)  # the spy sees both
 
 
 async def test_depth_9_is_rejected_before_any_resolver_or_sql(api, world, spy):
@@ -472,12 +472,12 @@ async def test_production_masks_unexpected_errors_and_keeps_ours(production, wor
     coach = await world.user(Role.COACH)
     token = production_token(settings, await models.User.get(email=coach.email))
 
-    import resolvers.users
+    import resolvers.accounts
 
-    async def explode(info):
+    async def explode(viewer):
         raise RuntimeError("connection string postgres://secret@db")
 
-    monkeypatch.setattr(resolvers.users, "viewer", explode)
+    monkeypatch.setattr(resolvers.accounts, "signed_in_as", explode)
     response = await prod.post(VIEWER, token=token)
     assert response.status_code == 200
     body = response.json()
