@@ -11,6 +11,7 @@ from tortoise.expressions import Subquery
 import models
 from domain import access, booking, proposals, sessions as session_domain, validation
 from domain.errors import not_found
+from domain.viewer import Viewer
 from models.enums import Role, SessionStatus
 from schema.payloads import returns
 from schema.loaders import resolved
@@ -22,6 +23,11 @@ from schema.sessions.types import (
 )
 
 BY_START = Ordering((("starts_at", False), ("id", False)))
+
+
+async def visible(viewer: Viewer, session_id: UUID) -> models.Session | None:
+    """The session if the viewer may see it."""
+    return await models.Session.filter(access.sessions(viewer), id=session_id).first()
 
 
 async def visible_session(info, global_id: str) -> models.Session:

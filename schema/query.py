@@ -6,15 +6,13 @@ from typing import Annotated, Optional
 import strawberry
 
 from models.enums import Role
-from resolvers import api_keys, clients, coaches, messages, notifications, organisations, sessions, users
+from resolvers import api_keys, clients, coaches, organisations, sessions, users
 from schema.enums import CoachKind
 from schema.permissions import signed_in
 from schema.accounts.api_keys import ApiKey
 from schema.clients.types import Client, ClientConnection, ClientFilter, ClientOrder
 from schema.coaches.types import CoachConnection, TimeSlot
 from schema.dashboard.types import CoachDashboard
-from schema.messages.types import ConversationConnection, MessageTemplate
-from schema.notifications.types import NotificationConnection
 from schema.organisations.types import Organisation, OrganisationConnection
 from schema.sessions.types import Session, SessionConnection, SessionFilter
 from schema.accounts.types import Viewer
@@ -80,22 +78,6 @@ class Query:
     @strawberry.field(permission_classes=signed_in())
     async def organisations(self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None) -> OrganisationConnection:
         return await organisations.organisations(info, first, after)
-
-    @strawberry.field(permission_classes=signed_in(Role.COACH, Role.CLIENT))
-    async def conversations(
-        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, unread_only: Optional[bool] = False
-    ) -> ConversationConnection:
-        return await messages.conversations(info, first, after, bool(unread_only))
-
-    @strawberry.field(permission_classes=signed_in(Role.COACH))
-    async def message_templates(self, info: strawberry.Info) -> list[MessageTemplate]:
-        return await messages.message_templates(info)
-
-    @strawberry.field(permission_classes=signed_in())
-    async def notifications(
-        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, unread_only: Optional[bool] = False
-    ) -> NotificationConnection:
-        return await notifications.notifications(info, first, after, bool(unread_only))
 
     @strawberry.field(permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN))
     async def api_keys(self, info: strawberry.Info) -> list[ApiKey]:
