@@ -23,21 +23,28 @@ from schema.limits import (  # noqa: F401
     MaxDirectives,
     NodeBudget,
 )
-from schema.messages import mutations as messages_mutations, queries as messages_queries
+from schema.messages import (
+    mutations as messages_mutations, queries as messages_queries, subscriptions as messages_subscriptions,
+)
 from schema.mutation import Mutation as LegacyMutation
 from schema.node import NodeQuery
 from schema.notes import mutations as notes_mutations
-from schema.notifications import mutations as notifications_mutations, queries as notifications_queries
+from schema.notifications import (
+    mutations as notifications_mutations, queries as notifications_queries,
+    subscriptions as notifications_subscriptions,
+)
 from schema.query import Query as LegacyQuery
 from schema.reporting import MaskUnexpected, RequestSummary, Schema
-from schema.subscription import Subscription as LegacySubscription
+from schema.sessions import subscriptions as sessions_subscriptions
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
 QUERIES: tuple[type, ...] = (NodeQuery, LegacyQuery, messages_queries.Query, notifications_queries.Query)
 MUTATIONS: tuple[type, ...] = (
     LegacyMutation, notes_mutations.Mutation, messages_mutations.Mutation, notifications_mutations.Mutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (LegacySubscription,)
+SUBSCRIPTIONS: tuple[type, ...] = (
+    notifications_subscriptions.Subscription, messages_subscriptions.Subscription, sessions_subscriptions.Subscription,
+)
 
 # The order schema.graphql prints the root fields in, kept as it was before the areas split them,
 # so a review of that file shows API changes and not moves. A field not listed prints after these.
