@@ -179,3 +179,9 @@ async def update_template(viewer: Viewer, template: models.MessageTemplate, valu
         setattr(template, key, value)
     await template.save()
     return template
+
+
+async def delete_template(viewer: Viewer, template: models.MessageTemplate) -> None:
+    """A coach deletes one of their templates; messages sent from it keep their text."""
+    access.only_coaches(viewer, "Only coaches keep message templates.")
+    await template.delete()

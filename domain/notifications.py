@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 
 import models
-from domain import clock, encryption, events, outbox
+from domain import access, clock, encryption, events, outbox
 from domain.transactions import retrying, transaction
+from domain.viewer import Viewer
 from models.enums import EmailStatus, NotificationKind as Kind
 
 EMAIL_JOB = "email_notification"
@@ -132,6 +133,16 @@ async def credits_low(client_id: UUID, balance: int) -> None:
         recipient = await client_recipient(client_id)
         await notify(recipient, Kind.CREDITS_LOW, "Your credits are running low",
                      f"You have {balance} credit{'s' if balance != 1 else ''} left.")
+
+
+async def mark_read(viewer: Viewer, notification_ids: list[UUID]) -> int:
+    """Mark the viewer's own unread notifications among these as read (others' ids change
+    nothing); returns how many changed. One statement."""
+    if not notification_ids:
+        return 0
+    return await models.Notification.filter(
+        access.notifications(viewer), id__in=notification_ids, read_at__isnull=True
+    ).update(read_at=clock.now())
 
 
 # ---------------------------------------------------------------------------- e-mail delivery

@@ -1,114 +1,79 @@
-"""Conversations, messages and templates."""
+"""Conversations, messages and templates: what a viewer may read of them, as querysets and rows."""
 
 from __future__ import annotations
 
-from typing import Any
+from uuid import UUID
 
 from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
 
 import models
-from domain import access, encryption, messages as message_domain
-from domain.errors import not_found
-from schema.payloads import given, returns
-from schema.loaders import resolved
-from schema.node import uuid_of, uuid_or_not_found
-from schema.pagination import Ordering, paginate
-from schema.messages.types import (
-    Conversation, ConversationConnection, ConversationPayload, CreateMessageTemplateInput, DeleteMessageTemplateInput,
-    MarkConversationReadInput, Message, MessagePayload, MessageTemplate, MessageTemplatePayload, SendMessageInput,
-    UpdateMessageTemplateInput,
-)
-from schema.notes.types import DeletePayload
-
-RECENT_FIRST = Ordering((("last_message_at", True), ("id", True)))
+from domain import access, messages
+from domain.viewer import Viewer
 
 
-async def conversations(info, first, after, unread_only: bool) -> ConversationConnection:
-    viewer = info.context.viewer
+def conversations(viewer: Viewer, unread_only: bool) -> QuerySet[models.Conversation]:
+    """The viewer's conversations that have a message; with `unread_only`, those holding a message
+    from the other side the viewer has not read."""
     query = models.Conversation.filter(access.conversations(viewer), last_message_at__isnull=False)
     if unread_only:
-        unread = models.Message.filter(sender_role=message_domain.other_side(viewer), read_at__isnull=True)
+        unread = models.Message.filter(sender_role=messages.other_side(viewer), read_at__isnull=True)
         query = query.filter(id__in=Subquery(unread.values("conversation_id")))
-    page = await paginate(query, RECENT_FIRST, first, after)
-    return ConversationConnection.of(page, [Conversation.from_model(r) for r in page.rows])
+    return query
 
 
-async def client_conversation(info, client_id) -> Conversation | None:
+async def visible(viewer: Viewer, conversation_id: UUID) -> models.Conversation | None:
+    """The conversation if the viewer is one of its two people."""
+    return await models.Conversation.filter(access.conversations(viewer), id=conversation_id).first()
+
+
+async def visible_many(viewer: Viewer, ids: list[UUID]) -> list[models.Conversation]:
+    return await models.Conversation.filter(access.conversations(viewer), id__in=ids)
+
+
+async def with_client(viewer: Viewer, client_id: UUID) -> models.Conversation | None:
     """The viewing coach's conversation with this client (a client has one per coach)."""
-    viewer = info.context.viewer
     if viewer.coach_id is None:
         return None
-    row = await models.Conversation.get_or_none(coach_id=viewer.coach_id, client_id=client_id)
-    return Conversation.from_model(row) if row else None
+    return await models.Conversation.get_or_none(coach_id=viewer.coach_id, client_id=client_id)
 
 
-def client_last_message(info, client_id) -> Any:
-    """The latest message the viewer may read about this client (batched per page); the value,
-    or an awaitable of it (schema.loaders.resolved)."""
-
-    def read(found) -> Message | None:
-        if found is None:
-            return None
-        row, conversation, wrapped_key = found
-        cipher = encryption.cipher_from_wrapped(wrapped_key)
-        return Message.from_model(row, conversation, cipher.decrypt(row.body_enc) if cipher else "")
-
-    return resolved(info.context.loaders.last_message, client_id, read)
+def in_conversation(conversation: models.Conversation) -> QuerySet[models.Message]:
+    """The messages of a conversation the viewer was allowed to read already."""
+    return models.Message.filter(conversation_id=conversation.id)
 
 
-@returns(MessagePayload)
-async def send_message(info, input: SendMessageInput) -> MessagePayload:  # noqa: A002
-    request = message_domain.Outgoing(
-        client_id=uuid_or_not_found(input.client_id, "Client", "clientId"), coach_id=uuid_or_not_found(input.coach_id, "Coach", "coachId"),
-        body=input.body, template_id=uuid_or_not_found(input.template_id, "MessageTemplate", "templateId"),
-        session_id=uuid_or_not_found(input.session_id, "Session", "sessionId"),
-    )
-    row, body = await message_domain.send(info.context.viewer, request)
-    conversation = await models.Conversation.get(id=row.conversation_id)
-    return MessagePayload(message=Message.from_model(row, conversation, body))
+async def messages_many(viewer: Viewer, ids: list[UUID]) -> list[models.Message]:
+    """Messages in the viewer's conversations, each with its conversation."""
+    visible_ids = models.Conversation.filter(access.conversations(viewer)).values("id")
+    return await models.Message.filter(id__in=ids, conversation_id__in=Subquery(visible_ids)).select_related("conversation")
 
 
-@returns(ConversationPayload)
-async def mark_conversation_read(info, input: MarkConversationReadInput) -> ConversationPayload:  # noqa: A002
-    uid = uuid_of(input.conversation_id, "Conversation")
-    row = await models.Conversation.filter(access.conversations(info.context.viewer), id=uid).first() if uid else None
-    if row is None:
-        raise not_found("Conversation", "conversationId")
-    await message_domain.mark_read(info.context.viewer, row)
-    return ConversationPayload(conversation=Conversation.from_model(row))
-
-
-async def message_templates(info) -> list[MessageTemplate]:
-    rows = await models.MessageTemplate.filter(coach_id=info.context.viewer.coach_id).order_by("name", "id")
-    return [MessageTemplate.from_model(r) for r in rows]
-
-
-async def _own_template(info, global_id: str) -> models.MessageTemplate:
-    uid = uuid_of(global_id, "MessageTemplate")
-    coach_id = info.context.viewer.coach_id
-    row = await models.MessageTemplate.get_or_none(id=uid, coach_id=coach_id) if uid and coach_id else None
-    if row is None:
-        raise not_found("Template", "templateId")
+async def received(viewer: Viewer, message_id: UUID, conversation_id: UUID | None = None) -> models.Message | None:
+    """A message someone else wrote in one of the viewer's conversations (in that one
+    conversation, if named), with its conversation: what messageReceived delivers."""
+    scope = models.Conversation.filter(access.conversations(viewer))
+    if conversation_id is not None:
+        scope = scope.filter(id=conversation_id)
+    row = await models.Message.filter(id=message_id, conversation_id__in=Subquery(scope.values("id"))).select_related(
+        "conversation").first()
+    if row is None or row.sender_user_id == viewer.user_id:
+        return None
     return row
 
 
-@returns(MessageTemplatePayload)
-async def create_message_template(info, input: CreateMessageTemplateInput) -> MessageTemplatePayload:  # noqa: A002
-    values = {"name": input.name, "kind": input.kind.value, "body": input.body}
-    return MessageTemplatePayload(template=MessageTemplate.from_model(await message_domain.create_template(info.context.viewer, values)))
+def templates(viewer: Viewer) -> QuerySet[models.MessageTemplate]:
+    """The viewing coach's own templates, by name."""
+    return models.MessageTemplate.filter(coach_id=viewer.coach_id).order_by("name", "id")
 
 
-@returns(MessageTemplatePayload)
-async def update_message_template(info, input: UpdateMessageTemplateInput) -> MessageTemplatePayload:  # noqa: A002
-    row = await _own_template(info, input.template_id)
-    values = given(input, "name", "kind", "body")
-    if values.get("kind") is not None:
-        values["kind"] = values["kind"].value
-    return MessageTemplatePayload(template=MessageTemplate.from_model(await message_domain.update_template(info.context.viewer, row, values)))
+async def own_template(viewer: Viewer, template_id: UUID) -> models.MessageTemplate | None:
+    if viewer.coach_id is None:
+        return None
+    return await models.MessageTemplate.get_or_none(id=template_id, coach_id=viewer.coach_id)
 
 
-@returns(DeletePayload)
-async def delete_message_template(info, input: DeleteMessageTemplateInput) -> DeletePayload:  # noqa: A002
-    row = await _own_template(info, input.template_id)
-    await row.delete()
-    return DeletePayload(deleted_id=input.template_id)
+async def own_templates(viewer: Viewer, ids: list[UUID]) -> list[models.MessageTemplate]:
+    if viewer.coach_id is None:
+        return []
+    return await models.MessageTemplate.filter(coach_id=viewer.coach_id, id__in=ids)

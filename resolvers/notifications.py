@@ -1,57 +1,47 @@
-"""The viewer's notifications; feedback and review requests."""
+"""Notifications and feedback: what a viewer may read of them, as querysets and rows."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
+
 import models
-from domain import access, clock, feedback as feedback_domain
-from domain.errors import not_found
-from schema.payloads import returns
-from resolvers import clients as client_reads, sessions as session_reads
-from schema.node import MAX_IDS, in_scope, uuid_of
-from schema.pagination import BY_CREATED, paginate
-from schema.errors import ApiError
-from schema.notifications.types import (
-    Feedback, FeedbackPayload, LeaveFeedbackInput, MarkNotificationsReadInput, MarkNotificationsReadPayload, Notification,
-    NotificationConnection, RequestReviewInput, RequestReviewPayload,
-)
+from domain import access
+from domain.viewer import Viewer
 
 
-async def notifications(info, first, after, unread_only: bool) -> NotificationConnection:
-    query = models.Notification.filter(access.notifications(info.context.viewer))
-    if unread_only:
-        query = query.filter(read_at__isnull=True)
-    page = await paginate(query, BY_CREATED, first, after)
-    return NotificationConnection.of(page, [Notification.from_model(r) for r in page.rows])
+def notifications(viewer: Viewer, unread_only: bool) -> QuerySet[models.Notification]:
+    """The viewer's own notifications (domain.access.notifications: the one rule for whose they are)."""
+    query = models.Notification.filter(access.notifications(viewer))
+    return query.filter(read_at__isnull=True) if unread_only else query
 
 
-@returns(MarkNotificationsReadPayload)
-async def mark_notifications_read(info, input: MarkNotificationsReadInput) -> MarkNotificationsReadPayload:  # noqa: A002
-    if len(input.notification_ids) > MAX_IDS:
-        raise ApiError(f"At most {MAX_IDS} ids at once.", "INVALID")
-    ids = [uid for uid in (uuid_of(i, "Notification") for i in input.notification_ids) if uid]
-    count = await models.Notification.filter(
-        access.notifications(info.context.viewer), id__in=ids, read_at__isnull=True
-    ).update(read_at=clock.now()) if ids else 0
-    return MarkNotificationsReadPayload(updated_count=count)
+async def own(viewer: Viewer, notification_id: UUID) -> models.Notification | None:
+    return await models.Notification.filter(access.notifications(viewer), id=notification_id).first()
 
 
-async def session_feedback(info, session_id) -> Feedback | None:
-    row = await models.Feedback.get_or_none(session_id=session_id)
-    return Feedback.from_model(row) if row else None
+async def own_many(viewer: Viewer, ids: list[UUID]) -> list[models.Notification]:
+    return await models.Notification.filter(access.notifications(viewer), id__in=ids)
 
 
-@returns(FeedbackPayload)
-async def leave_feedback(info, input: LeaveFeedbackInput) -> FeedbackPayload:  # noqa: A002
-    session = await in_scope(session_reads.visible, info, input.session_id, "Session", "sessionId")
-    row = await feedback_domain.leave(info.context.viewer, session, input.rating, input.comment, bool(input.public_review))
-    return FeedbackPayload(feedback=Feedback.from_model(row))
+async def review_request(notification_id: UUID) -> models.Notification | None:
+    """The review request the viewing coach just sent: the client's notification, which the
+    coach sees once, in requestReview's answer (the id comes from domain.feedback, never from input)."""
+    return await models.Notification.get_or_none(id=notification_id)
 
 
-@returns(RequestReviewPayload)
-async def request_review(info, input: RequestReviewInput) -> RequestReviewPayload:  # noqa: A002
-    client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
-    notification_id = await feedback_domain.request_review(info.context.viewer, client.id)
-    row = await models.Notification.get_or_none(id=notification_id)
-    if row is None:
-        raise not_found("Notification")
-    return RequestReviewPayload(notification=Notification.from_model(row))
+async def session_feedback(session_id: UUID) -> models.Feedback | None:
+    """A session's feedback; the caller read the session in scope and asked
+    access.may_read_session_details."""
+    return await models.Feedback.get_or_none(session_id=session_id)
+
+
+async def feedback_many(viewer: Viewer, ids: list[UUID]) -> list[models.Feedback]:
+    """Feedback on sessions the viewer may read the details of (organisations see no feedback text)."""
+    if not access.may_read_session_details(viewer):
+        return []
+    visible = models.Session.filter(access.sessions(viewer)).values("id")
+    return await models.Feedback.filter(id__in=ids, session_id__in=Subquery(visible))
+

@@ -23,32 +23,40 @@ from schema.limits import (  # noqa: F401
     MaxDirectives,
     NodeBudget,
 )
-from schema.coaches import mutations as coaches_mutations, queries as coaches_queries
 from schema.accounts import mutations as accounts_mutations, queries as accounts_queries
+from schema.coaches import mutations as coaches_mutations, queries as coaches_queries
 from schema.credits import mutations as credits_mutations
-from schema.mutation import Mutation as LegacyMutation
+from schema.messages import (
+    mutations as messages_mutations, queries as messages_queries, subscriptions as messages_subscriptions,
+)
 from schema.node import NodeQuery
 from schema.clients import mutations as clients_mutations, queries as clients_queries
 from schema.dashboard import queries as dashboard_queries
 from schema.goals import mutations as goals_mutations
 from schema.notes import mutations as notes_mutations
+from schema.notifications import (
+    mutations as notifications_mutations, queries as notifications_queries,
+    subscriptions as notifications_subscriptions,
+)
 from schema.organisations import mutations as organisations_mutations, queries as organisations_queries
-from schema.query import Query as LegacyQuery
 from schema.reporting import EveryErrorHasACode, MaskUnexpected, RequestSummary, Schema
-from schema.sessions import mutations as sessions_mutations, queries as sessions_queries
-from schema.subscription import Subscription as LegacySubscription
+from schema.sessions import (
+    mutations as sessions_mutations, queries as sessions_queries, subscriptions as sessions_subscriptions,
+)
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
 QUERIES: tuple[type, ...] = (
-    NodeQuery, LegacyQuery, accounts_queries.Query, clients_queries.Query, dashboard_queries.Query,
-    coaches_queries.Query, organisations_queries.Query, sessions_queries.Query,
+    NodeQuery, accounts_queries.Query, clients_queries.Query, coaches_queries.Query, dashboard_queries.Query,
+    messages_queries.Query, notifications_queries.Query, organisations_queries.Query, sessions_queries.Query,
 )
 MUTATIONS: tuple[type, ...] = (
-    LegacyMutation, accounts_mutations.Mutation, clients_mutations.Mutation, coaches_mutations.Mutation,
-    credits_mutations.Mutation, goals_mutations.Mutation, notes_mutations.Mutation, organisations_mutations.Mutation,
-    sessions_mutations.Mutation,
+    accounts_mutations.Mutation, clients_mutations.Mutation, coaches_mutations.Mutation, credits_mutations.Mutation,
+    goals_mutations.Mutation, messages_mutations.Mutation, notes_mutations.Mutation,
+    notifications_mutations.Mutation, organisations_mutations.Mutation, sessions_mutations.Mutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (LegacySubscription,)
+SUBSCRIPTIONS: tuple[type, ...] = (
+    messages_subscriptions.Subscription, notifications_subscriptions.Subscription, sessions_subscriptions.Subscription,
+)
 
 # The order schema.graphql prints the root fields in, kept as it was before the areas split them,
 # so a review of that file shows API changes and not moves. A field not listed prints after these.

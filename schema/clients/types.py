@@ -168,15 +168,15 @@ class Client(Entity):
 
     @strawberry.field
     async def conversation(self, info: strawberry.Info) -> Optional[Annotated["Conversation", strawberry.lazy("schema.messages.types")]]:
-        from resolvers import messages
+        from schema.messages.types import client_conversation
 
-        return await messages.client_conversation(info, self._m.id)
+        return await client_conversation(info, self._m.id)
 
     @strawberry.field
     def last_message(self, info: strawberry.Info) -> Optional[Annotated["Message", strawberry.lazy("schema.messages.types")]]:
-        from resolvers import messages
+        from schema.messages.types import client_last_message
 
-        return messages.client_last_message(info, self._m.id)
+        return client_last_message(info, self._m.id)
 
     @strawberry.field
     async def goals(self, info: strawberry.Info) -> list[Annotated["Goal", strawberry.lazy("schema.goals.types")]]:

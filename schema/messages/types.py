@@ -1,22 +1,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 from uuid import UUID
 
 import strawberry
-from tortoise.expressions import Subquery
 
 import models
-from domain import access
+from domain import encryption
 from domain.records import DELETED_NAME
+from resolvers import messages as message_reads
 from schema.connection import Connection
+from schema.context import Info
 from schema.enums import Role, TemplateKind
 from schema.errors import UserError
 from schema.inputs import multiline
+from schema.loaders import resolved
 from schema.node import Entity, loads_nodes
 from schema.pagination import Ordering, paginate
 from schema.coaches.types import Coach
+
+if TYPE_CHECKING:
+    from schema.clients.types import Client
+    from schema.sessions.types import Session
 
 NEWEST_FIRST = Ordering((("sent_at", True), ("id", True)))
 
@@ -36,7 +42,7 @@ class Message(Entity):
                    _m=m, _conversation=conversation)
 
     @strawberry.field
-    async def sender_name(self, info: strawberry.Info) -> str:
+    async def sender_name(self, info: Info) -> str:
         if self._m.sender_role is models.enums.Role.COACH:
             return (await info.context.loaders.coach.load(self._conversation.coach_id)).name
         client = await info.context.loaders.client.load(self._conversation.client_id)
@@ -47,7 +53,7 @@ class Message(Entity):
         return Conversation.from_model(self._conversation)
 
     @strawberry.field(description="The session this message follows up on, if any.")
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+    async def session(self, info: Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
         from schema.sessions.types import Session
 
         if self._m.session_id is None:
@@ -56,7 +62,7 @@ class Message(Entity):
         return Session.from_model(row) if row else None
 
 
-async def messages_with_bodies(info, conversation: models.Conversation, rows: list[models.Message]) -> list[Message]:
+async def messages_with_bodies(info: Info, conversation: models.Conversation, rows: list[models.Message]) -> list[Message]:
     cipher = await info.context.loaders.cipher.load(conversation.client_id)
     return [Message.from_model(r, conversation, cipher.decrypt(r.body_enc) if cipher else "") for r in rows]
 
@@ -75,28 +81,28 @@ class Conversation(Entity):
         return cls(uid=str(m.id), _m=m)
 
     @strawberry.field
-    async def coach(self, info: strawberry.Info) -> Coach:
+    async def coach(self, info: Info) -> Coach:
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+    async def client(self, info: Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
         from schema.clients.types import Client
 
         row = await info.context.loaders.client.load(self._m.client_id)
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def messages(self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None) -> MessageConnection:
-        page = await paginate(models.Message.filter(conversation_id=self._m.id), NEWEST_FIRST, first, after)
+    async def messages(self, info: Info, first: Optional[int] = 50, after: Optional[str] = None) -> MessageConnection:
+        page = await paginate(message_reads.in_conversation(self._m), NEWEST_FIRST, first, after)
         return MessageConnection.of(page, await messages_with_bodies(info, self._m, list(page.rows)))
 
     @strawberry.field
-    async def last_message(self, info: strawberry.Info) -> Optional[Message]:
+    async def last_message(self, info: Info) -> Optional[Message]:
         row = await info.context.loaders.latest_message.load(self._m.id)
         return (await messages_with_bodies(info, self._m, [row]))[0] if row else None
 
     @strawberry.field
-    async def unread_count(self, info: strawberry.Info) -> int:
+    async def unread_count(self, info: Info) -> int:
         return await info.context.loaders.unread_count.load(self._m.id)
 
 
@@ -168,26 +174,41 @@ class MessageTemplatePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+async def client_conversation(info: Info, client_id: UUID) -> Optional[Conversation]:
+    """Client.conversation: the viewing coach's conversation with this client."""
+    row = await message_reads.with_client(info.context.viewer, client_id)
+    return Conversation.from_model(row) if row else None
+
+
+def client_last_message(info: Info, client_id: UUID) -> Any:
+    """Client.lastMessage: the latest message the viewer may read about this client (batched per
+    page); the value, or an awaitable of it (schema.loaders.resolved)."""
+
+    def read(found) -> Optional[Message]:
+        if found is None:
+            return None
+        row, conversation, wrapped_key = found
+        cipher = encryption.cipher_from_wrapped(wrapped_key)
+        return Message.from_model(row, conversation, cipher.decrypt(row.body_enc) if cipher else "")
+
+    return resolved(info.context.loaders.last_message, client_id, read)
+
+
 @loads_nodes("Conversation")
-async def load_conversations(info, ids: list[UUID]) -> list[Optional[Conversation]]:
-    rows = {c.id: c for c in await models.Conversation.filter(access.conversations(info.context.viewer), id__in=ids)}
+async def load_conversations(info: Info, ids: list[UUID]) -> list[Optional[Conversation]]:
+    rows = {c.id: c for c in await message_reads.visible_many(info.context.viewer, ids)}
     return [Conversation.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("Message")
-async def load_messages(info, ids: list[UUID]) -> list[Optional[Message]]:
-    visible = models.Conversation.filter(access.conversations(info.context.viewer)).values("id")
-    rows = await models.Message.filter(id__in=ids, conversation_id__in=Subquery(visible)).select_related("conversation")
+async def load_messages(info: Info, ids: list[UUID]) -> list[Optional[Message]]:
     found = {}
-    for row in rows:
+    for row in await message_reads.messages_many(info.context.viewer, ids):
         found[row.id] = (await messages_with_bodies(info, row.conversation, [row]))[0]
     return [found.get(i) for i in ids]
 
 
 @loads_nodes("MessageTemplate")
-async def load_templates(info, ids: list[UUID]) -> list[Optional[MessageTemplate]]:
-    viewer = info.context.viewer
-    if viewer.coach_id is None:
-        return [None] * len(ids)
-    rows = {t.id: t for t in await models.MessageTemplate.filter(coach_id=viewer.coach_id, id__in=ids)}
+async def load_templates(info: Info, ids: list[UUID]) -> list[Optional[MessageTemplate]]:
+    rows = {t.id: t for t in await message_reads.own_templates(info.context.viewer, ids)}
     return [MessageTemplate.from_model(rows[i]) if i in rows else None for i in ids]

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 from uuid import UUID
 
 import strawberry
 
 import models
+from resolvers import notifications as notification_reads
 from schema.connection import Connection
+from schema.context import Info
 from schema.enums import NotificationKind
 from schema.errors import UserError
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
+
+if TYPE_CHECKING:
+    from schema.sessions.types import Session
 
 
 @strawberry.type
@@ -28,7 +33,7 @@ class Notification(Entity):
         return cls(uid=str(m.id), kind=m.kind, title=m.title, body=m.body, created_at=m.created_at, read_at=m.read_at, _m=m)
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+    async def session(self, info: Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
         from schema.sessions.types import Session
 
         if self._m.session_id is None:
@@ -55,10 +60,11 @@ class Feedback(Entity):
         return cls(uid=str(m.id), rating=m.rating, comment=m.comment, public_review=m.public_review, created_at=m.created_at, _m=m)
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")]:
+    async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")]:
         from schema.sessions.types import Session
 
-        return Session.from_model(await models.Session.get(id=self._m.session_id))
+        # Whoever reads a feedback may read its session (every way to one goes through that session).
+        return Session.from_model(await info.context.loaders.session.load(self._m.session_id))
 
 
 @strawberry.input
@@ -97,22 +103,19 @@ class RequestReviewPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+async def session_feedback(info: Info, session_id: UUID) -> Optional[Feedback]:
+    """Session.feedback (the caller checked the viewer may read the session's details)."""
+    row = await notification_reads.session_feedback(session_id)
+    return Feedback.from_model(row) if row else None
+
+
 @loads_nodes("Notification")
-async def load_notifications(info, ids: list[UUID]) -> list[Optional[Notification]]:
-    user_id = info.context.viewer.user_id
-    rows = {n.id: n for n in await models.Notification.filter(user_id=user_id, id__in=ids)} if user_id else {}
+async def load_notifications(info: Info, ids: list[UUID]) -> list[Optional[Notification]]:
+    rows = {n.id: n for n in await notification_reads.own_many(info.context.viewer, ids)}
     return [Notification.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("Feedback")
-async def load_feedback(info, ids: list[UUID]) -> list[Optional[Feedback]]:
-    from tortoise.expressions import Subquery
-
-    from domain import access
-
-    viewer = info.context.viewer
-    if not access.may_read_session_details(viewer):  # organisations see no feedback text
-        return [None] * len(ids)
-    visible = models.Session.filter(access.sessions(viewer)).values("id")
-    rows = {f.id: f for f in await models.Feedback.filter(id__in=ids, session_id__in=Subquery(visible))}
+async def load_feedback(info: Info, ids: list[UUID]) -> list[Optional[Feedback]]:
+    rows = {f.id: f for f in await notification_reads.feedback_many(info.context.viewer, ids)}
     return [Feedback.from_model(rows[i]) if i in rows else None for i in ids]

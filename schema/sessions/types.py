@@ -134,11 +134,11 @@ class Session(Entity):
 
     @strawberry.field
     async def feedback(self, info: Info) -> Optional[Annotated["Feedback", strawberry.lazy("schema.notifications.types")]]:
-        from resolvers import notifications
+        from schema.notifications.types import session_feedback
 
         if not access.may_read_session_details(info.context.viewer):
             return None  # an organisation sees time, coach and status only
-        return await notifications.session_feedback(info, self._m.id)
+        return await session_feedback(info, self._m.id)
 
     @strawberry.field
     async def credit_transactions(self, info: Info) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.credits.types")]]:

@@ -125,3 +125,34 @@ async def test_a_list_of_conversations_costs_the_same_statements_for_2_and_for_6
     assert len(two["conversations"]["edges"]) == 2 and len(nodes) == 6
     assert sorted(n["lastMessage"]["body"] for n in nodes) == [f"latest {i}" for i in range(6)]
     assert {n["unreadCount"] for n in nodes} == {2}  # both from the client, unread by the coach
+
+
+UPDATE_TEMPLATE = """mutation($i: UpdateMessageTemplateInput!) { updateMessageTemplate(input: $i) {
+  template { name kind body } userErrors { code field message } } }"""
+DELETE_TEMPLATE = """mutation($i: DeleteMessageTemplateInput!) { deleteMessageTemplate(input: $i) {
+  deletedId userErrors { code field message } } }"""
+
+
+async def test_a_coach_edits_and_deletes_only_their_own_templates(api, world):
+    coach, _ = await setup_coach(api, world)
+    other_coach, _ = await setup_coach(api, world)
+    member = await world.user(Role.CLIENT)
+    created = await api.ok(TEMPLATE, {"i": {"name": "Welcome", "kind": "GENERAL", "body": "Hi {{client_name}}"}}, coach.token)
+    template_id = created["createMessageTemplate"]["template"]["id"]
+    missing = [{"code": "NOT_FOUND", "field": ["input", "templateId"], "message": "Template not found."}]
+
+    for attempt in (await api.ok(UPDATE_TEMPLATE, {"i": {"templateId": template_id, "body": "taken over"}}, other_coach.token),
+                    await api.ok(DELETE_TEMPLATE, {"i": {"templateId": template_id}}, other_coach.token)):
+        assert next(iter(attempt.values()))["userErrors"] == missing
+    assert (await api.ok(DELETE_TEMPLATE, {"i": {"templateId": "not-an-id"}}, coach.token))["deleteMessageTemplate"]["userErrors"] == missing
+    refused = await api(DELETE_TEMPLATE, {"i": {"templateId": template_id}}, member.token)
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+
+    updated = await api.ok(UPDATE_TEMPLATE, {"i": {"templateId": template_id, "name": "Hello"}}, coach.token)
+    assert updated["updateMessageTemplate"] == {"template": {"name": "Hello", "kind": "GENERAL", "body": "Hi {{client_name}}"},
+                                                "userErrors": []}
+    deleted = await api.ok(DELETE_TEMPLATE, {"i": {"templateId": template_id}}, coach.token)
+    assert deleted["deleteMessageTemplate"] == {"deletedId": template_id, "userErrors": []}
+    assert (await api.ok("{ messageTemplates { id } }", token=coach.token))["messageTemplates"] == []
+    again = await api.ok(DELETE_TEMPLATE, {"i": {"templateId": template_id}}, coach.token)
+    assert again["deleteMessageTemplate"]["userErrors"] == missing

@@ -1,0 +1,30 @@
+"""Messages: the viewer's conversations and the viewing coach's templates."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import strawberry
+
+from models.enums import Role
+from resolvers import messages
+from schema.context import Info
+from schema.messages.types import Conversation, ConversationConnection, MessageTemplate
+from schema.pagination import Ordering, paginate
+from schema.permissions import signed_in
+
+RECENT_FIRST = Ordering((("last_message_at", True), ("id", True)))
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    async def conversations(
+        self, info: Info, first: Optional[int] = 50, after: Optional[str] = None, unread_only: Optional[bool] = False
+    ) -> ConversationConnection:
+        page = await paginate(messages.conversations(info.context.viewer, bool(unread_only)), RECENT_FIRST, first, after)
+        return ConversationConnection.of(page, [Conversation.from_model(r) for r in page.rows])
+
+    @strawberry.field(permission_classes=signed_in(Role.COACH))
+    async def message_templates(self, info: Info) -> list[MessageTemplate]:
+        return [MessageTemplate.from_model(r) for r in await messages.templates(info.context.viewer)]

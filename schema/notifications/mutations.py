@@ -1,0 +1,47 @@
+"""Notifications: feedback after a session, review requests, read receipts."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain import feedback, notifications
+from domain.errors import not_found
+from models.enums import Role
+from resolvers import clients as client_reads, notifications as notification_reads, sessions as session_reads
+from schema.context import Info
+from schema.errors import ApiError
+from schema.node import MAX_IDS, in_scope, uuid_of
+from schema.notifications.types import (
+    Feedback, FeedbackPayload, LeaveFeedbackInput, MarkNotificationsReadInput, MarkNotificationsReadPayload, Notification,
+    RequestReviewInput, RequestReviewPayload,
+)
+from schema.payloads import returns
+from schema.permissions import signed_in
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(permission_classes=signed_in(Role.CLIENT))
+    @returns(FeedbackPayload)
+    async def leave_feedback(self, info: Info, input: LeaveFeedbackInput) -> FeedbackPayload:  # noqa: A002
+        session = await in_scope(session_reads.visible, info, input.session_id, "Session", "sessionId")
+        row = await feedback.leave(info.context.viewer, session, input.rating, input.comment, bool(input.public_review))
+        return FeedbackPayload(feedback=Feedback.from_model(row))
+
+    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    @returns(RequestReviewPayload)
+    async def request_review(self, info: Info, input: RequestReviewInput) -> RequestReviewPayload:  # noqa: A002
+        client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
+        notification_id = await feedback.request_review(info.context.viewer, client.id)
+        row = await notification_reads.review_request(notification_id) if notification_id is not None else None
+        if row is None:
+            raise not_found("Notification")
+        return RequestReviewPayload(notification=Notification.from_model(row))
+
+    @strawberry.mutation(permission_classes=signed_in())
+    @returns(MarkNotificationsReadPayload)
+    async def mark_notifications_read(self, info: Info, input: MarkNotificationsReadInput) -> MarkNotificationsReadPayload:  # noqa: A002
+        if len(input.notification_ids) > MAX_IDS:
+            raise ApiError(f"At most {MAX_IDS} ids at once.", "INVALID")
+        ids = [uid for uid in (uuid_of(i, "Notification") for i in input.notification_ids) if uid]
+        return MarkNotificationsReadPayload(updated_count=await notifications.mark_read(info.context.viewer, ids))

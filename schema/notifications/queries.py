@@ -1,0 +1,23 @@
+"""Notifications: the viewer's own."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import strawberry
+
+from resolvers import notifications
+from schema.context import Info
+from schema.notifications.types import Notification, NotificationConnection
+from schema.pagination import BY_CREATED, paginate
+from schema.permissions import signed_in
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(permission_classes=signed_in())
+    async def notifications(
+        self, info: Info, first: Optional[int] = 50, after: Optional[str] = None, unread_only: Optional[bool] = False
+    ) -> NotificationConnection:
+        page = await paginate(notifications.notifications(info.context.viewer, bool(unread_only)), BY_CREATED, first, after)
+        return NotificationConnection.of(page, [Notification.from_model(r) for r in page.rows])
