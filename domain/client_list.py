@@ -13,7 +13,7 @@ from tortoise import connections
 import models
 from domain import access, clock, eligibility
 from domain.viewer import Viewer
-from models.enums import ClientCategory, Role
+from models.enums import ClientCategory, Role, SessionStatus
 
 # Category order for sorting: most actionable first.
 CATEGORY_RANK = {
@@ -75,25 +75,34 @@ class _Sql:
         self.params.append(value)
         return f"${len(self.params)}"
 
+    def scope(self, rule: Any, viewer: Viewer, alias: str) -> str:
+        """A scope of domain.access (`clients_sql`, `coach_clients_sql`) with its parameters."""
+        condition, params = rule(viewer, alias, len(self.params) + 1)
+        self.params.extend(params)
+        return condition
+
+
+def _in_categories(q: ClientQuery, sql: _Sql) -> str:
+    """The category filter: categories describe a coach's relationship (cc)."""
+    assert q.categories is not None
+    return f"cc.category = ANY({sql.p([c.value for c in q.categories])}::text[])"
+
 
 def _where(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
     is_coach = viewer.role is Role.COACH
     if is_coach:
-        # A coach sees exactly the clients they have a relationship with (access.clients_sql), so
-        # their relationship rows are the scope (_from joins them): one join, not a semi-join
-        # and then a second lookup of the same row.
-        where = [f"cc.coach_id = {sql.p(viewer.coach_id)}"]
+        # A coach's relationship rows are their scope (_from drives the list from them): one
+        # join, not a semi-join and then a second lookup of the same row.
+        where = [sql.scope(access.coach_clients_sql, viewer, "cc")]
     else:
-        scope, scope_params = access.clients_sql(viewer, "c", len(sql.params) + 1)
-        sql.params.extend(scope_params)
-        where = [scope]
+        where = [sql.scope(access.clients_sql, viewer, "c")]
     if q.only_my_clients and not is_coach:
         where.append("FALSE")  # only coaches have relationships
     if q.organisation_id is not None:
         where.append(f"c.organisation_id = {sql.p(q.organisation_id)}")
     if q.categories is not None:
         if is_coach:
-            where.append(f"cc.category = ANY({sql.p([c.value for c in q.categories])}::text[])")
+            where.append(_in_categories(q, sql))
         else:
             where.append("FALSE")  # categories describe a coach's relationship
     if q.search:
@@ -116,7 +125,7 @@ def _where(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
             elif option in ("BOOKED_WITH_ME", "BOOKED_WITH_OTHERS") and is_coach:
                 op = "=" if option == "BOOKED_WITH_ME" else "<>"
                 options.append(
-                    f"EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = {_id(viewer)} AND s.status = 'CONFIRMED'"
+                    f"EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = {_id(viewer)} AND s.status = '{SessionStatus.CONFIRMED.value}'"
                     f" AND s.starts_at > {sql.p(now)} AND s.coach_id {op} {sql.p(viewer.coach_id)})"
                 )
         where.append("(" + " OR ".join(options) + ")" if options else "FALSE")
@@ -187,9 +196,9 @@ def _count(viewer: Viewer, q: ClientQuery) -> tuple[str, list]:
     (the relationship is the scope): an index range, not a join of every client."""
     if viewer.role is Role.COACH and not (q.any_of or q.search or q.tags or q.organisation_id):
         sql = _Sql()
-        where = [f"cc.coach_id = {sql.p(viewer.coach_id)}"]
+        where = [sql.scope(access.coach_clients_sql, viewer, "cc")]
         if q.categories is not None:
-            where.append(f"cc.category = ANY({sql.p([c.value for c in q.categories])}::text[])")
+            where.append(_in_categories(q, sql))
         return f"SELECT count(*) AS n FROM coach_clients cc WHERE {' AND '.join(where)}", sql.params
     sql = _Sql()
     from_sql = _from(viewer, q, ordered=False)
@@ -244,13 +253,9 @@ _EXTRA_COLUMNS = (
     "cc.id AS rel__id, cc.coach_id AS rel__coach_id, cc.private_notes_enc AS rel__private_notes_enc, "
     "cc.category AS rel__category, cc.category_valid_until AS rel__category_valid_until, "
     "cc.last_session_at AS rel__last_session_at, cc.next_session_at AS rel__next_session_at, "
-    "cc.created_at AS rel__created_at, o.active AS org__active, o.booking_starts_on AS org__booking_starts_on, "
-    "o.booking_ends_on AS org__booking_ends_on, op.balance AS org__balance"
+    f"cc.created_at AS rel__created_at, {eligibility.FACTS_COLUMNS}"
 )
-_EXTRA_JOINS = (
-    "LEFT JOIN organisations o ON o.id = c.organisation_id "
-    "LEFT JOIN credit_pools op ON op.organisation_id = c.organisation_id"
-)
+_EXTRA_JOINS = eligibility.FACTS_JOINS
 
 
 def _read_row(r: dict, page: ClientListPage) -> None:
@@ -266,9 +271,4 @@ def _read_row(r: dict, page: ClientListPage) -> None:
         category=r["rel__category"], category_valid_until=r["rel__category_valid_until"],
         last_session_at=r["rel__last_session_at"], next_session_at=r["rel__next_session_at"], created_at=r["rel__created_at"],
     )
-    page.facts[client.id] = eligibility.Facts(
-        client_active=client.active, client_balance=r["pool__balance"], organisation_id=client.organisation_id,
-        organisation_active=bool(r["org__active"]) if client.organisation_id else True,
-        booking_starts_on=r["org__booking_starts_on"], booking_ends_on=r["org__booking_ends_on"],
-        organisation_balance=r["org__balance"] or 0,
-    )
+    page.facts[client.id] = eligibility.facts_from_row(r)

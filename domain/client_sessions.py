@@ -11,11 +11,9 @@ from tortoise import connections
 import models
 from domain import access, clock, joined
 from domain.viewer import Viewer
-from models.enums import Role
+from models.enums import Role, SessionStatus
 
-HAD = "('CONFIRMED', 'COMPLETED', 'NO_SHOW')"
-LIVE = "('PENDING', 'CONFIRMED')"
-_HELD = "visible AND s.status IN ('COMPLETED', 'NO_SHOW')"
+_HELD = f"visible AND s.status IN {SessionStatus.sql(SessionStatus.HELD)}"
 
 
 @dataclass
@@ -56,9 +54,9 @@ async def summaries(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Summar
         f"count(DISTINCT sv.currency) FILTER (WHERE {_HELD}) AS currencies, "
         "bool_or(s.status = 'CONFIRMED' AND s.starts_at > $2 AND s.coach_id <> $3) AS with_others "
         "FROM s JOIN services sv ON sv.id = s.service_id GROUP BY s.client_id), "
-        f"last AS (SELECT DISTINCT ON (client_id) * FROM s WHERE visible AND status IN {HAD} AND starts_at <= $2 "
+        f"last AS (SELECT DISTINCT ON (client_id) * FROM s WHERE visible AND status IN {SessionStatus.sql(SessionStatus.HAD)} AND starts_at <= $2 "
         "ORDER BY client_id, starts_at DESC), "
-        f"next AS (SELECT DISTINCT ON (client_id) * FROM s WHERE visible AND status IN {LIVE} AND starts_at > $2 "
+        f"next AS (SELECT DISTINCT ON (client_id) * FROM s WHERE visible AND status IN {SessionStatus.sql(SessionStatus.LIVE)} AND starts_at > $2 "
         "ORDER BY client_id, starts_at ASC) "
         f"SELECT counts.*, {joined.select(models.Session, 'last')}, {joined.select(models.Session, 'next')} FROM counts "
         "LEFT JOIN last ON last.client_id = counts.client_id LEFT JOIN next ON next.client_id = counts.client_id",

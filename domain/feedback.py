@@ -7,7 +7,7 @@ from uuid import UUID
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import activity, notifications, validation
+from domain import access, activity, notifications, validation
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from domain.transactions import retrying, transaction
@@ -38,9 +38,9 @@ async def request_review(viewer: Viewer, client_id: UUID) -> UUID:
     """A coach asks one of their clients for a review; the client needs a login to be told."""
     if viewer.role is not Role.COACH:
         raise validation.forbidden("Only coaches ask for reviews.")
-    if not await models.CoachClient.exists(coach_id=viewer.coach_id, client_id=client_id):
+    if not await access.is_coach_client(viewer.coach_id, client_id):
         raise not_found("Client", "clientId")
-    recipient = await notifications.client_recipient(client_id)
+    recipient = await notifications.recipient(to_coach=False, client_id=client_id)
     if recipient is None:
         raise validation.invalid("This client has no login to be asked through.", "clientId")
     async with transaction():

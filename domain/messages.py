@@ -39,7 +39,7 @@ async def _pair(viewer: Viewer, request: Outgoing) -> tuple[models.Coach, models
     if viewer.role is Role.COACH:
         if request.client_id is None:
             raise validation.invalid("Name the client to write to.", "clientId")
-        if not await models.CoachClient.exists(coach_id=viewer.coach_id, client_id=request.client_id):
+        if not await access.is_coach_client(viewer.coach_id, request.client_id):
             raise not_found("Client", "clientId")
         return await models.Coach.get(id=viewer.coach_id), await models.Client.get(id=request.client_id), False
     if viewer.role is Role.CLIENT:
@@ -54,7 +54,7 @@ async def _pair(viewer: Viewer, request: Outgoing) -> tuple[models.Coach, models
 
 async def _next_session(coach: models.Coach, client: models.Client) -> models.Session | None:
     return await models.Session.filter(
-        coach_id=coach.id, client_id=client.id, status__in=[SessionStatus.PENDING, SessionStatus.CONFIRMED],
+        coach_id=coach.id, client_id=client.id, status__in=SessionStatus.LIVE,
         starts_at__gt=clock.now(),
     ).order_by("starts_at").select_related("service").first()
 
@@ -108,10 +108,11 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
             ActivityKind.MESSAGE_SENT, client_id=client.id, actor=viewer, coach_id=coach.id,
             session_id=message.session_id, summary=f"Message from {viewer.name}",
         )
-        recipient = (await notifications.client_recipient(client.id, coach.timezone) if viewer.role is Role.COACH
-                     else await notifications.coach_recipient(coach.id))
+        from_client = viewer.role is Role.CLIENT
+        recipient = await notifications.recipient(to_coach=from_client, coach_id=coach.id, client_id=client.id)
         await notifications.notify(recipient, NotificationKind.MESSAGE_RECEIVED, f"New message from {viewer.name}",
-                                   "Open Caseload to read it.", session_id=message.session_id)
+                                   "Open Caseload to read it.", session_id=message.session_id,
+                                   names_client_id=client.id if from_client else None)
     return message, body
 
 

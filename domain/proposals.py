@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import activity, availability, booking, clock, eligibility, events, locks, notifications, timezones, validation
-from domain.errors import DomainError, ErrorCode
-from domain.sessions import LIVE, invalid_transition, locked
+from domain import activity, availability, clock, eligibility, events, locks, notifications, timezones, validation
+from domain.errors import DomainError, ErrorCode, slot_unavailable
+from domain.sessions import invalid_transition, locked
 from domain.viewer import Viewer
 from domain.transactions import retrying, transaction
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, Role, SessionStatus
@@ -42,7 +42,7 @@ async def _open(
     async with transaction():
         # A session's proposals are written only under the session's lock (domain.locks).
         session = await locked(session_id)
-        if session.status not in LIVE or session.starts_at <= clock.now():
+        if session.status not in SessionStatus.LIVE or session.starts_at <= clock.now():
             raise invalid_transition("Only a future pending or confirmed session can be rescheduled.")
         locks.taking(locks.Level.PROPOSALS)
         await models.RescheduleProposal.filter(session_id=session.id, status=ProposalStatus.OPEN).update(
@@ -60,7 +60,7 @@ async def _open(
 
 async def propose(viewer: Viewer, session: models.Session, starts_at: datetime, message: str | None, field: str = "startsAt") -> models.RescheduleProposal:
     side = _side(viewer, session)
-    if session.status not in LIVE or session.starts_at <= clock.now():
+    if session.status not in SessionStatus.LIVE or session.starts_at <= clock.now():
         raise invalid_transition("Only a future pending or confirmed session can be rescheduled.")
     message = validation.text(message, "message", max_length=1000)
     _, start, end = await _new_time(session, starts_at, field)
@@ -114,7 +114,7 @@ async def _decline(side: Role, proposal: models.RescheduleProposal, session: mod
 
 @retrying
 async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: models.Session):
-    if session.status not in LIVE:
+    if session.status not in SessionStatus.LIVE:
         raise invalid_transition("The session is no longer pending or confirmed.")
     coach = await models.Coach.get(id=session.coach_id)
     if session.client_id is not None:  # re-checked like a booking: the client may still book, on the new date
@@ -123,13 +123,13 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
                                        on=proposal.starts_at.astimezone(ZoneInfo(coach.timezone)).date())
         blocking = [r for r in verdict.reasons if r not in eligibility.CREDIT_REASONS]  # credits were paid at booking
         if blocking:
-            raise DomainError(ErrorCode.NOT_ELIGIBLE, f"The client may not book then ({', '.join(r.value for r in blocking)}).", "proposalId")
+            raise eligibility.NotEligible(blocking, when="then", field="proposalId")
     try:
         async with transaction():
             # The order of domain.locks: the coach's calendar, the session, then its proposal.
             await locks.coaches(coach.id)
             session = await locked(session.id)
-            if session.status not in LIVE:
+            if session.status not in SessionStatus.LIVE:
                 raise invalid_transition("The session is no longer pending or confirmed.")
             await availability.check_bookable(coach, proposal.starts_at, proposal.ends_at, field="proposalId", exclude_session=session.id)
             locks.taking(locks.Level.PROPOSALS)
@@ -152,7 +152,7 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
                 summary=f"Moved to {proposal.starts_at:%Y-%m-%d %H:%M} UTC",
             )
     except IntegrityError as error:
-        if booking.is_exclusion_violation(error):
-            raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "That time is already taken.", "proposalId") from None
+        if (taken := slot_unavailable(error, "proposalId")) is not None:
+            raise taken from None
         raise
     return await models.RescheduleProposal.get(id=proposal.id), await models.Session.get(id=session.id)

@@ -14,9 +14,7 @@ from domain import access, clock, credentials, encryption, locks, sessions, vali
 from domain.errors import DomainError, ErrorCode, not_found
 from domain.viewer import Viewer
 from domain.transactions import retrying, transaction
-from models.enums import Role
-
-LIVE = sessions.LIVE
+from models.enums import Role, SessionStatus
 
 EXPORT_SCHEMA_VERSION = 1
 DELETED_NAME = "Deleted Client"
@@ -73,10 +71,11 @@ async def export(viewer: Viewer, client: models.Client) -> dict[str, Any]:
 
     messages = []
     if readable:  # only the two people in a conversation read it (the coach's own, all of a client's)
+        scope, params = access.conversations_sql(viewer, "cv", 2)
         messages = await connections.get("default").execute_query_dict(
             "SELECT m.id, cv.coach_id, m.sender_role, m.sent_at, m.read_at, m.session_id, m.body_enc FROM messages m "
-            "JOIN conversations cv ON cv.id = m.conversation_id WHERE cv.client_id = $1 AND ($2::uuid IS NULL OR cv.coach_id = $2) "
-            "ORDER BY m.sent_at", [client.id, viewer.coach_id])
+            f"JOIN conversations cv ON cv.id = m.conversation_id WHERE cv.client_id = $1 AND {scope} "
+            "ORDER BY m.sent_at", [client.id, *params])
         for m in messages:
             m["body"] = cipher.decrypt(m["body_enc"]) if cipher else None
 
@@ -140,7 +139,7 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
             raise not_found("Client", "clientId")
         practice = await locks.sessions(
             await models.Session.filter(coach_id=viewer.coach_id, client_id=client.id).values_list("id", flat=True))
-        if any(s.status in LIVE and s.starts_at > clock.now() for s in practice):
+        if any(s.status in SessionStatus.LIVE and s.starts_at > clock.now() for s in practice):
             raise DomainError(ErrorCode.CONFLICT, "Cancel this client's upcoming sessions first.", "clientId")
         # The practice's sessions stay, for every viewer, as "Deleted Client".
         await models.Session.filter(id__in=[s.id for s in practice]).update(client_id=None)
@@ -180,7 +179,7 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         held = await locks.sessions(await models.Session.filter(client_id=client_id).values_list("id", flat=True))
         # Upcoming sessions are cancelled (and refunded by the worker) rather than left holding slots.
         for session in held:
-            if session.status in LIVE and session.starts_at > clock.now():
+            if session.status in SessionStatus.LIVE and session.starts_at > clock.now():
                 await sessions._cancel(viewer, session, None, late=False)
         await models.ClientDataKey.filter(client_id=client_id).delete()
         await models.Note.filter(client_id=client_id).delete()
@@ -191,11 +190,11 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         await models.Feedback.filter(session_id__in=session_ids).update(comment=None)
         await models.Session.filter(client_id=client_id).update(booking_notes=None, cancel_reason=None, client_id=None)
         # Other people's notifications about this client name them; say "Deleted Client" instead
-        # (only in rows about the client: their sessions, and messages from them).
+        # (only in rows about the client: their sessions, and those that name them, e.g. messages).
         await connections.get("default").execute_query(
             "UPDATE notifications SET title = replace(title, $1, $2), body = replace(body, $1, $2) "
-            "WHERE session_id = ANY($3::uuid[]) OR (kind = 'MESSAGE_RECEIVED' AND title = $4)",
-            [client.name, DELETED_NAME, list(session_ids), f"New message from {client.name}"])
+            "WHERE session_id = ANY($3::uuid[]) OR names_client_id = $4",
+            [client.name, DELETED_NAME, list(session_ids), client_id])
         if login is not None:
             await models.ActivityEvent.filter(actor_id=login.id).update(actor_name=DELETED_NAME)
         if login is not None:

@@ -54,13 +54,7 @@ def age_on(birth: date | None, today: date) -> int | None:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-@strawberry.enum
-class Milestone(Enum):
-    FIRST_SESSION = "FIRST_SESSION"
-    TEN_SESSIONS = "TEN_SESSIONS"
-    SIX_MONTHS = "SIX_MONTHS"
-    ONE_YEAR = "ONE_YEAR"
-    TWO_YEARS = "TWO_YEARS"
+Milestone = strawberry.enum(milestones.Milestone, name="Milestone")
 
 
 @strawberry.type
@@ -190,7 +184,7 @@ class Client(Entity):
 
         def reached(relationship, summary: client_sessions.Summary) -> list[Milestone]:
             since = relationship.created_at if relationship else self._m.created_at
-            return [Milestone(name) for name in milestones.reached(summary.stats.completed, since)]
+            return milestones.reached(summary.stats.completed, since)
 
         return resolved(loaders.relationship, self._m.id,
                         lambda relationship: resolved(loaders.summary, self._m.id, lambda summary: reached(relationship, summary)))
