@@ -12,9 +12,10 @@ from tortoise import connections
 
 import models
 from domain import clock, timezones, validation
-from domain.errors import DomainError, ErrorCode, invalid, not_found
+from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import Role, SessionStatus
 
 MAX_RANGE = timedelta(days=62)
@@ -151,7 +152,7 @@ async def check_bookable(
 
 def _only_coaches(viewer: Viewer) -> None:
     if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only coaches manage their availability.")
+        raise forbidden("Only coaches manage their availability.")
 
 
 @retrying

@@ -15,9 +15,10 @@ from tortoise.exceptions import IntegrityError
 
 import models
 from domain import access, activity, availability, clients, eligibility, events, joined, ledger, locks, notifications, timezones, validation
-from domain.errors import DomainError, ErrorCode, not_found, slot_unavailable
+from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found, slot_unavailable
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, CoachKind, CreditReason, NotificationKind, Role, SessionStatus
 
 
@@ -39,7 +40,7 @@ async def _who_books(viewer: Viewer, request: BookingRequest, service: models.Se
             raise not_found("Service", "serviceId")
         return viewer.client_id
     if request.client_id is None:
-        raise validation.invalid("Name the client the session is for.", "clientId")
+        raise invalid("Name the client the session is for.", "clientId")
     if viewer.role is Role.COACH:
         if service.coach_id != viewer.coach_id:
             raise not_found("Service", "serviceId")
@@ -52,7 +53,7 @@ async def _who_books(viewer: Viewer, request: BookingRequest, service: models.Se
         ):
             raise not_found("Service", "serviceId")  # an INTERNAL coach serves their own organisation only
         return request.client_id  # existence is checked with the client's eligibility facts
-    raise validation.forbidden("Your role may not book sessions.")
+    raise forbidden("Your role may not book sessions.")
 
 
 def _status_for(viewer: Viewer, coach: models.Coach, service: models.Service) -> SessionStatus:
@@ -167,7 +168,7 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
         ends_at = request.starts_at + timedelta(minutes=service.duration_minutes + coach.buffer_minutes)
         ends_at -= timedelta(minutes=coach.buffer_minutes)
     except OverflowError:
-        raise validation.invalid("That date is out of range.", "startsAt") from None
+        raise invalid("That date is out of range.", "startsAt") from None
 
     local_day = request.starts_at.astimezone(ZoneInfo(coach.timezone)).date()
     verdict = eligibility.evaluate(facts, credits=service.credits, kind=coach.kind, on=local_day)

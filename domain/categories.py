@@ -20,7 +20,7 @@ from uuid import UUID
 from tortoise import connections
 
 from domain import clock, outbox
-from domain.transactions import retrying
+from domain.locks import retrying
 from models.enums import SessionStatus
 
 JOB = "recalculate_category"

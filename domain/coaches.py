@@ -6,13 +6,14 @@ from typing import Any
 
 import models
 from domain import validation
+from domain.errors import forbidden
 from domain.viewer import Viewer
 from models.enums import Role
 
 
 async def update_settings(viewer: Viewer, values: dict[str, Any]) -> models.Coach:
     if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only coaches have coach settings.")
+        raise forbidden("Only coaches have coach settings.")
     coach = await models.Coach.get(id=viewer.coach_id)
     if values.get("timezone") is not None:
         coach.timezone = validation.timezone_name(values["timezone"])

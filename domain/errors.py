@@ -47,6 +47,10 @@ def invalid(message: str, field: str | None = None) -> DomainError:
     return DomainError(ErrorCode.INVALID, message, field)
 
 
+def forbidden(message: str, field: str | None = None) -> DomainError:
+    return DomainError(ErrorCode.FORBIDDEN, message, field)
+
+
 def slot_unavailable(error: Exception, field: str) -> DomainError | None:
     """The sessions' exclusion constraint (sessions_no_overlap) refused a write: the slot was
     taken meanwhile. None for any other error, which the caller re-raises."""

@@ -12,9 +12,10 @@ from tortoise import connections
 
 import models
 from domain import access, activity, clients, clock, encryption, events, notifications, validation
-from domain.errors import not_found
+from domain.errors import forbidden, invalid, not_found
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, NotificationKind, Role, SessionStatus, TemplateKind
 
 MAX_BODY = 5000
@@ -38,18 +39,18 @@ async def _pair(viewer: Viewer, request: Outgoing) -> tuple[models.Coach, models
     to any coach they may book (their first message starts a PROSPECTIVE relationship)."""
     if viewer.role is Role.COACH:
         if request.client_id is None:
-            raise validation.invalid("Name the client to write to.", "clientId")
+            raise invalid("Name the client to write to.", "clientId")
         if not await access.is_coach_client(viewer.coach_id, request.client_id):
             raise not_found("Client", "clientId")
         return await models.Coach.get(id=viewer.coach_id), await models.Client.get(id=request.client_id), False
     if viewer.role is Role.CLIENT:
         if request.coach_id is None:
-            raise validation.invalid("Name the coach to write to.", "coachId")
+            raise invalid("Name the coach to write to.", "coachId")
         coach = await models.Coach.filter(access.coaches(viewer), id=request.coach_id).first()
         if coach is None:
             raise not_found("Coach", "coachId")
         return coach, await models.Client.get(id=viewer.client_id), True
-    raise validation.forbidden("Only coaches and clients send messages.")
+    raise forbidden("Only coaches and clients send messages.")
 
 
 async def _next_session(coach: models.Coach, client: models.Client) -> models.Session | None:
@@ -84,7 +85,7 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
             raise not_found("Session", "sessionId")
     if request.template_id is not None:
         if viewer.role is not Role.COACH:
-            raise validation.invalid("Only coaches write from templates.", "templateId")
+            raise invalid("Only coaches write from templates.", "templateId")
         template = await models.MessageTemplate.get_or_none(id=request.template_id, coach_id=coach.id)
         if template is None:
             raise not_found("Template", "templateId")
@@ -171,7 +172,7 @@ def _template_values(values: dict) -> dict:
 
 def _only_coaches(viewer: Viewer) -> None:
     if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only coaches keep message templates.")
+        raise forbidden("Only coaches keep message templates.")
 
 
 async def create_template(viewer: Viewer, values: dict) -> models.MessageTemplate:

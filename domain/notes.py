@@ -7,9 +7,10 @@ from uuid import UUID
 
 import models
 from domain import activity, encryption, validation
-from domain.errors import not_found
+from domain.errors import forbidden, not_found
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, Role
 
 MAX_BODY = 20000
@@ -21,7 +22,7 @@ def _body(value: str | None, required: bool) -> str | None:
 
 def _only_coaches(viewer: Viewer) -> None:
     if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only coaches write notes.")
+        raise forbidden("Only coaches write notes.")
 
 
 @retrying

@@ -14,7 +14,8 @@ from tortoise import connections
 
 import models
 from domain import clock, encryption, events, outbox
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import EmailStatus, NotificationKind as Kind, Role
 
 EMAIL_JOB = "email_notification"

@@ -11,10 +11,11 @@ from tortoise.exceptions import IntegrityError
 
 import models
 from domain import activity, availability, clock, eligibility, events, locks, notifications, timezones, validation
-from domain.errors import DomainError, ErrorCode, slot_unavailable
+from domain.errors import DomainError, ErrorCode, forbidden, invalid, slot_unavailable
 from domain.sessions import invalid_transition, locked
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, Role, SessionStatus
 
 
@@ -24,7 +25,7 @@ def _side(viewer: Viewer, session: models.Session) -> Role:
         return Role.COACH
     if viewer.role is Role.CLIENT and viewer.client_id == session.client_id:
         return Role.CLIENT
-    raise validation.forbidden("Only the session's coach or client may reschedule it.", "sessionId")
+    raise forbidden("Only the session's coach or client may reschedule it.", "sessionId")
 
 
 async def _new_time(session: models.Session, starts_at: datetime, field: str) -> tuple[models.Coach, datetime, datetime]:
@@ -86,9 +87,9 @@ async def respond(
     if proposal.status is not ProposalStatus.OPEN:
         raise DomainError(ErrorCode.INVALID_TRANSITION, "This proposal is no longer open.", "proposalId")
     if proposal.proposed_by is side:
-        raise validation.forbidden("The other side answers a proposal.", "proposalId")
+        raise forbidden("The other side answers a proposal.", "proposalId")
     if accept and counter is not None:
-        raise validation.invalid("Accept, or decline with a counter proposal, not both.", "counterStartsAt")
+        raise invalid("Accept, or decline with a counter proposal, not both.", "counterStartsAt")
     message = validation.text(message, "message", max_length=1000)
     if not accept:
         await _decline(side, proposal, session)

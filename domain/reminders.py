@@ -11,7 +11,8 @@ from tortoise import connections
 
 import models
 from domain import clock, notifications
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import NotificationKind
 
 LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}

@@ -6,7 +6,7 @@ from typing import Any
 
 import models
 from domain import validation
-from domain.errors import invalid
+from domain.errors import forbidden, invalid
 from domain.viewer import Viewer
 from models.enums import Role
 
@@ -47,7 +47,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 
 def _only_coaches(viewer: Viewer) -> None:
     if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only coaches offer services.")
+        raise forbidden("Only coaches offer services.")
 
 
 async def create_service(viewer: Viewer, values: dict[str, Any]) -> models.Service:

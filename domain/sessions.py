@@ -11,9 +11,10 @@ from uuid import UUID
 
 import models
 from domain import access, activity, clients, clock, events, locks, notifications, outbox, timezones, validation
-from domain.errors import DomainError, ErrorCode, not_found
+from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, RefundStatus, Role, SessionStatus
 
 REFUND_JOB = "refund_session"
@@ -45,7 +46,7 @@ async def _move(session: models.Session, from_statuses: tuple[SessionStatus, ...
 
 def _coach_only(viewer: Viewer, session: models.Session) -> None:
     if viewer.role is not Role.COACH or viewer.coach_id != session.coach_id:
-        raise validation.forbidden("Only the session's coach may do this.", "sessionId")
+        raise forbidden("Only the session's coach may do this.", "sessionId")
 
 
 @retrying
@@ -99,7 +100,7 @@ async def cancel(viewer: Viewer, session: models.Session, reason: str | None) ->
     is late and keeps no refund; otherwise a worker returns every credit (PENDING refund)."""
     reason = validation.text(reason, "reason", max_length=1000)
     if viewer.role not in (Role.COACH, Role.CLIENT, Role.ADMIN) or viewer.api_key_id is not None:
-        raise validation.forbidden("Your role may not cancel sessions.", "sessionId")
+        raise forbidden("Your role may not cancel sessions.", "sessionId")
     coach = await models.Coach.get(id=session.coach_id)
     async with transaction():
         # Decided on the session as it is under the lock: an accepted proposal may have moved it.
@@ -158,9 +159,9 @@ async def record_past(
     coach = await models.Coach.get(id=viewer.coach_id)
     starts_at = timezones.to_utc(starts_at, coach.timezone, "startsAt")
     if starts_at >= clock.now():
-        raise validation.invalid("A past session starts in the past.", "startsAt")
+        raise invalid("A past session starts in the past.", "startsAt")
     if status not in SessionStatus.PAST:
-        raise validation.invalid("A past session is COMPLETED, NO_SHOW or CANCELLED.", "status")
+        raise invalid("A past session is COMPLETED, NO_SHOW or CANCELLED.", "status")
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     async with transaction():
         organisation_id = (await models.Client.get(id=client_id).values("organisation_id"))["organisation_id"]

@@ -162,7 +162,3 @@ class Checks:
             raise self.errors[0]
         if self.errors:
             raise DomainErrors(self.errors)
-
-
-def forbidden(message: str, field: str | None = None) -> DomainError:
-    return DomainError(ErrorCode.FORBIDDEN, message, field)

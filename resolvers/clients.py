@@ -10,7 +10,7 @@ from strawberry.types.nodes import SelectedField
 
 import models
 from domain.viewer import Viewer
-from domain import access, client_list, clients as client_domain, records
+from domain import access, client_list, clients as client_domain, privacy
 from domain.errors import not_found
 from schema.payloads import given, returns
 from resolvers.sessions import eligibility_key
@@ -85,7 +85,7 @@ async def _list(
     )
 
 
-# Client fields read from the per-client session summary (domain.client_sessions.summaries).
+# Client fields read from the per-client session summary (domain.client_list.summaries).
 SUMMARY_COLUMNS = {"lastSession", "nextSession", "stats", "bookedWithOthers", "milestones"}
 
 
@@ -171,14 +171,14 @@ async def set_client_active(info, input: SetClientActiveInput) -> ClientPayload:
 @returns(DeleteClientPayload)
 async def delete_client(info, input: DeleteClientInput) -> DeleteClientPayload:  # noqa: A002
     row = await visible_client(info, input.client_id)
-    await records.delete_from_practice(info.context.viewer, row)
+    await privacy.delete_from_practice(info.context.viewer, row)
     return DeleteClientPayload(deleted_client_id=input.client_id)
 
 
 @returns(ExportClientDataPayload)
 async def export_client_data(info, input: ClientDataInput) -> ExportClientDataPayload:  # noqa: A002
     row = await visible_client(info, input.client_id)
-    return ExportClientDataPayload(data=await records.export(info.context.viewer, row))
+    return ExportClientDataPayload(data=await privacy.export(info.context.viewer, row))
 
 
 @returns(EraseClientPayload)
@@ -187,7 +187,7 @@ async def erase_client(info, input: ClientDataInput) -> EraseClientPayload:  # n
     viewer = info.context.viewer
     if uid is None or (viewer.role is not models.enums.Role.ADMIN and uid != viewer.client_id):
         raise not_found("Client", "clientId")
-    _, email = await records.erase(viewer, uid)
+    _, email = await privacy.erase(viewer, uid)
     if email:
         await info.context.auth.forget_account(email)  # Redis keys that hold the address
     return EraseClientPayload(erased_client_id=input.client_id)

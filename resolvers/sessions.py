@@ -9,8 +9,8 @@ from uuid import UUID
 from tortoise.expressions import Subquery
 
 import models
-from domain import access, booking, proposals, sessions as session_domain, validation
-from domain.errors import not_found
+from domain import access, booking, proposals, sessions as session_domain
+from domain.errors import forbidden, not_found
 from models.enums import Role, SessionStatus
 from schema.payloads import returns
 from schema.loaders import resolved
@@ -89,7 +89,7 @@ mark_no_show = _transition(lambda viewer, row, _: session_domain.mark_no_show(vi
 async def _decline(viewer, row, input):  # noqa: A002
     if input.proposed_starts_at is not None:
         if viewer.role is not Role.COACH or viewer.coach_id != row.coach_id:
-            raise validation.forbidden("Only the session's coach may do this.", "sessionId")
+            raise forbidden("Only the session's coach may do this.", "sessionId")
         return await proposals.decline_with_proposal(viewer, row, input.proposed_starts_at, input.reason)
     return await session_domain.decline(viewer, row, input.reason)
 

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 import models
-from domain import access, client_sessions, clock, milestones
+from domain import access, client_list, clock, milestones
 from schema.connection import Connection
 from schema.enums import ActivityKind, ClientCategory, OrderDirection
 from schema.errors import UserError
@@ -148,7 +148,7 @@ class Client(Entity):
 
     @strawberry.field
     def stats(self, info: strawberry.Info) -> ClientStats:
-        def read(summary: client_sessions.Summary) -> ClientStats:
+        def read(summary: client_list.Summary) -> ClientStats:
             found = summary.stats
             return ClientStats(
                 total_sessions=found.total, completed_sessions=found.completed, cancelled_sessions=found.cancelled,
@@ -182,7 +182,7 @@ class Client(Entity):
     def milestones(self, info: strawberry.Info) -> list[Milestone]:
         loaders = info.context.loaders
 
-        def reached(relationship, summary: client_sessions.Summary) -> list[Milestone]:
+        def reached(relationship, summary: client_list.Summary) -> list[Milestone]:
             since = relationship.created_at if relationship else self._m.created_at
             return milestones.reached(summary.stats.completed, since)
 

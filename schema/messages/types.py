@@ -9,7 +9,7 @@ from tortoise.expressions import Subquery
 
 import models
 from domain import access
-from domain.records import DELETED_NAME
+from domain.privacy import DELETED_NAME
 from schema.connection import Connection
 from schema.enums import Role, TemplateKind
 from schema.errors import UserError

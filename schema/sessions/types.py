@@ -8,7 +8,7 @@ import strawberry
 
 import models
 from domain import access
-from domain.records import DELETED_NAME
+from domain.privacy import DELETED_NAME
 from domain import eligibility as eligibility_rules
 from schema.connection import Connection
 from schema.enums import CoachKind, ProposalStatus, RefundStatus, Role, SessionFormat, SessionStatus

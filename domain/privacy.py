@@ -10,10 +10,11 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import access, clock, credentials, encryption, locks, sessions, validation
-from domain.errors import DomainError, ErrorCode, not_found
+from domain import access, clock, credentials, encryption, locks, sessions
+from domain.errors import DomainError, ErrorCode, forbidden, not_found
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import Role, SessionStatus
 
 EXPORT_SCHEMA_VERSION = 1
@@ -129,7 +130,7 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
     goals and conversation. When no other coach and no organisation holds the client, the
     profile goes too (sessions then read "Deleted Client"). Returns whether the profile went."""
     if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only a coach removes a client from their practice.")
+        raise forbidden("Only a coach removes a client from their practice.")
     async with transaction():
         # Under the coach's booking lock, so no booking lands between the check and the detach;
         # then the profile and the practice's sessions, in the order of domain.locks.
@@ -169,7 +170,7 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
     if not (viewer.role is Role.ADMIN and viewer.api_key_id is None) and not (
         viewer.role is Role.CLIENT and viewer.client_id == client_id
     ):
-        raise validation.forbidden("Only an admin or the client erases a client's record.", "clientId")
+        raise forbidden("Only an admin or the client erases a client's record.", "clientId")
     async with transaction():
         client = await locks.client(client_id, delete=True)
         if client is None:
