@@ -88,7 +88,7 @@ def cmd_rotate_keys(args, settings: Settings) -> int:
 
 
 def cmd_worker(args, settings: Settings) -> int:
-    from workers.settings import create_worker
+    from app.worker import create_worker
     from workers.supervisor import supervise
 
     redis_url = _redis_url(settings)
@@ -145,7 +145,7 @@ def cmd_serve(args, settings: Settings) -> int:
         )
         worker_task = None
         if args.with_worker:
-            from workers.settings import create_worker
+            from app.worker import create_worker
             from workers.supervisor import supervise
 
             async def run_worker():

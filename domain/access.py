@@ -8,6 +8,7 @@ The table in DESIGN.md ("Roles and what each may see") is the source of these ru
 from __future__ import annotations
 
 from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
 
 import models
 from domain.errors import DomainError, ErrorCode
@@ -23,16 +24,48 @@ def is_platform_admin(viewer: Viewer) -> bool:
     return viewer.role is Role.ADMIN and viewer.api_key_id is None
 
 
+def coach_clients(coach_id) -> QuerySet:
+    """A coach's clients are those they have a relationship (a coach_clients row) with: the one
+    definition, as a subquery of client ids. `coach_clients_sql` is the same rule in SQL."""
+    return models.CoachClient.filter(coach_id=coach_id).values("client_id")
+
+
+async def is_coach_client(coach_id, client_id) -> bool:
+    """`coach_clients` for one client."""
+    return await models.CoachClient.exists(coach_id=coach_id, client_id=client_id)
+
+
+def coach_clients_sql(viewer: Viewer, alias: str = "cc", param: int = 1) -> tuple[str, list]:
+    """`coach_clients` as an SQL condition on coach_clients rows `alias` (parameters numbered
+    from `param`): hand-written lists drive a coach's clients from these rows."""
+    return f"{alias}.coach_id = ${param}", [viewer.coach_id]
+
+
 def clients(viewer: Viewer) -> Q:
     if viewer.role is Role.ADMIN:
         return Q()
     if viewer.role is Role.COACH:
-        return Q(id__in=Subquery(models.CoachClient.filter(coach_id=viewer.coach_id).values("client_id")))
+        return Q(id__in=Subquery(coach_clients(viewer.coach_id)))
     if viewer.role is Role.CLIENT:
         return Q(id=viewer.client_id)
     if viewer.role is Role.ORG_ADMIN:
         return Q(organisation_id=viewer.organisation_id)
     return NOTHING
+
+
+def clients_sql(viewer: Viewer, alias: str = "c", param: int = 1) -> tuple[str, list]:
+    """The same rule as `clients()`, as an SQL condition on clients `alias` for hand-written list
+    queries; parameters are numbered from `param`. A coach's list is read from their
+    relationship rows instead (`coach_clients_sql`), so a coach never reaches this."""
+    if viewer.role is Role.COACH:
+        raise ValueError("a coach's clients are their coach_clients rows: use coach_clients_sql")
+    if viewer.role is Role.ADMIN:
+        return "TRUE", []
+    if viewer.role is Role.CLIENT:
+        return f"{alias}.id = ${param}", [viewer.client_id]
+    if viewer.role is Role.ORG_ADMIN:
+        return f"{alias}.organisation_id = ${param}", [viewer.organisation_id]
+    return "FALSE", []
 
 
 def organisations(viewer: Viewer) -> Q:
@@ -105,7 +138,7 @@ def activity(viewer: Viewer) -> Q:
         mine = Q(coach_id=viewer.coach_id) | Q(coach_id__isnull=True)
         # An event about a session belongs to that session's coach: coaches see own sessions only.
         own_sessions = Q(session_id__isnull=True) | Q(session_id__in=Subquery(models.Session.filter(coach_id=viewer.coach_id).values("id")))
-        return Q(mine, own_sessions, Q(client_id__in=Subquery(models.CoachClient.filter(coach_id=viewer.coach_id).values("client_id"))))
+        return Q(mine, own_sessions, Q(client_id__in=Subquery(coach_clients(viewer.coach_id))))
     if viewer.role is Role.CLIENT:
         return Q(client_id=viewer.client_id, visible_to_client=True)
     return NOTHING
@@ -115,21 +148,6 @@ def may_read_health_context(viewer: Viewer) -> bool:
     """Health context is what the client shares with the coaches they book: the client and
     their coaches (already scoped to the client) read it; admins and organisations never."""
     return viewer.role in (Role.CLIENT, Role.COACH)
-
-
-def clients_sql(viewer: Viewer, alias: str = "c", param: int = 1) -> tuple[str, list]:
-    """The same rule as `clients()`, as an SQL condition on `alias` for hand-written list
-    queries; parameters are numbered from `param`. Keep the two side by side (domain.client_list
-    drives a coach's list from their coach_clients rows, on this rule)."""
-    if viewer.role is Role.ADMIN:
-        return "TRUE", []
-    if viewer.role is Role.COACH:
-        return f"EXISTS (SELECT 1 FROM coach_clients s_cc WHERE s_cc.client_id = {alias}.id AND s_cc.coach_id = ${param})", [viewer.coach_id]
-    if viewer.role is Role.CLIENT:
-        return f"{alias}.id = ${param}", [viewer.client_id]
-    if viewer.role is Role.ORG_ADMIN:
-        return f"{alias}.organisation_id = ${param}", [viewer.organisation_id]
-    return "FALSE", []
 
 
 def sessions(viewer: Viewer) -> Q:
@@ -145,6 +163,19 @@ def sessions(viewer: Viewer) -> Q:
         # The member's organisation when booked (kept on the session, so it outlives the client).
         return Q(organisation_id=viewer.organisation_id)
     return NOTHING
+
+
+def sessions_sql(viewer: Viewer, alias: str = "s", param: int = 1) -> tuple[str, list]:
+    """The same rule as `sessions()`, as an SQL condition for hand-written read queries."""
+    if viewer.role is Role.ADMIN:
+        return "TRUE", []
+    if viewer.role is Role.COACH:
+        return f"{alias}.coach_id = ${param}", [viewer.coach_id]
+    if viewer.role is Role.CLIENT:
+        return f"{alias}.client_id = ${param}", [viewer.client_id]
+    if viewer.role is Role.ORG_ADMIN:
+        return f"{alias}.organisation_id = ${param}", [viewer.organisation_id]
+    return "FALSE", []
 
 
 def may_read_session_details(viewer: Viewer) -> bool:
@@ -165,31 +196,9 @@ def credit_transactions(viewer: Viewer) -> Q:
     return NOTHING
 
 
-def sessions_sql(viewer: Viewer, alias: str = "s", param: int = 1) -> tuple[str, list]:
-    """The same rule as `sessions()`, as an SQL condition for hand-written read queries."""
-    if viewer.role is Role.ADMIN:
-        return "TRUE", []
-    if viewer.role is Role.COACH:
-        return f"{alias}.coach_id = ${param}", [viewer.coach_id]
-    if viewer.role is Role.CLIENT:
-        return f"{alias}.client_id = ${param}", [viewer.client_id]
-    if viewer.role is Role.ORG_ADMIN:
-        return f"{alias}.organisation_id = ${param}", [viewer.organisation_id]
-    return "FALSE", []
-
-
 def conversations(viewer: Viewer) -> Q:
     """Conversations and their messages: only the two people in them. Admins and organisations
     never read messages (DESIGN.md: "messages: never the body"), so they see no conversation."""
-    if viewer.role is Role.COACH:
-        return Q(coach_id=viewer.coach_id)
-    if viewer.role is Role.CLIENT:
-        return Q(client_id=viewer.client_id)
-    return NOTHING
-
-
-def goals(viewer: Viewer) -> Q:
-    """Goals: the coach who set them, and the client (all of their own)."""
     if viewer.role is Role.COACH:
         return Q(coach_id=viewer.coach_id)
     if viewer.role is Role.CLIENT:
@@ -204,6 +213,15 @@ def conversations_sql(viewer: Viewer, alias: str = "cv", param: int = 1) -> tupl
     if viewer.role is Role.CLIENT:
         return f"{alias}.client_id = ${param}", [viewer.client_id]
     return "FALSE", []
+
+
+def goals(viewer: Viewer) -> Q:
+    """Goals: the coach who set them, and the client (all of their own)."""
+    if viewer.role is Role.COACH:
+        return Q(coach_id=viewer.coach_id)
+    if viewer.role is Role.CLIENT:
+        return Q(client_id=viewer.client_id)
+    return NOTHING
 
 
 def may_move_client_credits(viewer: Viewer, client_organisation_id) -> bool:
@@ -257,6 +275,6 @@ def only_the_sessions_coach(viewer: Viewer, session: models.Session) -> None:
 
 
 def may_name_for_erasure(viewer: Viewer, client_id) -> bool:
-    """Who may name a client to erase: admins (domain.records.erase then refuses API keys) and the
+    """Who may name a client to erase: admins (domain.privacy.erase then refuses API keys) and the
     client themselves; anyone else is answered as for a client that does not exist."""
     return viewer.role is Role.ADMIN or viewer.client_id == client_id

@@ -36,8 +36,9 @@ from domain import (
     passwords,
     validation,
 )
-from domain.errors import DomainError, ErrorCode, invalid
-from domain.transactions import retrying, transaction
+from domain.errors import DomainError, ErrorCode, forbidden, invalid
+from domain.locks import retrying
+from domain.transactions import transaction
 from domain.viewer import Viewer
 from models.enums import AccountTokenKind, ActivityKind, NotificationKind, Role
 
@@ -130,7 +131,7 @@ async def invite_client(viewer: Viewer, client: models.Client, email: str | None
     address yet (recorded in the client's timeline, like any profile change); changing an address
     on file is an updateClient, which voids open invitations."""
     if not access.may_invite_client(viewer):
-        raise validation.forbidden("You may not invite clients.", "clientId")
+        raise forbidden("You may not invite clients.", "clientId")
     given = validation.email(email, "email")
     async with transaction():
         # The client's row lock serialises invitations and acceptances of one client (the same
@@ -197,7 +198,7 @@ async def accept_invitation(token: str, password: str) -> models.User:
 async def email_of(viewer: Viewer) -> str:
     """The signed-in user's address (the throttle of password guesses counts by it)."""
     if viewer.user_id is None:
-        raise validation.forbidden("An API key has no password.")
+        raise forbidden("An API key has no password.")
     user = await models.User.get(id=viewer.user_id)
     return user.email
 
@@ -206,7 +207,7 @@ async def email_of(viewer: Viewer) -> str:
 async def change_password(viewer: Viewer, current_password: str, new_password: str) -> models.User:
     """A new password for the signed-in user; every earlier token of theirs ends."""
     if viewer.user_id is None:
-        raise validation.forbidden("An API key has no password.")
+        raise forbidden("An API key has no password.")
     passwords.check(new_password, "newPassword")
     user = await models.User.get(id=viewer.user_id)
     if not await passwords.verify_password(user.password_hash, current_password):

@@ -13,8 +13,9 @@ from tortoise import connections
 
 import models
 from domain import access, clock, events, validation
-from domain.errors import not_found
-from domain.transactions import retrying, transaction
+from domain.errors import not_found, forbidden, invalid
+from domain.transactions import transaction
+from domain.locks import retrying
 from domain.viewer import Viewer
 from models.enums import Role
 
@@ -33,11 +34,11 @@ async def create(viewer: Viewer, name: str, organisation_id: UUID | None) -> tup
         organisation_id = viewer.organisation_id
     elif access.is_platform_admin(viewer):
         if organisation_id is None:
-            raise validation.invalid("An API key acts for one organisation.", "organisationId")
+            raise invalid("An API key acts for one organisation.", "organisationId")
         if not await models.Organisation.exists(id=organisation_id):
             raise not_found("Organisation", "organisationId")
     else:
-        raise validation.forbidden("You may not create API keys.")
+        raise forbidden("You may not create API keys.")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = await models.ApiKey.create(
         name=name, prefix=key[:10], key_hash=_digest(key), organisation_id=organisation_id,

@@ -14,7 +14,9 @@ import models
 from domain import access, clock, timezones, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.transactions import transaction
+from domain.locks import retrying
+from models.enums import SessionStatus
 
 MAX_RANGE = timedelta(days=62)
 # At most this many slots per call: what the request's cost budget charges for availableSlots
@@ -80,12 +82,12 @@ def windows(rules: list[Rule], zone_name: str, start: datetime, end: datetime) -
     return sorted(found)
 
 
-_CALENDAR_SQL = """
+_CALENDAR_SQL = f"""
 SELECT 'rule' AS what, weekday, start_time, end_time, NULL::timestamptz AS starts_at, NULL::timestamptz AS ends_at
   FROM availability_rules WHERE coach_id = $1
 UNION ALL
 SELECT 'busy', NULL, NULL, NULL, starts_at, blocked_until
-  FROM sessions WHERE coach_id = $1 AND status IN ('PENDING', 'CONFIRMED') AND starts_at < $3 AND blocked_until > $2
+  FROM sessions WHERE coach_id = $1 AND status IN {SessionStatus.sql(SessionStatus.LIVE)} AND starts_at < $3 AND blocked_until > $2
    AND id IS DISTINCT FROM $4
 UNION ALL
 SELECT 'busy', NULL, NULL, NULL, starts_at, ends_at

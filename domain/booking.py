@@ -10,21 +10,16 @@ from datetime import datetime, timedelta, timezone
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from asyncpg.exceptions import ExclusionViolationError
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 import models
 from domain import access, activity, availability, clients, eligibility, events, joined, ledger, locks, notifications, timezones, validation
-from domain.errors import DomainError, ErrorCode, not_found
+from domain.errors import DomainError, ErrorCode, not_found, forbidden, invalid, slot_unavailable
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, CoachKind, CreditReason, NotificationKind, Role, SessionStatus
-
-
-def is_exclusion_violation(error: Exception) -> bool:
-    cause = error.__cause__ or error.__context__
-    return isinstance(cause, ExclusionViolationError) or "sessions_no_overlap" in str(error)
 
 
 @dataclass
@@ -45,11 +40,11 @@ async def _who_books(viewer: Viewer, request: BookingRequest, service: models.Se
             raise not_found("Service", "serviceId")
         return viewer.client_id
     if request.client_id is None:
-        raise validation.invalid("Name the client the session is for.", "clientId")
+        raise invalid("Name the client the session is for.", "clientId")
     if viewer.role is Role.COACH:
         if service.coach_id != viewer.coach_id:
             raise not_found("Service", "serviceId")
-        if not await models.CoachClient.exists(coach_id=viewer.coach_id, client_id=request.client_id):
+        if not await access.is_coach_client(viewer.coach_id, request.client_id):
             raise not_found("Client", "clientId")
         return request.client_id
     if access.is_platform_admin(viewer):
@@ -58,7 +53,7 @@ async def _who_books(viewer: Viewer, request: BookingRequest, service: models.Se
         ):
             raise not_found("Service", "serviceId")  # an INTERNAL coach serves their own organisation only
         return request.client_id  # existence is checked with the client's eligibility facts
-    raise validation.forbidden("Your role may not book sessions.")
+    raise forbidden("Your role may not book sessions.")
 
 
 def _status_for(viewer: Viewer, coach: models.Coach, service: models.Service) -> SessionStatus:
@@ -96,13 +91,6 @@ async def _earlier_booking(viewer: Viewer, request: BookingRequest) -> models.Se
     return earlier
 
 
-def _eligibility_error(reasons: list[eligibility.Reason]) -> DomainError:
-    names = ", ".join(r.value for r in reasons)
-    if set(reasons) <= eligibility.CREDIT_REASONS:
-        return DomainError(ErrorCode.INSUFFICIENT_CREDITS, f"Not enough credits ({names}).", "serviceId")
-    return DomainError(ErrorCode.NOT_ELIGIBLE, f"The client may not book now ({names}).", "clientId")
-
-
 _NOT_EMPTY = {
     "client": "SELECT 1 FROM credit_pools WHERE client_id = $1 AND balance >= 1 FOR SHARE",
     "organisation": "SELECT 1 FROM credit_pools WHERE organisation_id = $1 AND balance >= 1 FOR SHARE",
@@ -126,12 +114,12 @@ async def take_credits(session: models.Session, client_id: UUID, organisation_id
         debits = session.credits > 0 and (owner == "client" or session.kind is CoachKind.GLOBAL)
         if not debits:
             if not await connections.get("default").execute_query_dict(_NOT_EMPTY[owner], [owner_id]):
-                raise _eligibility_error([reason])
+                raise eligibility.NotEligible([reason])
             continue
         try:
             row = await ledger.move(owner_id, -session.credits, CreditReason.BOOKING, owner=owner, session_id=session.id, actor_user_id=actor)
         except ledger.InsufficientCredits:
-            raise _eligibility_error([reason]) from None
+            raise eligibility.NotEligible([reason]) from None
         if owner == "client":
             client_balance = row.balance_after
     return client_balance
@@ -180,13 +168,13 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
         ends_at = request.starts_at + timedelta(minutes=service.duration_minutes + coach.buffer_minutes)
         ends_at -= timedelta(minutes=coach.buffer_minutes)
     except OverflowError:
-        raise validation.invalid("That date is out of range.", "startsAt") from None
+        raise invalid("That date is out of range.", "startsAt") from None
 
     local_day = request.starts_at.astimezone(ZoneInfo(coach.timezone)).date()
     verdict = eligibility.evaluate(facts, credits=service.credits, kind=coach.kind, on=local_day)
     blocking = [r for r in verdict.reasons if r not in eligibility.CREDIT_REASONS]
     if blocking:
-        raise _eligibility_error(verdict.reasons)
+        raise eligibility.NotEligible(verdict.reasons)
     # Credit shortfalls are decided by the conditional debit inside the transaction, not here.
 
     try:
@@ -216,8 +204,8 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
                 await notifications.credits_low(client_id, balance)
             return session
     except IntegrityError as error:
-        if is_exclusion_violation(error):
-            raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "That time is already taken.", "startsAt") from None
+        if (taken := slot_unavailable(error, "startsAt")) is not None:
+            raise taken from None
         if request.idempotency_key and (earlier := await _earlier_booking(viewer, request)) is not None:
             return earlier  # the same key won a race in another transaction
         raise

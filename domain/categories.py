@@ -20,20 +20,21 @@ from uuid import UUID
 from tortoise import connections
 
 from domain import clock, outbox
-from domain.transactions import retrying
+from domain.locks import retrying
+from models.enums import SessionStatus
 
 JOB = "recalculate_category"
 BATCH = 10_000
 
 # $1 = now. The caller's CTE `target(id, coach_id, client_id)` picks the rows.
-_RECALCULATE = """
-{target},
+_RECALCULATE = f"""
+{{target}},
 facts AS MATERIALIZED (
     -- One pass over each pair's sessions (MATERIALIZED: referenced many times below, computed once).
     SELECT t.id, a.next_confirmed, a.next_live, a.last FROM target t CROSS JOIN LATERAL (
         SELECT min(s.starts_at) FILTER (WHERE s.status = 'CONFIRMED' AND s.starts_at > $1) AS next_confirmed,
-               min(s.starts_at) FILTER (WHERE s.status IN ('PENDING', 'CONFIRMED') AND s.starts_at > $1) AS next_live,
-               max(s.starts_at) FILTER (WHERE s.status IN ('CONFIRMED', 'COMPLETED', 'NO_SHOW') AND s.starts_at <= $1) AS last
+               min(s.starts_at) FILTER (WHERE s.status IN {SessionStatus.sql(SessionStatus.LIVE)} AND s.starts_at > $1) AS next_live,
+               max(s.starts_at) FILTER (WHERE s.status IN {SessionStatus.sql(SessionStatus.HAD)} AND s.starts_at <= $1) AS last
         FROM sessions s WHERE s.coach_id = t.coach_id AND s.client_id = t.client_id
     ) a
 )

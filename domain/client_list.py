@@ -1,5 +1,7 @@
 """The client list behind `clients` and `myClients`: filters, orderings and keyset pages in one
-hand-written query, index-ordered, enriched only after its LIMIT."""
+hand-written query, index-ordered, enriched only after its LIMIT; and the per-client session and
+message facts its rows show, for a whole page in one query each, within the viewer's scopes (so a
+coach sees their own relationship, a client their own sessions)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,9 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import access, clock, cursors, eligibility
+from domain import access, clock, cursors, eligibility, joined
 from domain.viewer import Viewer
-from models.enums import ClientCategory, Role
+from models.enums import ClientCategory, Role, SessionStatus
 
 # Category order for sorting: most actionable first.
 CATEGORY_RANK = {
@@ -78,25 +80,34 @@ class _Sql:
         self.params.append(value)
         return f"${len(self.params)}"
 
+    def scope(self, rule: Any, viewer: Viewer, alias: str) -> str:
+        """A scope of domain.access (`clients_sql`, `coach_clients_sql`) with its parameters."""
+        condition, params = rule(viewer, alias, len(self.params) + 1)
+        self.params.extend(params)
+        return condition
+
+
+def _in_categories(q: ClientQuery, sql: _Sql) -> str:
+    """The category filter: categories describe a coach's relationship (cc)."""
+    assert q.categories is not None
+    return f"cc.category = ANY({sql.p([c.value for c in q.categories])}::text[])"
+
 
 def _where(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
     is_coach = viewer.role is Role.COACH
     if is_coach:
-        # A coach sees exactly the clients they have a relationship with (access.clients_sql), so
-        # their relationship rows are the scope (_from joins them): one join, not a semi-join
-        # and then a second lookup of the same row.
-        where = [f"cc.coach_id = {sql.p(viewer.coach_id)}"]
+        # A coach's relationship rows are their scope (_from drives the list from them): one
+        # join, not a semi-join and then a second lookup of the same row.
+        where = [sql.scope(access.coach_clients_sql, viewer, "cc")]
     else:
-        scope, scope_params = access.clients_sql(viewer, "c", len(sql.params) + 1)
-        sql.params.extend(scope_params)
-        where = [scope]
+        where = [sql.scope(access.clients_sql, viewer, "c")]
     if q.only_my_clients and not is_coach:
         where.append("FALSE")  # only coaches have relationships
     if q.organisation_id is not None:
         where.append(f"c.organisation_id = {sql.p(q.organisation_id)}")
     if q.categories is not None:
         if is_coach:
-            where.append(f"cc.category = ANY({sql.p([c.value for c in q.categories])}::text[])")
+            where.append(_in_categories(q, sql))
         else:
             where.append("FALSE")  # categories describe a coach's relationship
     if q.search:
@@ -119,7 +130,7 @@ def _where(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
             elif option in ("BOOKED_WITH_ME", "BOOKED_WITH_OTHERS") and is_coach:
                 op = "=" if option == "BOOKED_WITH_ME" else "<>"
                 options.append(
-                    f"EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = {_id(viewer)} AND s.status = 'CONFIRMED'"
+                    f"EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = {_id(viewer)} AND s.status = '{SessionStatus.CONFIRMED.value}'"
                     f" AND s.starts_at > {sql.p(now)} AND s.coach_id {op} {sql.p(viewer.coach_id)})"
                 )
         where.append("(" + " OR ".join(options) + ")" if options else "FALSE")
@@ -171,9 +182,9 @@ def _count(viewer: Viewer, q: ClientQuery) -> tuple[str, list]:
     (the relationship is the scope): an index range, not a join of every client."""
     if viewer.role is Role.COACH and not (q.any_of or q.search or q.tags or q.organisation_id):
         sql = _Sql()
-        where = [f"cc.coach_id = {sql.p(viewer.coach_id)}"]
+        where = [sql.scope(access.coach_clients_sql, viewer, "cc")]
         if q.categories is not None:
-            where.append(f"cc.category = ANY({sql.p([c.value for c in q.categories])}::text[])")
+            where.append(_in_categories(q, sql))
         return f"SELECT count(*) AS n FROM coach_clients cc WHERE {' AND '.join(where)}", sql.params
     sql = _Sql()
     from_sql = _from(viewer, q, ordered=False)
@@ -228,13 +239,9 @@ _EXTRA_COLUMNS = (
     "cc.id AS rel__id, cc.coach_id AS rel__coach_id, cc.private_notes_enc AS rel__private_notes_enc, "
     "cc.category AS rel__category, cc.category_valid_until AS rel__category_valid_until, "
     "cc.last_session_at AS rel__last_session_at, cc.next_session_at AS rel__next_session_at, "
-    "cc.created_at AS rel__created_at, o.active AS org__active, o.booking_starts_on AS org__booking_starts_on, "
-    "o.booking_ends_on AS org__booking_ends_on, op.balance AS org__balance"
+    f"cc.created_at AS rel__created_at, {eligibility.FACTS_COLUMNS}"
 )
-_EXTRA_JOINS = (
-    "LEFT JOIN organisations o ON o.id = c.organisation_id "
-    "LEFT JOIN credit_pools op ON op.organisation_id = c.organisation_id"
-)
+_EXTRA_JOINS = eligibility.FACTS_JOINS
 
 
 def _read_row(r: dict, page: ClientListPage) -> None:
@@ -250,9 +257,94 @@ def _read_row(r: dict, page: ClientListPage) -> None:
         category=r["rel__category"], category_valid_until=r["rel__category_valid_until"],
         last_session_at=r["rel__last_session_at"], next_session_at=r["rel__next_session_at"], created_at=r["rel__created_at"],
     )
-    page.facts[client.id] = eligibility.Facts(
-        client_active=client.active, client_balance=r["pool__balance"], organisation_id=client.organisation_id,
-        organisation_active=bool(r["org__active"]) if client.organisation_id else True,
-        booking_starts_on=r["org__booking_starts_on"], booking_ends_on=r["org__booking_ends_on"],
-        organisation_balance=r["org__balance"] or 0,
+    page.facts[client.id] = eligibility.facts_from_row(r)
+
+
+# ---------------------------------------------------------------------------- session and message facts
+
+_HELD = f"visible AND s.status IN {SessionStatus.sql(SessionStatus.HELD)}"
+
+
+@dataclass
+class Stats:
+    total: int = 0
+    completed: int = 0
+    cancelled: int = 0
+    no_shows: int = 0
+    revenue_minor: int | None = None
+    currency: str | None = None
+    booked_with_others: bool = False
+
+
+@dataclass
+class Summary:
+    """A client's sessions as one row of the client list sees them."""
+
+    last: models.Session | None = None  # the latest had (confirmed, completed, no-show) at or before now
+    next: models.Session | None = None  # the next pending or confirmed one after now
+    stats: Stats = field(default_factory=Stats)
+
+
+async def summaries(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Summary]:
+    """Per client, in one query: the last and next session and the counts of the sessions in the
+    viewer's scope; revenue: the price of sessions held (completed or no-show) when their services
+    are priced in one currency; and, for a coach, whether the client has an upcoming confirmed
+    session with another coach (which looks past the scope, as a yes or no only)."""
+    scope, params = access.sessions_sql(viewer, "s", 4)
+    rows = await connections.get("default").execute_query_dict(
+        f"WITH s AS MATERIALIZED (SELECT s.*, ({scope}) AS visible FROM sessions s WHERE s.client_id = ANY($1::uuid[])), "
+        "counts AS (SELECT s.client_id, "
+        "count(*) FILTER (WHERE visible) AS total, "
+        "count(*) FILTER (WHERE visible AND s.status = 'COMPLETED') AS completed, "
+        "count(*) FILTER (WHERE visible AND s.status = 'CANCELLED') AS cancelled, "
+        "count(*) FILTER (WHERE visible AND s.status = 'NO_SHOW') AS no_shows, "
+        f"sum(sv.price_minor) FILTER (WHERE {_HELD}) AS revenue, "
+        f"min(sv.currency) FILTER (WHERE {_HELD}) AS currency, "
+        f"count(DISTINCT sv.currency) FILTER (WHERE {_HELD}) AS currencies, "
+        "bool_or(s.status = 'CONFIRMED' AND s.starts_at > $2 AND s.coach_id <> $3) AS with_others "
+        "FROM s JOIN services sv ON sv.id = s.service_id GROUP BY s.client_id), "
+        f"last AS (SELECT DISTINCT ON (client_id) * FROM s WHERE visible AND status IN {SessionStatus.sql(SessionStatus.HAD)} AND starts_at <= $2 "
+        "ORDER BY client_id, starts_at DESC), "
+        f"next AS (SELECT DISTINCT ON (client_id) * FROM s WHERE visible AND status IN {SessionStatus.sql(SessionStatus.LIVE)} AND starts_at > $2 "
+        "ORDER BY client_id, starts_at ASC) "
+        f"SELECT counts.*, {joined.select(models.Session, 'last')}, {joined.select(models.Session, 'next')} FROM counts "
+        "LEFT JOIN last ON last.client_id = counts.client_id LEFT JOIN next ON next.client_id = counts.client_id",
+        [list(client_ids), clock.now(), viewer.coach_id if viewer.role is Role.COACH else None, *params],
     )
+    return {
+        r["client_id"]: Summary(
+            last=joined.read(models.Session, r, "last"), next=joined.read(models.Session, r, "next"),
+            stats=Stats(
+                total=r["total"], completed=r["completed"], cancelled=r["cancelled"], no_shows=r["no_shows"],
+                revenue_minor=r["revenue"] if r["currencies"] == 1 else None,
+                currency=r["currency"] if r["currencies"] == 1 else None,
+                booked_with_others=viewer.role is Role.COACH and bool(r["with_others"]),
+            ),
+        )
+        for r in rows
+    }
+
+
+async def last_messages(
+    viewer: Viewer, client_ids: list[UUID]
+) -> dict[UUID, tuple[models.Message, models.Conversation, bytes | None]]:
+    """Per client, the latest message the viewer may read, with the client's wrapped data key to
+    read it by (one query for a page)."""
+    scope, params = access.conversations_sql(viewer, "cv", 2)
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT DISTINCT ON (cv.client_id) m.*, cv.coach_id AS cv__coach_id, cv.client_id AS cv__client_id, "
+        "cv.last_message_at AS cv__last_message_at, cv.created_at AS cv__created_at, k.wrapped_key AS k__wrapped_key "
+        "FROM messages m JOIN conversations cv ON cv.id = m.conversation_id "
+        f"LEFT JOIN client_data_keys k ON k.client_id = cv.client_id WHERE cv.client_id = ANY($1::uuid[]) AND {scope} "
+        "ORDER BY cv.client_id, m.sent_at DESC, m.id DESC",
+        [list(client_ids), *params],
+    )
+    found = {}
+    for r in rows:
+        conversation = models.Conversation._init_from_db(
+            id=r["conversation_id"], coach_id=r.pop("cv__coach_id"), client_id=r.pop("cv__client_id"),
+            last_message_at=r.pop("cv__last_message_at"), created_at=r.pop("cv__created_at"),
+        )
+        wrapped = r.pop("k__wrapped_key")
+        found[conversation.client_id] = (models.Message._init_from_db(**r), conversation, wrapped)
+    return found

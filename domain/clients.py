@@ -9,8 +9,9 @@ from tortoise import connections
 
 import models
 from domain import accounts, activity, clock, credentials, encryption, locks, validation
-from domain.errors import not_found
-from domain.transactions import retrying, transaction
+from domain.errors import forbidden, not_found
+from domain.locks import retrying
+from domain.transactions import transaction
 from domain.viewer import Viewer
 from models.enums import ActivityKind, ClientCategory, CreditPoolKind, Role
 
@@ -65,9 +66,9 @@ def _check_role_fields(viewer: Viewer, given: set[str]) -> None:
     """Some fields belong to one role: the client shares their health context, a coach keeps
     private notes. (Which clients a viewer may touch at all is domain/access.py's rule.)"""
     if "health_context" in given and viewer.role is not Role.CLIENT:
-        raise validation.forbidden("Only the client shares their health context.", "healthContext")
+        raise forbidden("Only the client shares their health context.", "healthContext")
     if "private_notes" in given and viewer.role is not Role.COACH:
-        raise validation.forbidden("Only a coach keeps private notes on a client.", "privateNotes")
+        raise forbidden("Only a coach keeps private notes on a client.", "privateNotes")
 
 
 async def _organisation_for_new_client(viewer: Viewer, organisation_id: UUID | None) -> UUID | None:
@@ -101,7 +102,7 @@ async def create_client(
     """A new client profile with its credit pool and data key; a coach creating it starts the
     relationship. Runs in one transaction (or in the caller's `connection`)."""
     if viewer.role is Role.CLIENT:
-        raise validation.forbidden("Clients cannot create client profiles.")
+        raise forbidden("Clients cannot create client profiles.")
     _check_role_fields(viewer, {"private_notes"} if private_notes is not None else set())
     checks = validation.Checks()
     profile = clean_profile(values, checks)
@@ -184,7 +185,7 @@ async def set_active(viewer: Viewer, client: models.Client, active: bool) -> mod
     """Admins and the client's organisation admins; coaches for clients with no organisation
     (an organisation decides about its own members)."""
     if viewer.role is Role.CLIENT or (viewer.role is Role.COACH and client.organisation_id is not None):
-        raise validation.forbidden("You may not change whether this client is active.", "active")
+        raise forbidden("You may not change whether this client is active.", "active")
     if client.active == active:
         return client
     async with transaction() as conn:

@@ -13,7 +13,8 @@ from uuid import UUID
 from tortoise import connections
 
 from domain import events
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 
 
 @retrying

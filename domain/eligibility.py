@@ -11,6 +11,7 @@ from enum import Enum
 from tortoise import connections
 
 from domain import clock
+from domain.errors import DomainError, ErrorCode
 from models.enums import CoachKind
 
 
@@ -34,6 +35,20 @@ class Eligibility:
         return not self.reasons
 
 
+class NotEligible(DomainError):
+    """A booking (or a move) the rules refuse. The reasons travel as data (`reasons`); the message
+    only names them for people. Credit shortfalls alone are INSUFFICIENT_CREDITS (on the service,
+    which sets the price), anything else NOT_ELIGIBLE (on the client; `field` overrides both)."""
+
+    def __init__(self, reasons: list[Reason], *, when: str = "now", field: str | None = None):
+        self.reasons = list(reasons)
+        names = ", ".join(r.value for r in self.reasons)
+        if set(self.reasons) <= CREDIT_REASONS:
+            super().__init__(ErrorCode.INSUFFICIENT_CREDITS, f"Not enough credits ({names}).", field or "serviceId")
+        else:
+            super().__init__(ErrorCode.NOT_ELIGIBLE, f"The client may not book {when} ({names}).", field or "clientId")
+
+
 @dataclass(frozen=True)
 class Facts:
     """What the rules look at, read in one query."""
@@ -47,29 +62,41 @@ class Facts:
     organisation_balance: int = 0
 
 
-_FACTS_SQL = """
-SELECT c.id, c.active AS client_active, cp.balance AS client_balance,
-       o.id AS organisation_id, o.active AS organisation_active, o.booking_starts_on, o.booking_ends_on,
-       op.balance AS organisation_balance
-FROM clients c
-JOIN credit_pools cp ON cp.client_id = c.id
-LEFT JOIN organisations o ON o.id = c.organisation_id
-LEFT JOIN credit_pools op ON op.organisation_id = o.id
-WHERE c.id = ANY($1::uuid[])
-"""
+# The facts as columns, for any query over clients `c` joined to their own pool `p` (this module's
+# own read, and the client list's page query): one definition of what the rules read.
+FACTS_COLUMNS = (
+    "c.active AS facts__client_active, p.balance AS facts__client_balance, "
+    "c.organisation_id AS facts__organisation_id, o.active AS facts__organisation_active, "
+    "o.booking_starts_on AS facts__booking_starts_on, o.booking_ends_on AS facts__booking_ends_on, "
+    "op.balance AS facts__organisation_balance"
+)
+FACTS_JOINS = (
+    "LEFT JOIN organisations o ON o.id = c.organisation_id "
+    "LEFT JOIN credit_pools op ON op.organisation_id = c.organisation_id"
+)
+
+
+def facts_from_row(r: dict) -> Facts:
+    """Facts from a row that selected FACTS_COLUMNS."""
+    in_organisation = r["facts__organisation_id"] is not None
+    return Facts(
+        client_active=r["facts__client_active"], client_balance=r["facts__client_balance"],
+        organisation_id=r["facts__organisation_id"],
+        organisation_active=bool(r["facts__organisation_active"]) if in_organisation else True,
+        booking_starts_on=r["facts__booking_starts_on"], booking_ends_on=r["facts__booking_ends_on"],
+        organisation_balance=r["facts__organisation_balance"] or 0,
+    )
+
+
+_FACTS_SQL = (
+    f"SELECT c.id, {FACTS_COLUMNS} FROM clients c JOIN credit_pools p ON p.client_id = c.id {FACTS_JOINS} "
+    "WHERE c.id = ANY($1::uuid[])"
+)
 
 
 async def facts_for(client_ids: list[UUID]) -> dict[UUID, Facts]:
     rows = await connections.get("default").execute_query_dict(_FACTS_SQL, [list(client_ids)])
-    return {
-        r["id"]: Facts(
-            client_active=r["client_active"], client_balance=r["client_balance"], organisation_id=r["organisation_id"],
-            organisation_active=bool(r["organisation_active"]) if r["organisation_id"] else True,
-            booking_starts_on=r["booking_starts_on"], booking_ends_on=r["booking_ends_on"],
-            organisation_balance=r["organisation_balance"] or 0,
-        )
-        for r in rows
-    }
+    return {r["id"]: facts_from_row(r) for r in rows}
 
 
 def _outside(period_start: date | None, period_end: date | None, day: date) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from asyncpg.exceptions import ExclusionViolationError
+
 
 class ErrorCode(str, Enum):
     NOT_FOUND = "NOT_FOUND"
@@ -43,3 +45,16 @@ def not_found(what: str, field: str | None = None) -> DomainError:
 
 def invalid(message: str, field: str | None = None) -> DomainError:
     return DomainError(ErrorCode.INVALID, message, field)
+
+
+def forbidden(message: str, field: str | None = None) -> DomainError:
+    return DomainError(ErrorCode.FORBIDDEN, message, field)
+
+
+def slot_unavailable(error: Exception, field: str) -> DomainError | None:
+    """The sessions' exclusion constraint (sessions_no_overlap) refused a write: the slot was
+    taken meanwhile. None for any other error, which the caller re-raises."""
+    cause = error.__cause__ or error.__context__
+    if isinstance(cause, ExclusionViolationError) or "sessions_no_overlap" in str(error):
+        return DomainError(ErrorCode.SLOT_UNAVAILABLE, "That time is already taken.", field)
+    return None

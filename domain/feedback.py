@@ -7,10 +7,11 @@ from uuid import UUID
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import activity, notifications, validation
-from domain.errors import DomainError, ErrorCode, not_found
+from domain import access, activity, notifications, validation
+from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, NotificationKind, Role, SessionStatus
 
 
@@ -18,7 +19,7 @@ from models.enums import ActivityKind, NotificationKind, Role, SessionStatus
 async def leave(viewer: Viewer, session: models.Session, rating: int, comment: str | None, public: bool) -> models.Feedback:
     """The session's client, once it was completed; one feedback per session."""
     if viewer.role is not Role.CLIENT or session.client_id != viewer.client_id:
-        raise validation.forbidden("Only the session's client leaves feedback.", "sessionId")
+        raise forbidden("Only the session's client leaves feedback.", "sessionId")
     if session.status is not SessionStatus.COMPLETED:
         raise DomainError(ErrorCode.INVALID_TRANSITION, "Feedback follows a completed session.", "sessionId")
     validation.int_range(rating, "rating", low=1, high=5)
@@ -37,12 +38,12 @@ async def leave(viewer: Viewer, session: models.Session, rating: int, comment: s
 async def request_review(viewer: Viewer, client_id: UUID) -> UUID:
     """A coach asks one of their clients for a review; the client needs a login to be told."""
     if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only coaches ask for reviews.")
-    if not await models.CoachClient.exists(coach_id=viewer.coach_id, client_id=client_id):
+        raise forbidden("Only coaches ask for reviews.")
+    if not await access.is_coach_client(viewer.coach_id, client_id):
         raise not_found("Client", "clientId")
-    recipient = await notifications.client_recipient(client_id)
+    recipient = await notifications.recipient(to_coach=False, client_id=client_id)
     if recipient is None:
-        raise validation.invalid("This client has no login to be asked through.", "clientId")
+        raise invalid("This client has no login to be asked through.", "clientId")
     async with transaction():
         notification_id = await notifications.notify(
             recipient, NotificationKind.REVIEW_REQUESTED, f"{viewer.name} would value your review",

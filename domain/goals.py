@@ -9,7 +9,7 @@ from uuid import UUID
 
 import models
 from domain import validation
-from domain.errors import not_found
+from domain.errors import forbidden, not_found
 from domain.viewer import Viewer
 from models.enums import GoalStatus, Role
 
@@ -30,7 +30,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 async def create_goal(viewer: Viewer, client_id: UUID, values: dict[str, Any]) -> models.Goal:
     """`client_id` is inside the viewer's scope (the resolver checked)."""
     if viewer.role not in (Role.COACH, Role.CLIENT):
-        raise validation.forbidden("Coaches and clients set goals.")
+        raise forbidden("Coaches and clients set goals.")
     return await models.Goal.create(client_id=client_id, coach_id=viewer.coach_id, **_clean(values))
 
 

@@ -16,9 +16,10 @@ from tortoise.exceptions import IntegrityError
 
 import models
 from domain import access, activity, locks, validation
-from domain.errors import DomainError, ErrorCode, not_found
+from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, CreditReason
 
 MAX_GRANT = 100_000
@@ -87,7 +88,7 @@ async def _replay(
 
 def _check_amount(amount: int) -> None:
     if amount == 0 or abs(amount) > MAX_GRANT:
-        raise validation.invalid(f"Amount must be a non-zero whole number up to {MAX_GRANT}.", "amount")
+        raise invalid(f"Amount must be a non-zero whole number up to {MAX_GRANT}.", "amount")
 
 
 @retrying
@@ -120,7 +121,7 @@ async def grant_client_credits(
     viewer: Viewer, client: models.Client, amount: int, note: str | None, key: str | None
 ) -> tuple[models.CreditTransaction, models.CreditPool]:
     if not access.may_move_client_credits(viewer, client.organisation_id):
-        raise validation.forbidden("Only platform admins and the client's organisation move a client's credits.", "clientId")
+        raise forbidden("Only platform admins and the client's organisation move a client's credits.", "clientId")
     pool = await models.CreditPool.get(client_id=client.id)
     row = await _grant(viewer, pool, amount, note, key, client.id)
     return row, await models.CreditPool.get(id=pool.id)
@@ -130,7 +131,7 @@ async def grant_organisation_credits(
     viewer: Viewer, organisation_id: UUID, amount: int, note: str | None, key: str | None
 ) -> tuple[models.CreditTransaction, models.CreditPool]:
     if not access.may_move_organisation_credits(viewer):
-        raise validation.forbidden("Only platform admins grant organisation credits.")
+        raise forbidden("Only platform admins grant organisation credits.")
     pool = await models.CreditPool.get_or_none(organisation_id=organisation_id)
     if pool is None:
         raise not_found("Organisation", "organisationId")

@@ -24,20 +24,33 @@ Only what deletes a row (a client's erasure) locks it FOR UPDATE.
 
 Taking a lock of an earlier level after one of a later level, in one transaction, raises
 LockOrderError: a path that breaks the order fails its tests instead of deadlocking in production.
-Deadlocks the order cannot rule out (implicit locks, other statements) are retried by
-domain.transactions.retrying."""
+Deadlocks the order cannot rule out (implicit locks, other statements) are retried: `retrying`
+below. A deadlock (40P01) or a serialization failure (40001) is transient: the database rolled
+the transaction back and running it again usually succeeds. tortoise 1.1 passes both through as
+raw asyncpg errors (it translates only syntax, data, integrity and transaction-state errors), so
+they are recognised by their SQLSTATE. Every domain function that opens a transaction carries
+`retrying` (a test checks)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import functools
 import hashlib
+import logging
+import random
 from enum import IntEnum
-from typing import Iterable
+from typing import Awaitable, Callable, Iterable, TypeVar
 from uuid import UUID
 
 from tortoise import connections
 
 import models
+from domain.errors import DomainError, ErrorCode
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Level(IntEnum):
@@ -64,6 +77,11 @@ def begin() -> contextvars.Token:
 
 def end(token: contextvars.Token) -> None:
     _level.reset(token)
+
+
+def in_transaction() -> bool:
+    """Whether a domain transaction (domain.transactions) is open in this context."""
+    return _level.get() is not None
 
 
 def taking(level: Level) -> None:
@@ -114,3 +132,61 @@ async def sessions(session_ids: Iterable[UUID]) -> list[models.Session]:
 async def session(session_id: UUID) -> models.Session | None:
     found = await sessions([session_id])
     return found[0] if found else None
+
+
+# ---------------------------------------------------------------------------- retries
+
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+ATTEMPTS = 5
+BACKOFF_SECONDS = 0.01  # the n-th retry waits a random time up to n times this
+
+
+class Collision(DomainError):
+    """The change met a concurrent one and was rolled back each time it was tried."""
+
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.CONFLICT, "Another change got in the way; please try again.")
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether the database rolled back for a deadlock or a serialization failure, wherever
+    in the chain of causes it says so (a raw asyncpg error, or one tortoise wrapped)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Collision) or getattr(current, "sqlstate", None) in TRANSIENT_SQLSTATES:
+            return True
+        if isinstance(current, DomainError):  # an answer given on purpose, whatever it followed
+            return False
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def retrying(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Run `fn` again, up to ATTEMPTS times in all with a short random back-off, when the
+    database rolled it back for a deadlock or a serialization failure; then answer `Collision`.
+
+    `fn` must be safe to run again from its start: reads, checks, and its transaction (the
+    failed attempt's writes and outbox jobs rolled back with it); no network calls. Inside an
+    enclosing transaction it runs once: only the outermost transaction can be run again."""
+
+    @functools.wraps(fn)
+    async def run(*args, **kwargs) -> T:
+        if in_transaction():
+            return await fn(*args, **kwargs)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await fn(*args, **kwargs)
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                if attempt == ATTEMPTS:
+                    log.warning("%s gave up after %d attempts (deadlock or serialization failure)", fn.__qualname__, attempt)
+                    if isinstance(error, Collision):
+                        raise
+                    raise Collision() from error
+                await asyncio.sleep(random.uniform(0, BACKOFF_SECONDS * attempt))
+        raise AssertionError("unreachable")
+
+    return run

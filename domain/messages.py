@@ -12,9 +12,10 @@ from tortoise import connections
 
 import models
 from domain import access, activity, clients, clock, encryption, events, notifications, validation
-from domain.errors import not_found
+from domain.errors import forbidden, invalid, not_found
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, NotificationKind, Role, SessionStatus, TemplateKind
 
 MAX_BODY = 5000
@@ -38,23 +39,23 @@ async def _pair(viewer: Viewer, request: Outgoing) -> tuple[models.Coach, models
     to any coach they may book (their first message starts a PROSPECTIVE relationship)."""
     if viewer.role is Role.COACH:
         if request.client_id is None:
-            raise validation.invalid("Name the client to write to.", "clientId")
-        if not await models.CoachClient.exists(coach_id=viewer.coach_id, client_id=request.client_id):
+            raise invalid("Name the client to write to.", "clientId")
+        if not await access.is_coach_client(viewer.coach_id, request.client_id):
             raise not_found("Client", "clientId")
         return await models.Coach.get(id=viewer.coach_id), await models.Client.get(id=request.client_id), False
     if viewer.role is Role.CLIENT:
         if request.coach_id is None:
-            raise validation.invalid("Name the coach to write to.", "coachId")
+            raise invalid("Name the coach to write to.", "coachId")
         coach = await models.Coach.filter(access.coaches(viewer), id=request.coach_id).first()
         if coach is None:
             raise not_found("Coach", "coachId")
         return coach, await models.Client.get(id=viewer.client_id), True
-    raise validation.forbidden("Only coaches and clients send messages.")
+    raise forbidden("Only coaches and clients send messages.")
 
 
 async def _next_session(coach: models.Coach, client: models.Client) -> models.Session | None:
     return await models.Session.filter(
-        coach_id=coach.id, client_id=client.id, status__in=[SessionStatus.PENDING, SessionStatus.CONFIRMED],
+        coach_id=coach.id, client_id=client.id, status__in=SessionStatus.LIVE,
         starts_at__gt=clock.now(),
     ).order_by("starts_at").select_related("service").first()
 
@@ -84,7 +85,7 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
             raise not_found("Session", "sessionId")
     if request.template_id is not None:
         if viewer.role is not Role.COACH:
-            raise validation.invalid("Only coaches write from templates.", "templateId")
+            raise invalid("Only coaches write from templates.", "templateId")
         template = await models.MessageTemplate.get_or_none(id=request.template_id, coach_id=coach.id)
         if template is None:
             raise not_found("Template", "templateId")
@@ -108,10 +109,11 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
             ActivityKind.MESSAGE_SENT, client_id=client.id, actor=viewer, coach_id=coach.id,
             session_id=message.session_id, summary=f"Message from {viewer.name}",
         )
-        recipient = (await notifications.client_recipient(client.id, coach.timezone) if viewer.role is Role.COACH
-                     else await notifications.coach_recipient(coach.id))
+        from_client = viewer.role is Role.CLIENT
+        recipient = await notifications.recipient(to_coach=from_client, coach_id=coach.id, client_id=client.id)
         await notifications.notify(recipient, NotificationKind.MESSAGE_RECEIVED, f"New message from {viewer.name}",
-                                   "Open Caseload to read it.", session_id=message.session_id)
+                                   "Open Caseload to read it.", session_id=message.session_id,
+                                   names_client_id=client.id if from_client else None)
     return message, body
 
 

@@ -9,8 +9,9 @@ import models
 from domain import access, activity, encryption, validation
 from domain.errors import not_found
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.transactions import transaction
 from models.enums import ActivityKind
+from domain.locks import retrying
 
 MAX_BODY = 20000
 

@@ -14,9 +14,10 @@ from tortoise import connections
 
 import models
 from domain import access, clock, encryption, events, outbox
-from domain.transactions import retrying, transaction
+from domain.transactions import transaction
 from domain.viewer import Viewer
-from models.enums import EmailStatus, NotificationKind as Kind
+from models.enums import EmailStatus, NotificationKind as Kind, Role
+from domain.locks import retrying
 
 EMAIL_JOB = "email_notification"
 
@@ -29,17 +30,20 @@ class Recipient:
 
 async def notify(
     recipient: Recipient | None, kind: Kind, title: str, body: str, *, session_id: UUID | None = None,
-    dedupe_key: str | None = None,
+    dedupe_key: str | None = None, names_client_id: UUID | None = None,
 ) -> UUID | None:
     """Record a notification for the recipient (None: nobody to tell, e.g. a client without a
     login) and its e-mail job, in the caller's transaction. With a dedupe key, a second call is a
-    no-op (jobs that may run twice). Returns the notification id, or None."""
+    no-op (jobs that may run twice). `names_client_id`: the client the text names, if any besides
+    a session's (erasure replaces their name by it). Returns the notification id, or None."""
     if recipient is None:
         return None
     rows = await connections.get("default").execute_query_dict(
-        "INSERT INTO notifications (id, user_id, kind, title, body, session_id, dedupe_key, created_at, email_status, email_attempts) "
-        "VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, 0) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-        [recipient.user_id, kind.value, title[:300], body, session_id, dedupe_key, clock.now(), EmailStatus.PENDING.value],
+        "INSERT INTO notifications (id, user_id, kind, title, body, session_id, names_client_id, dedupe_key, created_at, "
+        "email_status, email_attempts) "
+        "VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, 0) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+        [recipient.user_id, kind.value, title[:300], body, session_id, names_client_id, dedupe_key, clock.now(),
+         EmailStatus.PENDING.value],
     )
     if not rows:
         return None
@@ -65,30 +69,25 @@ async def account_email(kind: Kind, account_token_id: UUID, title: str, body: st
     return notification_id
 
 
-async def coach_recipient(coach_id: UUID) -> Recipient | None:
-    row = await models.Coach.filter(id=coach_id).values("user_id", "timezone")
-    return Recipient(row[0]["user_id"], row[0]["timezone"]) if row else None
+# The coach's login, or the client's (if any: clients managed by a coach may have none); both
+# read times in the coach's zone when a coach is named, else in UTC.
+_RECIPIENT = """
+SELECT CASE WHEN $3 THEN co.user_id ELSE cl.user_id END AS user_id, COALESCE(co.timezone, 'UTC') AS timezone
+FROM (SELECT 1) AS one LEFT JOIN coaches co ON co.id = $1 LEFT JOIN clients cl ON cl.id = $2
+"""
 
 
-async def client_recipient(client_id: UUID | None, zone: str = "UTC") -> Recipient | None:
-    """The client's login, if they have one (clients managed by a coach may have none)."""
-    if client_id is None:
+async def recipient(*, to_coach: bool, coach_id: UUID | None = None, client_id: UUID | None = None) -> Recipient | None:
+    """Who to tell: the coach (`to_coach`) or the client; None when they have no login."""
+    if (coach_id if to_coach else client_id) is None:
         return None
-    row = await models.Client.filter(id=client_id, user_id__isnull=False).values("user_id")
-    return Recipient(row[0]["user_id"], zone) if row else None
+    rows = await connections.get("default").execute_query_dict(_RECIPIENT, [coach_id, client_id, to_coach])
+    return Recipient(rows[0]["user_id"], rows[0]["timezone"]) if rows and rows[0]["user_id"] is not None else None
 
 
 def when(session: models.Session, recipient: Recipient) -> str:
     """A session's start in the recipient's words and zone."""
     return session.starts_at.astimezone(ZoneInfo(recipient.timezone)).strftime("%A %d %B %Y, %H:%M %Z")
-
-
-# A session's coach or client (the client's login, if any: clients managed by a coach may have
-# none), with the coach's timezone, in which both read the session's time.
-_SESSION_RECIPIENT = """
-SELECT CASE WHEN $3 THEN co.user_id ELSE cl.user_id END AS user_id, co.timezone
-FROM coaches co LEFT JOIN clients cl ON cl.id = $2 WHERE co.id = $1
-"""
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -105,19 +104,16 @@ async def about_session(
     values: dict[str, str] | None = None,
 ) -> UUID | None:
     """Tell the coach or the client of a session; `body` may use {when} and the `values` given."""
-    rows = await connections.get("default").execute_query_dict(_SESSION_RECIPIENT, [session.coach_id, session.client_id, to_coach])
-    if not rows or rows[0]["user_id"] is None:
+    told = await recipient(to_coach=to_coach, coach_id=session.coach_id, client_id=session.client_id)
+    if told is None:
         return None
-    recipient = Recipient(rows[0]["user_id"], rows[0]["timezone"])
-    return await notify(recipient, kind, title, fill(body, {**(values or {}), "when": when(session, recipient)}), session_id=session.id,
+    return await notify(told, kind, title, fill(body, {**(values or {}), "when": when(session, told)}), session_id=session.id,
                         dedupe_key=dedupe_key)
 
 
 async def to_other_side(actor_role, session: models.Session, kind: Kind, title: str, body: str) -> None:
     """Tell whoever did not act: the client when the coach acted, the coach when the client
     did, both when an admin or the system did."""
-    from models.enums import Role
-
     if actor_role is not Role.COACH:
         await about_session(kind, session, to_coach=True, title=title, body=body)
     if actor_role is not Role.CLIENT:
@@ -130,8 +126,7 @@ LOW_CREDITS = 1
 async def credits_low(client_id: UUID, balance: int) -> None:
     """When a client's own pool falls to 1 or 0."""
     if balance <= LOW_CREDITS:
-        recipient = await client_recipient(client_id)
-        await notify(recipient, Kind.CREDITS_LOW, "Your credits are running low",
+        await notify(await recipient(to_coach=False, client_id=client_id), Kind.CREDITS_LOW, "Your credits are running low",
                      f"You have {balance} credit{'s' if balance != 1 else ''} left.")
 
 

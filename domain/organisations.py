@@ -7,9 +7,10 @@ from typing import Any
 
 import models
 from domain import events, validation
-from domain.errors import invalid
+from domain.errors import forbidden, invalid
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import CreditPoolKind, Role
 
 
@@ -25,7 +26,7 @@ def _booking_period(period: dict[str, date | None] | None) -> tuple[date | None,
 @retrying
 async def create_organisation(viewer: Viewer, name: str, booking_period: dict | None) -> models.Organisation:
     if viewer.role is not Role.ADMIN:
-        raise validation.forbidden("Only platform admins create organisations.")
+        raise forbidden("Only platform admins create organisations.")
     name = validation.text(name, "name", max_length=200, required=True)
     starts, ends = _booking_period(booking_period)
     async with transaction():
@@ -38,7 +39,7 @@ async def create_organisation(viewer: Viewer, name: str, booking_period: dict | 
 async def update_organisation(viewer: Viewer, organisation: models.Organisation, values: dict[str, Any]) -> models.Organisation:
     """Admins change anything; an organisation's own admins its name and booking period."""
     if viewer.role is Role.ORG_ADMIN and "active" in values:
-        raise validation.forbidden("Only platform admins activate or deactivate organisations.", "active")
+        raise forbidden("Only platform admins activate or deactivate organisations.", "active")
     if "name" in values:
         organisation.name = validation.text(values["name"], "name", max_length=200, required=True)
     deactivated = False

@@ -10,11 +10,14 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import access, activity, availability, booking, clock, eligibility, events, locks, notifications, timezones, validation
-from domain.errors import DomainError, ErrorCode
-from domain.sessions import LIVE, invalid_transition, locked
+from domain import (
+    access, activity, availability, clock, eligibility, events, locks, notifications, timezones, validation,
+)
+from domain.errors import DomainError, ErrorCode, forbidden, invalid, slot_unavailable
+from domain.sessions import invalid_transition, locked
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, Role, SessionStatus
 
 
@@ -24,7 +27,7 @@ def _side(viewer: Viewer, session: models.Session) -> Role:
         return Role.COACH
     if viewer.role is Role.CLIENT and viewer.client_id == session.client_id:
         return Role.CLIENT
-    raise validation.forbidden("Only the session's coach or client may reschedule it.", "sessionId")
+    raise forbidden("Only the session's coach or client may reschedule it.", "sessionId")
 
 
 async def _new_time(session: models.Session, starts_at: datetime, field: str) -> tuple[models.Coach, datetime, datetime]:
@@ -42,7 +45,7 @@ async def _open(
     async with transaction():
         # A session's proposals are written only under the session's lock (domain.locks).
         session = await locked(session_id)
-        if session.status not in LIVE or session.starts_at <= clock.now():
+        if session.status not in SessionStatus.LIVE or session.starts_at <= clock.now():
             raise invalid_transition("Only a future pending or confirmed session can be rescheduled.")
         locks.taking(locks.Level.PROPOSALS)
         await models.RescheduleProposal.filter(session_id=session.id, status=ProposalStatus.OPEN).update(
@@ -60,7 +63,7 @@ async def _open(
 
 async def propose(viewer: Viewer, session: models.Session, starts_at: datetime, message: str | None, field: str = "startsAt") -> models.RescheduleProposal:
     side = _side(viewer, session)
-    if session.status not in LIVE or session.starts_at <= clock.now():
+    if session.status not in SessionStatus.LIVE or session.starts_at <= clock.now():
         raise invalid_transition("Only a future pending or confirmed session can be rescheduled.")
     message = validation.text(message, "message", max_length=1000)
     _, start, end = await _new_time(session, starts_at, field)
@@ -87,9 +90,9 @@ async def respond(
     if proposal.status is not ProposalStatus.OPEN:
         raise DomainError(ErrorCode.INVALID_TRANSITION, "This proposal is no longer open.", "proposalId")
     if proposal.proposed_by is side:
-        raise validation.forbidden("The other side answers a proposal.", "proposalId")
+        raise forbidden("The other side answers a proposal.", "proposalId")
     if accept and counter is not None:
-        raise validation.invalid("Accept, or decline with a counter proposal, not both.", "counterStartsAt")
+        raise invalid("Accept, or decline with a counter proposal, not both.", "counterStartsAt")
     message = validation.text(message, "message", max_length=1000)
     if not accept:
         await _decline(side, proposal, session)
@@ -115,7 +118,7 @@ async def _decline(side: Role, proposal: models.RescheduleProposal, session: mod
 
 @retrying
 async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: models.Session):
-    if session.status not in LIVE:
+    if session.status not in SessionStatus.LIVE:
         raise invalid_transition("The session is no longer pending or confirmed.")
     coach = await models.Coach.get(id=session.coach_id)
     if session.client_id is not None:  # re-checked like a booking: the client may still book, on the new date
@@ -124,13 +127,13 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
                                        on=proposal.starts_at.astimezone(ZoneInfo(coach.timezone)).date())
         blocking = [r for r in verdict.reasons if r not in eligibility.CREDIT_REASONS]  # credits were paid at booking
         if blocking:
-            raise DomainError(ErrorCode.NOT_ELIGIBLE, f"The client may not book then ({', '.join(r.value for r in blocking)}).", "proposalId")
+            raise eligibility.NotEligible(blocking, when="then", field="proposalId")
     try:
         async with transaction():
             # The order of domain.locks: the coach's calendar, the session, then its proposal.
             await locks.coaches(coach.id)
             session = await locked(session.id)
-            if session.status not in LIVE:
+            if session.status not in SessionStatus.LIVE:
                 raise invalid_transition("The session is no longer pending or confirmed.")
             await availability.check_bookable(coach, proposal.starts_at, proposal.ends_at, field="proposalId", exclude_session=session.id)
             locks.taking(locks.Level.PROPOSALS)
@@ -153,7 +156,7 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
                 summary=f"Moved to {proposal.starts_at:%Y-%m-%d %H:%M} UTC",
             )
     except IntegrityError as error:
-        if booking.is_exclusion_violation(error):
-            raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "That time is already taken.", "proposalId") from None
+        if (taken := slot_unavailable(error, "proposalId")) is not None:
+            raise taken from None
         raise
     return await models.RescheduleProposal.get(id=proposal.id), await models.Session.get(id=session.id)

@@ -10,7 +10,8 @@ from tortoise import connections
 
 import models
 from domain import activity, clock, ledger, locks, notifications
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, CreditPoolKind, CreditReason, NotificationKind, RefundStatus
 
 RECONCILE_AFTER = timedelta(minutes=2)

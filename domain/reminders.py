@@ -11,23 +11,22 @@ from tortoise import connections
 
 import models
 from domain import clock, notifications
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import NotificationKind
 
 LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 BATCH = 500
 
 
-def _key(label: str, session: models.Session, side: str) -> str:
-    return f"reminder-{label}:{session.id}:{int(session.starts_at.timestamp())}:{side}"
-
-
-# The coach always has a login, so the coach's reminder marks a session as reminded.
+# The dedupe keys of a session's two reminders, written here only: "reminder-<label>:<session>:
+# <start, epoch seconds>:<side>". The coach always has a login, so the coach's reminder marks a
+# session as reminded.
 _DUE = """
-SELECT s.* FROM sessions s
+SELECT s.*, k.prefix || ':coach' AS coach_key, k.prefix || ':client' AS client_key FROM sessions s
+CROSS JOIN LATERAL (SELECT $3 || s.id || ':' || extract(epoch FROM s.starts_at)::bigint AS prefix) k
 WHERE s.status = 'CONFIRMED' AND s.starts_at > $1 AND s.starts_at <= $2
-  AND NOT EXISTS (SELECT 1 FROM notifications n
-                  WHERE n.dedupe_key = $3 || s.id || ':' || extract(epoch FROM s.starts_at)::bigint || ':coach')
+  AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.dedupe_key = k.prefix || ':coach')
 ORDER BY s.starts_at
 LIMIT $4
 """
@@ -39,19 +38,20 @@ async def send_due() -> int:
     made = 0
     for label, lead in LEADS.items():
         rows = await connections.get("default").execute_query_dict(_DUE, [now, now + lead, f"reminder-{label}:", BATCH])
-        for session in (models.Session._init_from_db(**row) for row in rows):
-            made += await _remind(label, session)
+        for row in rows:
+            keys = {"coach": row.pop("coach_key"), "client": row.pop("client_key")}
+            made += await _remind(label, models.Session._init_from_db(**row), keys)
     return made
 
 
 @retrying
-async def _remind(label: str, session: models.Session) -> int:
+async def _remind(label: str, session: models.Session, keys: dict[str, str]) -> int:
     made = 0
     async with transaction():
         for to_coach in (False, True):
             made += await notifications.about_session(
                 NotificationKind.SESSION_REMINDER, session, to_coach=to_coach,
                 title=f"Reminder: session in {label}", body="Your session starts on {when}.",
-                dedupe_key=_key(label, session, "coach" if to_coach else "client"),
+                dedupe_key=keys["coach" if to_coach else "client"],
             ) is not None
     return made

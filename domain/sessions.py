@@ -11,12 +11,12 @@ from uuid import UUID
 
 import models
 from domain import access, activity, clients, clock, events, locks, notifications, outbox, timezones, validation
-from domain.errors import DomainError, ErrorCode, not_found
+from domain.errors import DomainError, ErrorCode, not_found, forbidden, invalid
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, RefundStatus, Role, SessionStatus
 
-LIVE = (SessionStatus.PENDING, SessionStatus.CONFIRMED)
 REFUND_JOB = "refund_session"
 
 
@@ -61,7 +61,7 @@ async def confirm(viewer: Viewer, session: models.Session) -> models.Session:
 
 async def _cancel(
     viewer: Viewer, session: models.Session, reason: str | None, *, late: bool, declined: bool = False,
-    from_statuses: tuple[SessionStatus, ...] = LIVE,
+    from_statuses: tuple[SessionStatus, ...] = SessionStatus.LIVE,
 ) -> models.Session:
     """Cancel a session the caller has locked, withdrawing its open proposal (under the
     session's lock, as domain.locks orders)."""
@@ -95,13 +95,13 @@ async def cancel(viewer: Viewer, session: models.Session, reason: str | None) ->
     is late and keeps no refund; otherwise a worker returns every credit (PENDING refund)."""
     reason = validation.text(reason, "reason", max_length=1000)
     if viewer.role not in (Role.COACH, Role.CLIENT, Role.ADMIN) or viewer.api_key_id is not None:
-        raise validation.forbidden("Your role may not cancel sessions.", "sessionId")
+        raise forbidden("Your role may not cancel sessions.", "sessionId")
     coach = await models.Coach.get(id=session.coach_id)
     async with transaction():
         # Decided on the session as it is under the lock: an accepted proposal may have moved it.
         session = await locked(session.id)
         now = clock.now()
-        if session.status not in LIVE:
+        if session.status not in SessionStatus.LIVE:
             raise invalid_transition(f"A {session.status.value.lower()} session cannot be cancelled.")
         if session.starts_at <= now:
             raise invalid_transition("A session that has started cannot be cancelled.")
@@ -142,9 +142,6 @@ async def mark_no_show(viewer: Viewer, session: models.Session) -> models.Sessio
     return await _finish(viewer, session, SessionStatus.NO_SHOW, ActivityKind.SESSION_NO_SHOW)
 
 
-PAST_STATUSES = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW, SessionStatus.CANCELLED)
-
-
 @retrying
 async def record_past(
     viewer: Viewer, client_id: UUID, service: models.Service, starts_at: datetime, status: SessionStatus, notes: str | None
@@ -152,14 +149,14 @@ async def record_past(
     """History brought from another tool: no credits move, no slot is held."""
     if viewer.role is not Role.COACH or service.coach_id != viewer.coach_id:
         raise not_found("Service", "serviceId")
-    if not await models.CoachClient.exists(coach_id=viewer.coach_id, client_id=client_id):
+    if not await access.is_coach_client(viewer.coach_id, client_id):
         raise not_found("Client", "clientId")
     coach = await models.Coach.get(id=viewer.coach_id)
     starts_at = timezones.to_utc(starts_at, coach.timezone, "startsAt")
     if starts_at >= clock.now():
-        raise validation.invalid("A past session starts in the past.", "startsAt")
-    if status not in PAST_STATUSES:
-        raise validation.invalid("A past session is COMPLETED, NO_SHOW or CANCELLED.", "status")
+        raise invalid("A past session starts in the past.", "startsAt")
+    if status not in SessionStatus.PAST:
+        raise invalid("A past session is COMPLETED, NO_SHOW or CANCELLED.", "status")
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     async with transaction():
         organisation_id = (await models.Client.get(id=client_id).values("organisation_id"))["organisation_id"]

@@ -11,9 +11,10 @@ from tortoise.exceptions import IntegrityError
 
 import models
 from domain import access, clients, passwords, validation
-from domain.errors import DomainError, ErrorCode, invalid, not_found
+from domain.errors import DomainError, ErrorCode, invalid, not_found, forbidden
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
+from domain.locks import retrying
+from domain.transactions import transaction
 from models.enums import CoachKind, Role
 
 
@@ -29,11 +30,11 @@ def _check_may_create(viewer: Viewer, role: Role, organisation_id: UUID | None) 
         return organisation_id
     if viewer.role is Role.ORG_ADMIN:
         if role not in (Role.CLIENT, Role.ORG_ADMIN):
-            raise validation.forbidden("Organisation admins create client and organisation admin accounts only.", "role")
+            raise forbidden("Organisation admins create client and organisation admin accounts only.", "role")
         if organisation_id not in (None, viewer.organisation_id):
             raise not_found("Organisation", "organisationId")
         return viewer.organisation_id
-    raise validation.forbidden("You may not create accounts.")
+    raise forbidden("You may not create accounts.")
 
 
 @retrying

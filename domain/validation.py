@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from domain import clock
-from domain.errors import DomainError, DomainErrors, ErrorCode, invalid
+from domain.errors import DomainError, DomainErrors, invalid
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
@@ -162,7 +162,3 @@ class Checks:
             raise self.errors[0]
         if self.errors:
             raise DomainErrors(self.errors)
-
-
-def forbidden(message: str, field: str | None = None) -> DomainError:
-    return DomainError(ErrorCode.FORBIDDEN, message, field)

@@ -1,6 +1,9 @@
 """Stored enumerations. The GraphQL enums in schema/ mirror these by value."""
 
+from __future__ import annotations
+
 from enum import Enum
+from typing import ClassVar, Iterable
 
 
 class Role(str, Enum):
@@ -36,6 +39,24 @@ class SessionStatus(str, Enum):
     CANCELLED = "CANCELLED"
     COMPLETED = "COMPLETED"
     NO_SHOW = "NO_SHOW"
+
+    # The status groups the rules speak of, defined once below the class (members cannot be
+    # named inside their own Enum body); SQL reads them through `sql()`.
+    LIVE: ClassVar[tuple[SessionStatus, ...]]  # holds its slot and may still take place
+    HAD: ClassVar[tuple[SessionStatus, ...]]  # firmly booked, whether held yet or not: a "last session"
+    HELD: ClassVar[tuple[SessionStatus, ...]]  # took place, the client came or not: paid for
+    PAST: ClassVar[tuple[SessionStatus, ...]]  # what a session recorded after the fact may be
+
+    @staticmethod
+    def sql(statuses: Iterable[SessionStatus]) -> str:
+        """An SQL list for `status IN (...)`, from the enum's own values (no user input)."""
+        return "(" + ", ".join(f"'{s.value}'" for s in statuses) + ")"
+
+
+SessionStatus.LIVE = (SessionStatus.PENDING, SessionStatus.CONFIRMED)
+SessionStatus.HAD = (SessionStatus.CONFIRMED, SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
+SessionStatus.HELD = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW)
+SessionStatus.PAST = (SessionStatus.COMPLETED, SessionStatus.NO_SHOW, SessionStatus.CANCELLED)
 
 
 class RefundStatus(str, Enum):

@@ -16,6 +16,10 @@ class Notification(Model):
     title = fields.CharField(max_length=300)
     body = fields.TextField()
     session = fields.ForeignKeyField("models.Session", related_name="notifications", null=True, on_delete=fields.SET_NULL)
+    # The client the text names (a message from them), so their erasure can find it by id.
+    names_client = fields.ForeignKeyField(
+        "models.Client", related_name="named_in_notifications", null=True, on_delete=fields.SET_NULL
+    )
     # Deduplicates notifications raised by jobs that may run twice (e.g. "reminder-24h:{session}").
     dedupe_key = fields.CharField(max_length=200, null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)

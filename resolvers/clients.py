@@ -22,7 +22,7 @@ async def visible(viewer: Viewer, client_id: UUID) -> models.Client | None:
 class Columns:
     """What a page's selected columns need beyond the page query itself."""
 
-    summary: bool = False  # the per-client session summary (domain.client_sessions.summaries)
+    summary: bool = False  # the per-client session summary (domain.client_list.summaries)
     last_message: bool = False
     cipher: bool = False  # the client's key, for private notes
     eligibility_services: list[UUID | None] = field(default_factory=list)  # one per eligibility column asked for

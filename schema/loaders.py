@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 from tortoise.expressions import Subquery
 
 import models
-from domain import access, client_sessions, eligibility, encryption, messages
+from domain import access, client_list, eligibility, encryption, messages
 from domain.viewer import Viewer
 from resolvers import goals as goal_reads
 
@@ -129,8 +129,8 @@ class Loaders:
         self.unread_count = _loader(unread_counts)
 
         self.eligibility = _loader(eligibilities)
-        self.summary = per_client(client_sessions.summaries, client_sessions.Summary())
-        self.last_message = per_client(client_sessions.last_messages)
+        self.summary = per_client(client_list.summaries, client_list.Summary())
+        self.last_message = per_client(client_list.last_messages)
         self.session = _loader(sessions)
         self.service = _loader(services)
         self.organisation = _loader(organisations)

@@ -113,4 +113,3 @@ class NodeQuery:
         return await resolve_nodes(info, ids)
 
 
-from schema.context import Info  # noqa: E402  (run-time import: strawberry reads the annotation)

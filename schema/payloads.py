@@ -8,7 +8,7 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 import strawberry
 
-from domain import outbox, transactions
+from domain import locks, outbox
 from domain.errors import DomainError, DomainErrors
 from schema.errors import user_errors
 
@@ -30,10 +30,10 @@ def returns(payload_cls: type[P]) -> Callable[[Callable[..., Awaitable[P]]], Cal
                 return payload_cls(user_errors=user_errors(error))
             except Exception as error:
                 # A deadlock in a statement outside any retried transaction still gets a coded answer.
-                if not transactions.is_transient(error):
+                if not locks.is_transient(error):
                     raise
                 outbox.take_written()
-                return payload_cls(user_errors=user_errors(transactions.Collision()))
+                return payload_cls(user_errors=user_errors(locks.Collision()))
             # After the commit: hand the jobs this mutation wrote to arq now (the relay
             # pushes whatever this misses, e.g. while Redis is away).
             written = outbox.take_written()

@@ -15,7 +15,6 @@ from uuid import UUID
 import aiosmtplib
 from arq import Retry
 
-from app.settings import get
 from domain import notifications
 from workers.outbox import push_written
 
@@ -39,7 +38,7 @@ def _message(email: notifications.Email, sender: str) -> EmailMessage:
 
 
 async def email_notification(ctx: dict, notification_id: str) -> str:
-    settings = ctx.get("settings") or get()
+    settings = ctx["settings"]
     email = await notifications.claim_email(UUID(notification_id))
     if email is None:
         return "nothing to send"

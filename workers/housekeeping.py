@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.settings import get
 from domain import sessions
 from workers.outbox import push_written
 
@@ -16,4 +15,4 @@ async def expire_unanswered_bookings(ctx: dict) -> int:
 
 
 async def complete_past_sessions(ctx: dict) -> int:
-    return await sessions.complete_past(timedelta(hours=get().complete_after_hours))
+    return await sessions.complete_past(timedelta(hours=ctx["settings"].complete_after_hours))

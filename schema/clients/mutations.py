@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 import models
-from domain import access, clients, records
+from domain import access, clients, privacy
 from domain.errors import not_found
 from models.enums import Role
 from resolvers import clients as client_reads
@@ -54,14 +54,14 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(DeleteClientPayload)
     async def delete_client(self, info: Info, input: DeleteClientInput) -> DeleteClientPayload:  # noqa: A002
-        await records.delete_from_practice(info.context.viewer, await _client(info, input.client_id))
+        await privacy.delete_from_practice(info.context.viewer, await _client(info, input.client_id))
         return DeleteClientPayload(deleted_client_id=input.client_id)
 
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.COACH, Role.CLIENT, Role.ORG_ADMIN))
     @returns(ExportClientDataPayload)
     async def export_client_data(self, info: Info, input: ClientDataInput) -> ExportClientDataPayload:  # noqa: A002
         row = await _client(info, input.client_id)
-        return ExportClientDataPayload(data=await records.export(info.context.viewer, row))
+        return ExportClientDataPayload(data=await privacy.export(info.context.viewer, row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.CLIENT))
     @returns(EraseClientPayload)
@@ -70,7 +70,7 @@ class Mutation:
         viewer = info.context.viewer
         if uid is None or not access.may_name_for_erasure(viewer, uid):
             raise not_found("Client", "clientId")
-        _, email = await records.erase(viewer, uid)
+        _, email = await privacy.erase(viewer, uid)
         if email:
             await info.context.auth.forget_account(email)  # Redis keys that hold the address
         return EraseClientPayload(erased_client_id=input.client_id)

@@ -18,7 +18,7 @@ from schema.node import uuid_of
 from schema.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from schema.permissions import signed_in
 
-# Client fields read from the per-client session summary (domain.client_sessions.summaries).
+# Client fields read from the per-client session summary (domain.client_list.summaries).
 SUMMARY_COLUMNS = {"lastSession", "nextSession", "stats", "bookedWithOthers", "milestones"}
 
 

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 import models
-from domain import access, client_sessions, clock, milestones
+from domain import access, client_list, clock, milestones
 from schema.connection import Connection
 from schema.enums import ActivityKind, ClientCategory, OrderDirection
 from schema.errors import UserError
@@ -54,13 +54,7 @@ def age_on(birth: date | None, today: date) -> int | None:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-@strawberry.enum
-class Milestone(Enum):
-    FIRST_SESSION = "FIRST_SESSION"
-    TEN_SESSIONS = "TEN_SESSIONS"
-    SIX_MONTHS = "SIX_MONTHS"
-    ONE_YEAR = "ONE_YEAR"
-    TWO_YEARS = "TWO_YEARS"
+Milestone = strawberry.enum(milestones.Milestone, name="Milestone")
 
 
 @strawberry.type
@@ -154,7 +148,7 @@ class Client(Entity):
 
     @strawberry.field
     def stats(self, info: strawberry.Info) -> ClientStats:
-        def read(summary: client_sessions.Summary) -> ClientStats:
+        def read(summary: client_list.Summary) -> ClientStats:
             found = summary.stats
             return ClientStats(
                 total_sessions=found.total, completed_sessions=found.completed, cancelled_sessions=found.cancelled,
@@ -186,9 +180,9 @@ class Client(Entity):
     def milestones(self, info: strawberry.Info) -> list[Milestone]:
         loaders = info.context.loaders
 
-        def reached(relationship, summary: client_sessions.Summary) -> list[Milestone]:
+        def reached(relationship, summary: client_list.Summary) -> list[Milestone]:
             since = relationship.created_at if relationship else self._m.created_at
-            return [Milestone(name) for name in milestones.reached(summary.stats.completed, since)]
+            return milestones.reached(summary.stats.completed, since)
 
         return resolved(loaders.relationship, self._m.id,
                         lambda relationship: resolved(loaders.summary, self._m.id, lambda summary: reached(relationship, summary)))

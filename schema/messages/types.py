@@ -8,7 +8,7 @@ import strawberry
 
 import models
 from domain import encryption
-from domain.records import DELETED_NAME
+from domain.privacy import DELETED_NAME
 from resolvers import messages as message_reads
 from schema.connection import Connection
 from schema.context import Info

@@ -11,11 +11,10 @@ from domain import access, usage
 from resolvers import organisations as organisation_reads
 from schema.connection import Connection
 from schema.node import Entity, loads_nodes
-from schema.pagination import Ordering, paginate
 from schema.errors import forbidden
 
 if TYPE_CHECKING:
-    from schema.clients.types import Client, ClientConnection
+    from schema.clients.types import ClientConnection
     from schema.credits.types import CreditPool
 
 

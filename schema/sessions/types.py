@@ -9,7 +9,7 @@ import strawberry
 
 import models
 from domain import access
-from domain.records import DELETED_NAME
+from domain.privacy import DELETED_NAME
 from domain import eligibility as eligibility_rules
 from resolvers import notes as note_reads, sessions as session_reads
 from schema.connection import Connection

@@ -11,7 +11,7 @@ from models.enums import CoachKind, Role
 from tests.api.test_availability import CREATE_SERVICE, SET_AVAILABILITY, SETTINGS
 from tests.api.test_credits import GRANT, GRANT_ORG, assert_ledger_balances
 from schema.node import uuid_of
-from workers.settings import create_worker
+from app.worker import create_worker
 
 BOOK = """mutation($i: BookSessionInput!) { bookSession(input: $i) {
   session { id status kind startsAt clientName creditTransactions { delta } } userErrors { code field message } } }"""

@@ -15,7 +15,8 @@ from tortoise.exceptions import IntegrityError
 import models
 from domain import clock, organisations, outbox, refunds
 from domain.errors import DomainError, ErrorCode
-from domain.transactions import ATTEMPTS, retrying, transaction
+from domain.locks import ATTEMPTS, retrying
+from domain.transactions import transaction
 from models.enums import ProposalStatus, RefundStatus, Role, SessionStatus
 from schema.node import uuid_of
 from tests.api.test_booking import BOOK, PROPOSE, setup_coach, utc

@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from tortoise import connections
 
 import models
-from domain import clock, records
+from domain import clock, privacy
 from models.enums import Role
 from schema.node import uuid_of
 from tests.api.test_booking import BOOK, setup_coach, utc
@@ -58,7 +58,7 @@ async def test_export_is_complete_for_its_subject_and_holds_nothing_of_anyone_el
 
     mine = (await api.ok(EXPORT, {"id": member.client_id}, member.token))["exportClientData"]["data"]
     text = json.dumps(mine)
-    assert mine["schemaVersion"] == records.EXPORT_SCHEMA_VERSION
+    assert mine["schemaVersion"] == privacy.EXPORT_SCHEMA_VERSION
     for key in ("message", "reply", "health", "booking", "goal", "feedback"):
         assert canaries[key] in text, key
     assert canaries["private"] not in text and canaries["note"] not in text  # the coach's own, not shared
@@ -137,12 +137,12 @@ async def test_a_crash_midway_through_erasure_leaves_it_whole_and_a_rerun_comple
 
     monkeypatch.setattr(models.Feedback, "filter", dies_midway)
     with pytest.raises(Killed):
-        await records.erase(admin_viewer(), client_uuid)
+        await privacy.erase(admin_viewer(), client_uuid)
     monkeypatch.setattr(models.Feedback, "filter", real_filter)
 
     assert await models.Client.exists(id=client_uuid)  # nothing half-done
     assert await models.ClientDataKey.exists(client_id=client_uuid)
-    assert await records.erase(admin_viewer(), client_uuid) == (True, member.email)
+    assert await privacy.erase(admin_viewer(), client_uuid) == (True, member.email)
     assert canaries["note"] not in await raw_database_text()
 
 

@@ -12,7 +12,7 @@ from typing import Iterator
 
 from aiosmtpd.controller import Controller
 
-from workers.settings import create_worker
+from app.worker import create_worker
 
 # aiosmtpd's own logger: the test's mail server, not the service (it may log what it receives).
 SMTP_SERVER_LOGGER = "mail.log"

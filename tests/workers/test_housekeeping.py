@@ -34,7 +34,7 @@ async def test_unanswered_booking_lapses_and_is_refunded_by_the_worker(api, worl
     await assert_ledger_balances()
 
 
-async def test_confirmed_sessions_complete_a_day_after_they_end(api, world):
+async def test_confirmed_sessions_complete_a_day_after_they_end(api, world, test_settings):
     clock.freeze(utc(2030, 1, 7, 8))
     admin = await world.admin()
     coach, service = await setup_coach(api, world)
@@ -43,8 +43,8 @@ async def test_confirmed_sessions_complete_a_day_after_they_end(api, world):
     await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token)
 
     clock.freeze(utc(2030, 1, 9, 10, 59))
-    assert await complete_past_sessions({}) == 0  # ended 23 h 59 min ago
+    assert await complete_past_sessions({"settings": test_settings}) == 0  # ended 23 h 59 min ago
     clock.freeze(utc(2030, 1, 9, 11, 1))
-    assert await complete_past_sessions({}) == 1
+    assert await complete_past_sessions({"settings": test_settings}) == 1
     assert (await models.Session.first()).status.value == "COMPLETED"
     assert await models.ActivityEvent.filter(kind="SESSION_COMPLETED").count() == 1

@@ -16,7 +16,8 @@ from tests.api.test_booking import BOOK, CANCEL, COMPLETE, CONFIRM, setup_coach,
 from tests.api.test_credits import GRANT, GRANT_ORG
 from workers import email as email_worker
 from workers.outbox import relay_outbox
-from workers.settings import create_queue, create_worker
+from app.worker import create_worker
+from workers.settings import create_queue
 
 NOW = utc(2030, 3, 1, 12)
 NOTIFICATIONS = "{ notifications { totalCount edges { node { id kind title body readAt session { id } } } } }"

@@ -24,7 +24,7 @@ from tests.api.test_booking import BOOK, CANCEL, setup_coach, utc
 from tests.api.test_credits import GRANT, assert_ledger_balances
 from tests.conftest import LOGIN, PASSWORD, starlette_app
 from tests.workers.test_notifications import SEND_MESSAGE, free_port
-from workers.settings import create_worker
+from app.worker import create_worker
 from workers.supervisor import Heartbeat, supervise
 
 ROOT = Path(__file__).resolve().parents[2]

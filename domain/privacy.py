@@ -10,13 +10,12 @@ from uuid import UUID
 from tortoise import connections
 
 import models
-from domain import access, clock, credentials, encryption, locks, sessions, validation
-from domain.errors import DomainError, ErrorCode, not_found
+from domain import access, clock, credentials, encryption, locks, sessions
+from domain.errors import DomainError, ErrorCode, forbidden, not_found
 from domain.viewer import Viewer
-from domain.transactions import retrying, transaction
-from models.enums import Role
-
-LIVE = sessions.LIVE
+from domain.locks import retrying
+from domain.transactions import transaction
+from models.enums import Role, SessionStatus
 
 EXPORT_SCHEMA_VERSION = 1
 DELETED_NAME = "Deleted Client"
@@ -73,10 +72,11 @@ async def export(viewer: Viewer, client: models.Client) -> dict[str, Any]:
 
     messages = []
     if readable:  # only the two people in a conversation read it (the coach's own, all of a client's)
+        scope, params = access.conversations_sql(viewer, "cv", 2)
         messages = await connections.get("default").execute_query_dict(
             "SELECT m.id, cv.coach_id, m.sender_role, m.sent_at, m.read_at, m.session_id, m.body_enc FROM messages m "
-            "JOIN conversations cv ON cv.id = m.conversation_id WHERE cv.client_id = $1 AND ($2::uuid IS NULL OR cv.coach_id = $2) "
-            "ORDER BY m.sent_at", [client.id, viewer.coach_id])
+            f"JOIN conversations cv ON cv.id = m.conversation_id WHERE cv.client_id = $1 AND {scope} "
+            "ORDER BY m.sent_at", [client.id, *params])
         for m in messages:
             m["body"] = cipher.decrypt(m["body_enc"]) if cipher else None
 
@@ -130,7 +130,7 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
     goals and conversation. When no other coach and no organisation holds the client, the
     profile goes too (sessions then read "Deleted Client"). Returns whether the profile went."""
     if viewer.role is not Role.COACH:
-        raise validation.forbidden("Only a coach removes a client from their practice.")
+        raise forbidden("Only a coach removes a client from their practice.")
     async with transaction():
         # Under the coach's booking lock, so no booking lands between the check and the detach;
         # then the profile and the practice's sessions, in the order of domain.locks.
@@ -140,7 +140,7 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
             raise not_found("Client", "clientId")
         practice = await locks.sessions(
             await models.Session.filter(coach_id=viewer.coach_id, client_id=client.id).values_list("id", flat=True))
-        if any(s.status in LIVE and s.starts_at > clock.now() for s in practice):
+        if any(s.status in SessionStatus.LIVE and s.starts_at > clock.now() for s in practice):
             raise DomainError(ErrorCode.CONFLICT, "Cancel this client's upcoming sessions first.", "clientId")
         # The practice's sessions stay, for every viewer, as "Deleted Client".
         await models.Session.filter(id__in=[s.id for s in practice]).update(client_id=None)
@@ -170,7 +170,7 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
     if not access.is_platform_admin(viewer) and not (
         viewer.role is Role.CLIENT and viewer.client_id == client_id
     ):
-        raise validation.forbidden("Only an admin or the client erases a client's record.", "clientId")
+        raise forbidden("Only an admin or the client erases a client's record.", "clientId")
     async with transaction():
         client = await locks.client(client_id, delete=True)
         if client is None:
@@ -180,7 +180,7 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         held = await locks.sessions(await models.Session.filter(client_id=client_id).values_list("id", flat=True))
         # Upcoming sessions are cancelled (and refunded by the worker) rather than left holding slots.
         for session in held:
-            if session.status in LIVE and session.starts_at > clock.now():
+            if session.status in SessionStatus.LIVE and session.starts_at > clock.now():
                 await sessions._cancel(viewer, session, None, late=False)
         await models.ClientDataKey.filter(client_id=client_id).delete()
         await models.Note.filter(client_id=client_id).delete()
@@ -191,11 +191,11 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         await models.Feedback.filter(session_id__in=session_ids).update(comment=None)
         await models.Session.filter(client_id=client_id).update(booking_notes=None, cancel_reason=None, client_id=None)
         # Other people's notifications about this client name them; say "Deleted Client" instead
-        # (only in rows about the client: their sessions, and messages from them).
+        # (only in rows about the client: their sessions, and those that name them, e.g. messages).
         await connections.get("default").execute_query(
             "UPDATE notifications SET title = replace(title, $1, $2), body = replace(body, $1, $2) "
-            "WHERE session_id = ANY($3::uuid[]) OR (kind = 'MESSAGE_RECEIVED' AND title = $4)",
-            [client.name, DELETED_NAME, list(session_ids), f"New message from {client.name}"])
+            "WHERE session_id = ANY($3::uuid[]) OR names_client_id = $4",
+            [client.name, DELETED_NAME, list(session_ids), client_id])
         if login is not None:
             await models.ActivityEvent.filter(actor_id=login.id).update(actor_name=DELETED_NAME)
         if login is not None:
