@@ -9,7 +9,7 @@ import hmac
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import jwt
@@ -55,7 +55,7 @@ class Authenticator:
 
     def issue_token(self, user: models.User) -> str:
         # Real time, not domain.clock: PyJWT checks iat/exp against the real clock.
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         claims = {
             "sub": str(user.id),
             "ver": user.token_version,

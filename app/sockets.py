@@ -14,7 +14,8 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from typing import Any, Coroutine
+from collections.abc import Coroutine
+from typing import Any
 from uuid import UUID
 
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
