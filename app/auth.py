@@ -10,6 +10,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import jwt
@@ -145,7 +146,7 @@ class Authenticator:
     def _throttle_paused(self) -> bool:
         return time.monotonic() < self._redis_back_at
 
-    async def _throttle_call(self, call) -> object | None:
+    async def _throttle_call(self, call) -> Any:
         """The call's result, or None when Redis failed or did not answer in time."""
         if self._throttle_paused():
             return None
