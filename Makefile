@@ -16,11 +16,12 @@ STAMP_FUZZ  := $(VENV)/.installed-fuzz
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install install-dev run serve test schema bench fuzz migrate seed worker stop-embedded clean
+.PHONY: help install install-dev run serve test lint schema bench fuzz migrate seed worker stop-embedded clean
 
 help:
 	@echo "make run      API + worker + demo data at http://$(HOST):$(PORT)/graphql (HOST=, PORT= to change)"
 	@echo "make test     test suite (PYTEST_ARGS='-k ...' to narrow it)"
+	@echo "make lint     ruff (lint + format check), mypy, import-linter layer contracts"
 	@echo "make schema   regenerate schema.graphql"
 	@echo "make bench    benchmarks"
 	@echo "make fuzz     schemathesis against caseload serve, every role (FUZZ_QUICK=1 for a smoke check)"
@@ -37,7 +38,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install -e '.[dev,lint]'
 	touch $@ $(STAMP)
 
 $(STAMP_FUZZ): pyproject.toml | $(BIN)/python
@@ -53,6 +54,15 @@ run serve: $(STAMP)
 
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Runs every check even when one fails, so one run shows everything; fails if any failed.
+lint: $(STAMP_DEV)
+	@status=0; \
+	echo "== ruff check"; $(BIN)/ruff check . || status=1; \
+	echo "== ruff format --check"; $(BIN)/ruff format --check . || status=1; \
+	echo "== mypy"; $(BIN)/mypy || status=1; \
+	echo "== lint-imports"; $(BIN)/lint-imports || status=1; \
+	exit $$status
 
 schema: $(STAMP)
 	$(BIN)/caseload schema > schema.graphql.tmp

@@ -9,7 +9,8 @@ import hmac
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import jwt
@@ -55,7 +56,7 @@ class Authenticator:
 
     def issue_token(self, user: models.User) -> str:
         # Real time, not domain.clock: PyJWT checks iat/exp against the real clock.
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         claims = {
             "sub": str(user.id),
             "ver": user.token_version,
@@ -145,7 +146,7 @@ class Authenticator:
     def _throttle_paused(self) -> bool:
         return time.monotonic() < self._redis_back_at
 
-    async def _throttle_call(self, call) -> object | None:
+    async def _throttle_call(self, call) -> Any:
         """The call's result, or None when Redis failed or did not answer in time."""
         if self._throttle_paused():
             return None

@@ -97,6 +97,7 @@ def cmd_worker(args, settings: Settings) -> int:
         # Opened once: workers come and go with Redis, the database pool stays.
         await db.init(settings)
         loop, me = asyncio.get_running_loop(), asyncio.current_task()
+        assert me is not None  # run() is itself a task
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, me.cancel)
         try:

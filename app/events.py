@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 from uuid import UUID
 
 from redis.asyncio import Redis

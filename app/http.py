@@ -183,7 +183,7 @@ async def _too_slow(scope, send, deadline: float) -> None:
     await response(scope, nothing_more, send)
 
 
-class CaseloadGraphQL(GraphQL):
+class CaseloadGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = CaseloadSocket
 
     def __init__(self, *args: Any, settings: Settings, auth_holder: dict, **kwargs: Any):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse, parse_qs
+from urllib.parse import parse_qs, unquote, urlparse
 
 from app.settings import Settings
 
@@ -27,7 +27,7 @@ class DatabaseAddress:
     database: str
 
     @classmethod
-    def from_url(cls, url: str) -> "DatabaseAddress":
+    def from_url(cls, url: str) -> DatabaseAddress:
         parsed = urlparse(url)
         query = parse_qs(parsed.query)
         host = query.get("host", [parsed.hostname or "127.0.0.1"])[0]

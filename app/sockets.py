@@ -15,7 +15,8 @@ import logging
 import re
 import time
 from collections import defaultdict
-from typing import Any, Coroutine
+from collections.abc import Coroutine
+from typing import Any
 from uuid import UUID
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, get_operation_ast, parse

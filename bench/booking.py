@@ -46,17 +46,19 @@ import platform
 import statistics
 import sys
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from uuid import UUID
 
 import asyncpg
 import httpx
 
-from app import db, infra, settings as settings_module
+from app import db, infra
+from app import settings as settings_module
 from app.http import asgi
 from domain import clock
 
-UTC = timezone.utc
+UTC = UTC
 CONCURRENCY = (1, 8, 32)
 MODES = ("distinct pools", "shared org pool")
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "768"))
@@ -263,11 +265,11 @@ async def set_up(app, clients_needed: int) -> tuple[list[Coach], dict[str, list[
         organisation = await organisations.create_organisation(system, "Bench Organisation", None)
         await ledger.grant_organisation_credits(system, organisation.id, CREDITS_EACH, "bench", None)
 
-        coach_specs = [dict(email=f"coach{j}@bench.test", name=f"Coach {j}", role=Role.COACH, coach_kind=CoachKind.GLOBAL)
+        coach_specs = [{"email": f"coach{j}@bench.test", "name": f"Coach {j}", "role": Role.COACH, "coach_kind": CoachKind.GLOBAL}
                        for j in range(clients_needed)]
         member_specs = {
-            MODES[0]: [dict(email=f"solo{j}@bench.test", name=f"Solo {j}", role=Role.CLIENT) for j in range(clients_needed)],
-            MODES[1]: [dict(email=f"member{j}@bench.test", name=f"Member {j}", role=Role.CLIENT, organisation_id=organisation.id)
+            MODES[0]: [{"email": f"solo{j}@bench.test", "name": f"Solo {j}", "role": Role.CLIENT} for j in range(clients_needed)],
+            MODES[1]: [{"email": f"member{j}@bench.test", "name": f"Member {j}", "role": Role.CLIENT, "organisation_id": organisation.id}
                        for j in range(clients_needed)],
         }
         await create_users(coach_specs + member_specs[MODES[0]] + member_specs[MODES[1]])
@@ -275,7 +277,7 @@ async def set_up(app, clients_needed: int) -> tuple[list[Coach], dict[str, list[
         coaches: list[Coach] = []
         coach_tokens = await sign_in(api, [spec["email"] for spec in coach_specs])
         rules = [{"weekday": d, "startTime": "00:00", "endTime": "23:59"} for d in range(1, 8)]
-        for spec, token in zip(coach_specs, coach_tokens):
+        for spec, token in zip(coach_specs, coach_tokens, strict=True):
             await api.ok(COACH_SETTINGS, {"i": {"timezone": "UTC", "bufferMinutes": 0, "autoConfirm": True}}, token)
             await api.ok(SET_AVAILABILITY, {"i": {"rules": rules}}, token)
             service = await api.ok(CREATE_SERVICE, {"i": {"name": "Quarter hour", "durationMinutes": 15, "format": "VIDEO",
@@ -290,7 +292,7 @@ async def set_up(app, clients_needed: int) -> tuple[list[Coach], dict[str, list[
         for mode, specs in member_specs.items():
             tokens = await sign_in(api, [spec["email"] for spec in specs])
             members[mode] = []
-            for spec, token in zip(specs, tokens):
+            for spec, token in zip(specs, tokens, strict=True):
                 user = await models.User.get(email=spec["email"])
                 client = await models.Client.get(user_id=user.id)
                 await ledger.grant_client_credits(system, client, CREDITS_EACH, "bench", None)

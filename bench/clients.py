@@ -55,7 +55,7 @@ import re
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -63,12 +63,13 @@ import asyncpg
 import httpx
 from cryptography.fernet import Fernet, MultiFernet
 
-from app import db, infra, settings as settings_module
+from app import db, infra
+from app import settings as settings_module
 from app.http import asgi
 from bench.booking import Api, database_url, fresh_database, health_floor, sign_in
 from domain import clock, milestones
 
-UTC = timezone.utc
+UTC = UTC
 PASSWORD = "bench horse battery staple"
 REPEATS = int(os.environ.get("BENCH_REPEATS", "30"))
 WARM_UP = 5
@@ -650,7 +651,7 @@ def serialise(rows: list, first: int, today: date, keyring: MultiFernet) -> byte
     return json.dumps({"data": page}, separators=(",", ":")).encode()
 
 
-async def fetch_page_sql(conn: asyncpg.Connection, case: Case, coach: "Coach", first: int, keyring: MultiFernet) -> bytes:
+async def fetch_page_sql(conn: asyncpg.Connection, case: Case, coach: Coach, first: int, keyring: MultiFernet) -> bytes:
     sql, extra = baseline_sql(case)
     rows = await conn.fetch(sql, coach.coach_id, clock.now(), first, coach.service_id, *extra)
     return serialise(rows, first, clock.now().date(), keyring)
@@ -766,7 +767,7 @@ def first_difference(a: Any, b: Any, path: str = "") -> str:
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return f"{path}: {len(a)} items against {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             if x != y:
                 return first_difference(x, y, f"{path}[{i}]")
     return f"{path}: API {str(a)[:200]} / SQL {str(b)[:200]}"

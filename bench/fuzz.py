@@ -41,7 +41,8 @@ from pathlib import Path
 
 import httpx
 
-from app import infra, settings as settings_module
+from app import infra
+from app import settings as settings_module
 from bench.booking import database_url, fresh_database
 from bench.fuzz_checks import fails
 
@@ -136,7 +137,7 @@ class Server:
                                    capture_output=True, text=True).stdout
         if "--demo" in help_text:  # newer CLIs load the demo practice only when asked
             command.append("--demo")
-        self.log = open(log_path, "w", encoding="utf-8")
+        self.log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 (open while the server runs)
         self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
 
     def alive(self) -> bool:

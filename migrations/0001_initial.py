@@ -1,12 +1,29 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
-from models.enums import ActivityKind, ClientCategory, CoachKind, CreditPoolKind, CreditReason, EmailStatus, GoalStatus, NotificationKind, ProposalStatus, RefundStatus, Role, SessionFormat, SessionStatus, TemplateKind
+from uuid import uuid4
+
+from tortoise import fields, migrations
 from tortoise.contrib.postgres.fields import ArrayField
 from tortoise.fields.base import OnDelete
-from uuid import uuid4
-from tortoise import fields
+from tortoise.migrations import operations as ops
+
+from models.enums import (
+    ActivityKind,
+    ClientCategory,
+    CoachKind,
+    CreditPoolKind,
+    CreditReason,
+    EmailStatus,
+    GoalStatus,
+    NotificationKind,
+    ProposalStatus,
+    RefundStatus,
+    Role,
+    SessionFormat,
+    SessionStatus,
+    TemplateKind,
+)
+
 
 class Migration(migrations.Migration):
     initial = True

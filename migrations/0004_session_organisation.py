@@ -1,10 +1,10 @@
 """Sessions remember the organisation of their client when booked (usage and visibility survive
 the client's deletion or erasure)."""
 
-from tortoise import migrations
-from tortoise.migrations import operations as ops
+from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
-from tortoise import fields
+from tortoise.migrations import operations as ops
+
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0003_category_indexes')]

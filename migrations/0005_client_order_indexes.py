@@ -16,10 +16,14 @@ RANK = ("CASE category WHEN 'BOOKED' THEN 0 WHEN 'PREVIOUSLY_BOOKED_0_14' THEN 1
         " WHEN 'PREVIOUSLY_BOOKED_30_PLUS' THEN 3 WHEN 'PROSPECTIVE' THEN 4 ELSE 9 END")
 
 FORWARD = [
-    "CREATE INDEX coach_clients_coach_last ON coach_clients"
-    " (coach_id, (COALESCE(last_session_at, '0001-01-01T00:00:00Z'::timestamptz)), client_id)",
-    "CREATE INDEX coach_clients_coach_next ON coach_clients"
-    " (coach_id, (COALESCE(next_session_at, '9999-12-31T00:00:00Z'::timestamptz)), client_id)",
+    (
+        "CREATE INDEX coach_clients_coach_last ON coach_clients"
+        " (coach_id, (COALESCE(last_session_at, '0001-01-01T00:00:00Z'::timestamptz)), client_id)"
+    ),
+    (
+        "CREATE INDEX coach_clients_coach_next ON coach_clients"
+        " (coach_id, (COALESCE(next_session_at, '9999-12-31T00:00:00Z'::timestamptz)), client_id)"
+    ),
     f"CREATE INDEX coach_clients_coach_rank ON coach_clients (coach_id, ({RANK}), client_id)",
     "CREATE INDEX clients_created ON clients (created_at, id)",
 ]

@@ -5,12 +5,14 @@ a reset link is never shown in-app): it is addressed through its token, so `user
 nullable and exactly one of the two addresses it. The indexes serve the cascades from clients,
 users and tokens, and the lookup of a client's or a user's open tokens (a newer one voids them)."""
 
-from tortoise import migrations
-from tortoise.migrations import operations as ops
-from models.enums import AccountTokenKind, NotificationKind
-from tortoise.fields.base import OnDelete
 from uuid import uuid4
-from tortoise import fields
+
+from tortoise import fields, migrations
+from tortoise.fields.base import OnDelete
+from tortoise.migrations import operations as ops
+
+from models.enums import AccountTokenKind, NotificationKind
+
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0005_client_order_indexes')]
@@ -54,8 +56,10 @@ class Migration(migrations.Migration):
         ),
         ops.RunSQL(
             [
-                "ALTER TABLE notifications ADD CONSTRAINT notifications_addressed"
-                " CHECK (user_id IS NOT NULL OR account_token_id IS NOT NULL)",
+                (
+                    "ALTER TABLE notifications ADD CONSTRAINT notifications_addressed"
+                    " CHECK (user_id IS NOT NULL OR account_token_id IS NOT NULL)"
+                ),
                 "CREATE INDEX notifications_account_token ON notifications (account_token_id) WHERE account_token_id IS NOT NULL",
                 "CREATE INDEX account_tokens_client ON account_tokens (client_id) WHERE client_id IS NOT NULL",
                 "CREATE INDEX account_tokens_user ON account_tokens (user_id) WHERE user_id IS NOT NULL",

@@ -4,7 +4,6 @@ driven through httpx with its lifespan."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import os
@@ -16,9 +15,10 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from app import db, infra, settings as settings_module
+from app import infra
+from app import settings as settings_module
 from app.http import asgi
-from domain import clock, encryption, passwords
+from domain import clock
 from domain.viewer import Viewer
 from models.enums import Role
 
@@ -257,9 +257,9 @@ class World:
         return data["login"]
 
     async def user(self, role: Role, *, organisation: str | None = None, coach_kind=None, name: str | None = None) -> Actor:
+        import models
         from domain import users
         from schema.node import encode, uuid_of
-        import models
 
         self.count += 1
         email = f"{role.value.lower()}{self.count}@example.test"

@@ -1,5 +1,5 @@
-from tests.conftest import LOGIN, PASSWORD
 from models.enums import Role
+from tests.conftest import LOGIN, PASSWORD
 
 VIEWER = "{ viewer { role user { email } } }"
 

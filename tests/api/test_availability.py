@@ -1,6 +1,6 @@
 """Services, weekly availability, time off and availableSlots, DST-correct."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import models
 from domain import clock
@@ -26,7 +26,7 @@ async def coach_with_service(api, world, *, timezone_name="Europe/London", buffe
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 async def test_slots_keep_local_time_across_the_spring_dst_change(api, world):

@@ -1,16 +1,16 @@
 """Booking on the credit ledger, through the API, with real arq workers for refunds."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tortoise import connections
 
 import models
 from domain import clock
 from models.enums import CoachKind, Role
+from schema.node import uuid_of
 from tests.api.test_availability import CREATE_SERVICE, SET_AVAILABILITY, SETTINGS
 from tests.api.test_credits import GRANT, GRANT_ORG, assert_ledger_balances
-from schema.node import uuid_of
 from app.worker import create_worker
 
 BOOK = """mutation($i: BookSessionInput!) { bookSession(input: $i) {
@@ -22,7 +22,7 @@ CONFIRM = """mutation($i: SessionInput!) { confirmSession(input: $i) { session {
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 async def setup_coach(api, world, *, kind=CoachKind.GLOBAL, organisation=None, credits=1, auto_confirm=True, duration=60, buffer=0):
@@ -49,8 +49,8 @@ async def test_global_session_debits_client_and_organisation_internal_only_clien
     member = await world.user(Role.CLIENT, organisation=org)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 10}}, admin.token)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 10}}, admin.token)
-    global_coach, global_service = await setup_coach(api, world, credits=2)
-    internal_coach, internal_service = await setup_coach(api, world, kind=CoachKind.INTERNAL, organisation=org, credits=3)
+    _global_coach, global_service = await setup_coach(api, world, credits=2)
+    _internal_coach, internal_service = await setup_coach(api, world, kind=CoachKind.INTERNAL, organisation=org, credits=3)
 
     g = await api.ok(BOOK, {"i": {"serviceId": global_service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
     i = await api.ok(BOOK, {"i": {"serviceId": internal_service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
@@ -68,7 +68,7 @@ async def test_every_failing_eligibility_reason_is_reported(api, world):
     admin = await world.admin()
     org = await world.organisation()
     member = await world.user(Role.CLIENT, organisation=org)
-    coach, service = await setup_coach(api, world)
+    _coach, service = await setup_coach(api, world)
     await api.ok("mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
                  {"i": {"organisationId": org, "active": False, "bookingPeriod": {"startsOn": "2031-01-01"}}}, admin.token)
 
@@ -179,7 +179,7 @@ async def test_a_late_client_cancellation_keeps_the_credits(api, world, test_set
     clock.freeze(utc(2030, 1, 7, 8))
     admin = await world.admin()
     member = await world.user(Role.CLIENT)
-    coach, service = await setup_coach(api, world)
+    _coach, service = await setup_coach(api, world)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
     booked = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-07T20:00:00Z"}}, member.token)  # in 12 h
 
@@ -322,7 +322,7 @@ async def test_each_eligibility_reason_on_its_own(api, world, reason):
     admin = await world.admin()
     org = await world.organisation()
     member = await world.user(Role.CLIENT, organisation=org)
-    coach, service = await setup_coach(api, world)
+    _coach, service = await setup_coach(api, world)
     if reason != "NO_CLIENT_CREDITS":
         await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 5}}, admin.token)
     if reason != "NO_ORGANISATION_CREDITS":
@@ -373,7 +373,7 @@ async def test_the_sessions_date_must_be_inside_the_booking_period_too(api, worl
     admin = await world.admin()
     org = await world.organisation()
     member = await world.user(Role.CLIENT, organisation=org)
-    coach, service = await setup_coach(api, world)
+    _coach, service = await setup_coach(api, world)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 5}}, admin.token)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 5}}, admin.token)
     await api.ok("mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",

@@ -7,7 +7,6 @@ import pytest
 
 from domain import categories, clock
 from models import CoachClient
-from models.enums import Role
 from tests.api.test_booking import BOOK, setup_coach, utc
 from tests.api.test_credits import GRANT
 from tests.workers.test_categories import record
@@ -50,7 +49,7 @@ async def caseload(api, world):
     clock.freeze(NOW)
     admin = await world.admin()
     coach, service = await setup_coach(api, world)
-    other, other_service = await setup_coach(api, world)
+    _other, _other_service = await setup_coach(api, world)
     clients = [await world.client_of(coach, name=f"Client {i:02d}") for i in range(50)]
     for i, client_id in enumerate(clients[:10]):
         await record(api, coach, service, client_id, NOW - timedelta(days=i + 1))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -68,7 +68,7 @@ async def timeline(api, token, client_id, kinds=None) -> list[dict]:
 
 
 async def test_a_coach_creates_a_client_with_every_field(api, world):
-    clock.freeze(datetime(2026, 6, 15, 12, tzinfo=timezone.utc))
+    clock.freeze(datetime(2026, 6, 15, 12, tzinfo=UTC))
     coach = await world.user(Role.COACH, name="Coach Carter")
     payload = await create(
         api, coach.token, name="  Alice Example  ", email="Alice.Example@Example.TEST", phone="+44 20 7946 0958",
@@ -232,13 +232,13 @@ async def test_age_is_computed_from_the_birth_date_on_the_clock_s_today(api, wor
     coach = await world.user(Role.COACH)
     got = []
     for today, birth, _ in AGES:
-        clock.freeze(datetime(today.year, today.month, today.day, 23, 30, tzinfo=timezone.utc))
+        clock.freeze(datetime(today.year, today.month, today.day, 23, 30, tzinfo=UTC))
         client_id = await world.client_of(coach, f"Born {birth}", birthDate=birth)
         data = await api.ok("query($id: ID!) { client(id: $id) { age birthDate } }", {"id": client_id}, coach.token)
         got.append((today, data["client"]["birthDate"], data["client"]["age"]))
     assert got == AGES
     # The same client a day later: age follows the clock, not the day it was stored.
-    clock.freeze(datetime(2026, 3, 16, 0, 30, tzinfo=timezone.utc))
+    clock.freeze(datetime(2026, 3, 16, 0, 30, tzinfo=UTC))
     data = await api.ok("query { clients(first: 10, filter: {search: \"2000-03-16\"}) { edges { node { age } } } }", token=coach.token)
     assert data["clients"]["edges"] == [{"node": {"age": 26}}]
 
@@ -331,7 +331,7 @@ async def table_state() -> tuple:
     ],
 )
 async def test_create_client_validation(roster, fields, expected):
-    clock.freeze(datetime(2026, 6, 15, 12, tzinfo=timezone.utc))
+    clock.freeze(datetime(2026, 6, 15, 12, tzinfo=UTC))
     before = await table_state()
     payload = await create(roster.api, roster.coach.token, **{"name": "Valid Name", **fields})
     assert payload == {"client": None, "userErrors": expected}
@@ -362,7 +362,7 @@ async def test_create_client_validation(roster, fields, expected):
     ],
 )
 async def test_update_client_validation_changes_nothing(roster, fields, expected):
-    clock.freeze(datetime(2026, 6, 15, 12, tzinfo=timezone.utc))
+    clock.freeze(datetime(2026, 6, 15, 12, tzinfo=UTC))
     before = await table_state()
     input_ = {"clientId": roster.ids["Dave Brown"][0], **fields}
     payload = (await roster.api.ok(UPDATE, {"input": input_}, roster.coach.token))["updateClient"]

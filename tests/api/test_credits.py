@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 from tortoise import connections
 
 from models.enums import Role
@@ -149,12 +150,9 @@ async def test_the_domain_refuses_a_coach_even_past_the_field_permission(api, wo
     viewer = await users.viewer_for(await models.User.get(email=coach.email))
     before = await credit_tables()
     for amount in (100_000, -1):
-        try:
+        with pytest.raises(DomainError) as refused:
             await ledger.grant_client_credits(viewer, client, amount, None, None)
-        except DomainError as error:
-            assert (error.code.value, error.field) == ("FORBIDDEN", "clientId")
-        else:
-            raise AssertionError("a coach moved credits")
+        assert (refused.value.code.value, refused.value.field) == ("FORBIDDEN", "clientId")
     assert await credit_tables() == before
 
 

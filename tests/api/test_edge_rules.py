@@ -17,7 +17,7 @@ async def test_an_empty_pool_blocks_booking_even_when_the_session_does_not_draw_
     admin = await world.admin()
     org = await world.organisation()
     member = await world.user(Role.CLIENT, organisation=org)
-    internal, service = await setup_coach(api, world, kind=CoachKind.INTERNAL, organisation=org)
+    _internal, service = await setup_coach(api, world, kind=CoachKind.INTERNAL, organisation=org)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 3}}, admin.token)
 
     empty_org = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T09:00:00Z"}}, member.token)
@@ -43,7 +43,7 @@ async def test_organisation_admins_read_no_reasons_or_proposal_messages(api, wor
     org = await world.organisation()
     org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
     member = await world.user(Role.CLIENT, organisation=org)
-    coach, service = await setup_coach(api, world)
+    _coach, service = await setup_coach(api, world)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 3}}, admin.token)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 3}}, admin.token)
     first = (await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-03T09:00:00Z"}}, member.token))["bookSession"]["session"]["id"]

@@ -15,7 +15,7 @@ ADD = """mutation($i: AddActionItemInput!) { addActionItem(input: $i) { actionIt
 
 async def test_goals_are_seen_by_the_coach_who_set_them_and_the_client(api, world):
     clock.freeze(NOW)
-    coach, service = await setup_coach(api, world)
+    coach, _service = await setup_coach(api, world)
     other_coach, _ = await setup_coach(api, world)
     member = await world.user(Role.CLIENT)
     from domain.clients import ensure_relationship
@@ -67,7 +67,7 @@ async def test_an_organisations_usage_equals_what_its_sessions_say(api, world, t
     outsider = await world.user(Role.CLIENT)
     coach, service = await setup_coach(api, world, credits=2)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 50}}, admin.token)
-    for client in members + [outsider]:
+    for client in [*members, outsider]:
         await api.ok(GRANT, {"input": {"clientId": client.client_id, "amount": 10}}, admin.token)
     book = lambda who, start: api.ok(BOOK, {"i": {"serviceId": service, "startsAt": start}}, who.token)  # noqa: E731
     a = (await book(members[0], "2030-03-02T09:00:00Z"))["bookSession"]["session"]["id"]

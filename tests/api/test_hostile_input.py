@@ -338,7 +338,7 @@ def _mutation_string_arguments() -> list[tuple[str, str]]:
             for name, field in named.fields.items():
                 walk(field.type, f"{path}.{name}")
 
-    for mutation, field in schema.mutation_type.fields.items():
+    for mutation, field in schema.mutation_type.fields.items():  # noqa: B007 (read by walk)
         for name, arg in field.args.items():
             walk(arg.type, name)
     return found
@@ -346,7 +346,7 @@ def _mutation_string_arguments() -> list[tuple[str, str]]:
 
 def _minimal(type_, depth=0):
     """A value of the input type that passes GraphQL's own coercion."""
-    from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLScalarType
+    from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull
     if isinstance(type_, GraphQLNonNull):
         return _minimal(type_.of_type, depth)
     if isinstance(type_, GraphQLList):

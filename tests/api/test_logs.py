@@ -11,7 +11,8 @@ import logging
 
 import pytest
 
-from app import logs, settings as settings_module
+from app import logs
+from app import settings as settings_module
 from models.enums import Role
 from tests.conftest import KeepEverything, leaked
 

@@ -13,11 +13,12 @@ from cryptography.fernet import Fernet
 from tortoise import connections
 
 import models
-from domain import clients as client_domain, encryption
+from domain import clients as client_domain
+from domain import encryption
 from models.enums import Role
 from schema.node import uuid_of
-from tests.support.accounts import invite_and_accept
 from tests.conftest import PASSWORD, Actor
+from tests.support.accounts import invite_and_accept
 
 ADD = """mutation($input: AddNoteInput!) { addNote(input: $input) {
   note { id body sharedWithClient createdAt updatedAt author { id } client { id } }
@@ -325,7 +326,7 @@ async def test_master_keys_rotate_and_old_keys_can_be_dropped(api, pair, test_se
         assert later["body"] == "after rotation"
         # The old key alone no longer opens the data keys.
         encryption.configure(old_keys)
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017, PT011 (whatever the cipher raises)
             await encryption.cipher_for(uuid_of(pair.client_id, "Client"))
     finally:
         # Back to the test settings' keys, with the data keys wrapped by them again.

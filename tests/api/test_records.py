@@ -2,11 +2,9 @@
 
 import json
 import logging
-from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
-from tortoise import connections
 
 import models
 from domain import clock, privacy
@@ -81,7 +79,7 @@ async def test_export_is_complete_for_its_subject_and_holds_nothing_of_anyone_el
 async def test_erasure_leaves_no_canary_anywhere_and_a_second_run_changes_nothing(api, world, redis, caplog):
     caplog.set_level(logging.DEBUG)
     clock.freeze(NOW)
-    admin, coach, member, session_id, canaries = await story(api, world, "charlie")
+    admin, _coach, member, session_id, canaries = await story(api, world, "charlie")
     client_uuid = uuid_of(member.client_id, "Client")
     note_cipher = (await models.Note.get(client_id=client_uuid)).body_enc  # a backup's copy
     wrapped = (await models.ClientDataKey.get(client_id=client_uuid)).wrapped_key
@@ -91,7 +89,7 @@ async def test_erasure_leaves_no_canary_anywhere_and_a_second_run_changes_nothin
     assert erased["eraseClient"] == {"erasedClientId": member.client_id, "userErrors": []}
 
     dump = await raw_database_text()
-    for value in list(canaries.values()) + ["charlie-name", member.email]:
+    for value in [*list(canaries.values()), "charlie-name", member.email]:
         assert value not in dump, value
     for key in await redis.keys("*"):
         assert member.email.encode() not in key and b"charlie" not in (await redis.dump(key) or b"")
@@ -124,7 +122,7 @@ async def test_erasure_leaves_no_canary_anywhere_and_a_second_run_changes_nothin
 
 async def test_a_crash_midway_through_erasure_leaves_it_whole_and_a_rerun_completes(api, world, monkeypatch):
     clock.freeze(NOW)
-    admin, coach, member, _, canaries = await story(api, world, "delta")
+    _admin, _coach, member, _, canaries = await story(api, world, "delta")
     client_uuid = uuid_of(member.client_id, "Client")
 
     class Killed(BaseException):

@@ -19,7 +19,8 @@ from tortoise import connections
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
 import models
-from app import db, settings as settings_module
+from app import db
+from app import settings as settings_module
 from app.http import MAX_BODY_BYTES, asgi
 from domain import encryption
 from models.enums import Role
@@ -138,8 +139,10 @@ async def test_depth_counts_through_fragments(api, world, spy):
     [
         "{ viewer { ...A } } fragment A on Viewer { role ...B } fragment B on Viewer { role ...A }",
         "{ viewer { ...A } } fragment A on Viewer { ...A }",
-        "query { viewer { ...A } } fragment A on Viewer { organisation { creditPool { organisation { ...A2 } } } }"
-        " fragment A2 on Organisation { creditPool { organisation { creditPool { organisation { ...A2 } } } } }",
+        (
+            "query { viewer { ...A } } fragment A on Viewer { organisation { creditPool { organisation { ...A2 } } } }"
+            " fragment A2 on Organisation { creditPool { organisation { creditPool { organisation { ...A2 } } } } }"
+        ),
     ],
     ids=["two-fragment-cycle", "self-spread", "cycle-below-depth-limit"],
 )
@@ -314,11 +317,21 @@ async def test_nested_connections_are_charged(api, world, spy):
         # the default page (50) of an argument left out
         ("{ organisations(first: 100) { edges { node { members { totalCount } } } } }", None),
         # through fragments
-        ("{ organisations(first: 100) { ...E } } fragment E on OrganisationConnection { edges { node { ...M } } }"
-         " fragment M on Organisation { members(first: 100) { totalCount } }", None),
+        (
+            (
+                "{ organisations(first: 100) { ...E } } fragment E on OrganisationConnection { edges { node { ...M } } }"
+                " fragment M on Organisation { members(first: 100) { totalCount } }"
+            ),
+            None,
+        ),
         # aliases add up: 3 x (60 + 60 x 30)
-        ("{ a: organisations(first: 60) { ...E } b: organisations(first: 60) { ...E } c: organisations(first: 60) { ...E } }"
-         " fragment E on OrganisationConnection { edges { node { members(first: 30) { totalCount } } } }", None),
+        (
+            (
+                "{ a: organisations(first: 60) { ...E } b: organisations(first: 60) { ...E } c: organisations(first: 60) { ...E } }"
+                " fragment E on OrganisationConnection { edges { node { members(first: 30) { totalCount } } } }"
+            ),
+            None,
+        ),
         # `nodes` fans out like a page: 100 ids x 100 members
         ("{ nodes(ids: [" + ", ".join(['"T3JnYW5pc2F0aW9uOng="'] * 100) + "]) { ... on Organisation { members(first: 100) { totalCount } } } }", None),
     ],

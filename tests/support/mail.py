@@ -8,7 +8,7 @@ import dataclasses
 import email
 import email.policy
 import socket
-from typing import Iterator
+from collections.abc import Iterator
 
 from aiosmtpd.controller import Controller
 
@@ -22,7 +22,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook name)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         message["X-Rcpt"] = ",".join(envelope.rcpt_tos)
         self.messages.append(message)

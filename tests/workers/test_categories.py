@@ -1,6 +1,6 @@
 """Client categories, pinned at each boundary, and kept current by the worker and the cron."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -71,7 +71,7 @@ async def test_booked_needs_a_confirmed_future_session_and_pending_does_not_coun
 
 async def test_sessions_with_another_coach_only_leave_the_relationship_prospective(api, world):
     clock.freeze(NOW)
-    coach, service = await setup_coach(api, world)
+    coach, _service = await setup_coach(api, world)
     other, other_service = await setup_coach(api, world)
     client_id = await world.client_of(coach)
     row = await models.Client.get(id=uuid_of(client_id, "Client"))

@@ -7,15 +7,15 @@ from domain import clock
 from models.enums import Role
 from tests.api.test_booking import BOOK, run_worker, setup_coach, utc
 from tests.api.test_credits import GRANT, assert_ledger_balances
-from workers.settings import create_queue
 from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
+from workers.settings import create_queue
 
 
 async def test_unanswered_booking_lapses_and_is_refunded_by_the_worker(api, world, test_settings):
     clock.freeze(utc(2030, 1, 7, 8))
     admin = await world.admin()
     member = await world.user(Role.CLIENT)
-    coach, service = await setup_coach(api, world, auto_confirm=False)
+    _coach, service = await setup_coach(api, world, auto_confirm=False)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
     await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
 

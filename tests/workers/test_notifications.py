@@ -33,7 +33,7 @@ class Inbox:
         self.attempts = 0
         self.messages: list[email.message.Message] = []
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook name)
         self.attempts += 1
         if self.attempts <= self.refusals:
             return self.refusal

@@ -10,7 +10,6 @@ from redis.asyncio import ConnectionPool
 import models
 from app.jobs import JobPusher
 from domain import clock
-from models.enums import Role
 from tests.api.test_booking import BOOK, CANCEL, run_worker, setup_coach, utc
 from tests.api.test_credits import GRANT, assert_ledger_balances
 from tests.conftest import starlette_app

@@ -7,9 +7,9 @@ import pytest
 
 import models
 from domain import clock, ledger, refunds
+from models.enums import Role
 from tests.api.test_booking import BOOK, CANCEL, setup_coach, utc
 from tests.api.test_credits import GRANT, GRANT_ORG, assert_ledger_balances
-from models.enums import Role
 from workers.refunds import reconcile_refunds
 
 
@@ -24,7 +24,7 @@ async def test_death_mid_refund_then_retry_refunds_exactly_once(api, world, monk
     member = await world.user(Role.CLIENT, organisation=org)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 3}}, admin.token)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 3}}, admin.token)
-    coach, service = await setup_coach(api, world, credits=2)  # GLOBAL: both pools are debited
+    _coach, service = await setup_coach(api, world, credits=2)  # GLOBAL: both pools are debited
     booked = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
     await api.ok(CANCEL, {"i": {"sessionId": booked["bookSession"]["session"]["id"]}}, member.token)
     session = await models.Session.first()

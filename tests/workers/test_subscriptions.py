@@ -16,8 +16,8 @@ import websockets
 from domain import clock
 from models.enums import Role
 from tests.api.test_booking import setup_coach, utc
-from tests.workers.test_notifications import free_port, run_worker
 from tests.conftest import starlette_app
+from tests.workers.test_notifications import free_port, run_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = "graphql-transport-ws"
@@ -184,7 +184,7 @@ async def test_session_changes_and_notifications_reach_the_coachs_socket(api, wo
 
 
 async def test_the_legacy_graphql_ws_protocol_is_refused(server_a):
-    with pytest.raises((websockets.InvalidStatus, websockets.InvalidHandshake, websockets.ConnectionClosed)):
+    with pytest.raises((websockets.InvalidStatus, websockets.InvalidHandshake, websockets.ConnectionClosed)):  # noqa: PT012
         socket = await websockets.connect(server_a, subprotocols=["graphql-ws"])
         await asyncio.wait_for(socket.recv(), 5)
 
@@ -219,7 +219,7 @@ async def test_a_revoked_api_keys_socket_is_closed_at_once_and_hears_nothing_mor
     member = await world.user(Role.CLIENT, organisation=org)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 5}}, admin.token)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 5}}, admin.token)
-    coach, service = await setup_coach(api, world)
+    _coach, service = await setup_coach(api, world)
     created = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { apiKey { id } secret } }', token=org_admin.token))["createApiKey"]
     socket = await connect(server_a, created["secret"])
     await subscribe(socket, SESSIONS, "s")

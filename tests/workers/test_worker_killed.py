@@ -14,7 +14,6 @@ import asyncpg
 
 import models
 from domain import clock, refunds
-from models.enums import Role
 from tests.api.test_booking import BOOK, CANCEL, setup_coach, utc
 from tests.api.test_credits import GRANT, assert_ledger_balances
 from workers.refunds import reconcile_refunds
