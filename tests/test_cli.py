@@ -14,7 +14,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from app import infra
-from tests.workers.test_notifications import free_port
+from tests.support.workers import free_port
+
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_ADMIN_LOGIN = """mutation { login(input: {email: "admin@demo.caseload.dev", password: "demo-admin-password"}) {

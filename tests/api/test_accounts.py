@@ -19,9 +19,10 @@ from domain import accounts, clock, encryption, users
 from models.enums import Role
 from resolvers.accounts import RESET_ANSWER_SECONDS, WRONG_PASSWORD_THROTTLED
 from schema.node import uuid_of
-from tests.conftest import LOGIN, PASSWORD, starlette_app
 from tests.support.accounts import invite_and_accept
 from tests.support.mail import SMTP_SERVER_LOGGER, body_of, code_in, run_worker, smtp_server, with_smtp
+from tests.support.api import LOGIN, PASSWORD, Api, starlette_app
+
 
 CREATE_USER = """mutation($input: CreateUserInput!) { createUser(input: $input) {
   user { id email } userErrors { code field message } } }"""
@@ -466,7 +467,6 @@ async def test_erasure_ends_every_token_of_the_client_and_forgets_its_invitation
 
 async def test_two_acceptances_of_one_invitation_at_once_make_one_login(rec, world, app):
     from domain import encryption
-    from tests.conftest import Api
     from tests.support.accounts import INVITE
 
     coach = await world.user(Role.COACH)

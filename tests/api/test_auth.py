@@ -1,5 +1,6 @@
-from tests.conftest import LOGIN, PASSWORD
 from models.enums import Role
+from tests.support.api import LOGIN, PASSWORD
+
 
 VIEWER = "{ viewer { role user { email } } }"
 

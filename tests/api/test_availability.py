@@ -1,18 +1,11 @@
 """Services, weekly availability, time off and availableSlots, DST-correct."""
 
-from datetime import datetime, timedelta, timezone
-
 import models
 from domain import clock
 from models.enums import CoachKind, Role, SessionStatus
 from schema.node import uuid_of
-
-CREATE_SERVICE = """mutation($i: CreateServiceInput!) { createService(input: $i) {
-  service { id name durationMinutes credits price { amountMinor currency } } userErrors { code field message } } }"""
-SET_AVAILABILITY = """mutation($i: SetAvailabilityInput!) { setAvailability(input: $i) {
-  coach { availability { weekday startTime endTime } } userErrors { code field message } } }"""
-SLOTS = """query($s: ID!, $f: DateTime!, $t: DateTime!) { availableSlots(serviceId: $s, from: $f, to: $t) { startsAt endsAt } }"""
-SETTINGS = """mutation($i: UpdateCoachSettingsInput!) { updateCoachSettings(input: $i) { coach { timezone bufferMinutes } userErrors { code field } } }"""
+from tests.support.booking import CREATE_SERVICE, SETTINGS, SET_AVAILABILITY, SLOTS
+from tests.support.dates import utc
 
 
 async def coach_with_service(api, world, *, timezone_name="Europe/London", buffer=0, duration=60):
@@ -23,10 +16,6 @@ async def coach_with_service(api, world, *, timezone_name="Europe/London", buffe
     assert data["createService"]["userErrors"] == []
     assert data["createService"]["service"]["price"] == {"amountMinor": 9000, "currency": "EUR"}
     return coach, data["createService"]["service"]["id"]
-
-
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
 
 
 async def test_slots_keep_local_time_across_the_spring_dst_change(api, world):

@@ -1,39 +1,19 @@
 """Booking on the credit ledger, through the API, with real arq workers for refunds."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
+import pytest
 from tortoise import connections
 
 import models
 from domain import clock
 from models.enums import CoachKind, Role
-from tests.api.test_availability import CREATE_SERVICE, SET_AVAILABILITY, SETTINGS
-from tests.api.test_credits import GRANT, GRANT_ORG, assert_ledger_balances
 from schema.node import uuid_of
-from workers.settings import create_worker
-
-BOOK = """mutation($i: BookSessionInput!) { bookSession(input: $i) {
-  session { id status kind startsAt clientName creditTransactions { delta } } userErrors { code field message } } }"""
-CANCEL = """mutation($i: CancelSessionInput!) { cancelSession(input: $i) {
-  session { status cancellation { late refund cancelledBy } } userErrors { code field message } } }"""
-COMPLETE = """mutation($i: SessionInput!) { completeSession(input: $i) { session { status } userErrors { code field message } } }"""
-CONFIRM = """mutation($i: SessionInput!) { confirmSession(input: $i) { session { status } userErrors { code field message } } }"""
-
-
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
-
-
-async def setup_coach(api, world, *, kind=CoachKind.GLOBAL, organisation=None, credits=1, auto_confirm=True, duration=60, buffer=0):
-    coach = await world.user(Role.COACH, coach_kind=kind, organisation=organisation)
-    await api.ok(SETTINGS, {"i": {"timezone": "UTC", "bufferMinutes": buffer}}, coach.token)
-    await api.ok("mutation($i: UpdateCoachSettingsInput!) { updateCoachSettings(input: $i) { userErrors { code } } }",
-                 {"i": {"autoConfirm": auto_confirm, "cancellationWindowHours": 24}}, coach.token)
-    rules = [{"weekday": d, "startTime": "00:00", "endTime": "23:59"} for d in range(1, 8)]
-    await api.ok(SET_AVAILABILITY, {"i": {"rules": rules}}, coach.token)
-    data = await api.ok(CREATE_SERVICE, {"i": {"name": "Session", "durationMinutes": duration, "format": "VIDEO", "credits": credits}}, coach.token)
-    return coach, data["createService"]["service"]["id"]
+from tests.support.booking import BOOK, CANCEL, COMPLETE, CONFIRM, PROPOSE, setup_coach
+from tests.support.credits import GRANT, GRANT_ORG, assert_ledger_balances
+from tests.support.dates import utc
+from tests.support.workers import run_worker
 
 
 async def ledger_rows() -> list[dict]:
@@ -142,14 +122,6 @@ async def test_idempotency_key_books_once(api, world):
     assert other["bookSession"]["userErrors"][0]["code"] == "CONFLICT"
 
 
-async def run_worker(test_settings):
-    worker = create_worker(test_settings.redis_url, test_settings, burst=True, poll_delay=0.05)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
-
-
 async def test_cancellation_refunds_once_through_the_worker_and_frees_the_slot(api, world, test_settings):
     clock.freeze(utc(2030, 1, 7, 8))
     admin = await world.admin()
@@ -218,8 +190,6 @@ async def test_transitions_that_are_not_allowed_change_nothing(api, world):
     await assert_ledger_balances()
 
 
-PROPOSE = """mutation($i: ProposeRescheduleInput!) { proposeReschedule(input: $i) {
-  proposal { id status proposedBy startsAt } userErrors { code field message } } }"""
 RESPOND = """mutation($i: RespondToProposalInput!) { respondToProposal(input: $i) {
   proposal { status } session { status startsAt proposals { status } } userErrors { code field message } } }"""
 
@@ -312,11 +282,10 @@ async def test_random_k_credits_and_n_bookings_give_min_k_n(api, world):
     await assert_ledger_balances()
 
 
-import pytest  # noqa: E402
-
-
 @pytest.mark.parametrize("reason", ["CLIENT_INACTIVE", "ORGANISATION_INACTIVE", "OUTSIDE_BOOKING_PERIOD",
                                     "NO_CLIENT_CREDITS", "NO_ORGANISATION_CREDITS"])
+
+
 async def test_each_eligibility_reason_on_its_own(api, world, reason):
     clock.freeze(utc(2030, 1, 7, 8))
     admin = await world.admin()

@@ -18,9 +18,12 @@ from domain.errors import DomainError, ErrorCode
 from domain.transactions import ATTEMPTS, retrying, transaction
 from models.enums import ProposalStatus, RefundStatus, Role, SessionStatus
 from schema.node import uuid_of
-from tests.api.test_booking import BOOK, PROPOSE, setup_coach, utc
-from tests.api.test_credits import GRANT
-from tests.conftest import SYSTEM, assert_pools_match_ledger
+from tests.support.api import SYSTEM
+from tests.support.booking import BOOK, PROPOSE, setup_coach
+from tests.support.credits import GRANT
+from tests.support.database import assert_pools_match_ledger
+from tests.support.dates import utc
+
 
 ROUNDS = 100
 RACERS = 4  # accepts, and as many cancellations

@@ -5,17 +5,7 @@ import asyncio
 from tortoise import connections
 
 from models.enums import Role
-from tests.conftest import assert_pools_match_ledger
-
-GRANT = """mutation($input: GrantClientCreditsInput!) { grantClientCredits(input: $input) {
-  transaction { id delta balanceAfter reason idempotencyKey } pool { balance } userErrors { code field message } } }"""
-GRANT_ORG = """mutation($input: GrantOrganisationCreditsInput!) { grantOrganisationCredits(input: $input) {
-  transaction { delta balanceAfter } pool { balance } userErrors { code field message } } }"""
-
-
-async def assert_ledger_balances():
-    """Mid-test check; the `api` fixture checks again after every test."""
-    await assert_pools_match_ledger()
+from tests.support.credits import GRANT, GRANT_ORG, assert_ledger_balances
 
 
 async def test_org_admin_grants_a_member_and_the_client_reads_the_ledger(api, world):

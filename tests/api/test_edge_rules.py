@@ -5,9 +5,10 @@ import models
 from domain import clock
 from models.enums import CoachKind, Role
 from schema.node import uuid_of
-from tests.api.test_availability import CREATE_SERVICE, SET_AVAILABILITY, SLOTS
-from tests.api.test_booking import BOOK, CANCEL, CONFIRM, setup_coach, utc
-from tests.api.test_credits import GRANT, GRANT_ORG
+from tests.support.booking import BOOK, CANCEL, CONFIRM, CREATE_SERVICE, SET_AVAILABILITY, SLOTS, setup_coach
+from tests.support.credits import GRANT, GRANT_ORG
+from tests.support.dates import utc
+
 
 NOW = utc(2030, 3, 1, 12)
 

@@ -14,9 +14,11 @@ import models
 from domain import clock
 from models.enums import Role
 from schema.build import build
-from tests.api.test_booking import BOOK, setup_coach, utc
-from tests.api.test_credits import GRANT
-from tests.api.test_messages import SEND, TEMPLATE
+from tests.support.booking import BOOK, setup_coach
+from tests.support.credits import GRANT
+from tests.support.dates import utc
+from tests.support.messages import SEND, TEMPLATE
+
 
 CREATE_CLIENT = """mutation($i: CreateClientInput!) { createClient(input: $i) { client { id name } userErrors { code field message } } }"""
 LOGIN = """mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token userErrors { code field message } } }"""
@@ -140,6 +142,8 @@ def b64(raw: bytes) -> str:
     "not base64 at all!",
     "A" * 5000,
 ], ids=["deep", "nul", "edge-instant", "garbage", "not-base64", "huge"])
+
+
 async def test_any_forged_cursor_is_invalid(api, world, cursor):
     coach = await world.user(Role.COACH)
     await world.client_of(coach)
@@ -170,6 +174,8 @@ async def test_a_time_zone_name_must_name_a_zone(api, world, zone):
     (b'{"query": "{ __typename }"}'.replace(b"{ ", b"\xff "), "The request body is not valid UTF-8."),
     (b"[" * 100_000, "The request body is nested too deeply."),
 ], ids=["array", "string", "null", "invalid-utf8", "nested"])
+
+
 async def test_a_body_that_is_not_a_json_object_is_400_with_a_json_error(api, body, message):
     response = await api.http.post("/graphql", content=body, headers={"content-type": "application/json"})
 

@@ -13,7 +13,8 @@ import pytest
 
 from app import logs, settings as settings_module
 from models.enums import Role
-from tests.conftest import KeepEverything, leaked
+from tests.support.logs import KeepEverything, leaked
+
 
 INLINE_CANARY = "zqinlinedocumentcanaryqz"
 VARIABLE_CANARY = "zqvariablecanaryqz"

@@ -6,15 +6,16 @@ from tortoise import connections
 
 from domain import clock
 from models.enums import Role
-from tests.api.test_booking import BOOK, setup_coach, utc
-from tests.api.test_credits import GRANT
+from tests.support.booking import BOOK, setup_coach
+from tests.support.credits import GRANT
+from tests.support.database import StatementCounter
+from tests.support.dates import utc
+from tests.support.messages import SEND, TEMPLATE
 
-SEND = """mutation($i: SendMessageInput!) { sendMessage(input: $i) {
-  message { id body sender senderName conversation { id } session { id } } userErrors { code field message } } }"""
+
 # Pages within the node budget: 50 conversations x 50 messages each would cost 15,000.
 CONVERSATIONS = """query($u: Boolean) { conversations(first: 10, unreadOnly: $u) { totalCount edges { node {
   id unreadCount lastMessage { body sender } messages(first: 20) { edges { node { body sender readAt } } } } } } }"""
-TEMPLATE = """mutation($i: CreateMessageTemplateInput!) { createMessageTemplate(input: $i) { template { id body } userErrors { code field } } }"""
 NOW = utc(2030, 3, 1, 12)
 
 
@@ -102,7 +103,6 @@ async def test_bad_messages_and_other_peoples_conversations(api, world):
 
 
 async def test_a_list_of_conversations_costs_the_same_statements_for_2_and_for_6(api, world, monkeypatch):
-    from tests.api.test_client_page import StatementCounter
 
     clock.freeze(NOW)
     coach, _ = await setup_coach(api, world)

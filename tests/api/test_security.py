@@ -25,7 +25,8 @@ from domain import encryption
 from models.enums import Role
 from schema.build import MAX_ALIASES, MAX_DEPTH
 from schema.limits import MAX_DIRECTIVES
-from tests.conftest import LOGIN, PASSWORD, Api, starlette_app
+from tests.support.api import LOGIN, PASSWORD, Api, starlette_app
+
 
 # The module (a plain `import ... as` would bind the function graphql.pyutils re-exports).
 did_you_mean = importlib.import_module("graphql.pyutils.did_you_mean")

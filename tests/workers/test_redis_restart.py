@@ -20,12 +20,15 @@ import models
 from app.http import close_services, open_services
 from domain import clock
 from models.enums import Role
-from tests.api.test_booking import BOOK, CANCEL, setup_coach, utc
-from tests.api.test_credits import GRANT, assert_ledger_balances
-from tests.conftest import LOGIN, PASSWORD, starlette_app
-from tests.workers.test_notifications import SEND_MESSAGE, free_port
 from workers.settings import create_worker
 from workers.supervisor import Heartbeat, supervise
+from tests.support.api import LOGIN, PASSWORD, starlette_app
+from tests.support.booking import BOOK, CANCEL, setup_coach
+from tests.support.credits import GRANT, assert_ledger_balances
+from tests.support.dates import utc
+from tests.support.messages import SEND_MESSAGE
+from tests.support.workers import free_port
+
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,9 +15,12 @@ import websockets
 
 from domain import clock
 from models.enums import Role
-from tests.api.test_booking import setup_coach, utc
-from tests.workers.test_notifications import free_port, run_worker
-from tests.conftest import starlette_app
+from tests.support.api import LOGIN, PASSWORD, starlette_app
+from tests.support.booking import BOOK, setup_coach
+from tests.support.credits import GRANT, GRANT_ORG
+from tests.support.dates import utc
+from tests.support.workers import free_port, run_worker
+
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = "graphql-transport-ws"
@@ -152,8 +155,6 @@ def test_origins_outside_the_allowed_list_are_refused():
 
 
 async def test_session_changes_and_notifications_reach_the_coachs_socket(api, world, test_settings, server_a):
-    from tests.api.test_booking import BOOK
-    from tests.api.test_credits import GRANT
 
     clock.freeze(utc(2030, 3, 1, 12))
     admin = await world.admin()
@@ -209,8 +210,6 @@ async def frames_until_closed(socket, timeout: float) -> tuple[int, str, list[di
 async def test_a_revoked_api_keys_socket_is_closed_at_once_and_hears_nothing_more(api, world, test_settings, server_a):
     import time
 
-    from tests.api.test_booking import BOOK
-    from tests.api.test_credits import GRANT, GRANT_ORG
 
     clock.freeze(utc(2030, 3, 1, 12))
     admin = await world.admin()
@@ -307,7 +306,6 @@ async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fre
     """credentials.end_sessions is what a password change or reset and a deactivation run."""
     import models
     from domain import credentials, outbox
-    from tests.conftest import LOGIN, PASSWORD
 
     coach = await world.user(Role.COACH)
     member = await world.user(Role.CLIENT, name="Mia Client")

@@ -15,9 +15,11 @@ import asyncpg
 import models
 from domain import clock, refunds
 from models.enums import Role
-from tests.api.test_booking import BOOK, CANCEL, setup_coach, utc
-from tests.api.test_credits import GRANT, assert_ledger_balances
 from workers.refunds import reconcile_refunds
+from tests.support.booking import BOOK, CANCEL, setup_coach
+from tests.support.credits import GRANT, assert_ledger_balances
+from tests.support.dates import utc
+
 
 ROOT = Path(__file__).resolve().parents[2]
 

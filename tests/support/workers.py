@@ -1,0 +1,47 @@
+"""Real arq workers run to an empty queue, loopback ports, and waiting for a condition with a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import socket
+import time
+from typing import Any, Awaitable, Callable
+
+from workers.settings import create_worker
+
+
+async def run_worker(settings) -> None:
+    """Run the worker until the queue is empty."""
+    worker = create_worker(settings.redis_url, settings, burst=True, poll_delay=0.02)
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def eventually(condition: Callable[[], Any | Awaitable[Any]], *, timeout: float = 5, interval: float = 0.02,
+                     message: str = "condition") -> Any:
+    """Poll `condition` (sync or async) until it returns something truthy, and return that; fail
+    after `timeout` seconds. Exceptions raised by the condition count as "not yet"."""
+    deadline = time.monotonic() + timeout
+    last_error: BaseException | None = None
+    while True:
+        try:
+            result = condition()
+            if inspect.isawaitable(result):
+                result = await result
+            if result:
+                return result
+            last_error = None
+        except Exception as error:
+            last_error = error
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{message} not met within {timeout}s" + (f": {last_error!r}" if last_error else ""))
+        await asyncio.sleep(interval)
