@@ -6,6 +6,7 @@ from tortoise import connections
 
 from models.enums import Role
 from tests.support.credits import GRANT, GRANT_ORG, assert_ledger_balances
+from tests.support.errors import user_error
 
 
 async def test_org_admin_grants_a_member_and_the_client_reads_the_ledger(api, world):
@@ -59,7 +60,7 @@ async def test_the_same_idempotency_key_twenty_times_at_once_grants_once(api, wo
     assert rows[0]["n"] == 1 and rows[0]["total"] == 3
 
     reused = await api.ok(GRANT, {"input": {**variables["input"], "amount": 4}}, admin.token)
-    assert reused["grantClientCredits"]["userErrors"][0]["code"] == "CONFLICT"
+    assert reused["grantClientCredits"]["userErrors"] == [user_error("CONFLICT", ["input", "idempotencyKey"], "This idempotency key was used for a different request.")]
     await assert_ledger_balances()
 
 

@@ -11,7 +11,7 @@ CREATE_SERVICE = """mutation($i: CreateServiceInput!) { createService(input: $i)
 SET_AVAILABILITY = """mutation($i: SetAvailabilityInput!) { setAvailability(input: $i) {
   coach { availability { weekday startTime endTime } } userErrors { code field message } } }"""
 SLOTS = """query($s: ID!, $f: DateTime!, $t: DateTime!) { availableSlots(serviceId: $s, from: $f, to: $t) { startsAt endsAt } }"""
-SETTINGS = """mutation($i: UpdateCoachSettingsInput!) { updateCoachSettings(input: $i) { coach { timezone bufferMinutes } userErrors { code field } } }"""
+SETTINGS = """mutation($i: UpdateCoachSettingsInput!) { updateCoachSettings(input: $i) { coach { timezone bufferMinutes } userErrors { code field message } } }"""
 
 BOOK = """mutation($i: BookSessionInput!) { bookSession(input: $i) {
   session { id status kind startsAt clientName creditTransactions { delta } } userErrors { code field message } } }"""

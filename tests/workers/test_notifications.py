@@ -17,6 +17,7 @@ from workers.settings import create_queue
 from tests.support.booking import BOOK, CANCEL, COMPLETE, CONFIRM, setup_coach
 from tests.support.credits import GRANT, GRANT_ORG
 from tests.support.dates import utc
+from tests.support.errors import user_error
 from tests.support.messages import SEND_MESSAGE
 from tests.support.workers import free_port, run_worker
 
@@ -220,7 +221,7 @@ async def test_feedback_after_a_completed_session(api, world):
     leave = """mutation($i: LeaveFeedbackInput!) { leaveFeedback(input: $i) { feedback { rating comment } userErrors { code field message } } }"""
 
     early = await api.ok(leave, {"i": {"sessionId": session, "rating": 5}}, member.token)
-    assert early["leaveFeedback"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
+    assert early["leaveFeedback"]["userErrors"] == [user_error("INVALID_TRANSITION", ["input", "sessionId"], "Feedback follows a completed session.")]
     clock.freeze(utc(2030, 3, 2, 10, 30))
     await api.ok(COMPLETE, {"i": {"sessionId": session}}, coach.token)
     bad = await api.ok(leave, {"i": {"sessionId": session, "rating": 6}}, member.token)
@@ -228,7 +229,7 @@ async def test_feedback_after_a_completed_session(api, world):
     good = await api.ok(leave, {"i": {"sessionId": session, "rating": 5, "comment": "Helpful"}}, member.token)
     assert good["leaveFeedback"]["feedback"] == {"rating": 5, "comment": "Helpful"}
     again = await api.ok(leave, {"i": {"sessionId": session, "rating": 4}}, member.token)
-    assert again["leaveFeedback"]["userErrors"][0]["code"] == "CONFLICT"
+    assert again["leaveFeedback"]["userErrors"] == [user_error("CONFLICT", ["input", "sessionId"], "This session already has feedback.")]
 
     seen = await api.ok("query($id: ID!) { session(id: $id) { feedback { rating } } }", {"id": session}, coach.token)
     assert seen["session"]["feedback"] == {"rating": 5}
