@@ -23,6 +23,7 @@ from tests.support.booking import BOOK, PROPOSE, setup_coach
 from tests.support.credits import GRANT
 from tests.support.database import assert_pools_match_ledger
 from tests.support.dates import utc
+from tests.support.workers import eventually
 
 
 ROUNDS = 100
@@ -133,13 +134,12 @@ async def test_accepting_a_proposal_while_the_session_is_cancelled_never_fails(a
 
 async def _wait_for_a_lock_wait(conn: asyncpg.Connection, deadline: float = 10.0) -> None:
     """Poll until some backend of this database waits on a lock."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + deadline
-    while not await conn.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    ):
-        assert loop.time() < end, "no transaction waited on the lock"
-        await asyncio.sleep(0.01)
+    await eventually(
+        lambda: conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ),
+        timeout=deadline, interval=0.01, message="a transaction waiting on the lock",
+    )
 
 
 async def test_retrying_runs_a_deadlocked_transaction_again_and_it_succeeds(test_settings, clean):

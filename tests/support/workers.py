@@ -27,9 +27,9 @@ def free_port() -> int:
 
 
 async def eventually(condition: Callable[[], Any | Awaitable[Any]], *, timeout: float = 5, interval: float = 0.02,
-                     message: str = "condition") -> Any:
+                     ignoring: tuple[type[BaseException], ...] = (), message: str | Callable[[], str] = "condition") -> Any:
     """Poll `condition` (sync or async) until it returns something truthy, and return that; fail
-    after `timeout` seconds. Exceptions raised by the condition count as "not yet"."""
+    after `timeout` seconds, saying `message` (or what it returns then). Exceptions in `ignoring` count as "not yet"; any other one fails at once."""
     deadline = time.monotonic() + timeout
     last_error: BaseException | None = None
     while True:
@@ -40,8 +40,9 @@ async def eventually(condition: Callable[[], Any | Awaitable[Any]], *, timeout: 
             if result:
                 return result
             last_error = None
-        except Exception as error:
+        except ignoring as error:
             last_error = error
         if time.monotonic() >= deadline:
-            raise AssertionError(f"{message} not met within {timeout}s" + (f": {last_error!r}" if last_error else ""))
+            what = message() if callable(message) else message
+            raise AssertionError(f"{what} not met within {timeout} s" + (f" (last: {last_error!r})" if last_error else ""))
         await asyncio.sleep(interval)
