@@ -1,7 +1,6 @@
 """The `caseload` command as an operator runs it: production is safe by default (no demo data,
 no GraphiQL), and demo data only with an explicit --demo, refused in production."""
 
-import asyncio
 import os
 import secrets
 import subprocess
@@ -14,7 +13,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from app import infra
-from tests.workers.test_notifications import free_port
+from tests.support.errors import user_error
+from tests.support.workers import eventually, free_port
+
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_ADMIN_LOGIN = """mutation { login(input: {email: "admin@demo.caseload.dev", password: "demo-admin-password"}) {
@@ -50,17 +51,15 @@ async def test_a_production_start_on_an_empty_database_loads_no_demo_and_serves_
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            for _ in range(600):  # the first start applies every migration
+            async def healthy() -> bool:
                 assert server.poll() is None, "caseload serve exited"
-                try:
-                    if (await http.get("/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
+                return (await http.get("/health")).status_code == 200
+
+            # the first start applies every migration
+            await eventually(healthy, timeout=60, interval=0.1, ignoring=(httpx.TransportError,), message="caseload serve healthy")
             login = (await http.post("/graphql", json={"query": DEMO_ADMIN_LOGIN})).json()["data"]["login"]
             assert login["token"] is None, "a demo account signed in"
-            assert [(e["code"], e["field"]) for e in login["userErrors"]] == [("INVALID", ["input", "password"])]
+            assert login["userErrors"] == [user_error("INVALID", ["input", "password"], "E-mail or password is not right.")]
             page = await http.get("/graphql", headers={"Accept": "text/html"})
             assert page.status_code != 200 and "graphiql" not in page.text.lower()
     finally:

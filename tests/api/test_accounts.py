@@ -19,9 +19,11 @@ from domain import accounts, clock, encryption, users
 from models.enums import Role
 from schema.accounts.mutations import RESET_ANSWER_SECONDS, WRONG_PASSWORD_THROTTLED
 from schema.node import uuid_of
-from tests.conftest import LOGIN, PASSWORD, starlette_app
 from tests.support.accounts import invite_and_accept
+from tests.support.errors import user_error
 from tests.support.mail import SMTP_SERVER_LOGGER, body_of, code_in, run_worker, smtp_server, with_smtp
+from tests.support.api import LOGIN, PASSWORD, Api, starlette_app
+
 
 CREATE_USER = """mutation($input: CreateUserInput!) { createUser(input: $input) {
   user { id email } userErrors { code field message } } }"""
@@ -394,7 +396,7 @@ async def test_guesses_of_the_current_password_are_throttled_like_sign_ins(rec, 
     assert answers[5] == [{"code": "RATE_LIMITED", "field": None, "message": WRONG_PASSWORD_THROTTLED}]
     # Even the right one waits out the window now: the token alone does not buy more guesses.
     right = {"input": {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}}
-    assert (await rec.ok(CHANGE, right, coach.token))["changePassword"]["userErrors"][0]["code"] == "RATE_LIMITED"
+    assert (await rec.ok(CHANGE, right, coach.token))["changePassword"]["userErrors"] == [user_error("RATE_LIMITED", None, "Too many wrong passwords; wait a minute and try again.")]
     # One count for the account: guesses here use up its sign-ins too, and the password is unchanged.
     assert await signs_in(rec, coach.email, PASSWORD) is None
     assert await users.authenticate(coach.email, PASSWORD) is not None
@@ -423,7 +425,7 @@ async def test_a_reset_request_is_refused_within_half_a_second_when_redis_hangs(
         done.set()
         server.close()
         await hung.aclose(close_connection_pool=True)
-    assert data["requestPasswordReset"]["userErrors"][0]["code"] == "RATE_LIMITED"
+    assert data["requestPasswordReset"]["userErrors"] == [user_error("RATE_LIMITED", None, "Too many password reset requests; try again later.")]
     assert elapsed < 1.0, elapsed
 
 
@@ -466,7 +468,6 @@ async def test_erasure_ends_every_token_of_the_client_and_forgets_its_invitation
 
 async def test_two_acceptances_of_one_invitation_at_once_make_one_login(rec, world, app):
     from domain import encryption
-    from tests.conftest import Api
     from tests.support.accounts import INVITE
 
     coach = await world.user(Role.COACH)

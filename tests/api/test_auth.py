@@ -1,5 +1,5 @@
 from models.enums import Role
-from tests.conftest import LOGIN, PASSWORD
+from tests.support.api import LOGIN, PASSWORD
 
 VIEWER = "{ viewer { role user { email } } }"
 

@@ -24,8 +24,10 @@ import models
 from domain import clients as client_domain
 from domain.users import ATTACH_REFUSED
 from models.enums import Role
-from tests.conftest import PASSWORD, Api, World, empty_all
 from tests.support.accounts import invite_and_accept
+from tests.support.api import PASSWORD, Api, World
+from tests.support.database import empty_all
+
 
 ANON = "ANON"
 

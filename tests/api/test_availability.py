@@ -1,18 +1,12 @@
 """Services, weekly availability, time off and availableSlots, DST-correct."""
 
-from datetime import UTC, datetime
-
 import models
 from domain import clock
 from models.enums import CoachKind, Role, SessionStatus
 from schema.node import uuid_of
-
-CREATE_SERVICE = """mutation($i: CreateServiceInput!) { createService(input: $i) {
-  service { id name durationMinutes credits price { amountMinor currency } } userErrors { code field message } } }"""
-SET_AVAILABILITY = """mutation($i: SetAvailabilityInput!) { setAvailability(input: $i) {
-  coach { availability { weekday startTime endTime } } userErrors { code field message } } }"""
-SLOTS = """query($s: ID!, $f: DateTime!, $t: DateTime!) { availableSlots(serviceId: $s, from: $f, to: $t) { startsAt endsAt } }"""
-SETTINGS = """mutation($i: UpdateCoachSettingsInput!) { updateCoachSettings(input: $i) { coach { timezone bufferMinutes } userErrors { code field } } }"""
+from tests.support.booking import CREATE_SERVICE, SETTINGS, SET_AVAILABILITY, SLOTS
+from tests.support.dates import utc
+from tests.support.errors import user_error
 
 
 async def coach_with_service(api, world, *, timezone_name="Europe/London", buffer=0, duration=60):
@@ -23,10 +17,6 @@ async def coach_with_service(api, world, *, timezone_name="Europe/London", buffe
     assert data["createService"]["userErrors"] == []
     assert data["createService"]["service"]["price"] == {"amountMinor": 9000, "currency": "EUR"}
     return coach, data["createService"]["service"]["id"]
-
-
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 async def test_slots_keep_local_time_across_the_spring_dst_change(api, world):
@@ -75,19 +65,21 @@ async def test_bad_inputs_get_coded_errors_with_field_paths(api, world):
     ]
     overlap = await api.ok(SET_AVAILABILITY, {"i": {"rules": [
         {"weekday": 2, "startTime": "09:00", "endTime": "12:00"}, {"weekday": 2, "startTime": "11:00", "endTime": "13:00"}]}}, coach.token)
-    assert overlap["setAvailability"]["userErrors"][0]["field"] == ["input", "rules"]
+    assert overlap["setAvailability"]["userErrors"] == [user_error("INVALID", ["input", "rules"], "Windows on the same day must not overlap.")]
     backwards = await api.ok(SET_AVAILABILITY, {"i": {"rules": [{"weekday": 3, "startTime": "12:00", "endTime": "09:00"}]}}, coach.token)
-    assert backwards["setAvailability"]["userErrors"][0]["field"] == ["input", "rules", "0", "endTime"]
+    assert backwards["setAvailability"]["userErrors"] == [user_error("INVALID", ["input", "rules", "0", "endTime"], "The window must end after it starts.")]
     bad_zone = await api.ok(SETTINGS, {"i": {"timezone": "Mars/Olympus"}}, coach.token)
-    assert bad_zone["updateCoachSettings"]["userErrors"] == [{"code": "INVALID", "field": ["input", "timezone"]}]
+    assert bad_zone["updateCoachSettings"]["userErrors"] == [user_error("INVALID", ["input", "timezone"], "Not a known IANA time zone (e.g. Europe/London).")]
 
     # 02:30 on 2027-03-14 does not exist in New York; 01:30 on 2027-11-07 happens twice.
     await api.ok(SETTINGS, {"i": {"timezone": "America/New_York"}}, coach.token)
     add = """mutation($s: DateTime!, $e: DateTime!) { addTimeOff(input: {startsAt: $s, endsAt: $e}) { userErrors { code field message } } }"""
     skipped = await api.ok(add, {"s": "2027-03-14T02:30:00", "e": "2027-03-14T05:00:00"}, coach.token)
-    assert skipped["addTimeOff"]["userErrors"][0]["field"] == ["input", "startsAt"]
+    assert skipped["addTimeOff"]["userErrors"] == [user_error(
+        "INVALID", ["input", "startsAt"], "2027-03-14T02:30:00 does not exist in America/New_York (the clocks skip it).")]
     twice = await api.ok(add, {"s": "2027-11-07T01:30:00", "e": "2027-11-07T05:00:00"}, coach.token)
-    assert "give a UTC offset" in twice["addTimeOff"]["userErrors"][0]["message"]
+    assert twice["addTimeOff"]["userErrors"] == [user_error(
+        "INVALID", ["input", "startsAt"], "2027-11-07T01:30:00 happens twice in America/New_York; give a UTC offset.")]
     assert await models.TimeOff.all().count() == 0
 
     too_long = await api(SLOTS, {"s": service, "f": "2027-01-01T00:00:00Z", "t": "2027-04-01T00:00:00Z"}, coach.token)

@@ -1,39 +1,22 @@
 """Booking on the credit ledger, through the API, with real arq workers for refunds."""
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+import pytest
 from tortoise import connections
 
 import models
 from domain import clock
 from models.enums import CoachKind, Role
 from schema.node import uuid_of
-from tests.api.test_availability import CREATE_SERVICE, SET_AVAILABILITY, SETTINGS
-from tests.api.test_credits import GRANT, GRANT_ORG, assert_ledger_balances
-from app.worker import create_worker
+from tests.support.booking import BOOK, CANCEL, COMPLETE, CONFIRM, PROPOSE, setup_coach
+from tests.support.credits import GRANT, GRANT_ORG, assert_ledger_balances
+from tests.support.dates import utc
+from tests.support.errors import codes_and_fields, user_error
+from tests.support.workers import run_worker
 
-BOOK = """mutation($i: BookSessionInput!) { bookSession(input: $i) {
-  session { id status kind startsAt clientName creditTransactions { delta } } userErrors { code field message } } }"""
-CANCEL = """mutation($i: CancelSessionInput!) { cancelSession(input: $i) {
-  session { status cancellation { late refund cancelledBy } } userErrors { code field message } } }"""
-COMPLETE = """mutation($i: SessionInput!) { completeSession(input: $i) { session { status } userErrors { code field message } } }"""
-CONFIRM = """mutation($i: SessionInput!) { confirmSession(input: $i) { session { status } userErrors { code field message } } }"""
-
-
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-async def setup_coach(api, world, *, kind=CoachKind.GLOBAL, organisation=None, credits=1, auto_confirm=True, duration=60, buffer=0):
-    coach = await world.user(Role.COACH, coach_kind=kind, organisation=organisation)
-    await api.ok(SETTINGS, {"i": {"timezone": "UTC", "bufferMinutes": buffer}}, coach.token)
-    await api.ok("mutation($i: UpdateCoachSettingsInput!) { updateCoachSettings(input: $i) { userErrors { code } } }",
-                 {"i": {"autoConfirm": auto_confirm, "cancellationWindowHours": 24}}, coach.token)
-    rules = [{"weekday": d, "startTime": "00:00", "endTime": "23:59"} for d in range(1, 8)]
-    await api.ok(SET_AVAILABILITY, {"i": {"rules": rules}}, coach.token)
-    data = await api.ok(CREATE_SERVICE, {"i": {"name": "Session", "durationMinutes": duration, "format": "VIDEO", "credits": credits}}, coach.token)
-    return coach, data["createService"]["service"]["id"]
+TAKEN = user_error("SLOT_UNAVAILABLE", ["input", "startsAt"], "That time is already taken.")
 
 
 async def ledger_rows() -> list[dict]:
@@ -73,8 +56,8 @@ async def test_every_failing_eligibility_reason_is_reported(api, world):
                  {"i": {"organisationId": org, "active": False, "bookingPeriod": {"startsOn": "2031-01-01"}}}, admin.token)
 
     data = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
+    assert codes_and_fields(data["bookSession"]["userErrors"]) == [("NOT_ELIGIBLE", ["input", "clientId"])]
     error = data["bookSession"]["userErrors"][0]
-    assert error["code"] == "NOT_ELIGIBLE"
     for reason in ("ORGANISATION_INACTIVE", "OUTSIDE_BOOKING_PERIOD", "NO_CLIENT_CREDITS", "NO_ORGANISATION_CREDITS"):
         assert reason in error["message"]
     assert await models.Session.all().count() == 0
@@ -95,9 +78,9 @@ async def test_k_credits_and_n_concurrent_bookings_give_exactly_k(api, world):
     ])
 
     booked = [a for a in answers if a["bookSession"]["session"]]
-    refused = [a["bookSession"]["userErrors"][0]["code"] for a in answers if not a["bookSession"]["session"]]
+    refused = [codes_and_fields(a["bookSession"]["userErrors"]) for a in answers if not a["bookSession"]["session"]]
     assert len(booked) == k
-    assert refused == ["INSUFFICIENT_CREDITS"] * (n - k)
+    assert refused == [[("INSUFFICIENT_CREDITS", ["input", "serviceId"])]] * (n - k)
     assert (await models.CreditPool.get(client_id__isnull=False)).balance == 0
     assert sum(r["delta"] for r in await ledger_rows()) == 0
     await assert_ledger_balances()
@@ -114,12 +97,12 @@ async def test_one_slot_booked_concurrently_goes_to_exactly_one(api, world):
     answers = await asyncio.gather(*[
         api.ok(BOOK, {"i": {"serviceId": service, "clientId": c, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token) for c in clients
     ])
-    codes = sorted(a["bookSession"]["userErrors"][0]["code"] if a["bookSession"]["userErrors"] else "OK" for a in answers)
-    assert codes == ["OK"] + ["SLOT_UNAVAILABLE"] * 99
+    refusals = [a["bookSession"]["userErrors"] for a in answers if a["bookSession"]["userErrors"]]
+    assert refusals == [[TAKEN]] * 99
 
     # The buffer after the session holds 11:00-11:15; half-open ranges let 11:15 in.
     in_buffer = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": clients[1], "startsAt": "2030-01-08T11:00:00Z"}}, coach.token)
-    assert in_buffer["bookSession"]["userErrors"][0]["code"] == "SLOT_UNAVAILABLE"
+    assert in_buffer["bookSession"]["userErrors"] == [TAKEN]
     after_buffer = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": clients[1], "startsAt": "2030-01-08T11:15:00Z"}}, coach.token)
     assert after_buffer["bookSession"]["userErrors"] == []
     await assert_ledger_balances()
@@ -139,15 +122,7 @@ async def test_idempotency_key_books_once(api, world):
     assert await models.Session.all().count() == 1
     assert [r["delta"] for r in await ledger_rows() if r["reason"] == "BOOKING"] == [-1]
     other = await api.ok(BOOK, {"i": {**variables["i"], "startsAt": "2030-01-08T12:00:00Z"}}, coach.token)
-    assert other["bookSession"]["userErrors"][0]["code"] == "CONFLICT"
-
-
-async def run_worker(test_settings):
-    worker = create_worker(test_settings.redis_url, test_settings, burst=True, poll_delay=0.05)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
+    assert other["bookSession"]["userErrors"] == [user_error("CONFLICT", ["input", "idempotencyKey"], "This idempotency key was used for a different booking.")]
 
 
 async def test_cancellation_refunds_once_through_the_worker_and_frees_the_slot(api, world, test_settings):
@@ -203,7 +178,7 @@ async def test_transitions_that_are_not_allowed_change_nothing(api, world):
     assert booked["bookSession"]["session"]["status"] == "PENDING"
 
     early = await api.ok(COMPLETE, {"i": session}, coach.token)
-    assert early["completeSession"]["userErrors"][0]["code"] == "INVALID_TRANSITION"  # a future session
+    assert early["completeSession"]["userErrors"] == [user_error("INVALID_TRANSITION", ["input", "sessionId"], "The session has not started yet.")]  # a future session
     by_client = await api(CONFIRM, {"i": session}, member.token)
     assert by_client["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     by_other = await api.ok(CONFIRM, {"i": session}, other_coach.token)
@@ -214,12 +189,10 @@ async def test_transitions_that_are_not_allowed_change_nothing(api, world):
     clock.freeze(utc(2030, 1, 8, 11))
     assert (await api.ok(COMPLETE, {"i": session}, coach.token))["completeSession"]["session"]["status"] == "COMPLETED"
     cancel_done = await api.ok(CANCEL, {"i": session}, coach.token)
-    assert cancel_done["cancelSession"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
+    assert cancel_done["cancelSession"]["userErrors"] == [user_error("INVALID_TRANSITION", ["input", "sessionId"], "A completed session cannot be cancelled.")]
     await assert_ledger_balances()
 
 
-PROPOSE = """mutation($i: ProposeRescheduleInput!) { proposeReschedule(input: $i) {
-  proposal { id status proposedBy startsAt } userErrors { code field message } } }"""
 RESPOND = """mutation($i: RespondToProposalInput!) { respondToProposal(input: $i) {
   proposal { status } session { status startsAt proposals { status } } userErrors { code field message } } }"""
 
@@ -236,7 +209,7 @@ async def test_reschedule_proposals_supersede_counter_and_accept(api, world):
     first = await api.ok(PROPOSE, {"i": {"sessionId": session_id, "startsAt": "2030-01-09T10:00:00Z"}}, member.token)
     second = await api.ok(PROPOSE, {"i": {"sessionId": session_id, "startsAt": "2030-01-09T11:00:00Z"}}, member.token)
     own = await api.ok(RESPOND, {"i": {"proposalId": second["proposeReschedule"]["proposal"]["id"], "accept": True}}, member.token)
-    assert own["respondToProposal"]["userErrors"][0]["code"] == "FORBIDDEN"  # the other side answers
+    assert own["respondToProposal"]["userErrors"] == [user_error("FORBIDDEN", ["input", "proposalId"], "The other side answers a proposal.")]  # the other side answers
 
     countered = await api.ok(RESPOND, {"i": {"proposalId": second["proposeReschedule"]["proposal"]["id"], "accept": False,
                                              "counterStartsAt": "2030-01-09T14:00:00Z"}}, coach.token)
@@ -247,7 +220,7 @@ async def test_reschedule_proposals_supersede_counter_and_accept(api, world):
     assert accepted["respondToProposal"]["session"]["startsAt"] == "2030-01-09T14:00:00+00:00"
     assert accepted["respondToProposal"]["session"]["status"] == "CONFIRMED"
     stale = await api.ok(RESPOND, {"i": {"proposalId": first["proposeReschedule"]["proposal"]["id"], "accept": True}}, coach.token)
-    assert stale["respondToProposal"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
+    assert stale["respondToProposal"]["userErrors"] == [user_error("INVALID_TRANSITION", ["input", "proposalId"], "This proposal is no longer open.")]
 
 
 async def test_declining_with_a_proposed_time_keeps_the_booking_pending(api, world):
@@ -312,11 +285,10 @@ async def test_random_k_credits_and_n_bookings_give_min_k_n(api, world):
     await assert_ledger_balances()
 
 
-import pytest  # noqa: E402
-
-
 @pytest.mark.parametrize("reason", ["CLIENT_INACTIVE", "ORGANISATION_INACTIVE", "OUTSIDE_BOOKING_PERIOD",
                                     "NO_CLIENT_CREDITS", "NO_ORGANISATION_CREDITS"])
+
+
 async def test_each_eligibility_reason_on_its_own(api, world, reason):
     clock.freeze(utc(2030, 1, 7, 8))
     admin = await world.admin()
@@ -341,8 +313,8 @@ async def test_each_eligibility_reason_on_its_own(api, world, reason):
     assert seen["client"]["eligibility"] == {"eligible": False, "reasons": [reason]}
 
     data = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": member.client_id, "startsAt": "2030-01-08T10:00:00Z"}}, admin.token)
-    expected = "INSUFFICIENT_CREDITS" if reason.startswith("NO_") else "NOT_ELIGIBLE"
-    assert data["bookSession"]["userErrors"][0]["code"] == expected
+    expected = ("INSUFFICIENT_CREDITS", ["input", "serviceId"]) if reason.startswith("NO_") else ("NOT_ELIGIBLE", ["input", "clientId"])
+    assert codes_and_fields(data["bookSession"]["userErrors"]) == [expected]
     assert reason in data["bookSession"]["userErrors"][0]["message"]
     assert await models.Session.all().count() == 0
     await assert_ledger_balances()
@@ -383,5 +355,5 @@ async def test_the_sessions_date_must_be_inside_the_booking_period_too(api, worl
     outside = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-10T10:00:00Z"}}, member.token)
 
     assert inside["bookSession"]["userErrors"] == []
-    assert outside["bookSession"]["userErrors"][0]["code"] == "NOT_ELIGIBLE"
+    assert codes_and_fields(outside["bookSession"]["userErrors"]) == [("NOT_ELIGIBLE", ["input", "clientId"])]
     assert "OUTSIDE_BOOKING_PERIOD" in outside["bookSession"]["userErrors"][0]["message"]

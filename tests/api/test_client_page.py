@@ -2,45 +2,17 @@
 
 from datetime import timedelta
 
-import asyncpg
 import pytest
 
 from domain import categories, clock
 from models import CoachClient
-from tests.api.test_booking import BOOK, setup_coach, utc
-from tests.api.test_credits import GRANT
-from tests.workers.test_categories import record
+from tests.support.booking import BOOK, record, setup_coach
+from tests.support.clients import PAGE
+from tests.support.credits import GRANT
+from tests.support.database import StatementCounter
+from tests.support.dates import utc
 
 NOW = utc(2030, 3, 1, 12)
-PAGE = """query($first: Int!, $s: ID) { myClients(first: $first, orderBy: {field: NAME, direction: ASC}) {
-  totalCount pageInfo { hasNextPage endCursor }
-  edges { cursor node {
-    id name email tags category creditsAvailable relationshipSince milestones bookedWithOthers lastMessage { body sentAt }
-    eligibility(serviceId: $s) { eligible reasons }
-    lastSession { startsAt status } nextSession { startsAt status }
-    stats { totalSessions completedSessions cancelledSessions noShows cancellationRate lastSessionAt nextSessionAt
-            totalRevenue { amountMinor currency } }
-  } }
-} }"""
-
-
-class StatementCounter:
-    """Counts the statements asyncpg sends (every query path ends in one of these methods)."""
-
-    METHODS = ("execute", "executemany", "fetch", "fetchrow", "fetchval")
-
-    def __init__(self, monkeypatch):
-        self.count = 0
-        for name in self.METHODS:
-            original = getattr(asyncpg.connection.Connection, name)
-            monkeypatch.setattr(asyncpg.connection.Connection, name, self._counting(original))
-
-    def _counting(self, original):
-        async def counted(connection, *args, **kwargs):
-            self.count += 1
-            return await original(connection, *args, **kwargs)
-
-        return counted
 
 
 @pytest.fixture

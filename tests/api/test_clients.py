@@ -13,7 +13,9 @@ import pytest
 import models
 from domain import clock
 from models.enums import Role
-from tests.conftest import Actor, Api, World, empty_all
+from tests.support.api import Actor, Api, World
+from tests.support.database import empty_all
+
 
 CREATE = """mutation($input: CreateClientInput!) { createClient(input: $input) {
   client { id name email phone whatsapp birthDate age active tags focusAreas privateNotes healthContext

@@ -19,9 +19,13 @@ from domain.locks import ATTEMPTS, retrying
 from domain.transactions import transaction
 from models.enums import ProposalStatus, RefundStatus, Role, SessionStatus
 from schema.node import uuid_of
-from tests.api.test_booking import BOOK, PROPOSE, setup_coach, utc
-from tests.api.test_credits import GRANT
-from tests.conftest import SYSTEM, assert_pools_match_ledger
+from tests.support.api import SYSTEM
+from tests.support.booking import BOOK, PROPOSE, setup_coach
+from tests.support.credits import GRANT
+from tests.support.database import assert_pools_match_ledger
+from tests.support.dates import utc
+from tests.support.workers import eventually
+
 
 ROUNDS = 100
 RACERS = 4  # accepts, and as many cancellations
@@ -131,13 +135,12 @@ async def test_accepting_a_proposal_while_the_session_is_cancelled_never_fails(a
 
 async def _wait_for_a_lock_wait(conn: asyncpg.Connection, deadline: float = 10.0) -> None:
     """Poll until some backend of this database waits on a lock."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + deadline
-    while not await conn.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    ):
-        assert loop.time() < end, "no transaction waited on the lock"
-        await asyncio.sleep(0.01)
+    await eventually(
+        lambda: conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ),
+        timeout=deadline, interval=0.01, message="a transaction waiting on the lock",
+    )
 
 
 async def test_retrying_runs_a_deadlocked_transaction_again_and_it_succeeds(test_settings, clean):

@@ -6,17 +6,8 @@ import pytest
 from tortoise import connections
 
 from models.enums import Role
-from tests.conftest import assert_pools_match_ledger
-
-GRANT = """mutation($input: GrantClientCreditsInput!) { grantClientCredits(input: $input) {
-  transaction { id delta balanceAfter reason idempotencyKey } pool { balance } userErrors { code field message } } }"""
-GRANT_ORG = """mutation($input: GrantOrganisationCreditsInput!) { grantOrganisationCredits(input: $input) {
-  transaction { delta balanceAfter } pool { balance } userErrors { code field message } } }"""
-
-
-async def assert_ledger_balances():
-    """Mid-test check; the `api` fixture checks again after every test."""
-    await assert_pools_match_ledger()
+from tests.support.credits import GRANT, GRANT_ORG, assert_ledger_balances
+from tests.support.errors import user_error
 
 
 async def test_org_admin_grants_a_member_and_the_client_reads_the_ledger(api, world):
@@ -70,7 +61,7 @@ async def test_the_same_idempotency_key_twenty_times_at_once_grants_once(api, wo
     assert rows[0]["n"] == 1 and rows[0]["total"] == 3
 
     reused = await api.ok(GRANT, {"input": {**variables["input"], "amount": 4}}, admin.token)
-    assert reused["grantClientCredits"]["userErrors"][0]["code"] == "CONFLICT"
+    assert reused["grantClientCredits"]["userErrors"] == [user_error("CONFLICT", ["input", "idempotencyKey"], "This idempotency key was used for a different request.")]
     await assert_ledger_balances()
 
 

@@ -5,9 +5,10 @@ from datetime import timedelta
 import models
 from domain import categories, clock
 from models.enums import Role
-from tests.api.test_booking import BOOK, setup_coach, utc
-from tests.api.test_credits import GRANT
-from tests.workers.test_categories import record
+from tests.support.booking import BOOK, record, setup_coach
+from tests.support.credits import GRANT
+from tests.support.dates import utc
+
 
 NOW = utc(2030, 3, 1, 12)
 DASHBOARD = """{ dashboard {

@@ -4,9 +4,11 @@ from datetime import timedelta
 
 from domain import clock
 from models.enums import Role
-from tests.api.test_booking import BOOK, CANCEL, COMPLETE, setup_coach, utc
-from tests.api.test_credits import GRANT, GRANT_ORG
-from tests.workers.test_categories import record
+from tests.support.booking import BOOK, CANCEL, COMPLETE, record, setup_coach
+from tests.support.credits import GRANT, GRANT_ORG
+from tests.support.dates import utc
+from tests.support.workers import run_worker
+
 
 NOW = utc(2030, 3, 1, 12)
 CREATE = """mutation($i: CreateGoalInput!) { createGoal(input: $i) { goal { id title status } userErrors { code field } } }"""
@@ -57,7 +59,6 @@ async def test_milestones_follow_sessions_held_and_the_relationship_age(api, wor
 
 
 async def test_an_organisations_usage_equals_what_its_sessions_say(api, world, test_settings):
-    from tests.api.test_booking import run_worker
 
     clock.freeze(NOW)
     admin = await world.admin()

@@ -17,10 +17,11 @@ from app import db
 from app.http import asgi
 from domain import clock
 from models.enums import Role
-from tests.api.test_availability import utc
-from tests.api.test_booking import setup_coach
-from tests.api.test_client_page import PAGE
-from tests.conftest import Api, starlette_app
+from tests.support.api import Api, starlette_app
+from tests.support.booking import setup_coach
+from tests.support.clients import PAGE
+from tests.support.dates import utc
+
 
 SLOT_FIELDS = "startsAt endsAt"
 SIXTY_TWO_DAYS = 'from: "2030-03-02T00:00:00Z", to: "2030-05-03T00:00:00Z"'

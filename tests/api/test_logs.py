@@ -14,7 +14,8 @@ import pytest
 from app import logs
 from app import settings as settings_module
 from models.enums import Role
-from tests.conftest import KeepEverything, leaked
+from tests.support.logs import KeepEverything, leaked
+
 
 INLINE_CANARY = "zqinlinedocumentcanaryqz"
 VARIABLE_CANARY = "zqvariablecanaryqz"

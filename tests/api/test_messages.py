@@ -6,15 +6,17 @@ from tortoise import connections
 
 from domain import clock
 from models.enums import Role
-from tests.api.test_booking import BOOK, setup_coach, utc
-from tests.api.test_credits import GRANT
+from tests.support.booking import BOOK, setup_coach
+from tests.support.credits import GRANT
+from tests.support.database import StatementCounter
+from tests.support.dates import utc
+from tests.support.errors import user_error
+from tests.support.messages import SEND, TEMPLATE
 
-SEND = """mutation($i: SendMessageInput!) { sendMessage(input: $i) {
-  message { id body sender senderName conversation { id } session { id } } userErrors { code field message } } }"""
+
 # Pages within the node budget: 50 conversations x 50 messages each would cost 15,000.
 CONVERSATIONS = """query($u: Boolean) { conversations(first: 10, unreadOnly: $u) { totalCount edges { node {
   id unreadCount lastMessage { body sender } messages(first: 20) { edges { node { body sender readAt } } } } } } }"""
-TEMPLATE = """mutation($i: CreateMessageTemplateInput!) { createMessageTemplate(input: $i) { template { id body } userErrors { code field } } }"""
 NOW = utc(2030, 3, 1, 12)
 
 
@@ -85,9 +87,9 @@ async def test_bad_messages_and_other_peoples_conversations(api, world):
     too_long = await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": "x" * 5001}}, member.token)
     assert too_long["sendMessage"]["userErrors"] == [{"code": "INVALID", "field": ["input", "body"], "message": "Must be at most 5000 characters."}]
     empty = await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": "  "}}, member.token)
-    assert empty["sendMessage"]["userErrors"][0]["field"] == ["input", "body"]
+    assert empty["sendMessage"]["userErrors"] == [user_error("INVALID", ["input", "body"], "This field must not be blank.")]
     not_mine = await api.ok(SEND, {"i": {"clientId": member.client_id, "body": "hi"}}, other_coach.token)
-    assert not_mine["sendMessage"]["userErrors"][0]["code"] == "NOT_FOUND"
+    assert not_mine["sendMessage"]["userErrors"] == [user_error("NOT_FOUND", ["input", "clientId"], "Client not found.")]
 
     for viewer in (stranger, other_coach):
         nodes = await api.ok("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [message_id, conversation_id]}, viewer.token)
@@ -102,7 +104,6 @@ async def test_bad_messages_and_other_peoples_conversations(api, world):
 
 
 async def test_a_list_of_conversations_costs_the_same_statements_for_2_and_for_6(api, world, monkeypatch):
-    from tests.api.test_client_page import StatementCounter
 
     clock.freeze(NOW)
     coach, _ = await setup_coach(api, world)

@@ -17,8 +17,9 @@ from domain import clients as client_domain
 from domain import encryption
 from models.enums import Role
 from schema.node import uuid_of
-from tests.conftest import PASSWORD, Actor
 from tests.support.accounts import invite_and_accept
+from tests.support.api import PASSWORD, Actor
+from tests.support.database import raw_database_text
 
 ADD = """mutation($input: AddNoteInput!) { addNote(input: $input) {
   note { id body sharedWithClient createdAt updatedAt author { id } client { id } }
@@ -220,19 +221,6 @@ async def test_a_forged_notes_cursor_is_refused(api, pair):
 
 
 # ---------------------------------------------------------------------------- encryption at rest
-
-
-async def raw_database_text() -> str:
-    """Every row of every table as text, the way a dump or a backup would hold it."""
-    conn = connections.get("default")
-    tables = await conn.execute_query_dict(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'tortoise%'"
-    )
-    parts = []
-    for row in tables:
-        rows = await conn.execute_query_dict(f'SELECT t::text AS r FROM "{row["tablename"]}" t')
-        parts += [r["r"] for r in rows]
-    return "\n".join(parts)
 
 
 async def test_note_bodies_private_notes_and_health_context_are_not_stored_in_plain_text(api, pair):

@@ -10,10 +10,11 @@ import models
 from domain import clock, privacy
 from models.enums import Role
 from schema.node import uuid_of
-from tests.api.test_booking import BOOK, setup_coach, utc
-from tests.api.test_credits import GRANT
-from tests.api.test_notes import raw_database_text
-from tests.conftest import assert_pools_match_ledger
+from tests.support.booking import BOOK, setup_coach
+from tests.support.credits import GRANT, GRANT_ORG
+from tests.support.database import assert_pools_match_ledger, raw_database_text
+from tests.support.dates import utc
+
 
 NOW = utc(2030, 3, 1, 12)
 EXPORT = "mutation($id: ID!) { exportClientData(input: {clientId: $id}) { data userErrors { code field } } }"
@@ -162,7 +163,6 @@ async def test_deletion_shows_deleted_client_and_keeps_an_organisations_member(a
     org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
     member = await world.user(Role.CLIENT, organisation=org, name="Member Client")
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
-    from tests.api.test_credits import GRANT_ORG
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 5}}, admin.token)
     member_session = (await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T11:00:00Z"}}, member.token))["bookSession"]["session"]["id"]
 

@@ -26,7 +26,9 @@ from domain import encryption
 from models.enums import Role
 from schema.build import MAX_ALIASES, MAX_DEPTH
 from schema.limits import MAX_DIRECTIVES
-from tests.conftest import LOGIN, PASSWORD, Api, starlette_app
+from tests.support.api import LOGIN, PASSWORD, Api, starlette_app
+from tests.support.errors import user_error
+
 
 # The module (a plain `import ... as` would bind the function graphql.pyutils re-exports).
 did_you_mean = importlib.import_module("graphql.pyutils.did_you_mean")
@@ -512,8 +514,12 @@ async def test_production_masks_unexpected_errors_and_keeps_ours(production, wor
 
 # ---------------------------------------------------------------------------- login throttle
 
-def login_errors(data: dict) -> list[str]:
-    return [e["code"] for e in data["userErrors"]]
+WRONG = [user_error("INVALID", ["input", "password"], "E-mail or password is not right.")]
+THROTTLED = [user_error("RATE_LIMITED", None, "Too many failed sign-ins; wait a minute and try again.")]
+
+
+def login_errors(data: dict) -> list[dict]:
+    return data["userErrors"]
 
 
 async def test_login_throttle_over_20_requests(api, world):
@@ -523,25 +529,25 @@ async def test_login_throttle_over_20_requests(api, world):
         data = await api.ok(LOGIN, {"e": coach.email, "p": "wrong password"})
         assert data["login"]["token"] is None
         results.append(login_errors(data["login"]))
-    assert results == [["INVALID"]] * 5 + [["RATE_LIMITED"]] * 15
+    assert results == [WRONG] * 5 + [THROTTLED] * 15
 
     # The right password is refused too while the window lasts.
     data = await api.ok(LOGIN, {"e": coach.email.upper() + " ", "p": PASSWORD})
-    assert data["login"]["token"] is None and login_errors(data["login"]) == ["RATE_LIMITED"]
+    assert data["login"]["token"] is None and login_errors(data["login"]) == THROTTLED
 
 
 async def test_login_throttle_over_15_aliases_in_one_request(api, world):
     coach = await world.user(Role.COACH)
     fields = " ".join(
-        f'a{i}: login(input: {{email: "{coach.email}", password: "wrong {i}"}}) {{ token userErrors {{ code }} }}'
+        f'a{i}: login(input: {{email: "{coach.email}", password: "wrong {i}"}}) {{ token userErrors {{ code field message }} }}'
         for i in range(MAX_ALIASES)
     )
     data = await api.ok(f"mutation {{ {fields} }}")
     outcomes = [login_errors(data[f"a{i}"]) for i in range(MAX_ALIASES)]
-    assert outcomes == [["INVALID"]] * 5 + [["RATE_LIMITED"]] * 10
+    assert outcomes == [WRONG] * 5 + [THROTTLED] * 10
     assert all(data[f"a{i}"]["token"] is None for i in range(MAX_ALIASES))
     data = await api.ok(LOGIN, {"e": coach.email, "p": PASSWORD})
-    assert login_errors(data["login"]) == ["RATE_LIMITED"]
+    assert login_errors(data["login"]) == THROTTLED
 
 
 async def test_twenty_aliased_logins_are_refused_whole(api, world):
@@ -562,7 +568,7 @@ async def test_login_throttle_holds_under_concurrency(api, world):
     coach = await world.user(Role.COACH)
     answers = await asyncio.gather(*[api.ok(LOGIN, {"e": coach.email, "p": f"wrong {i}"}) for i in range(20)])
     outcomes = [login_errors(a["login"]) for a in answers]
-    assert outcomes.count(["INVALID"]) == 5 and outcomes.count(["RATE_LIMITED"]) == 15
+    assert outcomes.count(WRONG) == 5 and outcomes.count(THROTTLED) == 15
 
 
 async def test_a_success_does_not_count_as_a_failure(api, world):
@@ -572,13 +578,13 @@ async def test_a_success_does_not_count_as_a_failure(api, world):
         assert data["login"]["token"] and data["login"]["userErrors"] == []
     for _ in range(4):
         data = await api.ok(LOGIN, {"e": coach.email, "p": "wrong password"})
-        assert login_errors(data["login"]) == ["INVALID"]
+        assert login_errors(data["login"]) == WRONG
     data = await api.ok(LOGIN, {"e": coach.email, "p": PASSWORD})
     assert data["login"]["token"]
     data = await api.ok(LOGIN, {"e": coach.email, "p": "wrong password"})
-    assert login_errors(data["login"]) == ["INVALID"]  # the fifth failure
+    assert login_errors(data["login"]) == WRONG  # the fifth failure
     data = await api.ok(LOGIN, {"e": coach.email, "p": "wrong password"})
-    assert login_errors(data["login"]) == ["RATE_LIMITED"]  # the sixth
+    assert login_errors(data["login"]) == THROTTLED  # the sixth
 
 
 # ---------------------------------------------------------------------------- JWT

@@ -1,5 +1,5 @@
-"""A real SMTP server on loopback (aiosmtpd) that keeps what arrives, and a burst run of the real
-arq worker that e-mails notifications to it (as tests/workers/test_notifications.py does)."""
+"""A real SMTP server on loopback (aiosmtpd) that keeps what arrives, and what the e-mails say.
+run_worker (re-exported from tests.support.workers) sends them."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import contextlib
 import dataclasses
 import email
 import email.policy
-import socket
-from collections.abc import Iterator
+from typing import Iterator
 
 from aiosmtpd.controller import Controller
 
-from app.worker import create_worker
+from tests.support.workers import free_port, run_worker
+
+__all__ = ["SMTP_SERVER_LOGGER", "Inbox", "body_of", "code_in", "free_port", "run_worker", "smtp_server", "with_smtp"]
 
 # aiosmtpd's own logger: the test's mail server, not the service (it may log what it receives).
 SMTP_SERVER_LOGGER = "mail.log"
@@ -32,12 +33,6 @@ class Inbox:
         return [m for m in self.messages if m["X-Rcpt"] == address]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def smtp_server() -> Iterator[tuple[Inbox, int]]:
     inbox, port = Inbox(), free_port()
@@ -51,15 +46,6 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
 
 def with_smtp(settings, port: int):
     return dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port)
-
-
-async def run_worker(settings) -> None:
-    """Run the worker until the queue is empty."""
-    worker = create_worker(settings.redis_url, settings, burst=True, poll_delay=0.02)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
 
 
 def body_of(message: email.message.EmailMessage) -> str:

@@ -1,6 +1,6 @@
 """Client categories, pinned at each boundary, and kept current by the worker and the cron."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -8,21 +8,18 @@ import models
 from domain import categories, clock
 from models.enums import Role
 from schema.node import uuid_of
-from tests.api.test_booking import BOOK, CANCEL, run_worker, setup_coach, utc
-from tests.api.test_credits import GRANT
+from tests.support.booking import BOOK, CANCEL, record, setup_coach
+from tests.support.credits import GRANT
+from tests.support.dates import utc
+from tests.support.workers import run_worker
 
-RECORD = """mutation($i: RecordPastSessionInput!) { recordPastSession(input: $i) { session { id } userErrors { code field } } }"""
+
 CATEGORY = "query($id: ID!) { client(id: $id) { category } }"
 NOW = utc(2030, 3, 1, 12)
 
 
 async def category(api, coach, client_id) -> str:
     return (await api.ok(CATEGORY, {"id": client_id}, coach.token))["client"]["category"]
-
-
-async def record(api, coach, service, client_id, starts_at: datetime, status="COMPLETED"):
-    data = await api.ok(RECORD, {"i": {"clientId": client_id, "serviceId": service, "startsAt": starts_at.isoformat(), "status": status}}, coach.token)
-    assert data["recordPastSession"]["userErrors"] == [], data
 
 
 async def recalculated(api, coach, client_id) -> str:

@@ -5,10 +5,12 @@ from datetime import timedelta
 import models
 from domain import clock
 from models.enums import Role
-from tests.api.test_booking import BOOK, run_worker, setup_coach, utc
-from tests.api.test_credits import GRANT, assert_ledger_balances
 from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
 from workers.settings import create_queue
+from tests.support.booking import BOOK, setup_coach
+from tests.support.credits import GRANT, assert_ledger_balances
+from tests.support.dates import utc
+from tests.support.workers import run_worker
 
 
 async def test_unanswered_booking_lapses_and_is_refunded_by_the_worker(api, world, test_settings):

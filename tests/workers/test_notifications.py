@@ -3,7 +3,6 @@ server on loopback (aiosmtpd), at most once each."""
 
 import dataclasses
 import email
-import socket
 from datetime import timedelta
 
 import pytest
@@ -12,12 +11,15 @@ from aiosmtpd.controller import Controller
 import models
 from domain import clock, reminders
 from models.enums import NotificationKind, Role
-from tests.api.test_booking import BOOK, CANCEL, COMPLETE, CONFIRM, setup_coach, utc
-from tests.api.test_credits import GRANT, GRANT_ORG
 from workers import email as email_worker
 from workers.outbox import relay_outbox
-from app.worker import create_worker
 from workers.settings import create_queue
+from tests.support.booking import BOOK, CANCEL, COMPLETE, CONFIRM, setup_coach
+from tests.support.credits import GRANT, GRANT_ORG
+from tests.support.dates import utc
+from tests.support.errors import user_error
+from tests.support.messages import SEND_MESSAGE
+from tests.support.workers import free_port, run_worker
 
 NOW = utc(2030, 3, 1, 12)
 NOTIFICATIONS = "{ notifications { totalCount edges { node { id kind title body readAt session { id } } } } }"
@@ -43,12 +45,6 @@ class Inbox:
         return "250 OK"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
     servers = []
@@ -63,14 +59,6 @@ def smtp():
     yield start
     for controller in servers:
         controller.stop()
-
-
-async def run_worker(settings):
-    worker = create_worker(settings.redis_url, settings, burst=True, poll_delay=0.02)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
 
 
 async def kinds_for(api, actor) -> list[str]:
@@ -232,7 +220,7 @@ async def test_feedback_after_a_completed_session(api, world):
     leave = """mutation($i: LeaveFeedbackInput!) { leaveFeedback(input: $i) { feedback { rating comment } userErrors { code field message } } }"""
 
     early = await api.ok(leave, {"i": {"sessionId": session, "rating": 5}}, member.token)
-    assert early["leaveFeedback"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
+    assert early["leaveFeedback"]["userErrors"] == [user_error("INVALID_TRANSITION", ["input", "sessionId"], "Feedback follows a completed session.")]
     clock.freeze(utc(2030, 3, 2, 10, 30))
     await api.ok(COMPLETE, {"i": {"sessionId": session}}, coach.token)
     bad = await api.ok(leave, {"i": {"sessionId": session, "rating": 6}}, member.token)
@@ -240,16 +228,13 @@ async def test_feedback_after_a_completed_session(api, world):
     good = await api.ok(leave, {"i": {"sessionId": session, "rating": 5, "comment": "Helpful"}}, member.token)
     assert good["leaveFeedback"]["feedback"] == {"rating": 5, "comment": "Helpful"}
     again = await api.ok(leave, {"i": {"sessionId": session, "rating": 4}}, member.token)
-    assert again["leaveFeedback"]["userErrors"][0]["code"] == "CONFLICT"
+    assert again["leaveFeedback"]["userErrors"] == [user_error("CONFLICT", ["input", "sessionId"], "This session already has feedback.")]
 
     seen = await api.ok("query($id: ID!) { session(id: $id) { feedback { rating } } }", {"id": session}, coach.token)
     assert seen["session"]["feedback"] == {"rating": 5}
     timeline = await api.ok("query($id: ID!) { client(id: $id) { timeline(kinds: [FEEDBACK_RECEIVED]) { totalCount } } }",
                             {"id": member.client_id}, coach.token)
     assert timeline["client"]["timeline"]["totalCount"] == 1
-
-
-SEND_MESSAGE = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }"
 
 
 async def test_an_email_refused_for_good_is_failed_with_its_reason_and_tried_once(api, world, test_settings, smtp):

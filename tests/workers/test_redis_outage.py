@@ -10,11 +10,13 @@ from redis.asyncio import ConnectionPool
 import models
 from app.jobs import JobPusher
 from domain import clock
-from tests.api.test_booking import BOOK, CANCEL, run_worker, setup_coach, utc
-from tests.api.test_credits import GRANT, assert_ledger_balances
-from tests.conftest import starlette_app
 from workers.outbox import relay_outbox
 from workers.settings import create_queue
+from tests.support.api import starlette_app
+from tests.support.booking import BOOK, CANCEL, setup_coach
+from tests.support.credits import GRANT, assert_ledger_balances
+from tests.support.dates import utc
+from tests.support.workers import run_worker
 
 
 async def test_cancellations_during_a_redis_outage_are_refunded_once_after(app, api, world, test_settings):

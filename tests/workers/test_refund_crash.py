@@ -8,9 +8,10 @@ import pytest
 import models
 from domain import clock, ledger, refunds
 from models.enums import Role
-from tests.api.test_booking import BOOK, CANCEL, setup_coach, utc
-from tests.api.test_credits import GRANT, GRANT_ORG, assert_ledger_balances
 from workers.refunds import reconcile_refunds
+from tests.support.booking import BOOK, CANCEL, setup_coach
+from tests.support.credits import GRANT, GRANT_ORG, assert_ledger_balances
+from tests.support.dates import utc
 
 
 class WorkerDied(BaseException):

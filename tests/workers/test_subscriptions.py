@@ -15,9 +15,11 @@ import websockets
 
 from domain import clock
 from models.enums import Role
-from tests.api.test_booking import setup_coach, utc
-from tests.conftest import starlette_app
-from tests.workers.test_notifications import free_port, run_worker
+from tests.support.api import LOGIN, PASSWORD, starlette_app
+from tests.support.booking import BOOK, setup_coach
+from tests.support.credits import GRANT, GRANT_ORG
+from tests.support.dates import utc
+from tests.support.workers import eventually, free_port, run_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = "graphql-transport-ws"
@@ -30,8 +32,7 @@ async def server_a(app):
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets-sansio"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
+    await eventually(lambda: server.started, timeout=10, message="uvicorn started")
     yield f"ws://127.0.0.1:{port}/graphql"
     server.should_exit = True
     await task
@@ -46,12 +47,10 @@ async def server_b(test_settings):
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=url) as client:
-        for _ in range(300):
-            try:
-                if (await client.get("/health")).status_code == 200:
-                    break
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
+        async def healthy() -> bool:
+            return (await client.get("/health")).status_code == 200
+
+        await eventually(healthy, timeout=30, interval=0.1, ignoring=(httpx.TransportError,), message="caseload serve healthy")
         yield client
     process.terminate()
     process.wait(timeout=20)
@@ -63,11 +62,21 @@ async def connect(url: str, token: str | None):
     return socket
 
 
-async def subscribe(socket, query: str, op_id: str = "1") -> None:
+@pytest.fixture
+def hub(app):
+    """The event hub of this process's app (server_a): each live subscription listens on it."""
+    return starlette_app(app).state.services["events"]
+
+
+async def subscribe(socket, query: str, op_id: str = "1", *, hub, listening: bool = True) -> None:
+    """Subscribe, and return once the subscription listens for events (a new queue on the hub);
+    `listening=False` for one the server refuses (nothing to wait for)."""
     ack = json.loads(await asyncio.wait_for(socket.recv(), 5))
     assert ack["type"] == "connection_ack", ack
+    before = set(map(id, hub.listeners))
     await socket.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
-    await asyncio.sleep(0.2)  # let the subscription start listening
+    if listening:
+        await eventually(lambda: set(map(id, hub.listeners)) - before, timeout=5, interval=0.01, message="the subscription listening")
 
 
 async def next_data(socket) -> dict:
@@ -85,7 +94,7 @@ async def send_message_via(client: httpx.AsyncClient, token: str, coach_id: str,
     assert answer.json()["data"]["sendMessage"]["userErrors"] == [], answer.text
 
 
-async def test_a_message_sent_through_another_process_reaches_only_its_coach(api, world, test_settings, server_a, server_b):
+async def test_a_message_sent_through_another_process_reaches_only_its_coach(api, world, test_settings, server_a, server_b, hub):
     clock.freeze(utc(2030, 3, 1, 12))
     coach, _ = await setup_coach(api, world)
     other_coach, _ = await setup_coach(api, world)
@@ -93,8 +102,8 @@ async def test_a_message_sent_through_another_process_reaches_only_its_coach(api
     other_member = await world.user(Role.CLIENT, name="Otto Client")
     mine = await connect(server_a, coach.token)
     theirs = await connect(server_a, other_coach.token)
-    await subscribe(mine, MESSAGES)
-    await subscribe(theirs, MESSAGES)
+    await subscribe(mine, MESSAGES, hub=hub)
+    await subscribe(theirs, MESSAGES, hub=hub)
 
     clock.reset()  # process B has its own (real) clock
     await send_message_via(server_b, member.token, coach.coach_id, "Hello from process B")
@@ -127,10 +136,10 @@ async def test_a_socket_that_never_says_connection_init_is_closed(server_a):
     assert closed.value.rcvd.code == 4408  # the protocol's "connection initialisation timeout", after 5 s
 
 
-async def test_at_most_ten_subscriptions_per_socket(api, world, server_a):
+async def test_at_most_ten_subscriptions_per_socket(api, world, server_a, hub):
     coach = await world.user(Role.COACH)
     socket = await connect(server_a, coach.token)
-    await subscribe(socket, MESSAGES, "0")
+    await subscribe(socket, MESSAGES, "0", hub=hub)
     for op in range(1, 11):
         await socket.send(json.dumps({"id": str(op), "type": "subscribe", "payload": {"query": MESSAGES}}))
     message = json.loads(await asyncio.wait_for(socket.recv(), 5))
@@ -151,9 +160,7 @@ def test_origins_outside_the_allowed_list_are_refused():
     assert view._origin_allowed(scope(None))  # not a browser
 
 
-async def test_session_changes_and_notifications_reach_the_coachs_socket(api, world, test_settings, server_a):
-    from tests.api.test_booking import BOOK
-    from tests.api.test_credits import GRANT
+async def test_session_changes_and_notifications_reach_the_coachs_socket(api, world, test_settings, server_a, hub):
 
     clock.freeze(utc(2030, 3, 1, 12))
     admin = await world.admin()
@@ -162,10 +169,10 @@ async def test_session_changes_and_notifications_reach_the_coachs_socket(api, wo
     stranger, _ = await setup_coach(api, world)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
     socket = await connect(server_a, coach.token)
-    await subscribe(socket, "subscription { sessionChanged { status startsAt } }", "s")
+    await subscribe(socket, "subscription { sessionChanged { status startsAt } }", "s", hub=hub)
     await socket.send(json.dumps({"id": "n", "type": "subscribe", "payload": {"query": "subscription { notificationAdded { kind title } }"}}))
     other = await connect(server_a, stranger.token)
-    await subscribe(other, "subscription { sessionChanged { status } }", "s")
+    await subscribe(other, "subscription { sessionChanged { status } }", "s", hub=hub)
 
     await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T09:00:00Z"}}, member.token)
     await run_worker(test_settings)
@@ -206,11 +213,9 @@ async def frames_until_closed(socket, timeout: float) -> tuple[int, str, list[di
         return closed.rcvd.code, closed.rcvd.reason, frames
 
 
-async def test_a_revoked_api_keys_socket_is_closed_at_once_and_hears_nothing_more(api, world, test_settings, server_a):
+async def test_a_revoked_api_keys_socket_is_closed_at_once_and_hears_nothing_more(api, world, test_settings, server_a, hub):
     import time
 
-    from tests.api.test_booking import BOOK
-    from tests.api.test_credits import GRANT, GRANT_ORG
 
     clock.freeze(utc(2030, 3, 1, 12))
     admin = await world.admin()
@@ -222,7 +227,7 @@ async def test_a_revoked_api_keys_socket_is_closed_at_once_and_hears_nothing_mor
     _coach, service = await setup_coach(api, world)
     created = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { apiKey { id } secret } }', token=org_admin.token))["createApiKey"]
     socket = await connect(server_a, created["secret"])
-    await subscribe(socket, SESSIONS, "s")
+    await subscribe(socket, SESSIONS, "s", hub=hub)
 
     # The key sees its member's sessions (time, coach, status) while it holds.
     await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T09:00:00Z"}}, member.token)
@@ -245,7 +250,7 @@ async def test_a_revoked_api_keys_socket_is_closed_at_once_and_hears_nothing_mor
     assert frames == []  # the second booking never reached it
 
 
-async def test_revocation_closes_the_socket_within_milliseconds(api, world, server_a):
+async def test_revocation_closes_the_socket_within_milliseconds(api, world, server_a, hub):
     """The figure: from sending revokeApiKey to the close frame, with nothing else in between."""
     import time
 
@@ -255,7 +260,7 @@ async def test_revocation_closes_the_socket_within_milliseconds(api, world, serv
     for _ in range(5):
         created = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { apiKey { id } secret } }', token=org_admin.token))["createApiKey"]
         socket = await connect(server_a, created["secret"])
-        await subscribe(socket, SESSIONS, "s")
+        await subscribe(socket, SESSIONS, "s", hub=hub)
         closing = asyncio.create_task(frames_until_closed(socket, 5))
         started = time.perf_counter()
         await api.ok("mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { userErrors { code } } }",
@@ -269,13 +274,13 @@ async def test_revocation_closes_the_socket_within_milliseconds(api, world, serv
     assert sorted(t for t, _ in timings)[2] < 1000  # median well under a second
 
 
-async def test_deactivating_an_organisation_closes_its_api_keys_sockets(api, world, server_a):
+async def test_deactivating_an_organisation_closes_its_api_keys_sockets(api, world, server_a, hub):
     admin = await world.admin()
     org = await world.organisation()
     org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
     secret = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { secret } }', token=org_admin.token))["createApiKey"]["secret"]
     socket = await connect(server_a, secret)
-    await subscribe(socket, SESSIONS, "s")
+    await subscribe(socket, SESSIONS, "s", hub=hub)
 
     await api.ok("mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
                  {"i": {"organisationId": org, "active": False}}, admin.token)
@@ -283,7 +288,7 @@ async def test_deactivating_an_organisation_closes_its_api_keys_sockets(api, wor
     assert (code, reason, frames) == (4403, "Organisation deactivated", [])
 
 
-async def test_a_tokens_socket_closes_when_the_token_expires(api, world, test_settings, server_a):
+async def test_a_tokens_socket_closes_when_the_token_expires(api, world, test_settings, server_a, hub):
     import time
 
     import jwt
@@ -296,23 +301,22 @@ async def test_a_tokens_socket_closes_when_the_token_expires(api, world, test_se
     token = jwt.encode({"sub": str(user.id), "ver": user.token_version, "role": "COACH", "iss": test_settings.jwt_issuer,
                         "aud": test_settings.jwt_audience, "iat": now, "exp": now + 2}, test_settings.secret_key, algorithm="HS256")
     socket = await connect(server_a, token)
-    await subscribe(socket, MESSAGES)
+    await subscribe(socket, MESSAGES, hub=hub)
 
     code, reason, frames = await frames_until_closed(socket, 6)
     assert (code, reason, frames) == (4403, "Token expired", [])
     assert time.time() >= now + 2  # at the token's `exp`, not before
 
 
-async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fresh_token(api, world, app, test_settings, server_a):
+async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fresh_token(api, world, app, test_settings, server_a, hub):
     """credentials.end_sessions is what a password change or reset and a deactivation run."""
     import models
     from domain import credentials, outbox
-    from tests.conftest import LOGIN, PASSWORD
 
     coach = await world.user(Role.COACH)
     member = await world.user(Role.CLIENT, name="Mia Client")
     old = await connect(server_a, coach.token)
-    await subscribe(old, MESSAGES)
+    await subscribe(old, MESSAGES, hub=hub)
     user = await models.User.get(email=coach.email)
 
     await credentials.end_sessions(user.id)
@@ -322,7 +326,7 @@ async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fre
 
     fresh_token = (await api.ok(LOGIN, {"e": coach.email, "p": PASSWORD}))["login"]["token"]
     fresh = await connect(server_a, fresh_token)
-    await subscribe(fresh, MESSAGES)
+    await subscribe(fresh, MESSAGES, hub=hub)
     await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
                  {"i": {"coachId": coach.coach_id, "body": "Still there?"}}, member.token)
     await run_worker(test_settings)
@@ -345,7 +349,7 @@ async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fre
 
 
 @pytest.mark.parametrize("change", ["token_version", "deactivated"])
-async def test_a_change_that_sent_no_signal_still_delivers_nothing(api, world, test_settings, server_a, change):
+async def test_a_change_that_sent_no_signal_still_delivers_nothing(api, world, test_settings, server_a, change, hub):
     """A bump or deactivation made behind the API's back (or a lost signal): the re-check before
     the next delivery closes the socket instead of delivering."""
     import models
@@ -353,7 +357,7 @@ async def test_a_change_that_sent_no_signal_still_delivers_nothing(api, world, t
     coach = await world.user(Role.COACH)
     member = await world.user(Role.CLIENT)
     socket = await connect(server_a, coach.token)
-    await subscribe(socket, MESSAGES)
+    await subscribe(socket, MESSAGES, hub=hub)
     user = await models.User.get(email=coach.email)
     if change == "token_version":
         await models.User.filter(id=user.id).update(token_version=user.token_version + 1)
@@ -367,11 +371,11 @@ async def test_a_change_that_sent_no_signal_still_delivers_nothing(api, world, t
     assert (code, reason, frames) == (4403, "Token ended: signed out, deactivated or erased", [])
 
 
-async def test_erasing_a_client_closes_their_sockets(api, world, server_a):
+async def test_erasing_a_client_closes_their_sockets(api, world, server_a, hub):
     admin = await world.admin()
     member = await world.user(Role.CLIENT)
     socket = await connect(server_a, member.token)
-    await subscribe(socket, MESSAGES)
+    await subscribe(socket, MESSAGES, hub=hub)
 
     erased = await api.ok("mutation($id: ID!) { eraseClient(input: {clientId: $id}) { userErrors { code } } }",
                           {"id": member.client_id}, admin.token)
@@ -380,12 +384,12 @@ async def test_erasing_a_client_closes_their_sockets(api, world, server_a):
     assert (code, reason, frames) == (4403, "Token ended: signed out, deactivated or erased", [])
 
 
-async def test_queries_and_mutations_over_the_socket_are_refused_and_change_nothing(api, world, server_a):
+async def test_queries_and_mutations_over_the_socket_are_refused_and_change_nothing(api, world, server_a, hub):
     import models
 
     coach = await world.user(Role.COACH)
     socket = await connect(server_a, coach.token)
-    await subscribe(socket, MESSAGES, "live")
+    await subscribe(socket, MESSAGES, "live", hub=hub)
     refusal = [{"message": "Only subscriptions run over this socket; send queries and mutations over HTTP POST.",
                 "extensions": {"code": "INVALID"}}]
     operations = {
@@ -405,12 +409,12 @@ async def test_queries_and_mutations_over_the_socket_are_refused_and_change_noth
     await socket.close()
 
 
-async def test_a_subscribe_without_one_operation_to_run_is_a_coded_error(api, world, server_a, caplog):
+async def test_a_subscribe_without_one_operation_to_run_is_a_coded_error(api, world, server_a, hub, caplog):
     import models
 
     coach = await world.user(Role.COACH)
     socket = await connect(server_a, coach.token)
-    await subscribe(socket, MESSAGES, "live")
+    await subscribe(socket, MESSAGES, "live", hub=hub)
     both = ('mutation M { createClient(input: {name: "x"}) { client { id } } } '
             "subscription S { notificationAdded { id } }")
     cases = {
@@ -431,7 +435,7 @@ async def test_a_subscribe_without_one_operation_to_run_is_a_coded_error(api, wo
     await socket.close()
 
 
-async def test_a_conversation_id_that_is_not_one_is_an_error_never_a_dropped_filter(api, world, server_a):
+async def test_a_conversation_id_that_is_not_one_is_an_error_never_a_dropped_filter(api, world, server_a, hub):
     coach = await world.user(Role.COACH)
     member = await world.user(Role.CLIENT)
     other_coach = await world.user(Role.COACH)
@@ -439,7 +443,7 @@ async def test_a_conversation_id_that_is_not_one_is_an_error_never_a_dropped_fil
                         {"i": {"coachId": other_coach.coach_id, "body": "hello"}}, member.token)
     others_conversation = sent["sendMessage"]["message"]["conversation"]["id"]
     socket = await connect(server_a, coach.token)
-    await subscribe(socket, "subscription { messageReceived(conversationId: \"not-an-id\") { body } }", "0")
+    await subscribe(socket, "subscription { messageReceived(conversationId: \"not-an-id\") { body } }", "0", hub=hub, listening=False)
     for op_id, conversation_id in (("0", "not-an-id"), ("1", member.client_id), ("2", others_conversation)):
         if op_id != "0":
             query = "subscription($c: ID) { messageReceived(conversationId: $c) { body } }"

@@ -2,7 +2,6 @@
 waiting on a pool row) commits nothing; the reconciler then refunds exactly once, and running the
 job again afterwards changes nothing."""
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -14,19 +13,14 @@ import asyncpg
 
 import models
 from domain import clock, refunds
-from tests.api.test_booking import BOOK, CANCEL, setup_coach, utc
-from tests.api.test_credits import GRANT, assert_ledger_balances
 from workers.refunds import reconcile_refunds
+from tests.support.booking import BOOK, CANCEL, setup_coach
+from tests.support.credits import GRANT, assert_ledger_balances
+from tests.support.dates import utc
+from tests.support.workers import eventually
+
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-async def wait_for(predicate, seconds: float = 20.0):
-    for _ in range(int(seconds / 0.1)):
-        if await predicate():
-            return True
-        await asyncio.sleep(0.1)
-    return False
 
 
 async def test_sigkill_mid_refund_then_reconciler_refunds_once(api, world, test_settings):
@@ -58,7 +52,7 @@ async def test_sigkill_mid_refund_then_reconciler_refunds_once(api, world, test_
             ))
 
         try:
-            assert await wait_for(worker_is_waiting), "the worker never reached the refund"
+            await eventually(worker_is_waiting, timeout=20, message="the worker reaching the refund")
         finally:
             await watcher.close()
         worker.send_signal(signal.SIGKILL)
