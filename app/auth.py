@@ -154,7 +154,9 @@ class Authenticator:
             return await asyncio.wait_for(call(), REQUEST_REDIS_TIMEOUT_SECONDS)
         except Exception as error:
             self._redis_back_at = time.monotonic() + self.THROTTLE_PAUSE_SECONDS
-            log.warning("login throttle skipped for %.0f s: Redis %s", self.THROTTLE_PAUSE_SECONDS, type(error).__name__)
+            log.warning(
+                "login throttle skipped for %.0f s: Redis %s", self.THROTTLE_PAUSE_SECONDS, type(error).__name__
+            )
             return None
 
     async def reserve_login_attempt(self, email: str, address: str | None) -> bool:

@@ -65,7 +65,9 @@ def cmd_create_user(args, settings: Settings) -> int:
     from models.enums import Role
 
     async def work():
-        return await users.create_user(SYSTEM, email=args.email, name=args.name, password=args.password, role=Role(args.role))
+        return await users.create_user(
+            SYSTEM, email=args.email, name=args.name, password=args.password, role=Role(args.role)
+        )
 
     try:
         user = asyncio.run(_with_db(settings, work))
@@ -138,10 +140,17 @@ def cmd_serve(args, settings: Settings) -> int:
         await prepare()
         server = uvicorn.Server(
             uvicorn.Config(
-                asgi(settings, redis_url=redis_url, heartbeat=heartbeat), host=args.host, port=args.port,
-                loop="uvloop", http="httptools", ws="websockets-sansio", proxy_headers=False, log_level="info",
+                asgi(settings, redis_url=redis_url, heartbeat=heartbeat),
+                host=args.host,
+                port=args.port,
+                loop="uvloop",
+                http="httptools",
+                ws="websockets-sansio",
+                proxy_headers=False,
+                log_level="info",
                 # Our logging (app.logs) for every record; app.logs.RequestLog writes one line a request.
-                log_config=None, access_log=False,
+                log_config=None,
+                access_log=False,
             )
         )
         worker_task = None
@@ -180,15 +189,20 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--with-worker", action="store_true", help="run an arq worker in the same process")
-    serve.add_argument("--demo", action="store_true",
-                       help="load the demo accounts into an empty database (development only; refused in production)")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the demo accounts into an empty database (development only; refused in production)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     sub.add_parser("worker", help="run an arq worker").set_defaults(run=cmd_worker)
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(run=cmd_migrate)
     sub.add_parser("seed", help="load demo data into an empty database").set_defaults(run=cmd_seed)
     sub.add_parser("schema", help="print the GraphQL SDL").set_defaults(run=cmd_schema)
-    sub.add_parser("rotate-keys", help="re-wrap client data keys with the newest master key").set_defaults(run=cmd_rotate_keys)
+    sub.add_parser("rotate-keys", help="re-wrap client data keys with the newest master key").set_defaults(
+        run=cmd_rotate_keys
+    )
 
     create_user = sub.add_parser("create-user", help="create an account")
     create_user.add_argument("--email", required=True)

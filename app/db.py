@@ -40,8 +40,12 @@ def tortoise_config(settings: Settings, statement_timeout_ms: int | None = None)
                     # several times the query (measured by bench/clients.py).
                     # statement_timeout bounds every statement (and its lock waits): a costly
                     # request is cancelled (SQLSTATE 57014, answered with code TIMEOUT).
-                    "server_settings": {"plan_cache_mode": "force_custom_plan", "TimeZone": "UTC",
-                                        "max_parallel_workers_per_gather": "0", "statement_timeout": str(timeout)},
+                    "server_settings": {
+                        "plan_cache_mode": "force_custom_plan",
+                        "TimeZone": "UTC",
+                        "max_parallel_workers_per_gather": "0",
+                        "statement_timeout": str(timeout),
+                    },
                     # asyncpg resets every released connection with a round trip (UNLISTEN, RESET
                     # ALL, advisory unlock). We hold no session state (transaction-scoped locks
                     # only, fixed settings), so skip it; an open transaction is still rolled back.

@@ -22,7 +22,9 @@ QUEUE_SIZE = 1000
 
 class EventHub:
     def __init__(
-        self, redis: Redis, credentials_ended: Callable[[str, UUID], None] | None = None,
+        self,
+        redis: Redis,
+        credentials_ended: Callable[[str, UUID], None] | None = None,
         listening_again: Callable[[], None] | None = None,
     ):
         self.redis = redis

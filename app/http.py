@@ -102,7 +102,10 @@ class BodyLimit:
 
 
 async def _too_large(scope, receive, send) -> None:
-    error = {"message": f"The request body is over {MAX_BODY_BYTES // 1024} KB.", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}
+    error = {
+        "message": f"The request body is over {MAX_BODY_BYTES // 1024} KB.",
+        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+    }
     await JSONResponse({"errors": [error]}, status_code=413)(scope, receive, send)
 
 
@@ -174,7 +177,10 @@ HTTP_OPERATIONS = {"POST": {OperationType.QUERY, OperationType.MUTATION}}
 
 
 async def _too_slow(scope, send, deadline: float) -> None:
-    error = {"message": f"The request body did not arrive within {deadline:g} seconds.", "extensions": {"code": "REQUEST_TIMEOUT"}}
+    error = {
+        "message": f"The request body did not arrive within {deadline:g} seconds.",
+        "extensions": {"code": "REQUEST_TIMEOUT"},
+    }
     response = JSONResponse({"errors": [error]}, status_code=408, headers={"Connection": "close"})
 
     async def nothing_more():  # the body never came; the response needs nothing from it
@@ -223,9 +229,15 @@ class CaseloadGraphQL(GraphQL[Context, None]):
         if log_fields is not None and not is_socket:
             log_fields["role"] = viewer.role.value if viewer else "ANONYMOUS"
         return Context(
-            settings=self.settings, auth=auth, viewer=viewer, push_jobs=self.auth_holder["push_jobs"],
-            events=self.auth_holder.get("events"), client_address=client.host if client else None,
-            request=request, response=response, log_fields=log_fields,
+            settings=self.settings,
+            auth=auth,
+            viewer=viewer,
+            push_jobs=self.auth_holder["push_jobs"],
+            events=self.auth_holder.get("events"),
+            client_address=client.host if client else None,
+            request=request,
+            response=response,
+            log_fields=log_fields,
         )
 
     async def on_ws_connect(self, context: Context):
@@ -240,14 +252,20 @@ class CaseloadGraphQL(GraphQL[Context, None]):
         context.credential = credential
         return UNSET
 
-    async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data) -> ExecutionResult:
+    async def execute_single(
+        self, request, request_adapter, sub_response, context, root_value, request_data
+    ) -> ExecutionResult:
         """strawberry runs a subscription sent over POST (and GET) as an HTTP request, which
         failed as "Unexpected error."; here it is a coded error instead."""
         allowed = HTTP_OPERATIONS.get(request_adapter.method, set())
         try:
             return await self.schema.execute(
-                request_data.query, root_value=root_value, variable_values=request_data.variables, context_value=context,
-                operation_name=request_data.operation_name, allowed_operation_types=allowed,
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
                 operation_extensions=request_data.extensions,
             )
         except InvalidOperationTypeError as error:
@@ -289,10 +307,15 @@ async def _ready(request: Request) -> JSONResponse:
     heartbeat: Heartbeat | None = services.get("heartbeat")
     if heartbeat is not None:
         age = heartbeat.age()
-        checks["worker"] = {"ok": heartbeat.fresh(), "lastBeatSecondsAgo": None if age is None else round(age, 1),
-                            "freshWithinSeconds": HEARTBEAT_FRESH_SECONDS}
+        checks["worker"] = {
+            "ok": heartbeat.fresh(),
+            "lastBeatSecondsAgo": None if age is None else round(age, 1),
+            "freshWithinSeconds": HEARTBEAT_FRESH_SECONDS,
+        }
     ready = all(check["ok"] for check in checks.values())
-    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 async def open_services(settings: Settings, redis_url: str, *, heartbeat: Heartbeat | None = None) -> dict:
@@ -306,11 +329,21 @@ async def open_services(settings: Settings, redis_url: str, *, heartbeat: Heartb
     # Pub/sub blocks on its socket between events, so it has its own client without a read timeout.
     auth = Authenticator(settings, redis)
     sockets = SocketRegistry(auth)
-    events = EventHub(Redis.from_url(redis_url, socket_connect_timeout=2),
-                      credentials_ended=sockets.credentials_ended, listening_again=sockets.recheck_all)
+    events = EventHub(
+        Redis.from_url(redis_url, socket_connect_timeout=2),
+        credentials_ended=sockets.credentials_ended,
+        listening_again=sockets.recheck_all,
+    )
     events.start()
-    return {"redis": redis, "auth": auth, "sockets": sockets, "queue": queue, "push_jobs": JobPusher(queue),
-            "events": events, "heartbeat": heartbeat}
+    return {
+        "redis": redis,
+        "auth": auth,
+        "sockets": sockets,
+        "queue": queue,
+        "push_jobs": JobPusher(queue),
+        "events": events,
+        "heartbeat": heartbeat,
+    }
 
 
 async def close_services(services: dict) -> None:

@@ -83,8 +83,12 @@ def request_redis(url: str):
     """A Redis client for the request path: connect and answer each within 0.5 s, no retries."""
     from redis.asyncio import Redis
 
-    return Redis.from_url(url, socket_timeout=REQUEST_REDIS_TIMEOUT_SECONDS,
-                          socket_connect_timeout=REQUEST_REDIS_TIMEOUT_SECONDS, retry_on_timeout=False)
+    return Redis.from_url(
+        url,
+        socket_timeout=REQUEST_REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REQUEST_REDIS_TIMEOUT_SECONDS,
+        retry_on_timeout=False,
+    )
 
 
 def stop_embedded_redis() -> None:

@@ -30,7 +30,9 @@ class JobPusher:
     async def _push(self, rows: list[Written]) -> None:
         # A credential that ended closes its sockets now, not when a worker gets to the job (which
         # still runs, as the fallback: closing twice is harmless, unlike delivering an event twice).
-        ended = [row.args for row in rows if row.job_name == events.PUBLISH_JOB and row.args[0] in events.CREDENTIAL_KINDS]
+        ended = [
+            row.args for row in rows if row.job_name == events.PUBLISH_JOB and row.args[0] in events.CREDENTIAL_KINDS
+        ]
         if ended:
             pipe = self.queue.pipeline(transaction=False)
             for kind, object_id in ended:

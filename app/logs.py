@@ -154,8 +154,12 @@ class RequestLog:
             if scope["type"] == "http":
                 duration = round((time.perf_counter() - started) * 1000, 1)
                 summary = {
-                    "method": scope.get("method"), "path": scope.get("path"), "operation": fields.get("operation"),
-                    "role": fields.get("role"), "status": status, "duration_ms": duration,
+                    "method": scope.get("method"),
+                    "path": scope.get("path"),
+                    "operation": fields.get("operation"),
+                    "role": fields.get("role"),
+                    "status": status,
+                    "duration_ms": duration,
                 }
                 access_log.info("request finished", extra={"fields": summary})
             request_fields.reset(fields_token)

@@ -31,15 +31,27 @@ async def seed_if_empty() -> bool:
 
 
 async def seed() -> None:
-    org = await organisations.create_organisation(SYSTEM, "Northwind Health", {"starts_on": date(2026, 1, 1), "ends_on": None})
-    await users.create_user(SYSTEM, email=f"admin@{DOMAIN}", name="Ada Admin", password="demo-admin-password", role=Role.ADMIN)
+    org = await organisations.create_organisation(
+        SYSTEM, "Northwind Health", {"starts_on": date(2026, 1, 1), "ends_on": None}
+    )
     await users.create_user(
-        SYSTEM, email=f"orgadmin@{DOMAIN}", name="Olivia Orgadmin", password="demo-orgadmin-password",
-        role=Role.ORG_ADMIN, organisation_id=org.id,
+        SYSTEM, email=f"admin@{DOMAIN}", name="Ada Admin", password="demo-admin-password", role=Role.ADMIN
+    )
+    await users.create_user(
+        SYSTEM,
+        email=f"orgadmin@{DOMAIN}",
+        name="Olivia Orgadmin",
+        password="demo-orgadmin-password",
+        role=Role.ORG_ADMIN,
+        organisation_id=org.id,
     )
     coach_user = await users.create_user(
-        SYSTEM, email=f"coach@{DOMAIN}", name="Chris Coach", password="demo-coach-password",
-        role=Role.COACH, coach_kind=CoachKind.GLOBAL,
+        SYSTEM,
+        email=f"coach@{DOMAIN}",
+        name="Chris Coach",
+        password="demo-coach-password",
+        role=Role.COACH,
+        coach_kind=CoachKind.GLOBAL,
     )
     coach = await models.Coach.get(user_id=coach_user.id)
     coach.timezone = "Europe/London"
@@ -48,8 +60,12 @@ async def seed() -> None:
     coach_viewer = await users.viewer_for(coach_user)
 
     client_user = await users.create_user(
-        SYSTEM, email=f"client@{DOMAIN}", name="Casey Client", password="demo-client-password",
-        role=Role.CLIENT, organisation_id=org.id,
+        SYSTEM,
+        email=f"client@{DOMAIN}",
+        name="Casey Client",
+        password="demo-client-password",
+        role=Role.CLIENT,
+        organisation_id=org.id,
     )
     client = await models.Client.get(user_id=client_user.id)
     await clients.ensure_relationship(coach.id, client.id)
@@ -57,7 +73,8 @@ async def seed() -> None:
     for index, (name, tags, note) in enumerate(DEMO_CLIENTS):
         email = name.lower().replace(" ", ".") + "@example.com"
         row = await clients.create_client(
-            coach_viewer, {"name": name, "email": email, "tags": tags},
+            coach_viewer,
+            {"name": name, "email": email, "tags": tags},
             private_notes="Met at the autumn workshop." if index % 2 == 0 else None,
         )
         await notes.add_note(coach_viewer, row.id, note, shared=index % 3 == 0)

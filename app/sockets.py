@@ -187,8 +187,11 @@ def _refusal(payload: Any) -> dict | None:
     if operation is None:
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         if name is not None:
-            return _invalid(f"The document has no operation named {name}." if _NAME.fullmatch(name)
-                            else "The document has no operation of that name.")
+            return _invalid(
+                f"The document has no operation named {name}."
+                if _NAME.fullmatch(name)
+                else "The document has no operation of that name."
+            )
         if operations:
             return _invalid("The document has several operations; name the one to run in `operationName`.")
         return _invalid("The document has no operation.")

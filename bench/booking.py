@@ -193,8 +193,13 @@ def shares(total: int, clients: int) -> list[int]:
 async def fresh_database(address: infra.DatabaseAddress, suffix: str = "_bench") -> infra.DatabaseAddress:
     """An empty database beside the configured one (dropped first if a previous run left it)."""
     name = f"{address.database}{suffix}"
-    admin = await asyncpg.connect(host=address.host, port=address.port, user=address.user,
-                                  password=address.password or None, database=address.database)
+    admin = await asyncpg.connect(
+        host=address.host,
+        port=address.port,
+        user=address.user,
+        password=address.password or None,
+        database=address.database,
+    )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -246,7 +251,7 @@ async def sign_in(api: Api, emails: list[str]) -> list[str]:
     the password (and forgets it on success), and five at once from one address would be refused."""
     tokens: list[str] = []
     for start in range(0, len(emails), 4):
-        batch = emails[start:start + 4]
+        batch = emails[start : start + 4]
         answers = await asyncio.gather(*[api.ok(LOGIN, {"e": email, "p": PASSWORD}) for email in batch])
         tokens += [answer["token"] for answer in answers]
     return tokens
@@ -265,12 +270,24 @@ async def set_up(app, clients_needed: int) -> tuple[list[Coach], dict[str, list[
         organisation = await organisations.create_organisation(system, "Bench Organisation", None)
         await ledger.grant_organisation_credits(system, organisation.id, CREDITS_EACH, "bench", None)
 
-        coach_specs = [{"email": f"coach{j}@bench.test", "name": f"Coach {j}", "role": Role.COACH, "coach_kind": CoachKind.GLOBAL}
-                       for j in range(clients_needed)]
+        coach_specs = [
+            {"email": f"coach{j}@bench.test", "name": f"Coach {j}", "role": Role.COACH, "coach_kind": CoachKind.GLOBAL}
+            for j in range(clients_needed)
+        ]
         member_specs = {
-            MODES[0]: [{"email": f"solo{j}@bench.test", "name": f"Solo {j}", "role": Role.CLIENT} for j in range(clients_needed)],
-            MODES[1]: [{"email": f"member{j}@bench.test", "name": f"Member {j}", "role": Role.CLIENT, "organisation_id": organisation.id}
-                       for j in range(clients_needed)],
+            MODES[0]: [
+                {"email": f"solo{j}@bench.test", "name": f"Solo {j}", "role": Role.CLIENT}
+                for j in range(clients_needed)
+            ],
+            MODES[1]: [
+                {
+                    "email": f"member{j}@bench.test",
+                    "name": f"Member {j}",
+                    "role": Role.CLIENT,
+                    "organisation_id": organisation.id,
+                }
+                for j in range(clients_needed)
+            ],
         }
         await create_users(coach_specs + member_specs[MODES[0]] + member_specs[MODES[1]])
 
@@ -280,8 +297,11 @@ async def set_up(app, clients_needed: int) -> tuple[list[Coach], dict[str, list[
         for spec, token in zip(coach_specs, coach_tokens, strict=True):
             await api.ok(COACH_SETTINGS, {"i": {"timezone": "UTC", "bufferMinutes": 0, "autoConfirm": True}}, token)
             await api.ok(SET_AVAILABILITY, {"i": {"rules": rules}}, token)
-            service = await api.ok(CREATE_SERVICE, {"i": {"name": "Quarter hour", "durationMinutes": 15, "format": "VIDEO",
-                                                          "credits": 1}}, token)
+            service = await api.ok(
+                CREATE_SERVICE,
+                {"i": {"name": "Quarter hour", "durationMinutes": 15, "format": "VIDEO", "credits": 1}},
+                token,
+            )
             gid = service["service"]["id"]
             user = await models.User.get(email=spec["email"])
             coach = await models.Coach.get(user_id=user.id)
@@ -297,10 +317,16 @@ async def set_up(app, clients_needed: int) -> tuple[list[Coach], dict[str, list[
                 client = await models.Client.get(user_id=user.id)
                 await ledger.grant_client_credits(system, client, CREDITS_EACH, "bench", None)
                 pool = await models.CreditPool.get(client_id=client.id)
-                members[mode].append(Member(
-                    spec["name"], user.id, client.id, token, pool.id,
-                    org_pool.id if spec.get("organisation_id") else None,
-                ))
+                members[mode].append(
+                    Member(
+                        spec["name"],
+                        user.id,
+                        client.id,
+                        token,
+                        pool.id,
+                        org_pool.id if spec.get("organisation_id") else None,
+                    )
+                )
         return coaches, members
     finally:
         await api.http.aclose()
@@ -311,7 +337,9 @@ async def set_up(app, clients_needed: int) -> tuple[list[Coach], dict[str, list[
 
 async def book_through_api(app, run: Run, coaches: list[Coach], members: list[Member], first_day: date) -> None:
     counts = shares(run.bookings, run.clients)
-    https = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") for _ in range(run.clients)]
+    https = [
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") for _ in range(run.clients)
+    ]
 
     async def client(j: int) -> None:
         http, coach, member = https[j], coaches[j], members[j]
@@ -344,12 +372,19 @@ async def book_through_api(app, run: Run, coaches: list[Coach], members: list[Me
             await http.aclose()
 
 
-async def book_through_sql(address: infra.DatabaseAddress, run: Run, coaches: list[Coach], members: list[Member],
-                           first_day: date) -> None:
+async def book_through_sql(
+    address: infra.DatabaseAddress, run: Run, coaches: list[Coach], members: list[Member], first_day: date
+) -> None:
     counts = shares(run.bookings, run.clients)
     pool = await asyncpg.create_pool(
-        host=address.host, port=address.port, user=address.user, password=address.password or None,
-        database=address.database, min_size=run.clients, max_size=run.clients, server_settings={"TimeZone": "UTC"},
+        host=address.host,
+        port=address.port,
+        user=address.user,
+        password=address.password or None,
+        database=address.database,
+        min_size=run.clients,
+        max_size=run.clients,
+        server_settings={"TimeZone": "UTC"},
     )
 
     async def client(j: int) -> None:
@@ -361,8 +396,19 @@ async def book_through_sql(address: infra.DatabaseAddress, run: Run, coaches: li
                 began = time.perf_counter()
                 try:
                     session_id = await conn.fetchval(
-                        SQL_BOOK, coach.coach_id, member.client_id, coach.service_id, starts, starts + SLOT, 1,
-                        member.user_id, member.name, summary, clock.now(), member.pool_id, member.organisation_pool_id,
+                        SQL_BOOK,
+                        coach.coach_id,
+                        member.client_id,
+                        coach.service_id,
+                        starts,
+                        starts + SLOT,
+                        1,
+                        member.user_id,
+                        member.name,
+                        summary,
+                        clock.now(),
+                        member.pool_id,
+                        member.organisation_pool_id,
                     )
                 except asyncpg.CheckViolationError:
                     run.fail("INSUFFICIENT_CREDITS")
@@ -405,22 +451,37 @@ async def check(conn: asyncpg.Connection, runs: list[Run]) -> tuple[int, list[st
     session; balances = ledgers, >= 0. Returns the inconsistencies and the lines to print."""
     lines: list[str] = []
     problems: list[str] = []
-    expected = {"API": sum(r.ok for r in runs if r.source == "API"), "SQL": sum(r.ok for r in runs if r.source == "SQL")}
+    expected = {
+        "API": sum(r.ok for r in runs if r.source == "API"),
+        "SQL": sum(r.ok for r in runs if r.source == "SQL"),
+    }
 
-    sessions = {row["source"]: row for row in await conn.fetch(
-        """SELECT CASE WHEN s.starts_at < $1 THEN 'API' ELSE 'SQL' END AS source, count(*) AS sessions,
+    sessions = {
+        row["source"]: row
+        for row in await conn.fetch(
+            """SELECT CASE WHEN s.starts_at < $1 THEN 'API' ELSE 'SQL' END AS source, count(*) AS sessions,
                   count(*) FILTER (WHERE c.organisation_id IS NOT NULL AND s.kind = 'GLOBAL') AS organisation_sessions,
                   sum(s.credits) AS credits,
                   coalesce(sum(s.credits) FILTER (WHERE c.organisation_id IS NOT NULL AND s.kind = 'GLOBAL'), 0) AS organisation_credits
-           FROM sessions s JOIN clients c ON c.id = s.client_id GROUP BY 1""", SQL_FROM)}
-    ledger = {(row["source"], row["kind"]): row for row in await conn.fetch(
-        """SELECT CASE WHEN s.starts_at < $1 THEN 'API' ELSE 'SQL' END AS source, p.kind,
+           FROM sessions s JOIN clients c ON c.id = s.client_id GROUP BY 1""",
+            SQL_FROM,
+        )
+    }
+    ledger = {
+        (row["source"], row["kind"]): row
+        for row in await conn.fetch(
+            """SELECT CASE WHEN s.starts_at < $1 THEN 'API' ELSE 'SQL' END AS source, p.kind,
                   count(*) AS rows, -sum(t.delta) AS debited
            FROM credit_transactions t JOIN credit_pools p ON p.id = t.pool_id JOIN sessions s ON s.id = t.session_id
-           WHERE t.reason = 'BOOKING' GROUP BY 1, 2""", SQL_FROM)}
+           WHERE t.reason = 'BOOKING' GROUP BY 1, 2""",
+            SQL_FROM,
+        )
+    }
 
-    lines.append(f"  {'source':<6} {'booked (answers)':>17} {'sessions':>9} │ {'client pools: debited':>22} {'rows':>6}"
-                 f" │ {'org pool: sessions':>19} {'debited':>8} {'rows':>6}")
+    lines.append(
+        f"  {'source':<6} {'booked (answers)':>17} {'sessions':>9} │ {'client pools: debited':>22} {'rows':>6}"
+        f" │ {'org pool: sessions':>19} {'debited':>8} {'rows':>6}"
+    )
     for source in ("API", "SQL"):
         s = sessions.get(source)
         n = s["sessions"] if s else 0
@@ -431,15 +492,21 @@ async def check(conn: asyncpg.Connection, runs: list[Run]) -> tuple[int, list[st
         og = ledger.get((source, "ORGANISATION"))
         cl_debited, cl_rows = (cl["debited"], cl["rows"]) if cl else (0, 0)
         og_debited, og_rows = (og["debited"], og["rows"]) if og else (0, 0)
-        lines.append(f"  {source:<6} {expected[source]:>17} {n:>9} │ {cl_debited:>22} {cl_rows:>6}"
-                     f" │ {org_n:>19} {og_debited:>8} {og_rows:>6}")
+        lines.append(
+            f"  {source:<6} {expected[source]:>17} {n:>9} │ {cl_debited:>22} {cl_rows:>6}"
+            f" │ {org_n:>19} {og_debited:>8} {og_rows:>6}"
+        )
         if n != expected[source]:
             problems.append(f"{source}: {expected[source]} bookings answered OK but {n} sessions stored")
         if not (n == cl_rows and credits == cl_debited):
-            problems.append(f"{source}: {n} sessions ({credits} credits) but client pools debited {cl_debited} in {cl_rows} rows")
+            problems.append(
+                f"{source}: {n} sessions ({credits} credits) but client pools debited {cl_debited} in {cl_rows} rows"
+            )
         if not (org_n == og_rows and org_credits == og_debited):
-            problems.append(f"{source}: {org_n} organisation sessions ({org_credits} credits) but the organisation pool "
-                            f"was debited {og_debited} in {og_rows} rows")
+            problems.append(
+                f"{source}: {org_n} organisation sessions ({org_credits} credits) but the organisation pool "
+                f"was debited {og_debited} in {og_rows} rows"
+            )
 
     per_session = await conn.fetchval(
         """SELECT count(*) FROM sessions s JOIN clients c ON c.id = s.client_id
@@ -454,16 +521,22 @@ async def check(conn: asyncpg.Connection, runs: list[Run]) -> tuple[int, list[st
            WHERE NOT (l.client_rows = 1 AND l.client_debit = s.credits
                       AND l.org_rows = (CASE WHEN c.organisation_id IS NOT NULL AND s.kind = 'GLOBAL' THEN 1 ELSE 0 END)
                       AND l.org_debit = (CASE WHEN c.organisation_id IS NOT NULL AND s.kind = 'GLOBAL' THEN s.credits ELSE 0 END)
-                      AND l.all_rows = l.client_rows + l.org_rows)""")
+                      AND l.all_rows = l.client_rows + l.org_rows)"""
+    )
     if per_session:
-        problems.append(f"{per_session} sessions without exactly one BOOKING debit of their credits per pool they draw on")
-    orphans = await conn.fetchval("SELECT count(*) FROM credit_transactions WHERE reason = 'BOOKING' AND session_id IS NULL")
+        problems.append(
+            f"{per_session} sessions without exactly one BOOKING debit of their credits per pool they draw on"
+        )
+    orphans = await conn.fetchval(
+        "SELECT count(*) FROM credit_transactions WHERE reason = 'BOOKING' AND session_id IS NULL"
+    )
     if orphans:
         problems.append(f"{orphans} BOOKING ledger rows without a session")
 
     pools = await conn.fetch(
         """SELECT p.id, p.kind, p.balance, coalesce(sum(t.delta), 0) AS ledger FROM credit_pools p
-           LEFT JOIN credit_transactions t ON t.pool_id = p.id GROUP BY p.id, p.kind, p.balance""")
+           LEFT JOIN credit_transactions t ON t.pool_id = p.id GROUP BY p.id, p.kind, p.balance"""
+    )
     bad_pools = [p for p in pools if p["balance"] != p["ledger"] or p["balance"] < 0]
     for p in bad_pools:
         problems.append(f"{p['kind']} pool {p['id']}: balance {p['balance']}, ledger sum {p['ledger']}")
@@ -480,12 +553,16 @@ def row(mode: str, api: Run, sql: Run) -> str:
     p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))] * 1000 if lat else 0.0
     ratio = api.rate / sql.rate if sql.rate else 0.0
     cpu = api.cpu_seconds / api.ok * 1000 if api.ok else 0.0
-    return (f"{mode:<17} {api.clients:>7} {api.bookings:>8} │ {api.rate:>8.0f} {p50:>7.1f} {p95:>7.1f} {cpu:>7.1f} │"
-            f" {sql.rate:>8.0f} │ {ratio:>6.2f}x")
+    return (
+        f"{mode:<17} {api.clients:>7} {api.bookings:>8} │ {api.rate:>8.0f} {p50:>7.1f} {p95:>7.1f} {cpu:>7.1f} │"
+        f" {sql.rate:>8.0f} │ {ratio:>6.2f}x"
+    )
 
 
-HEADER = (f"{'mode':<17} {'clients':>7} {'bookings':>8} │ {'API /s':>8} {'p50 ms':>7} {'p95 ms':>7} {'CPU ms':>7} │"
-          f" {'SQL /s':>8} │ {'API/SQL':>7}")
+HEADER = (
+    f"{'mode':<17} {'clients':>7} {'bookings':>8} │ {'API /s':>8} {'p50 ms':>7} {'p95 ms':>7} {'CPU ms':>7} │"
+    f" {'SQL /s':>8} │ {'API/SQL':>7}"
+)
 
 
 async def bench() -> int:
@@ -497,8 +574,10 @@ async def bench() -> int:
     await db.migrate(settings)
 
     print(f"Booking benchmark: {BOOKINGS} bookings per measurement, 15-minute GLOBAL sessions of 1 credit")
-    print(f"  database {address.database} on {address.host}:{address.port}; app pool max {settings.db_pool_max} connections;"
-          f" Python {platform.python_version()}, {os.cpu_count()} CPUs")
+    print(
+        f"  database {address.database} on {address.host}:{address.port}; app pool max {settings.db_pool_max} connections;"
+        f" Python {platform.python_version()}, {os.cpu_count()} CPUs"
+    )
 
     app = asgi(settings, migrate=False)
     inner = app.app
@@ -515,8 +594,10 @@ async def bench() -> int:
         async with inner.router.lifespan_context(inner):
             began = time.perf_counter()
             coaches, members = await set_up(app, top)
-            print(f"  set-up: {len(coaches)} coaches, {sum(len(m) for m in members.values())} clients "
-                  f"in {time.perf_counter() - began:.1f} s")
+            print(
+                f"  set-up: {len(coaches)} coaches, {sum(len(m) for m in members.values())} clients "
+                f"in {time.perf_counter() - began:.1f} s"
+            )
             print(f"  httpx + ASGI floor: GET /health {await health_floor(app):.0f} requests/s (1 client)")
             for mode in MODES:  # warm-up: caches, prepared statements, the first pages of each index
                 warm = Run(mode, top, "API", bookings=WARMUP_BOOKINGS)
@@ -558,8 +639,13 @@ async def bench() -> int:
     print()
     for r in failed:
         print(f"  ! {r.source} {r.mode}, {r.clients} clients: refused {r.failures}")
-    conn = await asyncpg.connect(host=address.host, port=address.port, user=address.user,
-                                 password=address.password or None, database=address.database)
+    conn = await asyncpg.connect(
+        host=address.host,
+        port=address.port,
+        user=address.user,
+        password=address.password or None,
+        database=address.database,
+    )
     try:
         inconsistencies, lines = await check(conn, runs)
     finally:

@@ -96,15 +96,88 @@ ORGANISATIONS = 20  # clients with i % 5 = 0 belong to organisation (i / 5) % 20
 SESSION_MINUTES = 15
 
 FIRST_NAMES = [
-    "Abigail", "Gabriel", "Mabel", "Fabian", "Isabel", "Anna", "Ben", "Chloe", "David", "Emma", "Finn", "Grace",
-    "Henry", "Ivy", "Jack", "Kate", "Liam", "Mia", "Noah", "Olivia", "Paul", "Quinn", "Ruby", "Sam", "Tara",
-    "Umar", "Vera", "Will", "Xena", "Yusuf", "Zoe", "Amir", "Bea", "Carl", "Dora", "Eli", "Fay", "Gus", "Hana", "Ian",
+    "Abigail",
+    "Gabriel",
+    "Mabel",
+    "Fabian",
+    "Isabel",
+    "Anna",
+    "Ben",
+    "Chloe",
+    "David",
+    "Emma",
+    "Finn",
+    "Grace",
+    "Henry",
+    "Ivy",
+    "Jack",
+    "Kate",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Olivia",
+    "Paul",
+    "Quinn",
+    "Ruby",
+    "Sam",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Will",
+    "Xena",
+    "Yusuf",
+    "Zoe",
+    "Amir",
+    "Bea",
+    "Carl",
+    "Dora",
+    "Eli",
+    "Fay",
+    "Gus",
+    "Hana",
+    "Ian",
 ]
 LAST_NAMES = [
-    "Abbott", "Crabtree", "Sabato", "Adams", "Baker", "Clark", "Davis", "Evans", "Fisher", "Green", "Hughes",
-    "Irwin", "Jones", "King", "Lewis", "Moore", "Nolan", "Owens", "Price", "Quint", "Reed", "Smith", "Turner",
-    "Underwood", "Vance", "Walker", "Young", "Zimmer", "Murphy", "Patel", "Kowalski", "Novak", "Rossi", "Silva",
-    "Tanaka", "Meyer", "Dubois", "Larsen", "Okafor", "Haddad",
+    "Abbott",
+    "Crabtree",
+    "Sabato",
+    "Adams",
+    "Baker",
+    "Clark",
+    "Davis",
+    "Evans",
+    "Fisher",
+    "Green",
+    "Hughes",
+    "Irwin",
+    "Jones",
+    "King",
+    "Lewis",
+    "Moore",
+    "Nolan",
+    "Owens",
+    "Price",
+    "Quint",
+    "Reed",
+    "Smith",
+    "Turner",
+    "Underwood",
+    "Vance",
+    "Walker",
+    "Young",
+    "Zimmer",
+    "Murphy",
+    "Patel",
+    "Kowalski",
+    "Novak",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Meyer",
+    "Dubois",
+    "Larsen",
+    "Okafor",
+    "Haddad",
 ]
 
 # Coach index 0 is the big coach, 1 the small one (real users: :big, :small), 2.. the fillers.
@@ -117,34 +190,51 @@ def h(expr: str, salt: int, modulo: int) -> str:
 
 
 SEED_STATEMENTS: list[tuple[str, str]] = [
-    ("organisations", f"""
+    (
+        "organisations",
+        f"""
         INSERT INTO organisations (id, name, active, booking_starts_on, booking_ends_on, created_at, updated_at)
         SELECT md5('o' || o)::uuid, 'Organisation ' || o, o <> 7, NULL,
                CASE WHEN o = 3 THEN date '2030-01-01' END, :now - interval '800 days', :now - interval '800 days'
-        FROM generate_series(0, {ORGANISATIONS - 1}) o"""),
-    ("organisation pools", f"""
+        FROM generate_series(0, {ORGANISATIONS - 1}) o""",
+    ),
+    (
+        "organisation pools",
+        f"""
         INSERT INTO credit_pools (id, kind, client_id, organisation_id, balance, updated_at)
         SELECT md5('op' || o)::uuid, 'ORGANISATION', NULL, md5('o' || o)::uuid, CASE WHEN o = 5 THEN 0 ELSE 100000 END, :now
-        FROM generate_series(0, {ORGANISATIONS - 1}) o"""),
-    ("filler coaches (users)", f"""
+        FROM generate_series(0, {ORGANISATIONS - 1}) o""",
+    ),
+    (
+        "filler coaches (users)",
+        f"""
         INSERT INTO users (id, email, name, password_hash, role, active, token_version, created_at, organisation_id)
         SELECT md5('u' || ix)::uuid, 'filler' || ix || '@bench.test', 'Filler Coach ' || ix, '!', 'COACH', true, 0,
                :now - interval '900 days', NULL
-        FROM generate_series(2, {FILLERS + 1}) ix"""),
-    ("filler coaches", f"""
+        FROM generate_series(2, {FILLERS + 1}) ix""",
+    ),
+    (
+        "filler coaches",
+        f"""
         INSERT INTO coaches (id, user_id, name, bio, timezone, kind, organisation_id, buffer_minutes, auto_confirm,
                              cancellation_window_hours, created_at)
         SELECT md5('k' || ix)::uuid, md5('u' || ix)::uuid, 'Filler Coach ' || ix, NULL, 'UTC', 'GLOBAL', NULL, 0, true, 24,
                :now - interval '900 days'
-        FROM generate_series(2, {FILLERS + 1}) ix"""),
-    ("services", f"""
+        FROM generate_series(2, {FILLERS + 1}) ix""",
+    ),
+    (
+        "services",
+        f"""
         INSERT INTO services (id, coach_id, name, description, duration_minutes, format, credits, price_minor, currency,
                               requires_confirmation, active, created_at)
         SELECT md5('s' || ix)::uuid, {COACH_ID.format(ix="ix")}, 'Quarter hour', NULL, {SESSION_MINUTES}, 'VIDEO', 1,
                5000, 'EUR', false, true, :now - interval '900 days'
-        FROM generate_series(0, {FILLERS + 1}) ix"""),
+        FROM generate_series(0, {FILLERS + 1}) ix""",
+    ),
     # Clients in the order they arrived (created_at), spread over two years.
-    ("clients", f"""
+    (
+        "clients",
+        f"""
         INSERT INTO clients (id, user_id, name, email, phone, whatsapp, address, birth_date, organisation_id, active, tags,
                              focus_areas, health_context_enc, created_at, updated_at)
         SELECT md5('c' || i)::uuid, NULL, n.first || ' ' || n.last,
@@ -158,20 +248,29 @@ SEED_STATEMENTS: list[tuple[str, str]] = [
         CROSS JOIN LATERAL (SELECT (:first_names)[1 + {h("i", 5, len(FIRST_NAMES))}] AS first,
                                    (:last_names)[1 + {h("i", 6, len(LAST_NAMES))}] AS last,
                                    :now - make_interval(mins => {h("i", 7, 730 * 24 * 60)}) - interval '1 day' AS created) n
-        ORDER BY n.created"""),
+        ORDER BY n.created""",
+    ),
     # 60% of the clients hold credits.
-    ("client pools", f"""
+    (
+        "client pools",
+        f"""
         INSERT INTO credit_pools (id, kind, client_id, organisation_id, balance, updated_at)
         SELECT md5('p' || i)::uuid, 'CLIENT', md5('c' || i)::uuid, NULL,
                CASE WHEN {h("i", 8, 10)} < 6 THEN 1 + {h("i", 9, 20)} ELSE 0 END, :now - interval '1 day'
-        FROM generate_series(0, {CLIENTS - 1}) i"""),
-    ("grants (ledger)", """
+        FROM generate_series(0, {CLIENTS - 1}) i""",
+    ),
+    (
+        "grants (ledger)",
+        """
         INSERT INTO credit_transactions (id, pool_id, delta, balance_after, reason, session_id, note, idempotency_key,
                                          created_by_id, created_at)
         SELECT gen_random_uuid(), id, balance, balance, 'GRANT', NULL, 'bench', NULL, NULL, :now - interval '1 day'
-        FROM credit_pools WHERE balance > 0"""),
+        FROM credit_pools WHERE balance > 0""",
+    ),
     # Every category expired: the first recalculation computes them all.
-    ("relationships", f"""
+    (
+        "relationships",
+        f"""
         INSERT INTO coach_clients (id, coach_id, client_id, private_notes_enc, category, category_valid_until,
                                    last_session_at, next_session_at, created_at)
         SELECT gen_random_uuid(), {COACH_ID.format(ix="r.coach_ix")}, md5('c' || r.client_ix)::uuid, NULL, 'PROSPECTIVE',
@@ -184,10 +283,13 @@ SEED_STATEMENTS: list[tuple[str, str]] = [
             SELECT 2 + i / {PER_FILLER}, ((i / {PER_FILLER}) * 2003 + i % {PER_FILLER}) % {CLIENTS}, {BIG + SMALL} + i
             FROM generate_series(0, {FILLER_RELATIONSHIPS - 1}) i
         ) r
-        ORDER BY created"""),
+        ORDER BY created""",
+    ),
     # Session k of a coach with n sessions starts at NOW - 365 d + k * (395 d / n), floored to the
     # minute: never less than 18 minutes apart, so no two of a coach's sessions overlap.
-    ("sessions", f"""
+    (
+        "sessions",
+        f"""
         INSERT INTO sessions (id, coach_id, client_id, organisation_id, service_id, kind, format, credits, starts_at, ends_at,
                               blocked_until, status, booking_notes, meeting_url, booked_by, booked_by_user_id, idempotency_key,
                               created_at, updated_at, cancelled_at, cancelled_by, cancel_reason, late_cancellation, refund_status)
@@ -223,26 +325,39 @@ SEED_STATEMENTS: list[tuple[str, str]] = [
                                        + make_interval(mins => (p.k::bigint * {(HISTORY_DAYS + AHEAD_DAYS) * 24 * 60} / p.n)::int)
                                        AS starts_at) t
         ) x
-        ORDER BY x.starts_at"""),
+        ORDER BY x.starts_at""",
+    ),
     ("data keys", "python"),
     # Half the big coach's relationships have a conversation, all the small coach's, and 39,900 others.
-    ("conversations", f"""
+    (
+        "conversations",
+        f"""
         INSERT INTO conversations (id, coach_id, client_id, last_message_at, created_at)
         SELECT md5('v' || (row_number() OVER (ORDER BY cc.id) - 1))::uuid, cc.coach_id, cc.client_id, NULL, cc.created_at
         FROM ((SELECT id, coach_id, client_id, created_at FROM coach_clients WHERE coach_id = :big ORDER BY id LIMIT {BIG // 2})
               UNION ALL (SELECT id, coach_id, client_id, created_at FROM coach_clients WHERE coach_id = :small)
               UNION ALL (SELECT id, coach_id, client_id, created_at FROM coach_clients WHERE coach_id <> :big AND coach_id <> :small
-                         ORDER BY id LIMIT {CONVERSATIONS - BIG // 2 - SMALL})) cc"""),
+                         ORDER BY id LIMIT {CONVERSATIONS - BIG // 2 - SMALL})) cc""",
+    ),
     ("messages", "python"),
-    ("conversations' last message", """
+    (
+        "conversations' last message",
+        """
         UPDATE conversations v SET last_message_at = m.last
         FROM (SELECT conversation_id, max(sent_at) AS last FROM messages GROUP BY conversation_id) m
-        WHERE v.id = m.conversation_id"""),
+        WHERE v.id = m.conversation_id""",
+    ),
 ]
 
 
-PARAMETERS = {"big": "uuid", "small": "uuid", "now": "timestamptz", "first_names": "text[]", "last_names": "text[]",
-              "expired": "timestamptz"}
+PARAMETERS = {
+    "big": "uuid",
+    "small": "uuid",
+    "now": "timestamptz",
+    "first_names": "text[]",
+    "last_names": "text[]",
+    "expired": "timestamptz",
+}
 
 
 def bind(sql: str, values: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -268,7 +383,8 @@ async def secondary_indexes(conn: asyncpg.Connection) -> list[tuple[str, str]]:
         """SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS definition
            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
            WHERE t.relname = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)""",
-        list(BULK_TABLES))
+        list(BULK_TABLES),
+    )
     return [(r["name"], r["definition"]) for r in rows]
 
 
@@ -285,8 +401,9 @@ async def seed_data_keys(conn: asyncpg.Connection, keyring: MultiFernet, keys: d
         client_id, key = client_uuid(i), Fernet.generate_key()
         keys[client_id] = key
         records.append((uuid4(), client_id, keyring.encrypt(key), NOW - timedelta(days=800)))
-    await conn.copy_records_to_table("client_data_keys", records=records,
-                                     columns=["id", "client_id", "wrapped_key", "created_at"])
+    await conn.copy_records_to_table(
+        "client_data_keys", records=records, columns=["id", "client_id", "wrapped_key", "created_at"]
+    )
     return len(records)
 
 
@@ -303,10 +420,18 @@ async def seed_messages(conn: asyncpg.Connection, keys: dict[UUID, bytes]) -> in
         if cipher is None:
             cipher = ciphers[conversation["client_id"]] = Fernet(keys[conversation["client_id"]])
         body = f"Message {m}: see you on Thursday, and bring the notes from last time."
-        records.append((uuid4(), conversation["id"], "CLIENT" if m % 2 == 0 else "COACH", cipher.encrypt(body.encode()),
-                        NOW - timedelta(minutes=chance.randrange(365 * 24 * 60))))
-    await conn.copy_records_to_table("messages", records=records,
-                                     columns=["id", "conversation_id", "sender_role", "body_enc", "sent_at"])
+        records.append(
+            (
+                uuid4(),
+                conversation["id"],
+                "CLIENT" if m % 2 == 0 else "COACH",
+                cipher.encrypt(body.encode()),
+                NOW - timedelta(minutes=chance.randrange(365 * 24 * 60)),
+            )
+        )
+    await conn.copy_records_to_table(
+        "messages", records=records, columns=["id", "conversation_id", "sender_role", "body_enc", "sent_at"]
+    )
     return len(records)
 
 
@@ -316,8 +441,14 @@ async def seed(conn: asyncpg.Connection, big_coach: UUID, small_coach: UUID, key
     ANALYZE. The database ends as the migrations left it, plus the rows."""
     lines = []
     keys: dict[UUID, bytes] = {}
-    values = {"big": big_coach, "small": small_coach, "now": NOW, "first_names": FIRST_NAMES, "last_names": LAST_NAMES,
-              "expired": EXPIRED_AT}
+    values = {
+        "big": big_coach,
+        "small": small_coach,
+        "now": NOW,
+        "first_names": FIRST_NAMES,
+        "last_names": LAST_NAMES,
+        "expired": EXPIRED_AT,
+    }
     await conn.execute("SET synchronous_commit = off; SET work_mem = '256MB'; SET maintenance_work_mem = '256MB'")
     indexes = await secondary_indexes(conn)
     for name, _ in indexes:
@@ -404,14 +535,16 @@ async def recalculations(admin: asyncpg.Connection) -> list[Timed]:
         results.append(full)
         print(f"  {full.label}: {full.rows} rows in {full.seconds:.1f} s", flush=True)
         await vacuum(admin)
-        day = await timed_recalculation("steady state: recalculate_expired() a day later (the day's real crossings)",
-                                        NEXT_DAY)
+        day = await timed_recalculation(
+            "steady state: recalculate_expired() a day later (the day's real crossings)", NEXT_DAY
+        )
         results.append(day)
         print(f"  {day.label}: {day.rows} rows in {day.seconds:.2f} s", flush=True)
         # A heavier steady state: 1/30 of the rows cross (as if every category lasted a month).
         await admin.execute(
             f"UPDATE coach_clients SET category_valid_until = $1 WHERE {h('hashtext(id::text)', 18, 30)} = 0",
-            NEXT_DAY - timedelta(minutes=1))
+            NEXT_DAY - timedelta(minutes=1),
+        )
         await vacuum(admin)
         month = await timed_recalculation("steady state: 1/30 of the rows expired", NEXT_DAY)
         results.append(month)
@@ -437,8 +570,10 @@ PAGE = """query($first: Int!, $s: ID, $filter: ClientFilter, $order: ClientOrder
 } }"""
 
 # Sort keys exactly as domain/client_list.py's ORDER_KEYS (the cursors carry them).
-_RANK = ("CASE cc.category WHEN 'BOOKED' THEN 0 WHEN 'PREVIOUSLY_BOOKED_0_14' THEN 1 WHEN 'PREVIOUSLY_BOOKED_14_30' THEN 2"
-         " WHEN 'PREVIOUSLY_BOOKED_30_PLUS' THEN 3 WHEN 'PROSPECTIVE' THEN 4 ELSE 9 END")
+_RANK = (
+    "CASE cc.category WHEN 'BOOKED' THEN 0 WHEN 'PREVIOUSLY_BOOKED_0_14' THEN 1 WHEN 'PREVIOUSLY_BOOKED_14_30' THEN 2"
+    " WHEN 'PREVIOUSLY_BOOKED_30_PLUS' THEN 3 WHEN 'PROSPECTIVE' THEN 4 ELSE 9 END"
+)
 SQL_KEYS = {
     "NAME": "lower(c.name)",
     "CREATED_AT": "c.created_at",
@@ -471,15 +606,16 @@ def cases() -> list[Case]:
         Case('search "ab"', "big", filter={"search": "ab"}),
         Case('tags ["vip"]', "big", filter={"tags": ["vip"]}),
     ]
-    found += [Case(f"unfiltered, {order}", "big", order=order)
-              for order in ("LAST_SESSION", "NEXT_SESSION", "CREDITS", "CREATED_AT", "CATEGORY")]
+    found += [
+        Case(f"unfiltered, {order}", "big", order=order)
+        for order in ("LAST_SESSION", "NEXT_SESSION", "CREDITS", "CREATED_AT", "CATEGORY")
+    ]
     found.append(Case("unfiltered, NAME, 100-client coach", "small"))
     return found
 
 
 def variables(case: Case, first: int, service_gid: str) -> dict:
-    return {"first": first, "s": service_gid, "filter": case.filter,
-            "order": {"field": case.order, "direction": "ASC"}}
+    return {"first": first, "s": service_gid, "filter": case.filter, "order": {"field": case.order, "direction": "ASC"}}
 
 
 def _like(text: str) -> str:
@@ -507,8 +643,12 @@ def baseline_sql(case: Case) -> tuple[str, list[Any]]:
     if f.get("tags"):
         where.append(f"c.tags @> {p(f['tags'])}::text[]")
     if f.get("anyOf"):
-        options = {"CREDITS_AVAILABLE": "p.balance > 0", "NO_CREDITS": "p.balance = 0", "ACTIVE": "c.active",
-                   "INACTIVE": "NOT c.active"}
+        options = {
+            "CREDITS_AVAILABLE": "p.balance > 0",
+            "NO_CREDITS": "p.balance = 0",
+            "ACTIVE": "c.active",
+            "INACTIVE": "NOT c.active",
+        }
         where.append("(" + " OR ".join(options[o] for o in f["anyOf"]) + ")")
     key = SQL_KEYS[case.order]
     conditions = " AND ".join(where)
@@ -521,8 +661,10 @@ def baseline_sql(case: Case) -> tuple[str, list[Any]]:
         the search, lower() and LIKE on the coach's 20,000 clients beat them on everyone's."""
         found = "coach_clients cc"
         if re.search(r"\bc\.", text) and probe_clients:
-            found += (" CROSS JOIN LATERAL (SELECT c.id, c.name, c.email, c.tags, c.active FROM clients c"
-                      " WHERE c.id = cc.client_id OFFSET 0) c")
+            found += (
+                " CROSS JOIN LATERAL (SELECT c.id, c.name, c.email, c.tags, c.active FROM clients c"
+                " WHERE c.id = cc.client_id OFFSET 0) c"
+            )
         elif re.search(r"\bc\.", text):
             found += " JOIN clients c ON c.id = cc.client_id"
         if re.search(r"\bp\.", text):
@@ -627,27 +769,50 @@ def serialise(rows: list, first: int, today: date, keyring: MultiFernet) -> byte
         total = r["total_sessions"]
         held_currency = r["currency"] if r["currencies"] == 1 else None
         reasons = _reasons(r, today)
-        edges.append({"cursor": _cursor(r["sort_key"], r["id"]), "node": {
-            "id": _gid("Client", r["id"]), "name": r["name"], "email": r["email"], "tags": list(r["tags"]),
-            "category": r["category"], "creditsAvailable": r["balance"], "relationshipSince": _iso(r["since"]),
-            "milestones": milestones.reached(r["completed"], r["since"]),
-            "bookedWithOthers": bool(r["with_others"]), "lastMessage": _last_message(r, keyring),
-            "eligibility": {"eligible": not reasons, "reasons": reasons},
-            "lastSession": {"startsAt": _iso(r["last_at"]), "status": r["last_status"]} if r["last_at"] else None,
-            "nextSession": {"startsAt": _iso(r["next_at"]), "status": r["next_status"]} if r["next_at"] else None,
-            "stats": {
-                "totalSessions": total, "completedSessions": r["completed"], "cancelledSessions": r["cancelled"],
-                "noShows": r["no_shows"], "cancellationRate": r["cancelled"] / total if total else 0.0,
-                "lastSessionAt": _iso(r["last_at"]), "nextSessionAt": _iso(r["next_at"]),
-                "totalRevenue": {"amountMinor": r["revenue"], "currency": held_currency} if held_currency else None,
-            },
-        }})
+        edges.append(
+            {
+                "cursor": _cursor(r["sort_key"], r["id"]),
+                "node": {
+                    "id": _gid("Client", r["id"]),
+                    "name": r["name"],
+                    "email": r["email"],
+                    "tags": list(r["tags"]),
+                    "category": r["category"],
+                    "creditsAvailable": r["balance"],
+                    "relationshipSince": _iso(r["since"]),
+                    "milestones": milestones.reached(r["completed"], r["since"]),
+                    "bookedWithOthers": bool(r["with_others"]),
+                    "lastMessage": _last_message(r, keyring),
+                    "eligibility": {"eligible": not reasons, "reasons": reasons},
+                    "lastSession": {"startsAt": _iso(r["last_at"]), "status": r["last_status"]}
+                    if r["last_at"]
+                    else None,
+                    "nextSession": {"startsAt": _iso(r["next_at"]), "status": r["next_status"]}
+                    if r["next_at"]
+                    else None,
+                    "stats": {
+                        "totalSessions": total,
+                        "completedSessions": r["completed"],
+                        "cancelledSessions": r["cancelled"],
+                        "noShows": r["no_shows"],
+                        "cancellationRate": r["cancelled"] / total if total else 0.0,
+                        "lastSessionAt": _iso(r["last_at"]),
+                        "nextSessionAt": _iso(r["next_at"]),
+                        "totalRevenue": {"amountMinor": r["revenue"], "currency": held_currency}
+                        if held_currency
+                        else None,
+                    },
+                },
+            }
+        )
     total = rows[0]["total"] if rows else 0
-    page = {"myClients": {
-        "totalCount": total,
-        "pageInfo": {"hasNextPage": total > first, "endCursor": edges[-1]["cursor"] if edges else None},
-        "edges": edges,
-    }}
+    page = {
+        "myClients": {
+            "totalCount": total,
+            "pageInfo": {"hasNextPage": total > first, "endCursor": edges[-1]["cursor"] if edges else None},
+            "edges": edges,
+        }
+    }
     return json.dumps({"data": page}, separators=(",", ":")).encode()
 
 
@@ -704,15 +869,19 @@ class Coach:
 
 
 async def page_through_api(http: httpx.AsyncClient, case: Case, coach: Coach, first: int) -> httpx.Response:
-    response = await http.post("/graphql", json={"query": PAGE, "variables": variables(case, first, coach.service_gid)},
-                               headers={"Authorization": f"Bearer {coach.token}"})
+    response = await http.post(
+        "/graphql",
+        json={"query": PAGE, "variables": variables(case, first, coach.service_gid)},
+        headers={"Authorization": f"Bearer {coach.token}"},
+    )
     if response.status_code != 200:
         raise RuntimeError(f"{case.label}: HTTP {response.status_code} {response.text[:500]}")
     return response
 
 
-async def measure_pages(app, conn: asyncpg.Connection, coaches: dict[str, Coach],
-                        keyring: MultiFernet) -> tuple[list[Case], dict[int, int], list[str]]:
+async def measure_pages(
+    app, conn: asyncpg.Connection, coaches: dict[str, Coach], keyring: MultiFernet
+) -> tuple[list[Case], dict[int, int], list[str]]:
     problems: list[str] = []
     all_cases = cases()
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
@@ -725,7 +894,9 @@ async def measure_pages(app, conn: asyncpg.Connection, coaches: dict[str, Coach]
             if api_body.get("errors"):
                 raise RuntimeError(f"{case.label}: {api_body['errors']}")
             if api_body != sql_body:
-                problems.append(f"{case.label}: the hand-written page differs from the API's: {first_difference(api_body, sql_body)}")
+                problems.append(
+                    f"{case.label}: the hand-written page differs from the API's: {first_difference(api_body, sql_body)}"
+                )
             case.rows = len(api_body["data"]["myClients"]["edges"])
             case.total = api_body["data"]["myClients"]["totalCount"]
             if case.rows != min(50, case.total):
@@ -746,7 +917,10 @@ async def measure_pages(app, conn: asyncpg.Connection, coaches: dict[str, Coach]
                 began = time.perf_counter()
                 await fetch_page_sql(conn, case, coach, 50, keyring)
                 case.sql.append(time.perf_counter() - began)
-            print(f"  {case.label}: API p50 {p50(case.api) * 1000:.1f} ms, SQL p50 {p50(case.sql) * 1000:.1f} ms", flush=True)
+            print(
+                f"  {case.label}: API p50 {p50(case.api) * 1000:.1f} ms, SQL p50 {p50(case.sql) * 1000:.1f} ms",
+                flush=True,
+            )
         statements = {}
         base = all_cases[0]
         for first in (10, 50):
@@ -792,9 +966,14 @@ SQL_SETTINGS = {"TimeZone": "UTC", "plan_cache_mode": "force_custom_plan", "max_
 
 
 async def connect(address: infra.DatabaseAddress, settings: dict[str, str] | None = None) -> asyncpg.Connection:
-    return await asyncpg.connect(host=address.host, port=address.port, user=address.user,
-                                 password=address.password or None, database=address.database,
-                                 server_settings=settings or {"TimeZone": "UTC"})
+    return await asyncpg.connect(
+        host=address.host,
+        port=address.port,
+        user=address.user,
+        password=address.password or None,
+        database=address.database,
+        server_settings=settings or {"TimeZone": "UTC"},
+    )
 
 
 async def create_coaches() -> dict[str, Coach]:
@@ -806,8 +985,14 @@ async def create_coaches() -> dict[str, Coach]:
     system = Viewer(user_id=None, role=Role.ADMIN, name="System")
     found = {}
     for key, name in (("big", "Big Coach"), ("small", "Small Coach")):
-        user = await users.create_user(system, email=f"{key}@bench.test", name=name, password=PASSWORD, role=Role.COACH,
-                                       coach_kind=CoachKind.GLOBAL)
+        user = await users.create_user(
+            system,
+            email=f"{key}@bench.test",
+            name=name,
+            password=PASSWORD,
+            role=Role.COACH,
+            coach_kind=CoachKind.GLOBAL,
+        )
         coach = await models.Coach.get(user_id=user.id)
         ix = 0 if key == "big" else 1  # the coach index of SEED_STATEMENTS: its service is md5('s' || ix)
         found[key] = Coach(key, coach.id, UUID(hashlib.md5(f"s{ix}".encode()).hexdigest()))
@@ -826,10 +1011,14 @@ async def bench() -> int:
     settings = dataclasses.replace(base, database_url=database_url(address), redis_url=redis_url)
     await db.migrate(settings)
 
-    print(f"My Clients benchmark: {RELATIONSHIPS:,} relationships, {CLIENTS:,} clients, {SESSIONS:,} sessions, "
-          f"{MESSAGES:,} messages; pages of 50, {REPEATS} timed requests per case and side")
-    print(f"  database {address.database} on {address.host}:{address.port}; app pool max {settings.db_pool_max} connections;"
-          f" Python {platform.python_version()}, {os.cpu_count()} CPUs")
+    print(
+        f"My Clients benchmark: {RELATIONSHIPS:,} relationships, {CLIENTS:,} clients, {SESSIONS:,} sessions, "
+        f"{MESSAGES:,} messages; pages of 50, {REPEATS} timed requests per case and side"
+    )
+    print(
+        f"  database {address.database} on {address.host}:{address.port}; app pool max {settings.db_pool_max} connections;"
+        f" Python {platform.python_version()}, {os.cpu_count()} CPUs"
+    )
 
     app = asgi(settings, migrate=False)
     inner = app.app
@@ -850,17 +1039,24 @@ async def bench() -> int:
                 " (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM messages) AS messages,"
                 " (SELECT count(*) FROM coach_clients WHERE coach_id = $1) AS big,"
                 " (SELECT count(*) FROM coach_clients WHERE coach_id = $2) AS small",
-                coaches["big"].coach_id, coaches["small"].coach_id)
+                coaches["big"].coach_id,
+                coaches["small"].coach_id,
+            )
             print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
 
             print("Category recalculation (each on one of the app's connections):", flush=True)
             timings = await recalculations(admin)
-            spread = await conn.fetch("SELECT category, count(*) AS n FROM coach_clients WHERE coach_id = $1 GROUP BY 1 ORDER BY 1",
-                                      coaches["big"].coach_id)
+            spread = await conn.fetch(
+                "SELECT category, count(*) AS n FROM coach_clients WHERE coach_id = $1 GROUP BY 1 ORDER BY 1",
+                coaches["big"].coach_id,
+            )
             print("  the big coach's categories: " + ", ".join(f"{r['category']} {r['n']}" for r in spread), flush=True)
 
-            print("The page (API = myClients over httpx ASGITransport; SQL = one hand-written asyncpg statement "
-                  "+ JSON by hand):", flush=True)
+            print(
+                "The page (API = myClients over httpx ASGITransport; SQL = one hand-written asyncpg statement "
+                "+ JSON by hand):",
+                flush=True,
+            )
             clock.freeze(NEXT_DAY)
             tokens = await sign_in(Api(app), ["big@bench.test", "small@bench.test"])
             coaches["big"].token, coaches["small"].token = tokens
@@ -876,38 +1072,58 @@ async def bench() -> int:
     return 1 if problems else 0
 
 
-def report(seeding: float, timings: list[Timed], page_cases: list[Case], statements: dict[int, int], floor: float,
-           problems: list[str]) -> None:
+def report(
+    seeding: float,
+    timings: list[Timed],
+    page_cases: list[Case],
+    statements: dict[int, int],
+    floor: float,
+    problems: list[str],
+) -> None:
     print()
-    header = (f"{'page case (first: 50, ASC)':<36} {'total':>6} │ {'API p50':>8} {'p95':>7} {'in DB':>7} │"
-              f" {'SQL p50':>8} {'p95':>7} │ {'API/SQL':>7} │ {'stmts':>5}")
+    header = (
+        f"{'page case (first: 50, ASC)':<36} {'total':>6} │ {'API p50':>8} {'p95':>7} {'in DB':>7} │"
+        f" {'SQL p50':>8} {'p95':>7} │ {'API/SQL':>7} │ {'stmts':>5}"
+    )
     print(header)
     print("─" * len(header))
     for c in page_cases:
-        print(f"{c.label:<36} {c.total:>6} │ {p50(c.api) * 1000:>8.2f} {p95(c.api) * 1000:>7.2f} {p50(c.db) * 1000:>7.2f} │"
-              f" {p50(c.sql) * 1000:>8.2f} {p95(c.sql) * 1000:>7.2f} │ {ratio(p50(c.api), p50(c.sql)):>6.2f}x │ {c.statements:>5}")
+        print(
+            f"{c.label:<36} {c.total:>6} │ {p50(c.api) * 1000:>8.2f} {p95(c.api) * 1000:>7.2f} {p50(c.db) * 1000:>7.2f} │"
+            f" {p50(c.sql) * 1000:>8.2f} {p95(c.sql) * 1000:>7.2f} │ {ratio(p50(c.api), p50(c.sql)):>6.2f}x │ {c.statements:>5}"
+        )
     print("ms; every page holds 50 rows (checked). API/SQL = p50 / p50. API = the whole request")
     print("through the app (authentication included); in DB = its time waiting on asyncpg's statements (p50 of")
-    print(f"{INSTRUMENTED} instrumented requests); SQL = the page's data only, one statement + JSON by hand. httpx + ASGI floor:")
+    print(
+        f"{INSTRUMENTED} instrumented requests); SQL = the page's data only, one statement + JSON by hand. httpx + ASGI floor:"
+    )
     print(f"GET /health {floor:.0f} requests/s ({1000 / floor:.2f} ms each).")
     ratios = [ratio(p50(c.api), p50(c.sql)) for c in page_cases]
     print(f"API/SQL from {min(ratios):.2f}x to {max(ratios):.2f}x (aim <= 3x)")
     print(f"SQL statements per page: first 10: {statements[10]}, first 50: {statements[50]} (aim: equal, <= 6)")
     big = next(c for c in page_cases if c.label == "unfiltered, NAME")
     small = next(c for c in page_cases if c.coach == "small")
-    print(f"20,000-client coach / 100-client coach, unfiltered NAME page p50: {p50(big.api) * 1000:.2f} / "
-          f"{p50(small.api) * 1000:.2f} ms = {ratio(p50(big.api), p50(small.api)):.2f}x (aim <= 1.5x); "
-          f"hand-written SQL: {ratio(p50(big.sql), p50(small.sql)):.2f}x")
+    print(
+        f"20,000-client coach / 100-client coach, unfiltered NAME page p50: {p50(big.api) * 1000:.2f} / "
+        f"{p50(small.api) * 1000:.2f} ms = {ratio(p50(big.api), p50(small.api)):.2f}x (aim <= 1.5x); "
+        f"hand-written SQL: {ratio(p50(big.sql), p50(small.sql)):.2f}x"
+    )
     print()
     trivial, full, day, month = timings
     print(f"Recalculation (seeding took {seeding:.1f} s):")
     print(f"  trivial 1M-row UPDATE: {trivial.seconds:.1f} s")
-    print(f"  all {full.rows:,} expired: {full.seconds:.1f} s = {ratio(full.seconds, trivial.seconds):.2f}x the trivial"
-          f" UPDATE (aim <= 1.5x and < 30 s)")
-    print(f"  steady state, a day's real crossings ({day.rows:,} rows): {day.seconds:.2f} s ="
-          f" {ratio(day.seconds, trivial.seconds):.3f}x (aim <= 0.25x)")
-    print(f"  steady state, 1/30 of the rows ({month.rows:,}): {month.seconds:.2f} s ="
-          f" {ratio(month.seconds, trivial.seconds):.3f}x (aim <= 0.25x)")
+    print(
+        f"  all {full.rows:,} expired: {full.seconds:.1f} s = {ratio(full.seconds, trivial.seconds):.2f}x the trivial"
+        f" UPDATE (aim <= 1.5x and < 30 s)"
+    )
+    print(
+        f"  steady state, a day's real crossings ({day.rows:,} rows): {day.seconds:.2f} s ="
+        f" {ratio(day.seconds, trivial.seconds):.3f}x (aim <= 0.25x)"
+    )
+    print(
+        f"  steady state, 1/30 of the rows ({month.rows:,}): {month.seconds:.2f} s ="
+        f" {ratio(month.seconds, trivial.seconds):.3f}x (aim <= 0.25x)"
+    )
     for problem in problems:
         print(f"  ! {problem}")
     print(f"problems: {len(problems)}")

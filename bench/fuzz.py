@@ -83,16 +83,53 @@ def _cursor(raw: str) -> str:
 # global ids (base64 "Type:uuid"), overlong text.
 HOSTILE_SHARE = 0.25
 HOSTILE_STRINGS = [
-    "\x00", "a\x00b", "line\nbreak", "tab\tand\rreturn", "\x1b[31m", "\x7f", "\u2028", "\ufeff",
-    "Brace {nickname}", "{0}", "%s%s%n", "${jndi:x}", "{{7*7}}",
-    "America", "America/", "Europe/Nowhere", "/etc/localtime", "../../etc/passwd", "Etc/GMT+99", "UTC\x00", "utc",
-    _cursor("[" * 5000 + "]" * 5000), _cursor("[" * 100000), _cursor('["\u0000"]'), _cursor("[null]"),
+    "\x00",
+    "a\x00b",
+    "line\nbreak",
+    "tab\tand\rreturn",
+    "\x1b[31m",
+    "\x7f",
+    "\u2028",
+    "\ufeff",
+    "Brace {nickname}",
+    "{0}",
+    "%s%s%n",
+    "${jndi:x}",
+    "{{7*7}}",
+    "America",
+    "America/",
+    "Europe/Nowhere",
+    "/etc/localtime",
+    "../../etc/passwd",
+    "Etc/GMT+99",
+    "UTC\x00",
+    "utc",
+    _cursor("[" * 5000 + "]" * 5000),
+    _cursor("[" * 100000),
+    _cursor('["\u0000"]'),
+    _cursor("[null]"),
     _cursor('[{"dt":"9999-12-31T23:59:59-14:00"},"00000000-0000-0000-0000-000000000000"]'),
-    _cursor('[{"dt":"0001-01-01T00:00:00+14:00"}]'), _cursor('[{"d":"0000-01-01"},"x"]'), _cursor('[1e999,"x"]'),
-    _cursor('[{"dt":null},{"d":[]},"x"]'), _cursor("\x00"), "not a cursor!", "====",
-    _cursor("Client:\x00"), _cursor("Client:not-a-uuid"), _cursor("Client:"), _cursor("Nope:1"), _cursor(":"),
-    _cursor("Session:" + "f" * 32), _cursor("Client:00000000-0000-0000-0000-000000000000"),
-    "a@b", "x@" + "a" * 300 + ".com", "-1", "1e309", "NaN", "9" * 400, "x" * 20000,
+    _cursor('[{"dt":"0001-01-01T00:00:00+14:00"}]'),
+    _cursor('[{"d":"0000-01-01"},"x"]'),
+    _cursor('[1e999,"x"]'),
+    _cursor('[{"dt":null},{"d":[]},"x"]'),
+    _cursor("\x00"),
+    "not a cursor!",
+    "====",
+    _cursor("Client:\x00"),
+    _cursor("Client:not-a-uuid"),
+    _cursor("Client:"),
+    _cursor("Nope:1"),
+    _cursor(":"),
+    _cursor("Session:" + "f" * 32),
+    _cursor("Client:00000000-0000-0000-0000-000000000000"),
+    "a@b",
+    "x@" + "a" * 300 + ".com",
+    "-1",
+    "1e309",
+    "NaN",
+    "9" * 400,
+    "x" * 20000,
 ]
 
 
@@ -100,9 +137,11 @@ def schemathesis_config() -> Path:
     """A schemathesis.toml with the hostile dictionary bound to every String and ID argument."""
     path = OUT / "schemathesis.toml"
     values = ", ".join(json.dumps(value) for value in HOSTILE_STRINGS)  # JSON's escapes are TOML's
-    path.write_text(f"[dictionaries.hostile]\nvalues = [{values}]\n\n"
-                    f"[generation.dictionaries.string]\ndictionary = \"hostile\"\nprobability = {HOSTILE_SHARE}\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"[dictionaries.hostile]\nvalues = [{values}]\n\n"
+        f'[generation.dictionaries.string]\ndictionary = "hostile"\nprobability = {HOSTILE_SHARE}\n',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -132,9 +171,20 @@ class Server:
     def __init__(self, env: dict[str, str], log_path: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--with-worker"]
-        help_text = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--help"], env=env, cwd=ROOT,
-                                   capture_output=True, text=True).stdout
+        command = [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--with-worker",
+        ]
+        help_text = subprocess.run(
+            [sys.executable, "-m", "app.cli", "serve", "--help"], env=env, cwd=ROOT, capture_output=True, text=True
+        ).stdout
         if "--demo" in help_text:  # newer CLIs load the demo practice only when asked
             command.append("--demo")
         self.log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 (open while the server runs)
@@ -169,8 +219,12 @@ class Server:
 
 def graphql(server: Server, query: str, variables: dict | None = None, token: str | None = None) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    answer = httpx.post(f"{server.url}/graphql", json={"query": query, "variables": variables or {}},
-                        headers=headers, timeout=REQUEST_TIMEOUT)
+    answer = httpx.post(
+        f"{server.url}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers=headers,
+        timeout=REQUEST_TIMEOUT,
+    )
     answer.raise_for_status()
     return answer.json()
 
@@ -217,10 +271,23 @@ def st_command(server: Server, token: str | None, last: bool) -> list[str]:
     if st is None:
         raise SystemExit("schemathesis is not installed: pip install -e '.[fuzz]' (make fuzz does it)")
     command = [
-        st, "--config-file", str(OUT / "schemathesis.toml"), "run", f"{server.url}/graphql",
-        "--checks", "caseload_answer", "--continue-on-failure",
-        "--max-examples", str(EXAMPLES), "--seed", SEED, "--workers", str(WORKERS),
-        "--request-timeout", str(REQUEST_TIMEOUT), "--no-color",
+        st,
+        "--config-file",
+        str(OUT / "schemathesis.toml"),
+        "run",
+        f"{server.url}/graphql",
+        "--checks",
+        "caseload_answer",
+        "--continue-on-failure",
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        SEED,
+        "--workers",
+        str(WORKERS),
+        "--request-timeout",
+        str(REQUEST_TIMEOUT),
+        "--no-color",
     ]
     if QUICK:
         command += ["--phases", "fuzzing", "--no-shrink"]
@@ -257,18 +324,26 @@ def run_role(server: Server, who: str, token: str | None) -> Outcome:
     with open(OUT / f"st-{who}.log", "w", encoding="utf-8") as log:
         for last in (False, True):
             log.flush()
-            status = max(status, subprocess.run(st_command(server, token, last), env=env, cwd=ROOT, stdout=log,
-                                                stderr=subprocess.STDOUT).returncode)
+            status = max(
+                status,
+                subprocess.run(
+                    st_command(server, token, last), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+                ).returncode,
+            )
             if not last:
                 role_middle = viewer_role(server, token)
     seconds = time.monotonic() - started
-    outcome = Outcome(who, seconds, status, role_before, viewer_role(server, token) if server.alive() else "(server died)")
+    outcome = Outcome(
+        who, seconds, status, role_before, viewer_role(server, token) if server.alive() else "(server died)"
+    )
     expected = None if who == "anonymous" else ("ORG_ADMIN" if who == "API_KEY" else who)
     if outcome.role_before != expected:
         outcome.problems.append(f"before the run the credential was {outcome.role_before!r}, not {expected!r}")
     if role_middle != expected:
-        outcome.problems.append(f"after the main pass the credential was {role_middle!r}, not {expected!r}"
-                                " (a fuzzed mutation ended it? the rest ran with less access)")
+        outcome.problems.append(
+            f"after the main pass the credential was {role_middle!r}, not {expected!r}"
+            " (a fuzzed mutation ended it? the rest ran with less access)"
+        )
     elif outcome.role_after != expected:
         print(f"   ({who}: the credential ended in the last pass ({', '.join(LAST)}); expected of a fuzzer)")
     if not server.alive():
@@ -304,27 +379,38 @@ def run_role(server: Server, who: str, token: str | None) -> Outcome:
 
 
 def report(outcome: Outcome) -> None:
-    print(f"\n== {outcome.who}: {outcome.operations} operations, {outcome.answers} answers checked, "
-          f"{outcome.failures} failures ({len(outcome.distinct)} distinct) in {outcome.seconds:.0f} s")
+    print(
+        f"\n== {outcome.who}: {outcome.operations} operations, {outcome.answers} answers checked, "
+        f"{outcome.failures} failures ({len(outcome.distinct)} distinct) in {outcome.seconds:.0f} s"
+    )
     for problem in outcome.problems:
         print(f"   ! {problem}")
     for cause, count in sorted(outcome.by_cause.items()):
         print(f"   {cause}: {count}")
     validation = [f for f in outcome.distinct if f["cause"] == "uncoded-validation"]
     for failure in [f for f in outcome.distinct if f["cause"] != "uncoded-validation"] + validation[:VALIDATION_SHOWN]:
-        print(f"   - {failure['operation']} [{failure['cause']}] x{failure['count']}: {shorten(failure['detail'], 120)}")
+        print(
+            f"   - {failure['operation']} [{failure['cause']}] x{failure['count']}: {shorten(failure['detail'], 120)}"
+        )
         print(f"       input:  {shorten(failure['request'])}")
         print(f"       answer: HTTP {failure['status']} {shorten(failure['answer'])}")
     if len(validation) > VALIDATION_SHOWN:
-        print(f"   ... and {len(validation) - VALIDATION_SHOWN} more kinds of uncoded validation errors (answers-{outcome.who}.jsonl)")
+        print(
+            f"   ... and {len(validation) - VALIDATION_SHOWN} more kinds of uncoded validation errors (answers-{outcome.who}.jsonl)"
+        )
 
 
 async def prepare() -> tuple[dict[str, str], str]:
     base = settings_module.from_env()
     address = await fresh_database(infra.database(base), "_fuzz")
     redis_url = base.redis_url or infra.redis_url(base)  # an embedded Redis lives as long as this process
-    env = {**os.environ, "DATABASE_URL": database_url(address), "REDIS_URL": redis_url,
-           "CASELOAD_ENV": "development", "CASELOAD_INTROSPECTION": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(address),
+        "REDIS_URL": redis_url,
+        "CASELOAD_ENV": "development",
+        "CASELOAD_INTROSPECTION": "1",
+    }
     return env, address.database
 
 
@@ -342,8 +428,10 @@ def main() -> int:
     try:
         server.wait_ready()
         tokens = credentials(server)
-        print(f"Fuzzing {server.url}/graphql (database {database}) with schemathesis: {EXAMPLES} examples per"
-              f" operation{' (quick: fuzzing phase only)' if QUICK else ''}, seed {SEED}, logs in {OUT}")
+        print(
+            f"Fuzzing {server.url}/graphql (database {database}) with schemathesis: {EXAMPLES} examples per"
+            f" operation{' (quick: fuzzing phase only)' if QUICK else ''}, seed {SEED}, logs in {OUT}"
+        )
         for who in (w for w in ORDER if w in ROLES):
             outcome = run_role(server, who, tokens[who])
             outcomes.append(outcome)
@@ -356,11 +444,23 @@ def main() -> int:
     total = time.monotonic() - started
     failures = sum(o.failures for o in outcomes)
     problems = sum(len(o.problems) for o in outcomes)
-    print(f"\n{sum(o.answers for o in outcomes)} answers checked, {failures} failures, {problems} problems"
-          f" in {total:.0f} s (seed {SEED})")
-    (OUT / "summary.json").write_text(json.dumps(
-        {"seed": SEED, "examples": EXAMPLES, "quick": QUICK, "seconds": round(total),
-         "roles": [dataclasses.asdict(o) for o in outcomes]}, indent=1), encoding="utf-8")
+    print(
+        f"\n{sum(o.answers for o in outcomes)} answers checked, {failures} failures, {problems} problems"
+        f" in {total:.0f} s (seed {SEED})"
+    )
+    (OUT / "summary.json").write_text(
+        json.dumps(
+            {
+                "seed": SEED,
+                "examples": EXAMPLES,
+                "quick": QUICK,
+                "seconds": round(total),
+                "roles": [dataclasses.asdict(o) for o in outcomes],
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     return 1 if failures or problems or len(outcomes) < len(ROLES) else 0
 
 

@@ -26,15 +26,28 @@ _lock = threading.Lock()
 # schemathesis' own Date and DateTime values are all well-formed instants of years 1-9999; mix in the
 # edges an attacker sends (years 0 and 10000 once converted to UTC, impossible dates, no offset).
 HOSTILE_INSTANTS = [
-    "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z",
-    "10000-01-01T00:00:00Z", "+010000-01-01T00:00:00Z", "2026-02-30T10:00:00Z", "2026-11-30T24:00:00Z",
-    "2026-11-30T10:00:00", "2026-11-30T10:00:00+25:00", "2026-11-30", "", "now",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "9999-12-31T23:59:59Z",
+    "0000-01-01T00:00:00Z",
+    "10000-01-01T00:00:00Z",
+    "+010000-01-01T00:00:00Z",
+    "2026-02-30T10:00:00Z",
+    "2026-11-30T24:00:00Z",
+    "2026-11-30T10:00:00",
+    "2026-11-30T10:00:00+25:00",
+    "2026-11-30",
+    "",
+    "now",
 ]
 HOSTILE_DATES = ["0001-01-01", "9999-12-31", "0000-01-01", "10000-01-01", "2026-02-30", "2026-11-30T10:00:00Z", ""]
-schemathesis.graphql.scalar("DateTime", st.one_of(
-    st.datetimes(timezones=st.timezones()).map(lambda moment: moment.isoformat()),
-    st.sampled_from(HOSTILE_INSTANTS),
-).map(nodes.String))
+schemathesis.graphql.scalar(
+    "DateTime",
+    st.one_of(
+        st.datetimes(timezones=st.timezones()).map(lambda moment: moment.isoformat()),
+        st.sampled_from(HOSTILE_INSTANTS),
+    ).map(nodes.String),
+)
 schemathesis.graphql.scalar("Date", st.one_of(st.dates().map(str), st.sampled_from(HOSTILE_DATES)).map(nodes.String))
 
 

@@ -137,7 +137,9 @@ def activity(viewer: Viewer) -> Q:
     if viewer.role is Role.COACH:
         mine = Q(coach_id=viewer.coach_id) | Q(coach_id__isnull=True)
         # An event about a session belongs to that session's coach: coaches see own sessions only.
-        own_sessions = Q(session_id__isnull=True) | Q(session_id__in=Subquery(models.Session.filter(coach_id=viewer.coach_id).values("id")))
+        own_sessions = Q(session_id__isnull=True) | Q(
+            session_id__in=Subquery(models.Session.filter(coach_id=viewer.coach_id).values("id"))
+        )
         return Q(mine, own_sessions, Q(client_id__in=Subquery(coach_clients(viewer.coach_id))))
     if viewer.role is Role.CLIENT:
         return Q(client_id=viewer.client_id, visible_to_client=True)

@@ -80,7 +80,10 @@ def _digest(token: str) -> str:
 
 def _usable(row: models.AccountToken | None, kind: AccountTokenKind) -> bool:
     return (
-        row is not None and row.kind is kind and row.used_at is None and row.voided_at is None
+        row is not None
+        and row.kind is kind
+        and row.used_at is None
+        and row.voided_at is None
         and row.expires_at > clock.now()
     )
 
@@ -102,15 +105,29 @@ async def _void_open(kind: AccountTokenKind, *, client_id: UUID | None = None, u
     await scope.update(voided_at=clock.now(), sealed_token=None)
 
 
-async def _issue(kind: AccountTokenKind, email: str, lifetime: timedelta, *, client_id: UUID | None = None,
-                 user_id: UUID | None = None, created_by_id: UUID | None = None) -> tuple[models.AccountToken, str]:
+async def _issue(
+    kind: AccountTokenKind,
+    email: str,
+    lifetime: timedelta,
+    *,
+    client_id: UUID | None = None,
+    user_id: UUID | None = None,
+    created_by_id: UUID | None = None,
+) -> tuple[models.AccountToken, str]:
     """A new token and its e-mail, in the caller's transaction (older open ones voided first)."""
     await _void_open(kind, client_id=client_id, user_id=user_id)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     row = await models.AccountToken.create(
-        kind=kind, token_hash=_digest(token), email=email, client_id=client_id, user_id=user_id,
-        created_by_id=created_by_id, created_at=now, expires_at=now + lifetime, sealed_token=encryption.seal(token),
+        kind=kind,
+        token_hash=_digest(token),
+        email=email,
+        client_id=client_id,
+        user_id=user_id,
+        created_by_id=created_by_id,
+        created_at=now,
+        expires_at=now + lifetime,
+        sealed_token=encryption.seal(token),
     )
     if kind is AccountTokenKind.INVITATION:
         await notifications.account_email(NotificationKind.INVITATION, row.id, INVITATION_TITLE, INVITATION_BODY)
@@ -120,6 +137,7 @@ async def _issue(kind: AccountTokenKind, email: str, lifetime: timedelta, *, cli
 
 
 # ---------------------------------------------------------------------------- invitations
+
 
 @retrying
 async def invite_client(viewer: Viewer, client: models.Client, email: str | None) -> models.AccountToken:
@@ -146,12 +164,21 @@ async def invite_client(viewer: Viewer, client: models.Client, email: str | None
         if locked.email is None:
             locked.email = given
             await locked.save(update_fields=["email"])
-            await activity.record(ActivityKind.PROFILE_UPDATED, client_id=locked.id, actor=viewer,
-                                  summary="Profile updated: email (for an invitation)")
+            await activity.record(
+                ActivityKind.PROFILE_UPDATED,
+                client_id=locked.id,
+                actor=viewer,
+                summary="Profile updated: email (for an invitation)",
+            )
         # Whether the address already has an account is told only to the invitee, at acceptance:
         # answering it here would let any inviter test addresses.
-        row, _token = await _issue(AccountTokenKind.INVITATION, locked.email, INVITATION_LIFETIME, client_id=client.id,
-                                   created_by_id=viewer.user_id)
+        row, _token = await _issue(
+            AccountTokenKind.INVITATION,
+            locked.email,
+            INVITATION_LIFETIME,
+            client_id=client.id,
+            created_by_id=viewer.user_id,
+        )
     return row
 
 
@@ -179,7 +206,10 @@ async def accept_invitation(token: str, password: str) -> models.User:
             if await models.User.exists(email=row.email):
                 raise DomainError(ErrorCode.CONFLICT, EMAIL_TAKEN, "token")
             user = await models.User.create(
-                email=row.email, name=client.name, password_hash=password_hash, role=Role.CLIENT,
+                email=row.email,
+                name=client.name,
+                password_hash=password_hash,
+                role=Role.CLIENT,
                 organisation_id=client.organisation_id,
             )
             client.user_id = user.id
@@ -194,6 +224,7 @@ async def accept_invitation(token: str, password: str) -> models.User:
 
 
 # ---------------------------------------------------------------------------- passwords
+
 
 async def email_of(viewer: Viewer) -> str:
     """The signed-in user's address (the throttle of password guesses counts by it)."""
@@ -250,7 +281,9 @@ async def reset_password(token: str, new_password: str) -> models.User:
         used = await models.AccountToken.filter(
             id=found.id, used_at__isnull=True, voided_at__isnull=True, expires_at__gt=clock.now()
         ).update(used_at=clock.now(), sealed_token=None)
-        changed = await models.User.filter(id=found.user_id, active=True).update(password_hash=password_hash) if used else 0
+        changed = (
+            await models.User.filter(id=found.user_id, active=True).update(password_hash=password_hash) if used else 0
+        )
         if not changed:
             raise invalid(INVALID_RESET, "token")
         await _void_open(AccountTokenKind.PASSWORD_RESET, user_id=found.user_id)

@@ -28,6 +28,15 @@ async def record(
     await (using_db or connections.get("default")).execute_query(
         "INSERT INTO activity_events (id, kind, client_id, coach_id, session_id, actor_id, actor_name, summary, "
         "visible_to_client, occurred_at) VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        [kind.value, client_id, coach_id, session_id, actor.user_id if actor else None, actor.name if actor else None,
-         summary[:500], visible_to_client, clock.now()],
+        [
+            kind.value,
+            client_id,
+            coach_id,
+            session_id,
+            actor.user_id if actor else None,
+            actor.name if actor else None,
+            summary[:500],
+            visible_to_client,
+            clock.now(),
+        ],
     )

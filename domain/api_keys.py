@@ -13,9 +13,9 @@ from tortoise import connections
 
 import models
 from domain import access, clock, events, validation
-from domain.errors import not_found, forbidden, invalid
-from domain.transactions import transaction
+from domain.errors import forbidden, invalid, not_found
 from domain.locks import retrying
+from domain.transactions import transaction
 from domain.viewer import Viewer
 from models.enums import Role
 
@@ -41,7 +41,10 @@ async def create(viewer: Viewer, name: str, organisation_id: UUID | None) -> tup
         raise forbidden("You may not create API keys.")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = await models.ApiKey.create(
-        name=name, prefix=key[:10], key_hash=_digest(key), organisation_id=organisation_id,
+        name=name,
+        prefix=key[:10],
+        key_hash=_digest(key),
+        organisation_id=organisation_id,
         created_by_id=viewer.user_id,
     )
     return api_key, key
@@ -62,7 +65,9 @@ async def why_unusable(api_key_id: UUID) -> str | None:
     """None while a key works; else why not (an open socket asks before each delivery)."""
     rows = await connections.get("default").execute_query_dict(
         "SELECT k.revoked_at IS NOT NULL AS revoked, o.active FROM api_keys k JOIN organisations o ON o.id = k.organisation_id "
-        "WHERE k.id = $1", [api_key_id])
+        "WHERE k.id = $1",
+        [api_key_id],
+    )
     if not rows or rows[0]["revoked"]:
         return "API key revoked"
     return None if rows[0]["active"] else "Organisation deactivated"
@@ -71,7 +76,9 @@ async def why_unusable(api_key_id: UUID) -> str | None:
 async def viewer_for_key(key: str) -> Viewer | None:
     if not key.startswith(KEY_PREFIX):
         return None
-    api_key = await models.ApiKey.get_or_none(key_hash=_digest(key), revoked_at__isnull=True).prefetch_related("organisation")
+    api_key = await models.ApiKey.get_or_none(key_hash=_digest(key), revoked_at__isnull=True).prefetch_related(
+        "organisation"
+    )
     if api_key is None or not api_key.organisation.active:
         return None
     now = clock.now()
@@ -79,6 +86,9 @@ async def viewer_for_key(key: str) -> Viewer | None:
         # Recorded at most once a minute: a busy integration does not write on every request.
         await models.ApiKey.filter(id=api_key.id).update(last_used_at=now)
     return Viewer(
-        user_id=None, role=Role.ORG_ADMIN, name=f"API key {api_key.name}",
-        organisation_id=api_key.organisation_id, api_key_id=api_key.id,
+        user_id=None,
+        role=Role.ORG_ADMIN,
+        name=f"API key {api_key.name}",
+        organisation_id=api_key.organisation_id,
+        api_key_id=api_key.id,
     )

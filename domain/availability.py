@@ -13,9 +13,9 @@ from tortoise import connections
 import models
 from domain import access, clock, timezones, validation
 from domain.errors import DomainError, ErrorCode, invalid, not_found
-from domain.viewer import Viewer
-from domain.transactions import transaction
 from domain.locks import retrying
+from domain.transactions import transaction
+from domain.viewer import Viewer
 from models.enums import SessionStatus
 
 MAX_RANGE = timedelta(days=62)
@@ -110,7 +110,9 @@ def _clear(start: datetime, end: datetime, busy_ranges: list[tuple[datetime, dat
     return all(end <= b_start or start >= b_end for b_start, b_end in busy_ranges)
 
 
-async def slots(coach: models.Coach, service: models.Service, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+async def slots(
+    coach: models.Coach, service: models.Service, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
     """Bookable starts in [start, end): each window stepped by the service's duration. Times
     without an offset are read in the coach's zone."""
     start = timezones.to_utc(start, coach.timezone, "from")
@@ -159,7 +161,10 @@ async def set_availability(viewer: Viewer, rules: list[tuple[int, str, str]]) ->
     async with transaction():
         await models.AvailabilityRule.filter(coach_id=viewer.coach_id).delete()
         await models.AvailabilityRule.bulk_create(
-            [models.AvailabilityRule(coach_id=viewer.coach_id, weekday=r.weekday, start_time=r.start, end_time=r.end) for r in parsed]
+            [
+                models.AvailabilityRule(coach_id=viewer.coach_id, weekday=r.weekday, start_time=r.start, end_time=r.end)
+                for r in parsed
+            ]
         )
 
 

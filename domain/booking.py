@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -14,11 +14,24 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import access, activity, availability, clients, eligibility, events, joined, ledger, locks, notifications, timezones, validation
-from domain.errors import DomainError, ErrorCode, not_found, forbidden, invalid, slot_unavailable
-from domain.viewer import Viewer
+from domain import (
+    access,
+    activity,
+    availability,
+    clients,
+    eligibility,
+    events,
+    joined,
+    ledger,
+    locks,
+    notifications,
+    timezones,
+    validation,
+)
+from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found, slot_unavailable
 from domain.locks import retrying
 from domain.transactions import transaction
+from domain.viewer import Viewer
 from models.enums import ActivityKind, CoachKind, CreditReason, NotificationKind, Role, SessionStatus
 
 
@@ -67,8 +80,12 @@ def input_hash(viewer: Viewer, request: BookingRequest) -> str:
     as the viewer means it), hashed."""
     client_id = viewer.client_id if viewer.role is Role.CLIENT and request.client_id is None else request.client_id
     canonical = json.dumps(
-        [str(request.service_id), request.starts_at.astimezone(timezone.utc).isoformat(),
-         str(client_id) if client_id else None, request.booking_notes],
+        [
+            str(request.service_id),
+            request.starts_at.astimezone(UTC).isoformat(),
+            str(client_id) if client_id else None,
+            request.booking_notes,
+        ],
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -79,7 +96,9 @@ async def _earlier_booking(viewer: Viewer, request: BookingRequest) -> models.Se
     input (another client, time, service or notes) is a CONFLICT and changes nothing."""
     if request.idempotency_key is None or viewer.user_id is None:
         return None
-    earlier = await models.Session.get_or_none(booked_by_user_id=viewer.user_id, idempotency_key=request.idempotency_key)
+    earlier = await models.Session.get_or_none(
+        booked_by_user_id=viewer.user_id, idempotency_key=request.idempotency_key
+    )
     if earlier is None:
         return None
     if earlier.idempotency_input is not None:
@@ -87,7 +106,9 @@ async def _earlier_booking(viewer: Viewer, request: BookingRequest) -> models.Se
     else:  # booked before the hash was kept
         same = earlier.service_id == request.service_id and earlier.starts_at == request.starts_at
     if not same:
-        raise DomainError(ErrorCode.CONFLICT, "This idempotency key was used for a different booking.", "idempotencyKey")
+        raise DomainError(
+            ErrorCode.CONFLICT, "This idempotency key was used for a different booking.", "idempotencyKey"
+        )
     return earlier
 
 
@@ -97,7 +118,9 @@ _NOT_EMPTY = {
 }
 
 
-async def take_credits(session: models.Session, client_id: UUID, organisation_id: UUID | None, actor: UUID | None) -> int | None:
+async def take_credits(
+    session: models.Session, client_id: UUID, organisation_id: UUID | None, actor: UUID | None
+) -> int | None:
     """Debit the client's pool, then the organisation's for a GLOBAL coach: always in this order,
     so concurrent bookings never wait on each other in a cycle. Each debit is the conditional
     UPDATE in domain.ledger: it, not an earlier read, decides whether the credits are there. A
@@ -117,7 +140,14 @@ async def take_credits(session: models.Session, client_id: UUID, organisation_id
                 raise eligibility.NotEligible([reason])
             continue
         try:
-            row = await ledger.move(owner_id, -session.credits, CreditReason.BOOKING, owner=owner, session_id=session.id, actor_user_id=actor)
+            row = await ledger.move(
+                owner_id,
+                -session.credits,
+                CreditReason.BOOKING,
+                owner=owner,
+                session_id=session.id,
+                actor_user_id=actor,
+            )
         except ledger.InsufficientCredits:
             raise eligibility.NotEligible([reason]) from None
         if owner == "client":
@@ -131,13 +161,21 @@ async def _tell_about_booking(viewer: Viewer, session: models.Session) -> None:
     if viewer.role is Role.CLIENT:
         pending = session.status is SessionStatus.PENDING
         await notifications.about_session(
-            NotificationKind.BOOKING_REQUESTED if pending else NotificationKind.BOOKING_CONFIRMED, session, to_coach=True,
+            NotificationKind.BOOKING_REQUESTED if pending else NotificationKind.BOOKING_CONFIRMED,
+            session,
+            to_coach=True,
             title="New booking to confirm" if pending else "New booking",
-            body="{name} booked a session on {when}.", values={"name": viewer.name},
+            body="{name} booked a session on {when}.",
+            values={"name": viewer.name},
         )
     if session.status is SessionStatus.CONFIRMED:
-        await notifications.about_session(NotificationKind.BOOKING_CONFIRMED, session, to_coach=False,
-                                          title="Session confirmed", body="Your session on {when} is confirmed.")
+        await notifications.about_session(
+            NotificationKind.BOOKING_CONFIRMED,
+            session,
+            to_coach=False,
+            title="Session confirmed",
+            body="Your session on {when} is confirmed.",
+        )
 
 
 async def _active_service(service_id: UUID) -> tuple[models.Service, models.Coach]:
@@ -185,17 +223,30 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
                 return earlier
             await availability.check_bookable(coach, request.starts_at, ends_at)
             session = await models.Session.create(
-                coach_id=coach.id, client_id=client_id, organisation_id=facts.organisation_id, service_id=service.id, kind=coach.kind, format=service.format,
-                credits=service.credits, starts_at=request.starts_at, ends_at=ends_at,
+                coach_id=coach.id,
+                client_id=client_id,
+                organisation_id=facts.organisation_id,
+                service_id=service.id,
+                kind=coach.kind,
+                format=service.format,
+                credits=service.credits,
+                starts_at=request.starts_at,
+                ends_at=ends_at,
                 blocked_until=ends_at + timedelta(minutes=coach.buffer_minutes),
-                status=_status_for(viewer, coach, service), booking_notes=request.booking_notes,
-                booked_by=viewer.role, booked_by_user_id=viewer.user_id, idempotency_key=request.idempotency_key,
+                status=_status_for(viewer, coach, service),
+                booking_notes=request.booking_notes,
+                booked_by=viewer.role,
+                booked_by_user_id=viewer.user_id,
+                idempotency_key=request.idempotency_key,
                 idempotency_input=input_hash(viewer, request) if request.idempotency_key else None,
             )
             await clients.ensure_relationship(coach.id, client_id)
             await events.session_changed(session.id, coach.id, client_id)
             await activity.record(
-                ActivityKind.SESSION_BOOKED, client_id=client_id, actor=viewer, session_id=session.id,
+                ActivityKind.SESSION_BOOKED,
+                client_id=client_id,
+                actor=viewer,
+                session_id=session.id,
                 summary=f"{service.name} booked for {request.starts_at:%Y-%m-%d %H:%M} UTC",
             )
             await _tell_about_booking(viewer, session)

@@ -6,7 +6,7 @@ coach sees their own relationship, a client their own sessions)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,19 +25,27 @@ CATEGORY_RANK = {
     ClientCategory.PREVIOUSLY_BOOKED_30_PLUS: 3,
     ClientCategory.PROSPECTIVE: 4,
 }
-_RANK_SQL = "CASE cc.category " + " ".join(f"WHEN '{c.value}' THEN {r}" for c, r in CATEGORY_RANK.items()) + " ELSE 9 END"
+_RANK_SQL = (
+    "CASE cc.category " + " ".join(f"WHEN '{c.value}' THEN {r}" for c, r in CATEGORY_RANK.items()) + " ELSE 9 END"
+)
 
 # Sort key expressions and their cursor checks (domain.cursors); nullable keys are COALESCEd so
 # keyset comparisons stay total (the stand-ins are in migration 0005's indexes too).
-NO_LAST_SESSION = datetime(1, 1, 1, tzinfo=timezone.utc)
-NO_NEXT_SESSION = datetime(9999, 12, 31, tzinfo=timezone.utc)
+NO_LAST_SESSION = datetime(1, 1, 1, tzinfo=UTC)
+NO_NEXT_SESSION = datetime(9999, 12, 31, tzinfo=UTC)
 ORDER_KEYS = {
     "NAME": ("lower(c.name)", cursors.text),
     "CREATED_AT": ("c.created_at", cursors.instant),
     "CREDITS": ("p.balance", cursors.integer),
     "CATEGORY": (_RANK_SQL, cursors.integer),
-    "LAST_SESSION": ("COALESCE(cc.last_session_at, '0001-01-01T00:00:00Z'::timestamptz)", cursors.instant_or(NO_LAST_SESSION)),
-    "NEXT_SESSION": ("COALESCE(cc.next_session_at, '9999-12-31T00:00:00Z'::timestamptz)", cursors.instant_or(NO_NEXT_SESSION)),
+    "LAST_SESSION": (
+        "COALESCE(cc.last_session_at, '0001-01-01T00:00:00Z'::timestamptz)",
+        cursors.instant_or(NO_LAST_SESSION),
+    ),
+    "NEXT_SESSION": (
+        "COALESCE(cc.next_session_at, '9999-12-31T00:00:00Z'::timestamptz)",
+        cursors.instant_or(NO_NEXT_SESSION),
+    ),
 }
 RELATIONSHIP_ORDERS = {"CATEGORY", "LAST_SESSION", "NEXT_SESSION"}
 
@@ -148,8 +156,13 @@ def _id(viewer: Viewer) -> str:
 
 
 def _reads_clients(q: ClientQuery, ordered: bool) -> bool:
-    return bool((ordered and q.order in _CLIENT_ORDERS) or q.search or q.tags or q.organisation_id is not None
-                or _CLIENT_OPTIONS & set(q.any_of or ()))
+    return bool(
+        (ordered and q.order in _CLIENT_ORDERS)
+        or q.search
+        or q.tags
+        or q.organisation_id is not None
+        or _CLIENT_OPTIONS & set(q.any_of or ())
+    )
 
 
 def _from(viewer: Viewer, q: ClientQuery, *, ordered: bool = True) -> str:
@@ -249,13 +262,27 @@ def _read_row(r: dict, page: ClientListPage) -> None:
     client = models.Client._init_from_db(**{k: v for k, v in r.items() if k not in prefixed and k != "sort_key"})
     page.clients.append(client)
     page.pools[client.id] = models.CreditPool._init_from_db(
-        id=r["pool__id"], kind="CLIENT", client_id=client.id, organisation_id=None, balance=r["pool__balance"],
+        id=r["pool__id"],
+        kind="CLIENT",
+        client_id=client.id,
+        organisation_id=None,
+        balance=r["pool__balance"],
         updated_at=r["pool__updated_at"],
     )
-    page.relationships[client.id] = None if r["rel__id"] is None else models.CoachClient._init_from_db(
-        id=r["rel__id"], coach_id=r["rel__coach_id"], client_id=client.id, private_notes_enc=r["rel__private_notes_enc"],
-        category=r["rel__category"], category_valid_until=r["rel__category_valid_until"],
-        last_session_at=r["rel__last_session_at"], next_session_at=r["rel__next_session_at"], created_at=r["rel__created_at"],
+    page.relationships[client.id] = (
+        None
+        if r["rel__id"] is None
+        else models.CoachClient._init_from_db(
+            id=r["rel__id"],
+            coach_id=r["rel__coach_id"],
+            client_id=client.id,
+            private_notes_enc=r["rel__private_notes_enc"],
+            category=r["rel__category"],
+            category_valid_until=r["rel__category_valid_until"],
+            last_session_at=r["rel__last_session_at"],
+            next_session_at=r["rel__next_session_at"],
+            created_at=r["rel__created_at"],
+        )
     )
     page.facts[client.id] = eligibility.facts_from_row(r)
 
@@ -313,9 +340,13 @@ async def summaries(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Summar
     )
     return {
         r["client_id"]: Summary(
-            last=joined.read(models.Session, r, "last"), next=joined.read(models.Session, r, "next"),
+            last=joined.read(models.Session, r, "last"),
+            next=joined.read(models.Session, r, "next"),
             stats=Stats(
-                total=r["total"], completed=r["completed"], cancelled=r["cancelled"], no_shows=r["no_shows"],
+                total=r["total"],
+                completed=r["completed"],
+                cancelled=r["cancelled"],
+                no_shows=r["no_shows"],
                 revenue_minor=r["revenue"] if r["currencies"] == 1 else None,
                 currency=r["currency"] if r["currencies"] == 1 else None,
                 booked_with_others=viewer.role is Role.COACH and bool(r["with_others"]),
@@ -342,8 +373,11 @@ async def last_messages(
     found = {}
     for r in rows:
         conversation = models.Conversation._init_from_db(
-            id=r["conversation_id"], coach_id=r.pop("cv__coach_id"), client_id=r.pop("cv__client_id"),
-            last_message_at=r.pop("cv__last_message_at"), created_at=r.pop("cv__created_at"),
+            id=r["conversation_id"],
+            coach_id=r.pop("cv__coach_id"),
+            client_id=r.pop("cv__client_id"),
+            last_message_at=r.pop("cv__last_message_at"),
+            created_at=r.pop("cv__created_at"),
         )
         wrapped = r.pop("k__wrapped_key")
         found[conversation.client_id] = (models.Message._init_from_db(**r), conversation, wrapped)

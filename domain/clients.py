@@ -17,8 +17,14 @@ from models.enums import ActivityKind, ClientCategory, CreditPoolKind, Role
 
 # The profile fields a create or update may carry, with their API names (for error paths).
 PROFILE_FIELDS = {
-    "name": "name", "email": "email", "phone": "phone", "whatsapp": "whatsapp", "address": "address",
-    "birth_date": "birthDate", "tags": "tags", "focus_areas": "focusAreas",
+    "name": "name",
+    "email": "email",
+    "phone": "phone",
+    "whatsapp": "whatsapp",
+    "address": "address",
+    "birth_date": "birthDate",
+    "tags": "tags",
+    "focus_areas": "focusAreas",
 }
 # Address keys as stored, with their API names (for error paths).
 ADDRESS_KEYS = {"street": "street", "city": "city", "state": "state", "postal_code": "postalCode", "country": "country"}
@@ -123,8 +129,11 @@ async def create_client(
                 using_db=conn,
             )
         await activity.record(
-            ActivityKind.PROFILE_CREATED, client_id=client.id, actor=viewer,
-            summary=f"Profile created by {viewer.name}", using_db=conn,
+            ActivityKind.PROFILE_CREATED,
+            client_id=client.id,
+            actor=viewer,
+            summary=f"Profile created by {viewer.name}",
+            using_db=conn,
         )
         return client
 
@@ -163,19 +172,29 @@ async def update_client(viewer: Viewer, client: models.Client, values: dict[str,
             await accounts.void_invitations(client.id)
         if private_notes_given:
             locks.taking(locks.Level.RELATIONSHIPS)
-            updated = await models.CoachClient.filter(coach_id=viewer.coach_id, client_id=client.id).using_db(conn).update(
-                private_notes_enc=cipher.encrypt(private_notes) if private_notes else None
+            updated = (
+                await models.CoachClient.filter(coach_id=viewer.coach_id, client_id=client.id)
+                .using_db(conn)
+                .update(private_notes_enc=cipher.encrypt(private_notes) if private_notes else None)
             )
             if not updated:
                 raise not_found("Client", "clientId")
             await activity.record(
-                ActivityKind.PROFILE_UPDATED, client_id=client.id, actor=viewer, coach_id=viewer.coach_id,
-                visible_to_client=False, summary="Private notes updated", using_db=conn,
+                ActivityKind.PROFILE_UPDATED,
+                client_id=client.id,
+                actor=viewer,
+                coach_id=viewer.coach_id,
+                visible_to_client=False,
+                summary="Private notes updated",
+                using_db=conn,
             )
         if changed:
             await activity.record(
-                ActivityKind.PROFILE_UPDATED, client_id=client.id, actor=viewer,
-                summary=f"Profile updated: {', '.join(changed)}", using_db=conn,
+                ActivityKind.PROFILE_UPDATED,
+                client_id=client.id,
+                actor=viewer,
+                summary=f"Profile updated: {', '.join(changed)}",
+                using_db=conn,
             )
     return client
 
@@ -197,8 +216,11 @@ async def set_active(viewer: Viewer, client: models.Client, active: bool) -> mod
             if not active:
                 await credentials.end_sessions(client.user_id)
         await activity.record(
-            ActivityKind.PROFILE_UPDATED, client_id=client.id, actor=viewer,
-            summary="Client activated" if active else "Client deactivated", using_db=conn,
+            ActivityKind.PROFILE_UPDATED,
+            client_id=client.id,
+            actor=viewer,
+            summary="Client activated" if active else "Client deactivated",
+            using_db=conn,
         )
     client.active = active
     return client

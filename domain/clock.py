@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _offset = timedelta(0)
 _frozen: datetime | None = None
@@ -11,7 +11,7 @@ _frozen: datetime | None = None
 def now() -> datetime:
     if _frozen is not None:
         return _frozen
-    return datetime.now(timezone.utc) + _offset
+    return datetime.now(UTC) + _offset
 
 
 def freeze(at: datetime) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, timezone
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID
 
 from domain import validation
@@ -68,8 +69,8 @@ def instant(value: Any, *, also: Sequence[datetime] = ()) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError("instant")
     if parsed in also:  # aware datetimes compare as instants
-        return parsed.astimezone(timezone.utc)
-    return validation.instant(parsed, "after").astimezone(timezone.utc)
+        return parsed.astimezone(UTC)
+    return validation.instant(parsed, "after").astimezone(UTC)
 
 
 def instant_or(*also: datetime) -> Check:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from uuid import UUID
 from enum import Enum
+from uuid import UUID
 
 from tortoise import connections
 
@@ -80,10 +80,12 @@ def facts_from_row(r: dict) -> Facts:
     """Facts from a row that selected FACTS_COLUMNS."""
     in_organisation = r["facts__organisation_id"] is not None
     return Facts(
-        client_active=r["facts__client_active"], client_balance=r["facts__client_balance"],
+        client_active=r["facts__client_active"],
+        client_balance=r["facts__client_balance"],
         organisation_id=r["facts__organisation_id"],
         organisation_active=bool(r["facts__organisation_active"]) if in_organisation else True,
-        booking_starts_on=r["facts__booking_starts_on"], booking_ends_on=r["facts__booking_ends_on"],
+        booking_starts_on=r["facts__booking_starts_on"],
+        booking_ends_on=r["facts__booking_ends_on"],
         organisation_balance=r["facts__organisation_balance"] or 0,
     )
 

@@ -9,14 +9,16 @@ from tortoise.exceptions import IntegrityError
 import models
 from domain import access, activity, notifications, validation
 from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
-from domain.viewer import Viewer
 from domain.locks import retrying
 from domain.transactions import transaction
+from domain.viewer import Viewer
 from models.enums import ActivityKind, NotificationKind, Role, SessionStatus
 
 
 @retrying
-async def leave(viewer: Viewer, session: models.Session, rating: int, comment: str | None, public: bool) -> models.Feedback:
+async def leave(
+    viewer: Viewer, session: models.Session, rating: int, comment: str | None, public: bool
+) -> models.Feedback:
     """The session's client, once it was completed; one feedback per session."""
     if viewer.role is not Role.CLIENT or session.client_id != viewer.client_id:
         raise forbidden("Only the session's client leaves feedback.", "sessionId")
@@ -26,9 +28,16 @@ async def leave(viewer: Viewer, session: models.Session, rating: int, comment: s
     comment = validation.text(comment, "comment", max_length=5000)
     try:
         async with transaction():
-            feedback = await models.Feedback.create(session_id=session.id, rating=rating, comment=comment, public_review=public)
-            await activity.record(ActivityKind.FEEDBACK_RECEIVED, client_id=session.client_id, actor=viewer,
-                                  session_id=session.id, summary=f"Feedback: {rating} of 5")
+            feedback = await models.Feedback.create(
+                session_id=session.id, rating=rating, comment=comment, public_review=public
+            )
+            await activity.record(
+                ActivityKind.FEEDBACK_RECEIVED,
+                client_id=session.client_id,
+                actor=viewer,
+                session_id=session.id,
+                summary=f"Feedback: {rating} of 5",
+            )
     except IntegrityError:
         raise DomainError(ErrorCode.CONFLICT, "This session already has feedback.", "sessionId") from None
     return feedback
@@ -46,7 +55,9 @@ async def request_review(viewer: Viewer, client_id: UUID) -> UUID:
         raise invalid("This client has no login to be asked through.", "clientId")
     async with transaction():
         notification_id = await notifications.notify(
-            recipient, NotificationKind.REVIEW_REQUESTED, f"{viewer.name} would value your review",
+            recipient,
+            NotificationKind.REVIEW_REQUESTED,
+            f"{viewer.name} would value your review",
             "Tell your coach how your sessions went.",
         )
     return notification_id

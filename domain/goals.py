@@ -41,7 +41,9 @@ async def update_goal(viewer: Viewer, goal: models.Goal, values: dict[str, Any])
     return goal
 
 
-async def add_action_item(viewer: Viewer, goal: models.Goal, title: str, due: date | None, session_id: UUID | None) -> models.ActionItem:
+async def add_action_item(
+    viewer: Viewer, goal: models.Goal, title: str, due: date | None, session_id: UUID | None
+) -> models.ActionItem:
     title = validation.text(title, "title", max_length=300, required=True)
     if session_id is not None and not await models.Session.exists(id=session_id, client_id=goal.client_id):
         raise not_found("Session", "sessionId")

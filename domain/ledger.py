@@ -17,9 +17,9 @@ from tortoise.exceptions import IntegrityError
 import models
 from domain import access, activity, locks, validation
 from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
-from domain.viewer import Viewer
 from domain.locks import retrying
 from domain.transactions import transaction
+from domain.viewer import Viewer
 from models.enums import ActivityKind, CreditReason
 
 MAX_GRANT = 100_000
@@ -82,7 +82,9 @@ async def _replay(
     if earlier is None and viewer.user_id is not None:
         earlier = await models.CreditTransaction.filter(created_by_id=viewer.user_id, idempotency_key=key).first()
     if earlier is not None and (earlier.pool_id != pool_id or earlier.delta != amount or earlier.note != note):
-        raise DomainError(ErrorCode.CONFLICT, "This idempotency key was used for a different request.", "idempotencyKey")
+        raise DomainError(
+            ErrorCode.CONFLICT, "This idempotency key was used for a different request.", "idempotencyKey"
+        )
     return earlier
 
 
@@ -103,10 +105,14 @@ async def _grant(
     reason = CreditReason.GRANT if amount > 0 else CreditReason.ADJUSTMENT
     try:
         async with transaction():
-            row = await move(pool.id, amount, reason, note=note, idempotency_key=key, actor_user_id=viewer.user_id, field="amount")
+            row = await move(
+                pool.id, amount, reason, note=note, idempotency_key=key, actor_user_id=viewer.user_id, field="amount"
+            )
             if client_id is not None:
                 await activity.record(
-                    ActivityKind.CREDITS_GRANTED, client_id=client_id, actor=viewer,
+                    ActivityKind.CREDITS_GRANTED,
+                    client_id=client_id,
+                    actor=viewer,
                     summary=f"{amount:+d} credits ({reason.value.lower()})",
                 )
             return row

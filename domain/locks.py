@@ -39,8 +39,9 @@ import functools
 import hashlib
 import logging
 import random
+from collections.abc import Awaitable, Callable, Iterable
 from enum import IntEnum
-from typing import Awaitable, Callable, Iterable, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from tortoise import connections
@@ -182,7 +183,9 @@ def retrying(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
                 if not is_transient(error):
                     raise
                 if attempt == ATTEMPTS:
-                    log.warning("%s gave up after %d attempts (deadlock or serialization failure)", fn.__qualname__, attempt)
+                    log.warning(
+                        "%s gave up after %d attempts (deadlock or serialization failure)", fn.__qualname__, attempt
+                    )
                     if isinstance(error, Collision):
                         raise
                     raise Collision() from error

@@ -13,9 +13,9 @@ from tortoise import connections
 import models
 from domain import access, activity, clients, clock, encryption, events, notifications, validation
 from domain.errors import forbidden, invalid, not_found
-from domain.viewer import Viewer
 from domain.locks import retrying
 from domain.transactions import transaction
+from domain.viewer import Viewer
 from models.enums import ActivityKind, NotificationKind, Role, SessionStatus, TemplateKind
 
 MAX_BODY = 5000
@@ -54,10 +54,17 @@ async def _pair(viewer: Viewer, request: Outgoing) -> tuple[models.Coach, models
 
 
 async def _next_session(coach: models.Coach, client: models.Client) -> models.Session | None:
-    return await models.Session.filter(
-        coach_id=coach.id, client_id=client.id, status__in=SessionStatus.LIVE,
-        starts_at__gt=clock.now(),
-    ).order_by("starts_at").select_related("service").first()
+    return (
+        await models.Session.filter(
+            coach_id=coach.id,
+            client_id=client.id,
+            status__in=SessionStatus.LIVE,
+            starts_at__gt=clock.now(),
+        )
+        .order_by("starts_at")
+        .select_related("service")
+        .first()
+    )
 
 
 async def render(template: str, coach: models.Coach, client: models.Client, session: models.Session | None) -> str:
@@ -68,7 +75,8 @@ async def render(template: str, coach: models.Coach, client: models.Client, sess
         "client_name": client.name,
         "coach_name": coach.name,
         "next_session": upcoming.starts_at.astimezone(ZoneInfo(coach.timezone)).strftime("%A %d %B %Y, %H:%M")
-        if upcoming else "",
+        if upcoming
+        else "",
         "service": (await upcoming.service).name if upcoming else "",
     }
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
@@ -80,7 +88,11 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
     coach, client, may_start = await _pair(viewer, request)
     session = None
     if request.session_id is not None:
-        session = await models.Session.filter(id=request.session_id, coach_id=coach.id, client_id=client.id).select_related("service").first()
+        session = (
+            await models.Session.filter(id=request.session_id, coach_id=coach.id, client_id=client.id)
+            .select_related("service")
+            .first()
+        )
         if session is None:
             raise not_found("Session", "sessionId")
     if request.template_id is not None:
@@ -92,7 +104,9 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
         body = await render(template.body, coach, client, session)
     else:
         body = request.body
-    body = validation.text(body, "body" if request.template_id is None else "templateId", max_length=MAX_BODY, required=True)
+    body = validation.text(
+        body, "body" if request.template_id is None else "templateId", max_length=MAX_BODY, required=True
+    )
 
     async with transaction():
         if may_start:
@@ -100,20 +114,33 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
         conversation = await _conversation(coach.id, client.id)
         cipher = await encryption.cipher_for(client.id, create=True)
         message = await models.Message.create(
-            conversation_id=conversation, sender_role=viewer.role, sender_user_id=viewer.user_id,
-            body_enc=cipher.encrypt(body), session_id=session.id if session else None, sent_at=clock.now(),
+            conversation_id=conversation,
+            sender_role=viewer.role,
+            sender_user_id=viewer.user_id,
+            body_enc=cipher.encrypt(body),
+            session_id=session.id if session else None,
+            sent_at=clock.now(),
         )
         await models.Conversation.filter(id=conversation).update(last_message_at=message.sent_at)
         await events.publish_later("message", message.id)
         await activity.record(
-            ActivityKind.MESSAGE_SENT, client_id=client.id, actor=viewer, coach_id=coach.id,
-            session_id=message.session_id, summary=f"Message from {viewer.name}",
+            ActivityKind.MESSAGE_SENT,
+            client_id=client.id,
+            actor=viewer,
+            coach_id=coach.id,
+            session_id=message.session_id,
+            summary=f"Message from {viewer.name}",
         )
         from_client = viewer.role is Role.CLIENT
         recipient = await notifications.recipient(to_coach=from_client, coach_id=coach.id, client_id=client.id)
-        await notifications.notify(recipient, NotificationKind.MESSAGE_RECEIVED, f"New message from {viewer.name}",
-                                   "Open Caseload to read it.", session_id=message.session_id,
-                                   names_client_id=client.id if from_client else None)
+        await notifications.notify(
+            recipient,
+            NotificationKind.MESSAGE_RECEIVED,
+            f"New message from {viewer.name}",
+            "Open Caseload to read it.",
+            session_id=message.session_id,
+            names_client_id=client.id if from_client else None,
+        )
     return message, body
 
 
@@ -158,6 +185,7 @@ async def mark_read(viewer: Viewer, conversation: models.Conversation) -> int:
 
 
 # ---------------------------------------------------------------------------- templates
+
 
 def _template_values(values: dict) -> dict:
     cleaned = {}

@@ -8,10 +8,10 @@ from uuid import UUID
 import models
 from domain import access, activity, encryption, validation
 from domain.errors import not_found
-from domain.viewer import Viewer
-from domain.transactions import transaction
-from models.enums import ActivityKind
 from domain.locks import retrying
+from domain.transactions import transaction
+from domain.viewer import Viewer
+from models.enums import ActivityKind
 
 MAX_BODY = 20000
 
@@ -34,12 +34,19 @@ async def add_note(
     async with transaction():
         cipher = await encryption.cipher_for(client_id, create=True)
         note = await models.Note.create(
-            coach_id=viewer.coach_id, client_id=client_id, session_id=session_id,
-            body_enc=cipher.encrypt(body), shared_with_client=bool(shared),
+            coach_id=viewer.coach_id,
+            client_id=client_id,
+            session_id=session_id,
+            body_enc=cipher.encrypt(body),
+            shared_with_client=bool(shared),
         )
         await activity.record(
-            ActivityKind.NOTE_ADDED, client_id=client_id, actor=viewer, coach_id=viewer.coach_id,
-            session_id=session_id, visible_to_client=bool(shared),
+            ActivityKind.NOTE_ADDED,
+            client_id=client_id,
+            actor=viewer,
+            coach_id=viewer.coach_id,
+            session_id=session_id,
+            visible_to_client=bool(shared),
             summary="Shared note added" if shared else "Private note added",
         )
     note._body = body  # type: ignore[attr-defined]  # the caller shows it without decrypting again
@@ -69,8 +76,13 @@ async def update_note(viewer: Viewer, note: models.Note, *, body: str | None, sh
         if changed:
             await note.save()
             await activity.record(
-                ActivityKind.NOTE_EDITED, client_id=note.client_id, actor=viewer, coach_id=viewer.coach_id,
-                session_id=note.session_id, visible_to_client=note.shared_with_client, summary="Note edited",
+                ActivityKind.NOTE_EDITED,
+                client_id=note.client_id,
+                actor=viewer,
+                coach_id=viewer.coach_id,
+                session_id=note.session_id,
+                visible_to_client=note.shared_with_client,
+                summary="Note edited",
             )
     note._body = current  # type: ignore[attr-defined]
     return note

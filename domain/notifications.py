@@ -14,10 +14,11 @@ from tortoise import connections
 
 import models
 from domain import access, clock, encryption, events, outbox
+from domain.locks import retrying
 from domain.transactions import transaction
 from domain.viewer import Viewer
-from models.enums import EmailStatus, NotificationKind as Kind, Role
-from domain.locks import retrying
+from models.enums import EmailStatus, Role
+from models.enums import NotificationKind as Kind
 
 EMAIL_JOB = "email_notification"
 
@@ -29,8 +30,14 @@ class Recipient:
 
 
 async def notify(
-    recipient: Recipient | None, kind: Kind, title: str, body: str, *, session_id: UUID | None = None,
-    dedupe_key: str | None = None, names_client_id: UUID | None = None,
+    recipient: Recipient | None,
+    kind: Kind,
+    title: str,
+    body: str,
+    *,
+    session_id: UUID | None = None,
+    dedupe_key: str | None = None,
+    names_client_id: UUID | None = None,
 ) -> UUID | None:
     """Record a notification for the recipient (None: nobody to tell, e.g. a client without a
     login) and its e-mail job, in the caller's transaction. With a dedupe key, a second call is a
@@ -42,8 +49,17 @@ async def notify(
         "INSERT INTO notifications (id, user_id, kind, title, body, session_id, names_client_id, dedupe_key, created_at, "
         "email_status, email_attempts) "
         "VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, 0) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-        [recipient.user_id, kind.value, title[:300], body, session_id, names_client_id, dedupe_key, clock.now(),
-         EmailStatus.PENDING.value],
+        [
+            recipient.user_id,
+            kind.value,
+            title[:300],
+            body,
+            session_id,
+            names_client_id,
+            dedupe_key,
+            clock.now(),
+            EmailStatus.PENDING.value,
+        ],
     )
     if not rows:
         return None
@@ -100,15 +116,27 @@ def fill(template: str, values: dict[str, str]) -> str:
 
 
 async def about_session(
-    kind: Kind, session: models.Session, *, to_coach: bool, title: str, body: str, dedupe_key: str | None = None,
+    kind: Kind,
+    session: models.Session,
+    *,
+    to_coach: bool,
+    title: str,
+    body: str,
+    dedupe_key: str | None = None,
     values: dict[str, str] | None = None,
 ) -> UUID | None:
     """Tell the coach or the client of a session; `body` may use {when} and the `values` given."""
     told = await recipient(to_coach=to_coach, coach_id=session.coach_id, client_id=session.client_id)
     if told is None:
         return None
-    return await notify(told, kind, title, fill(body, {**(values or {}), "when": when(session, told)}), session_id=session.id,
-                        dedupe_key=dedupe_key)
+    return await notify(
+        told,
+        kind,
+        title,
+        fill(body, {**(values or {}), "when": when(session, told)}),
+        session_id=session.id,
+        dedupe_key=dedupe_key,
+    )
 
 
 async def to_other_side(actor_role, session: models.Session, kind: Kind, title: str, body: str) -> None:
@@ -126,8 +154,12 @@ LOW_CREDITS = 1
 async def credits_low(client_id: UUID, balance: int) -> None:
     """When a client's own pool falls to 1 or 0."""
     if balance <= LOW_CREDITS:
-        await notify(await recipient(to_coach=False, client_id=client_id), Kind.CREDITS_LOW, "Your credits are running low",
-                     f"You have {balance} credit{'s' if balance != 1 else ''} left.")
+        await notify(
+            await recipient(to_coach=False, client_id=client_id),
+            Kind.CREDITS_LOW,
+            "Your credits are running low",
+            f"You have {balance} credit{'s' if balance != 1 else ''} left.",
+        )
 
 
 async def mark_read(viewer: Viewer, notification_ids: list[UUID]) -> int:

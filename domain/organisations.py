@@ -8,9 +8,9 @@ from typing import Any
 import models
 from domain import events, validation
 from domain.errors import forbidden, invalid
-from domain.viewer import Viewer
 from domain.locks import retrying
 from domain.transactions import transaction
+from domain.viewer import Viewer
 from models.enums import CreditPoolKind, Role
 
 
@@ -36,7 +36,9 @@ async def create_organisation(viewer: Viewer, name: str, booking_period: dict | 
 
 
 @retrying
-async def update_organisation(viewer: Viewer, organisation: models.Organisation, values: dict[str, Any]) -> models.Organisation:
+async def update_organisation(
+    viewer: Viewer, organisation: models.Organisation, values: dict[str, Any]
+) -> models.Organisation:
     """Admins change anything; an organisation's own admins its name and booking period."""
     if viewer.role is Role.ORG_ADMIN and "active" in values:
         raise forbidden("Only platform admins activate or deactivate organisations.", "active")

@@ -27,7 +27,9 @@ class Written(NamedTuple):
 # Rows written so far in this task, for the request path to push right after its commit.
 _written: contextvars.ContextVar[list[Written] | None] = contextvars.ContextVar("outbox_written", default=None)
 # Jobs waiting for the end of the current transaction(), None outside one.
-_pending: contextvars.ContextVar[dict[str, tuple[str, list]] | None] = contextvars.ContextVar("outbox_pending", default=None)
+_pending: contextvars.ContextVar[dict[str, tuple[str, list]] | None] = contextvars.ContextVar(
+    "outbox_pending", default=None
+)
 
 # created_at is the row's arming time: a push marks the row only if it was not armed again
 # meanwhile (workers/outbox.push), so no re-arm is lost.
@@ -64,7 +66,9 @@ async def write(jobs: dict[str, tuple[str, list]]) -> None:
     if written is None:
         written = []
         _written.set(written)
-    written += [Written(r["id"], jobs[r["job_id"]][0], r["job_id"], jobs[r["job_id"]][1], r["created_at"]) for r in rows]
+    written += [
+        Written(r["id"], jobs[r["job_id"]][0], r["job_id"], jobs[r["job_id"]][1], r["created_at"]) for r in rows
+    ]
 
 
 def collect() -> contextvars.Token:

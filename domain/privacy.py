@@ -12,9 +12,9 @@ from tortoise import connections
 import models
 from domain import access, clock, credentials, encryption, locks, sessions
 from domain.errors import DomainError, ErrorCode, forbidden, not_found
-from domain.viewer import Viewer
 from domain.locks import retrying
 from domain.transactions import transaction
+from domain.viewer import Viewer
 from models.enums import Role, SessionStatus
 
 EXPORT_SCHEMA_VERSION = 1
@@ -22,6 +22,7 @@ DELETED_NAME = "Deleted Client"
 
 
 # ---------------------------------------------------------------------------- export
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
@@ -45,10 +46,13 @@ async def export(viewer: Viewer, client: models.Client) -> dict[str, Any]:
     cipher = await encryption.cipher_for(client.id)
     readable = viewer.role in (Role.COACH, Role.CLIENT)
     profile = _rows(await models.Client.filter(id=client.id).values(), drop=("user_id",))[0]
-    profile["health_context"] = cipher.decrypt(client.health_context_enc) if cipher and access.may_read_health_context(viewer) else None
+    profile["health_context"] = (
+        cipher.decrypt(client.health_context_enc) if cipher and access.may_read_health_context(viewer) else None
+    )
 
     relationships = await models.CoachClient.filter(client_id=client.id).values(
-        "coach_id", "coach__name", "category", "last_session_at", "next_session_at", "created_at", "private_notes_enc")
+        "coach_id", "coach__name", "category", "last_session_at", "next_session_at", "created_at", "private_notes_enc"
+    )
     if viewer.role is Role.COACH:
         relationships = [r for r in relationships if r["coach_id"] == viewer.coach_id]
     else:  # categories describe a coach's relationship: theirs alone to read
@@ -59,14 +63,27 @@ async def export(viewer: Viewer, client: models.Client) -> dict[str, Any]:
         r["private_notes"] = cipher.decrypt(r["private_notes_enc"]) if cipher and mine else None
 
     session_rows = await models.Session.filter(access.sessions(viewer), client_id=client.id).values(
-        "id", "coach_id", "service__name", "status", "starts_at", "ends_at", "booking_notes", "cancelled_at",
-        "cancel_reason", "late_cancellation", "refund_status", "credits", "created_at")
+        "id",
+        "coach_id",
+        "service__name",
+        "status",
+        "starts_at",
+        "ends_at",
+        "booking_notes",
+        "cancelled_at",
+        "cancel_reason",
+        "late_cancellation",
+        "refund_status",
+        "credits",
+        "created_at",
+    )
     if not access.may_read_session_details(viewer):
         for s in session_rows:
             s["booking_notes"] = s["cancel_reason"] = None
 
     notes = await models.Note.filter(access.notes(viewer), client_id=client.id).values(
-        "id", "coach_id", "session_id", "shared_with_client", "created_at", "updated_at", "body_enc")
+        "id", "coach_id", "session_id", "shared_with_client", "created_at", "updated_at", "body_enc"
+    )
     for n in notes:
         n["body"] = cipher.decrypt(n["body_enc"]) if cipher else None
 
@@ -76,27 +93,48 @@ async def export(viewer: Viewer, client: models.Client) -> dict[str, Any]:
         messages = await connections.get("default").execute_query_dict(
             "SELECT m.id, cv.coach_id, m.sender_role, m.sent_at, m.read_at, m.session_id, m.body_enc FROM messages m "
             f"JOIN conversations cv ON cv.id = m.conversation_id WHERE cv.client_id = $1 AND {scope} "
-            "ORDER BY m.sent_at", [client.id, *params])
+            "ORDER BY m.sent_at",
+            [client.id, *params],
+        )
         for m in messages:
             m["body"] = cipher.decrypt(m["body_enc"]) if cipher else None
 
     pool = await models.CreditPool.get_or_none(client_id=client.id)
-    ledger = await models.CreditTransaction.filter(access.credit_transactions(viewer), pool_id=pool.id).order_by(
-        "created_at", "id").values("id", "delta", "balance_after", "reason", "session_id", "note", "created_at") if pool else []
+    ledger = (
+        await models.CreditTransaction.filter(access.credit_transactions(viewer), pool_id=pool.id)
+        .order_by("created_at", "id")
+        .values("id", "delta", "balance_after", "reason", "session_id", "note", "created_at")
+        if pool
+        else []
+    )
 
     goals = await models.Goal.filter(access.goals(viewer), client_id=client.id).values(
-        "id", "coach_id", "title", "description", "status", "target_date", "created_at")
-    items = await models.ActionItem.filter(goal_id__in=[g["id"] for g in goals]).values(
-        "id", "goal_id", "title", "done", "due_date", "session_id") if goals else []
+        "id", "coach_id", "title", "description", "status", "target_date", "created_at"
+    )
+    items = (
+        await models.ActionItem.filter(goal_id__in=[g["id"] for g in goals]).values(
+            "id", "goal_id", "title", "done", "due_date", "session_id"
+        )
+        if goals
+        else []
+    )
 
-    feedback = await models.Feedback.filter(session_id__in=[s["id"] for s in session_rows]).values(
-        "id", "session_id", "rating", "comment", "public_review", "created_at") if session_rows else []
+    feedback = (
+        await models.Feedback.filter(session_id__in=[s["id"] for s in session_rows]).values(
+            "id", "session_id", "rating", "comment", "public_review", "created_at"
+        )
+        if session_rows
+        else []
+    )
     if not access.may_read_session_details(viewer):
         for f in feedback:
             f["comment"] = None
 
-    timeline = await models.ActivityEvent.filter(access.activity(viewer), client_id=client.id).order_by("occurred_at", "id").values(
-        "id", "kind", "occurred_at", "actor_name", "summary", "session_id")
+    timeline = (
+        await models.ActivityEvent.filter(access.activity(viewer), client_id=client.id)
+        .order_by("occurred_at", "id")
+        .values("id", "kind", "occurred_at", "actor_name", "summary", "session_id")
+    )
 
     return {
         "schemaVersion": EXPORT_SCHEMA_VERSION,
@@ -116,6 +154,7 @@ async def export(viewer: Viewer, client: models.Client) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- delete and erase
+
 
 async def _forget_profile(client_id: UUID) -> None:
     """Remove the profile row. Sessions and the credit pool stay (their client becomes NULL: the
@@ -139,7 +178,8 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
         if client is None:
             raise not_found("Client", "clientId")
         practice = await locks.sessions(
-            await models.Session.filter(coach_id=viewer.coach_id, client_id=client.id).values_list("id", flat=True))
+            await models.Session.filter(coach_id=viewer.coach_id, client_id=client.id).values_list("id", flat=True)
+        )
         if any(s.status in SessionStatus.LIVE and s.starts_at > clock.now() for s in practice):
             raise DomainError(ErrorCode.CONFLICT, "Cancel this client's upcoming sessions first.", "clientId")
         # The practice's sessions stay, for every viewer, as "Deleted Client".
@@ -150,8 +190,11 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
         await models.Conversation.filter(coach_id=viewer.coach_id, client_id=client.id).delete()
         await models.ActivityEvent.filter(coach_id=viewer.coach_id, client_id=client.id).delete()
         await models.CoachClient.filter(coach_id=viewer.coach_id, client_id=client.id).delete()
-        held_elsewhere = client.organisation_id is not None or client.user_id is not None or \
-            await models.CoachClient.exists(client_id=client.id)
+        held_elsewhere = (
+            client.organisation_id is not None
+            or client.user_id is not None
+            or await models.CoachClient.exists(client_id=client.id)
+        )
         if held_elsewhere:
             return False
         # The timeline keeps its shared events, now about "Deleted Client".
@@ -167,9 +210,7 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
     and ledger rows stay for accounting, under the pool's and sessions' own ids. Deleting the
     data key makes every encrypted copy anywhere, backups included, unreadable. Returns
     (erased now, the login e-mail to forget elsewhere)."""
-    if not access.is_platform_admin(viewer) and not (
-        viewer.role is Role.CLIENT and viewer.client_id == client_id
-    ):
+    if not access.is_platform_admin(viewer) and not (viewer.role is Role.CLIENT and viewer.client_id == client_id):
         raise forbidden("Only an admin or the client erases a client's record.", "clientId")
     async with transaction():
         client = await locks.client(client_id, delete=True)
@@ -195,7 +236,8 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         await connections.get("default").execute_query(
             "UPDATE notifications SET title = replace(title, $1, $2), body = replace(body, $1, $2) "
             "WHERE session_id = ANY($3::uuid[]) OR names_client_id = $4",
-            [client.name, DELETED_NAME, list(session_ids), client_id])
+            [client.name, DELETED_NAME, list(session_ids), client_id],
+        )
         if login is not None:
             await models.ActivityEvent.filter(actor_id=login.id).update(actor_name=DELETED_NAME)
         if login is not None:

@@ -11,13 +11,22 @@ from tortoise.exceptions import IntegrityError
 
 import models
 from domain import (
-    access, activity, availability, clock, eligibility, events, locks, notifications, timezones, validation,
+    access,
+    activity,
+    availability,
+    clock,
+    eligibility,
+    events,
+    locks,
+    notifications,
+    timezones,
+    validation,
 )
 from domain.errors import DomainError, ErrorCode, forbidden, invalid, slot_unavailable
-from domain.sessions import invalid_transition, locked
-from domain.viewer import Viewer
 from domain.locks import retrying
+from domain.sessions import invalid_transition, locked
 from domain.transactions import transaction
+from domain.viewer import Viewer
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, Role, SessionStatus
 
 
@@ -30,7 +39,9 @@ def _side(viewer: Viewer, session: models.Session) -> Role:
     raise forbidden("Only the session's coach or client may reschedule it.", "sessionId")
 
 
-async def _new_time(session: models.Session, starts_at: datetime, field: str) -> tuple[models.Coach, datetime, datetime]:
+async def _new_time(
+    session: models.Session, starts_at: datetime, field: str
+) -> tuple[models.Coach, datetime, datetime]:
     coach = await models.Coach.get(id=session.coach_id)
     start = timezones.to_utc(starts_at, coach.timezone, field)
     end = start + (session.ends_at - session.starts_at)
@@ -55,13 +66,18 @@ async def _open(
             session_id=session.id, proposed_by=side, starts_at=start, ends_at=end, message=message
         )
         await notifications.to_other_side(
-            side, session, NotificationKind.RESCHEDULE_PROPOSED, "New time proposed",
+            side,
+            session,
+            NotificationKind.RESCHEDULE_PROPOSED,
+            "New time proposed",
             f"A new time was proposed for your session on {{when}}: {start:%Y-%m-%d %H:%M} UTC.",
         )
         return proposal
 
 
-async def propose(viewer: Viewer, session: models.Session, starts_at: datetime, message: str | None, field: str = "startsAt") -> models.RescheduleProposal:
+async def propose(
+    viewer: Viewer, session: models.Session, starts_at: datetime, message: str | None, field: str = "startsAt"
+) -> models.RescheduleProposal:
     side = _side(viewer, session)
     if session.status not in SessionStatus.LIVE or session.starts_at <= clock.now():
         raise invalid_transition("Only a future pending or confirmed session can be rescheduled.")
@@ -70,10 +86,14 @@ async def propose(viewer: Viewer, session: models.Session, starts_at: datetime, 
     try:
         return await _open(viewer, session.id, side, start, end, message)
     except IntegrityError:  # another proposal opened at the same instant
-        raise DomainError(ErrorCode.CONFLICT, "Another proposal was just made; reload and try again.", "sessionId") from None
+        raise DomainError(
+            ErrorCode.CONFLICT, "Another proposal was just made; reload and try again.", "sessionId"
+        ) from None
 
 
-async def decline_with_proposal(viewer: Viewer, session: models.Session, starts_at: datetime, reason: str | None) -> models.Session:
+async def decline_with_proposal(
+    viewer: Viewer, session: models.Session, starts_at: datetime, reason: str | None
+) -> models.Session:
     """The coach declines a PENDING booking's time but suggests another: it stays PENDING."""
     access.only_the_sessions_coach(viewer, session)
     if session.status is not SessionStatus.PENDING:
@@ -112,8 +132,13 @@ async def _decline(side: Role, proposal: models.RescheduleProposal, session: mod
         )
         if not declined:
             raise DomainError(ErrorCode.INVALID_TRANSITION, "This proposal is no longer open.", "proposalId")
-        await notifications.to_other_side(side, session, NotificationKind.RESCHEDULE_DECLINED,
-                                          "Proposed time declined", "The new time for your session on {when} was declined.")
+        await notifications.to_other_side(
+            side,
+            session,
+            NotificationKind.RESCHEDULE_DECLINED,
+            "Proposed time declined",
+            "The new time for your session on {when} was declined.",
+        )
 
 
 @retrying
@@ -123,8 +148,9 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
     coach = await models.Coach.get(id=session.coach_id)
     if session.client_id is not None:  # re-checked like a booking: the client may still book, on the new date
         facts = (await eligibility.facts_for([session.client_id]))[session.client_id]
-        verdict = eligibility.evaluate(facts, credits=0, kind=coach.kind,
-                                       on=proposal.starts_at.astimezone(ZoneInfo(coach.timezone)).date())
+        verdict = eligibility.evaluate(
+            facts, credits=0, kind=coach.kind, on=proposal.starts_at.astimezone(ZoneInfo(coach.timezone)).date()
+        )
         blocking = [r for r in verdict.reasons if r not in eligibility.CREDIT_REASONS]  # credits were paid at booking
         if blocking:
             raise eligibility.NotEligible(blocking, when="then", field="proposalId")
@@ -135,7 +161,9 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
             session = await locked(session.id)
             if session.status not in SessionStatus.LIVE:
                 raise invalid_transition("The session is no longer pending or confirmed.")
-            await availability.check_bookable(coach, proposal.starts_at, proposal.ends_at, field="proposalId", exclude_session=session.id)
+            await availability.check_bookable(
+                coach, proposal.starts_at, proposal.ends_at, field="proposalId", exclude_session=session.id
+            )
             locks.taking(locks.Level.PROPOSALS)
             claimed = await models.RescheduleProposal.filter(id=proposal.id, status=ProposalStatus.OPEN).update(
                 status=ProposalStatus.ACCEPTED, responded_at=clock.now()
@@ -143,16 +171,26 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
             if not claimed:
                 raise DomainError(ErrorCode.INVALID_TRANSITION, "This proposal is no longer open.", "proposalId")
             await models.Session.filter(id=session.id).update(
-                starts_at=proposal.starts_at, ends_at=proposal.ends_at,
+                starts_at=proposal.starts_at,
+                ends_at=proposal.ends_at,
                 blocked_until=proposal.ends_at + timedelta(minutes=coach.buffer_minutes),
-                status=SessionStatus.CONFIRMED, updated_at=clock.now(),
+                status=SessionStatus.CONFIRMED,
+                updated_at=clock.now(),
             )
             await events.session_changed(session.id, session.coach_id, session.client_id)
             moved_session = await models.Session.get(id=session.id)
-            await notifications.to_other_side(_side(viewer, session), moved_session, NotificationKind.RESCHEDULE_ACCEPTED,
-                                              "New time accepted", "Your session now takes place on {when}.")
+            await notifications.to_other_side(
+                _side(viewer, session),
+                moved_session,
+                NotificationKind.RESCHEDULE_ACCEPTED,
+                "New time accepted",
+                "Your session now takes place on {when}.",
+            )
             await activity.record(
-                ActivityKind.SESSION_RESCHEDULED, client_id=session.client_id, actor=viewer, session_id=session.id,
+                ActivityKind.SESSION_RESCHEDULED,
+                client_id=session.client_id,
+                actor=viewer,
+                session_id=session.id,
                 summary=f"Moved to {proposal.starts_at:%Y-%m-%d %H:%M} UTC",
             )
     except IntegrityError as error:

@@ -30,21 +30,33 @@ async def refund(session_id: UUID) -> bool:
         )
         if not claimed:
             return False
-        debits = await models.CreditTransaction.filter(session_id=session_id, reason=CreditReason.BOOKING).select_related("pool")
-        debits.sort(key=lambda d: (d.pool.kind is not CreditPoolKind.CLIENT, d.created_at, d.id))  # domain.locks: client's pool first
+        debits = await models.CreditTransaction.filter(
+            session_id=session_id, reason=CreditReason.BOOKING
+        ).select_related("pool")
+        debits.sort(
+            key=lambda d: (d.pool.kind is not CreditPoolKind.CLIENT, d.created_at, d.id)
+        )  # domain.locks: client's pool first
         returned = 0
         for debit in debits:
-            await ledger.move(debit.pool_id, -debit.delta, CreditReason.REFUND, session_id=session_id, note="Cancelled session")
+            await ledger.move(
+                debit.pool_id, -debit.delta, CreditReason.REFUND, session_id=session_id, note="Cancelled session"
+            )
             returned += -debit.delta
         client_id = claimed[0]["client_id"]
         if client_id is not None and returned:
             await activity.record(
-                ActivityKind.CREDITS_REFUNDED, client_id=client_id, actor=None, session_id=session_id,
+                ActivityKind.CREDITS_REFUNDED,
+                client_id=client_id,
+                actor=None,
+                session_id=session_id,
                 summary=f"{returned} credits refunded for a cancelled session",
             )
             session = await models.Session.get(id=session_id)
             await notifications.about_session(
-                NotificationKind.CREDITS_REFUNDED, session, to_coach=False, title="Credits refunded",
+                NotificationKind.CREDITS_REFUNDED,
+                session,
+                to_coach=False,
+                title="Credits refunded",
                 body="The credits of your cancelled session on {when} are back in your account.",
             )
         return True
@@ -52,7 +64,9 @@ async def refund(session_id: UUID) -> bool:
 
 async def pending_for_too_long(limit: int = 500) -> list[UUID]:
     """Refunds still PENDING a while after their cancellation: their job was lost or died."""
-    rows = await models.Session.filter(
-        refund_status=RefundStatus.PENDING, cancelled_at__lt=clock.now() - RECONCILE_AFTER
-    ).limit(limit).values_list("id", flat=True)
+    rows = (
+        await models.Session.filter(refund_status=RefundStatus.PENDING, cancelled_at__lt=clock.now() - RECONCILE_AFTER)
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
     return list(rows)

@@ -49,9 +49,15 @@ async def _remind(label: str, session: models.Session, keys: dict[str, str]) -> 
     made = 0
     async with transaction():
         for to_coach in (False, True):
-            made += await notifications.about_session(
-                NotificationKind.SESSION_REMINDER, session, to_coach=to_coach,
-                title=f"Reminder: session in {label}", body="Your session starts on {when}.",
-                dedupe_key=keys["coach" if to_coach else "client"],
-            ) is not None
+            made += (
+                await notifications.about_session(
+                    NotificationKind.SESSION_REMINDER,
+                    session,
+                    to_coach=to_coach,
+                    title=f"Reminder: session in {label}",
+                    body="Your session starts on {when}.",
+                    dedupe_key=keys["coach" if to_coach else "client"],
+                )
+                is not None
+            )
     return made

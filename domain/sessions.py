@@ -11,10 +11,10 @@ from uuid import UUID
 
 import models
 from domain import access, activity, clients, clock, events, locks, notifications, outbox, timezones, validation
-from domain.errors import DomainError, ErrorCode, not_found, forbidden, invalid
-from domain.viewer import Viewer
+from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from domain.locks import retrying
 from domain.transactions import transaction
+from domain.viewer import Viewer
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, RefundStatus, Role, SessionStatus
 
 REFUND_JOB = "refund_session"
@@ -52,23 +52,44 @@ async def confirm(viewer: Viewer, session: models.Session) -> models.Session:
         if session.starts_at <= clock.now():
             raise invalid_transition("A booking cannot be confirmed once its time has come.")
         session = await _move(session, (SessionStatus.PENDING,), status=SessionStatus.CONFIRMED)
-        await activity.record(ActivityKind.SESSION_CONFIRMED, client_id=session.client_id, actor=viewer,
-                              session_id=session.id, summary="Booking confirmed")
-        await notifications.about_session(NotificationKind.BOOKING_CONFIRMED, session, to_coach=False,
-                                          title="Session confirmed", body="Your session on {when} is confirmed.")
+        await activity.record(
+            ActivityKind.SESSION_CONFIRMED,
+            client_id=session.client_id,
+            actor=viewer,
+            session_id=session.id,
+            summary="Booking confirmed",
+        )
+        await notifications.about_session(
+            NotificationKind.BOOKING_CONFIRMED,
+            session,
+            to_coach=False,
+            title="Session confirmed",
+            body="Your session on {when} is confirmed.",
+        )
     return session
 
 
 async def _cancel(
-    viewer: Viewer, session: models.Session, reason: str | None, *, late: bool, declined: bool = False,
+    viewer: Viewer,
+    session: models.Session,
+    reason: str | None,
+    *,
+    late: bool,
+    declined: bool = False,
     from_statuses: tuple[SessionStatus, ...] = SessionStatus.LIVE,
 ) -> models.Session:
     """Cancel a session the caller has locked, withdrawing its open proposal (under the
     session's lock, as domain.locks orders)."""
     refund = RefundStatus.NOT_REFUNDABLE if late or session.credits == 0 else RefundStatus.PENDING
     session = await _move(
-        session, from_statuses, status=SessionStatus.CANCELLED, cancelled_at=clock.now(), cancelled_by=viewer.role,
-        cancel_reason=reason, late_cancellation=late, refund_status=refund,
+        session,
+        from_statuses,
+        status=SessionStatus.CANCELLED,
+        cancelled_at=clock.now(),
+        cancelled_by=viewer.role,
+        cancel_reason=reason,
+        late_cancellation=late,
+        refund_status=refund,
     )
     locks.taking(locks.Level.PROPOSALS)
     await models.RescheduleProposal.filter(session_id=session.id, status=ProposalStatus.OPEN).update(
@@ -77,15 +98,28 @@ async def _cancel(
     if refund is RefundStatus.PENDING:
         await outbox.add(REFUND_JOB, str(session.id), str(session.id))
     await activity.record(
-        ActivityKind.SESSION_CANCELLED, client_id=session.client_id, actor=viewer, session_id=session.id,
+        ActivityKind.SESSION_CANCELLED,
+        client_id=session.client_id,
+        actor=viewer,
+        session_id=session.id,
         summary="Session cancelled" + (" late: credits kept" if late else ""),
     )
     if declined:
-        await notifications.about_session(NotificationKind.BOOKING_DECLINED, session, to_coach=False,
-                                          title="Booking declined", body="Your booking for {when} was declined; your credits come back.")
+        await notifications.about_session(
+            NotificationKind.BOOKING_DECLINED,
+            session,
+            to_coach=False,
+            title="Booking declined",
+            body="Your booking for {when} was declined; your credits come back.",
+        )
     else:
-        await notifications.to_other_side(viewer.role, session, NotificationKind.SESSION_CANCELLED,
-                                          "Session cancelled", "The session on {when} was cancelled.")
+        await notifications.to_other_side(
+            viewer.role,
+            session,
+            NotificationKind.SESSION_CANCELLED,
+            "Session cancelled",
+            "The session on {when} was cancelled.",
+        )
     return session
 
 
@@ -129,8 +163,13 @@ async def _finish(viewer: Viewer, session: models.Session, status: SessionStatus
         if session.starts_at > clock.now():
             raise invalid_transition("The session has not started yet.")
         session = await _move(session, (SessionStatus.CONFIRMED,), status=status)
-        await activity.record(kind, client_id=session.client_id, actor=viewer, session_id=session.id,
-                              summary="Session completed" if status is SessionStatus.COMPLETED else "Client did not show up")
+        await activity.record(
+            kind,
+            client_id=session.client_id,
+            actor=viewer,
+            session_id=session.id,
+            summary="Session completed" if status is SessionStatus.COMPLETED else "Client did not show up",
+        )
     return session
 
 
@@ -144,7 +183,12 @@ async def mark_no_show(viewer: Viewer, session: models.Session) -> models.Sessio
 
 @retrying
 async def record_past(
-    viewer: Viewer, client_id: UUID, service: models.Service, starts_at: datetime, status: SessionStatus, notes: str | None
+    viewer: Viewer,
+    client_id: UUID,
+    service: models.Service,
+    starts_at: datetime,
+    status: SessionStatus,
+    notes: str | None,
 ) -> models.Session:
     """History brought from another tool: no credits move, no slot is held."""
     if viewer.role is not Role.COACH or service.coach_id != viewer.coach_id:
@@ -161,9 +205,19 @@ async def record_past(
     async with transaction():
         organisation_id = (await models.Client.get(id=client_id).values("organisation_id"))["organisation_id"]
         session = await models.Session.create(
-            coach_id=coach.id, client_id=client_id, organisation_id=organisation_id, service_id=service.id, kind=coach.kind,
-            format=service.format, credits=0, starts_at=starts_at, ends_at=ends_at, blocked_until=ends_at, status=status,
-            booking_notes=validation.text(notes, "bookingNotes", max_length=2000), booked_by=Role.COACH,
+            coach_id=coach.id,
+            client_id=client_id,
+            organisation_id=organisation_id,
+            service_id=service.id,
+            kind=coach.kind,
+            format=service.format,
+            credits=0,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            blocked_until=ends_at,
+            status=status,
+            booking_notes=validation.text(notes, "bookingNotes", max_length=2000),
+            booked_by=Role.COACH,
             booked_by_user_id=viewer.user_id,
             cancelled_at=starts_at if status is SessionStatus.CANCELLED else None,
             cancelled_by=Role.COACH if status is SessionStatus.CANCELLED else None,
@@ -171,8 +225,13 @@ async def record_past(
         )
         await clients.ensure_relationship(coach.id, client_id)
         await events.session_changed(session.id, coach.id, client_id)
-        await activity.record(ActivityKind.SESSION_BOOKED, client_id=client_id, actor=viewer, session_id=session.id,
-                              summary=f"Past session recorded ({status.value.lower()})")
+        await activity.record(
+            ActivityKind.SESSION_BOOKED,
+            client_id=client_id,
+            actor=viewer,
+            session_id=session.id,
+            summary=f"Past session recorded ({status.value.lower()})",
+        )
     return session
 
 
@@ -182,7 +241,11 @@ HOUSEKEEPING_BATCH = 500
 
 async def expire_unanswered(limit: int = HOUSEKEEPING_BATCH) -> int:
     """PENDING bookings nobody answered before their start are cancelled with a full refund."""
-    due = await models.Session.filter(status=SessionStatus.PENDING, starts_at__lte=clock.now()).limit(limit).values_list("id", flat=True)
+    due = (
+        await models.Session.filter(status=SessionStatus.PENDING, starts_at__lte=clock.now())
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
     done = 0
     for session_id in due:
         done += await _expire(session_id)
@@ -195,7 +258,9 @@ async def _expire(session_id: UUID) -> bool:
         session = await locked(session_id)
         if session.status is not SessionStatus.PENDING or session.starts_at > clock.now():
             return False  # answered (or moved) meanwhile
-        await _cancel(SYSTEM, session, "Not confirmed before the start", late=False, from_statuses=(SessionStatus.PENDING,))
+        await _cancel(
+            SYSTEM, session, "Not confirmed before the start", late=False, from_statuses=(SessionStatus.PENDING,)
+        )
         return True
 
 
@@ -203,20 +268,37 @@ async def _expire(session_id: UUID) -> bool:
 async def complete_past(after: timedelta, limit: int = HOUSEKEEPING_BATCH) -> int:
     """CONFIRMED sessions that ended more than `after` ago are completed, set-based."""
     cutoff = clock.now() - after
-    due = await models.Session.filter(status=SessionStatus.CONFIRMED, ends_at__lt=cutoff).limit(limit).values_list("id", flat=True)
+    due = (
+        await models.Session.filter(status=SessionStatus.CONFIRMED, ends_at__lt=cutoff)
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
     if not due:
         return 0
     async with transaction():
-        ids = [(s.id, s.client_id, s.coach_id) for s in await locks.sessions(due)
-               if s.status is SessionStatus.CONFIRMED and s.ends_at < cutoff]
+        ids = [
+            (s.id, s.client_id, s.coach_id)
+            for s in await locks.sessions(due)
+            if s.status is SessionStatus.CONFIRMED and s.ends_at < cutoff
+        ]
         if not ids:
             return 0
-        await models.Session.filter(id__in=[i for i, _, _ in ids]).update(status=SessionStatus.COMPLETED, updated_at=clock.now())
-        await models.ActivityEvent.bulk_create([
-            models.ActivityEvent(kind=ActivityKind.SESSION_COMPLETED, client_id=client_id, session_id=session_id,
-                                 actor_name="Caseload", summary="Session completed", occurred_at=clock.now())
-            for session_id, client_id, _ in ids
-        ])
+        await models.Session.filter(id__in=[i for i, _, _ in ids]).update(
+            status=SessionStatus.COMPLETED, updated_at=clock.now()
+        )
+        await models.ActivityEvent.bulk_create(
+            [
+                models.ActivityEvent(
+                    kind=ActivityKind.SESSION_COMPLETED,
+                    client_id=client_id,
+                    session_id=session_id,
+                    actor_name="Caseload",
+                    summary="Session completed",
+                    occurred_at=clock.now(),
+                )
+                for session_id, client_id, _ in ids
+            ]
+        )
         for session_id, client_id, coach_id in ids:
             await events.session_changed(session_id, coach_id, client_id)
     return len(ids)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.errors import invalid
@@ -11,7 +11,7 @@ from domain.errors import invalid
 def exists(local: datetime) -> bool:
     """False for a wall time skipped by a DST change (it does not round-trip through UTC)."""
     tz = local.tzinfo
-    back = local.astimezone(timezone.utc).astimezone(tz)
+    back = local.astimezone(UTC).astimezone(tz)
     return back.replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
@@ -24,13 +24,13 @@ def to_utc(value: datetime, zone: str, field: str) -> datetime:
     """An input instant: with an offset it is exact; without one it is read as the coach's wall
     time, which must exist and be unambiguous."""
     if value.tzinfo is not None:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     local = value.replace(tzinfo=ZoneInfo(zone))
     if not exists(local):
         raise invalid(f"{value.isoformat()} does not exist in {zone} (the clocks skip it).", field)
     if ambiguous(local):
         raise invalid(f"{value.isoformat()} happens twice in {zone}; give a UTC offset.", field)
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime | None:
@@ -39,7 +39,7 @@ def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime | None:
     local = datetime.combine(day, at, tzinfo=zone).replace(fold=0)
     if not exists(local):
         return None
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def days(start: datetime, end: datetime, zone: ZoneInfo):

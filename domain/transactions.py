@@ -6,8 +6,8 @@ transaction turns it into the coded `Collision`, never an unexpected error."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from tortoise.transactions import in_transaction
 

@@ -11,12 +11,11 @@ from tortoise.exceptions import IntegrityError
 
 import models
 from domain import access, clients, passwords, validation
-from domain.errors import DomainError, ErrorCode, invalid, not_found, forbidden
-from domain.viewer import Viewer
+from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from domain.locks import retrying
 from domain.transactions import transaction
+from domain.viewer import Viewer
 from models.enums import CoachKind, Role
-
 
 ATTACH_REFUSED = (
     "A login joins an existing client profile only through an invitation the client accepts: use inviteClient."
@@ -76,15 +75,21 @@ async def create_user(
     try:
         async with transaction() as conn:
             user = await models.User.create(
-                email=email, name=name, password_hash=password_hash, role=role,
+                email=email,
+                name=name,
+                password_hash=password_hash,
+                role=role,
                 organisation_id=organisation_id if role in (Role.ORG_ADMIN, Role.CLIENT) else None,
             )
             if role is Role.COACH:
                 await models.Coach.create(user_id=user.id, name=name, kind=coach_kind, organisation_id=organisation_id)
             elif role is Role.CLIENT:
                 await clients.create_client(
-                    viewer, {"name": user.name, "email": user.email}, organisation_id=organisation_id,
-                    user_id=user.id, connection=conn,
+                    viewer,
+                    {"name": user.name, "email": user.email},
+                    organisation_id=organisation_id,
+                    user_id=user.id,
+                    connection=conn,
                 )
     except IntegrityError:
         raise DomainError(ErrorCode.CONFLICT, "An account with this e-mail already exists.", "email") from None
@@ -134,7 +139,9 @@ async def viewer_by_id(user_id: UUID, token_version: int | None = None) -> Viewe
     elif role is Role.CLIENT:
         organisation_id = row["client_organisation_id"]
     return Viewer(
-        user_id=row["id"], role=role, name=row["name"],
+        user_id=row["id"],
+        role=role,
+        name=row["name"],
         coach_id=row["coach_id"] if role is Role.COACH else None,
         client_id=row["client_id"] if role is Role.CLIENT else None,
         organisation_id=organisation_id,
@@ -146,4 +153,3 @@ async def viewer_for(user: models.User) -> Viewer:
     if viewer is None:
         raise not_found("User")
     return viewer
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from domain import clock
@@ -16,8 +16,8 @@ MAX_TAG_LENGTH = 50
 
 # Instants and dates a request may carry: one day inside Python's years 1-9999, so reading one in
 # any zone (offsets reach +/-14 h) or the day-margins the domain adds never leave the range.
-EARLIEST = datetime(1, 1, 2, tzinfo=timezone.utc)
-LATEST = datetime(9999, 12, 30, tzinfo=timezone.utc)
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # NUL and lone surrogates (JSON's "\ud800"): not UTF-8 text
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, exactly
 
@@ -41,7 +41,7 @@ def storable(value: str, field: str) -> str:
 def instant(value: datetime, field: str) -> datetime:
     """A request's instant, within the years every zone and every day-margin can reach."""
     try:
-        utc = value.astimezone(timezone.utc) if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        utc = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
     except OverflowError:
         utc = None
     if utc is None or not EARLIEST <= utc <= LATEST:

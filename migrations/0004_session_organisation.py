@@ -7,15 +7,23 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0003_category_indexes')]
+    dependencies = [("models", "0003_category_indexes")]
 
     initial = False
 
     operations = [
         ops.AddField(
-            model_name='Session',
-            name='organisation',
-            field=fields.ForeignKeyField('models.Organisation', source_field='organisation_id', null=True, db_constraint=True, to_field='id', related_name='sessions', on_delete=OnDelete.RESTRICT),
+            model_name="Session",
+            name="organisation",
+            field=fields.ForeignKeyField(
+                "models.Organisation",
+                source_field="organisation_id",
+                null=True,
+                db_constraint=True,
+                to_field="id",
+                related_name="sessions",
+                on_delete=OnDelete.RESTRICT,
+            ),
         ),
         ops.RunSQL(
             [

@@ -12,8 +12,10 @@ expression serves only a query with the same expression): change one, change the
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
-RANK = ("CASE category WHEN 'BOOKED' THEN 0 WHEN 'PREVIOUSLY_BOOKED_0_14' THEN 1 WHEN 'PREVIOUSLY_BOOKED_14_30' THEN 2"
-        " WHEN 'PREVIOUSLY_BOOKED_30_PLUS' THEN 3 WHEN 'PROSPECTIVE' THEN 4 ELSE 9 END")
+RANK = (
+    "CASE category WHEN 'BOOKED' THEN 0 WHEN 'PREVIOUSLY_BOOKED_0_14' THEN 1 WHEN 'PREVIOUSLY_BOOKED_14_30' THEN 2"
+    " WHEN 'PREVIOUSLY_BOOKED_30_PLUS' THEN 3 WHEN 'PROSPECTIVE' THEN 4 ELSE 9 END"
+)
 
 FORWARD = [
     (

@@ -6,14 +6,14 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_account_tokens')]
+    dependencies = [("models", "0006_account_tokens")]
 
     initial = False
 
     operations = [
         ops.AddField(
-            model_name='Notification',
-            name='email_failure',
+            model_name="Notification",
+            name="email_failure",
             field=fields.CharField(max_length=64, null=True),
         ),
     ]

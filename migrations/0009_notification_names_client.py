@@ -16,8 +16,13 @@ class Migration(migrations.Migration):
             model_name="Notification",
             name="names_client",
             field=fields.ForeignKeyField(
-                "models.Client", source_field="names_client_id", null=True, db_constraint=True, to_field="id",
-                related_name="named_in_notifications", on_delete=OnDelete.SET_NULL,
+                "models.Client",
+                source_field="names_client_id",
+                null=True,
+                db_constraint=True,
+                to_field="id",
+                related_name="named_in_notifications",
+                on_delete=OnDelete.SET_NULL,
             ),
         ),
         ops.RunSQL(

@@ -18,7 +18,9 @@ class AccountToken(Model):
     # INVITATION: the profile the login will join. PASSWORD_RESET: the login.
     client = fields.ForeignKeyField("models.Client", related_name="invitations", null=True, on_delete=fields.CASCADE)
     user = fields.ForeignKeyField("models.User", related_name="account_tokens", null=True, on_delete=fields.CASCADE)
-    created_by = fields.ForeignKeyField("models.User", related_name="tokens_issued", null=True, on_delete=fields.SET_NULL)
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name="tokens_issued", null=True, on_delete=fields.SET_NULL
+    )
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)

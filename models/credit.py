@@ -29,10 +29,14 @@ class CreditTransaction(Model):
     delta = fields.IntField()
     balance_after = fields.IntField()
     reason = fields.CharEnumField(CreditReason, max_length=16)
-    session = fields.ForeignKeyField("models.Session", related_name="credit_transactions", null=True, on_delete=fields.RESTRICT)
+    session = fields.ForeignKeyField(
+        "models.Session", related_name="credit_transactions", null=True, on_delete=fields.RESTRICT
+    )
     note = fields.TextField(null=True)
     idempotency_key = fields.CharField(max_length=200, null=True)
-    created_by = fields.ForeignKeyField("models.User", related_name="credit_transactions", null=True, on_delete=fields.SET_NULL)
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name="credit_transactions", null=True, on_delete=fields.SET_NULL
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

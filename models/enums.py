@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
-from typing import ClassVar, Iterable
+from typing import ClassVar
 
 
 class Role(str, Enum):

@@ -24,7 +24,9 @@ class ActionItem(Model):
     title = fields.CharField(max_length=300)
     done = fields.BooleanField(default=False)
     due_date = fields.DateField(null=True)
-    session = fields.ForeignKeyField("models.Session", related_name="action_items", null=True, on_delete=fields.SET_NULL)
+    session = fields.ForeignKeyField(
+        "models.Session", related_name="action_items", null=True, on_delete=fields.SET_NULL
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -15,7 +15,9 @@ class Notification(Model):
     kind = fields.CharEnumField(NotificationKind, max_length=32)
     title = fields.CharField(max_length=300)
     body = fields.TextField()
-    session = fields.ForeignKeyField("models.Session", related_name="notifications", null=True, on_delete=fields.SET_NULL)
+    session = fields.ForeignKeyField(
+        "models.Session", related_name="notifications", null=True, on_delete=fields.SET_NULL
+    )
     # The client the text names (a message from them), so their erasure can find it by id.
     names_client = fields.ForeignKeyField(
         "models.Client", related_name="named_in_notifications", null=True, on_delete=fields.SET_NULL

@@ -26,7 +26,9 @@ class Session(Model):
     booking_notes = fields.TextField(null=True)
     meeting_url = fields.CharField(max_length=500, null=True)
     booked_by = fields.CharEnumField(Role, max_length=16)
-    booked_by_user = fields.ForeignKeyField("models.User", related_name="booked_sessions", null=True, on_delete=fields.SET_NULL)
+    booked_by_user = fields.ForeignKeyField(
+        "models.User", related_name="booked_sessions", null=True, on_delete=fields.SET_NULL
+    )
     idempotency_key = fields.CharField(max_length=200, null=True)
     idempotency_input = fields.CharField(max_length=64, null=True)  # sha256 of the booking request
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -30,7 +30,9 @@ def visible_services(viewer: Viewer, ids: list[UUID]) -> QuerySet[models.Service
 
 async def bookable_service(viewer: Viewer, service_id: UUID) -> models.Service | None:
     """An active service of a coach on the viewer's roster."""
-    return await models.Service.get_or_none(id=service_id, active=True, coach_id__in=Subquery(coaches(viewer).values("id")))
+    return await models.Service.get_or_none(
+        id=service_id, active=True, coach_id__in=Subquery(coaches(viewer).values("id"))
+    )
 
 
 async def own_service(viewer: Viewer, service_id: UUID) -> models.Service | None:

@@ -46,7 +46,9 @@ def in_conversation(conversation: models.Conversation) -> QuerySet[models.Messag
 async def messages_many(viewer: Viewer, ids: list[UUID]) -> list[models.Message]:
     """Messages in the viewer's conversations, each with its conversation."""
     visible_ids = models.Conversation.filter(access.conversations(viewer)).values("id")
-    return await models.Message.filter(id__in=ids, conversation_id__in=Subquery(visible_ids)).select_related("conversation")
+    return await models.Message.filter(id__in=ids, conversation_id__in=Subquery(visible_ids)).select_related(
+        "conversation"
+    )
 
 
 async def received(viewer: Viewer, message_id: UUID, conversation_id: UUID | None = None) -> models.Message | None:
@@ -55,8 +57,11 @@ async def received(viewer: Viewer, message_id: UUID, conversation_id: UUID | Non
     scope = models.Conversation.filter(access.conversations(viewer))
     if conversation_id is not None:
         scope = scope.filter(id=conversation_id)
-    row = await models.Message.filter(id=message_id, conversation_id__in=Subquery(scope.values("id"))).select_related(
-        "conversation").first()
+    row = (
+        await models.Message.filter(id=message_id, conversation_id__in=Subquery(scope.values("id")))
+        .select_related("conversation")
+        .first()
+    )
     if row is None or row.sender_user_id == viewer.user_id:
         return None
     return row

@@ -16,7 +16,9 @@ def client_notes(viewer: Viewer, client_id: UUID) -> QuerySet[models.Note]:
     return models.Note.filter(access.notes(viewer), client_id=client_id)
 
 
-def client_timeline(viewer: Viewer, client_id: UUID, kinds: list[ActivityKind] | None) -> QuerySet[models.ActivityEvent]:
+def client_timeline(
+    viewer: Viewer, client_id: UUID, kinds: list[ActivityKind] | None
+) -> QuerySet[models.ActivityEvent]:
     query = models.ActivityEvent.filter(access.activity(viewer), client_id=client_id)
     return query.filter(kind__in=[k.value for k in kinds]) if kinds else query
 

@@ -44,4 +44,3 @@ async def feedback_many(viewer: Viewer, ids: list[UUID]) -> list[models.Feedback
         return []
     visible = models.Session.filter(access.sessions(viewer)).values("id")
     return await models.Feedback.filter(id__in=ids, session_id__in=Subquery(visible))
-

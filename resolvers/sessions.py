@@ -15,9 +15,14 @@ from models.enums import SessionStatus
 
 
 def sessions(
-    viewer: Viewer, *, of_client: UUID | None = None, statuses: list[SessionStatus] | None = None,
-    starts_from: datetime | None = None, starts_before: datetime | None = None,
-    client_id: UUID | None = None, coach_id: UUID | None = None,
+    viewer: Viewer,
+    *,
+    of_client: UUID | None = None,
+    statuses: list[SessionStatus] | None = None,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
+    client_id: UUID | None = None,
+    coach_id: UUID | None = None,
 ) -> QuerySet[models.Session]:
     """The viewer's sessions (of one client when `of_client` is given), narrowed by whichever of
     the filters are given."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 
 import strawberry
-from strawberry.utils.str_converters import to_camel_case
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -13,7 +12,17 @@ from strawberry.extensions import (
     ParserCache,
     ValidationCache,
 )
+from strawberry.utils.str_converters import to_camel_case
 
+from schema.accounts import mutations as accounts_mutations
+from schema.accounts import queries as accounts_queries
+from schema.clients import mutations as clients_mutations
+from schema.clients import queries as clients_queries
+from schema.coaches import mutations as coaches_mutations
+from schema.coaches import queries as coaches_queries
+from schema.credits import mutations as credits_mutations
+from schema.dashboard import queries as dashboard_queries
+from schema.goals import mutations as goals_mutations
 from schema.inputs import check_every_argument
 from schema.limits import (  # noqa: F401
     MAX_ALIASES,
@@ -23,59 +32,141 @@ from schema.limits import (  # noqa: F401
     MaxDirectives,
     NodeBudget,
 )
-from schema.accounts import mutations as accounts_mutations, queries as accounts_queries
-from schema.coaches import mutations as coaches_mutations, queries as coaches_queries
-from schema.credits import mutations as credits_mutations
 from schema.messages import (
-    mutations as messages_mutations, queries as messages_queries, subscriptions as messages_subscriptions,
+    mutations as messages_mutations,
+)
+from schema.messages import (
+    queries as messages_queries,
+)
+from schema.messages import (
+    subscriptions as messages_subscriptions,
 )
 from schema.node import NodeQuery
-from schema.clients import mutations as clients_mutations, queries as clients_queries
-from schema.dashboard import queries as dashboard_queries
-from schema.goals import mutations as goals_mutations
 from schema.notes import mutations as notes_mutations
 from schema.notifications import (
-    mutations as notifications_mutations, queries as notifications_queries,
+    mutations as notifications_mutations,
+)
+from schema.notifications import (
+    queries as notifications_queries,
+)
+from schema.notifications import (
     subscriptions as notifications_subscriptions,
 )
-from schema.organisations import mutations as organisations_mutations, queries as organisations_queries
+from schema.organisations import mutations as organisations_mutations
+from schema.organisations import queries as organisations_queries
 from schema.reporting import EveryErrorHasACode, MaskUnexpected, RequestSummary, Schema
 from schema.sessions import (
-    mutations as sessions_mutations, queries as sessions_queries, subscriptions as sessions_subscriptions,
+    mutations as sessions_mutations,
+)
+from schema.sessions import (
+    queries as sessions_queries,
+)
+from schema.sessions import (
+    subscriptions as sessions_subscriptions,
 )
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
 QUERIES: tuple[type, ...] = (
-    NodeQuery, accounts_queries.Query, clients_queries.Query, coaches_queries.Query, dashboard_queries.Query,
-    messages_queries.Query, notifications_queries.Query, organisations_queries.Query, sessions_queries.Query,
+    NodeQuery,
+    accounts_queries.Query,
+    clients_queries.Query,
+    coaches_queries.Query,
+    dashboard_queries.Query,
+    messages_queries.Query,
+    notifications_queries.Query,
+    organisations_queries.Query,
+    sessions_queries.Query,
 )
 MUTATIONS: tuple[type, ...] = (
-    accounts_mutations.Mutation, clients_mutations.Mutation, coaches_mutations.Mutation, credits_mutations.Mutation,
-    goals_mutations.Mutation, messages_mutations.Mutation, notes_mutations.Mutation,
-    notifications_mutations.Mutation, organisations_mutations.Mutation, sessions_mutations.Mutation,
+    accounts_mutations.Mutation,
+    clients_mutations.Mutation,
+    coaches_mutations.Mutation,
+    credits_mutations.Mutation,
+    goals_mutations.Mutation,
+    messages_mutations.Mutation,
+    notes_mutations.Mutation,
+    notifications_mutations.Mutation,
+    organisations_mutations.Mutation,
+    sessions_mutations.Mutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
-    messages_subscriptions.Subscription, notifications_subscriptions.Subscription, sessions_subscriptions.Subscription,
+    messages_subscriptions.Subscription,
+    notifications_subscriptions.Subscription,
+    sessions_subscriptions.Subscription,
 )
 
 # The order schema.graphql prints the root fields in, kept as it was before the areas split them,
 # so a review of that file shows API changes and not moves. A field not listed prints after these.
 PRINT_ORDER = {
     "Query": (
-        "node", "nodes", "viewer", "myClients", "dashboard", "clients", "client", "sessions", "session", "coaches",
-        "availableSlots", "organisation", "organisations", "conversations", "messageTemplates", "notifications",
+        "node",
+        "nodes",
+        "viewer",
+        "myClients",
+        "dashboard",
+        "clients",
+        "client",
+        "sessions",
+        "session",
+        "coaches",
+        "availableSlots",
+        "organisation",
+        "organisations",
+        "conversations",
+        "messageTemplates",
+        "notifications",
         "apiKeys",
     ),
     "Mutation": (
-        "login", "createUser", "inviteClient", "acceptInvitation", "changePassword", "requestPasswordReset",
-        "resetPassword", "createClient", "updateClient", "setClientActive", "updateCoachSettings", "addNote",
-        "updateNote", "deleteNote", "createOrganisation", "updateOrganisation", "createApiKey", "revokeApiKey",
-        "grantClientCredits", "grantOrganisationCredits", "createService", "updateService", "setAvailability",
-        "addTimeOff", "removeTimeOff", "bookSession", "confirmSession", "cancelSession", "completeSession",
-        "markNoShow", "recordPastSession", "declineSession", "proposeReschedule", "respondToProposal", "sendMessage",
-        "markConversationRead", "createMessageTemplate", "updateMessageTemplate", "deleteMessageTemplate",
-        "leaveFeedback", "requestReview", "markNotificationsRead", "createGoal", "updateGoal", "addActionItem",
-        "setActionItemDone", "deleteClient", "exportClientData", "eraseClient",
+        "login",
+        "createUser",
+        "inviteClient",
+        "acceptInvitation",
+        "changePassword",
+        "requestPasswordReset",
+        "resetPassword",
+        "createClient",
+        "updateClient",
+        "setClientActive",
+        "updateCoachSettings",
+        "addNote",
+        "updateNote",
+        "deleteNote",
+        "createOrganisation",
+        "updateOrganisation",
+        "createApiKey",
+        "revokeApiKey",
+        "grantClientCredits",
+        "grantOrganisationCredits",
+        "createService",
+        "updateService",
+        "setAvailability",
+        "addTimeOff",
+        "removeTimeOff",
+        "bookSession",
+        "confirmSession",
+        "cancelSession",
+        "completeSession",
+        "markNoShow",
+        "recordPastSession",
+        "declineSession",
+        "proposeReschedule",
+        "respondToProposal",
+        "sendMessage",
+        "markConversationRead",
+        "createMessageTemplate",
+        "updateMessageTemplate",
+        "deleteMessageTemplate",
+        "leaveFeedback",
+        "requestReview",
+        "markNotificationsRead",
+        "createGoal",
+        "updateGoal",
+        "addActionItem",
+        "setActionItemDone",
+        "deleteClient",
+        "exportClientData",
+        "eraseClient",
     ),
     "Subscription": ("notificationAdded", "messageReceived", "sessionChanged"),
 }
@@ -91,7 +182,9 @@ def merged(name: str, parts: tuple[type, ...]) -> type:
     for part in parts:
         for field in part.__strawberry_definition__.fields:
             if _api_name(field) in seen:
-                raise TypeError(f"{name}.{_api_name(field)} is defined by both {seen[_api_name(field)].__module__} and {part.__module__}")
+                raise TypeError(
+                    f"{name}.{_api_name(field)} is defined by both {seen[_api_name(field)].__module__} and {part.__module__}"
+                )
             seen[_api_name(field)] = part
     root = strawberry.type(type(name, tuple(reversed(parts)), {}))
     order = {field: i for i, field in enumerate(PRINT_ORDER[name])}

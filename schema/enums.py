@@ -7,10 +7,14 @@ import strawberry
 from models import enums
 
 Role = strawberry.enum(enums.Role, name="Role")
-CoachKind = strawberry.enum(enums.CoachKind, name="CoachKind", description=(
-    "GLOBAL coaches are on the platform roster: their sessions use client AND organisation credits. "
-    "INTERNAL coaches belong to one organisation: their sessions use client credits only."
-))
+CoachKind = strawberry.enum(
+    enums.CoachKind,
+    name="CoachKind",
+    description=(
+        "GLOBAL coaches are on the platform roster: their sessions use client AND organisation credits. "
+        "INTERNAL coaches belong to one organisation: their sessions use client credits only."
+    ),
+)
 SessionFormat = strawberry.enum(enums.SessionFormat, name="SessionFormat")
 ClientCategory = strawberry.enum(enums.ClientCategory, name="ClientCategory")
 SessionStatus = strawberry.enum(enums.SessionStatus, name="SessionStatus")

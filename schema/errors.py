@@ -3,8 +3,6 @@ purpose (UNAUTHENTICATED, FORBIDDEN, limits), which keep their code when others 
 
 from __future__ import annotations
 
-from typing import Optional
-
 import strawberry
 from graphql import GraphQLError
 
@@ -16,7 +14,9 @@ ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
 
 @strawberry.type
 class UserError:
-    field: Optional[list[str]] = strawberry.field(description='Path to the input field at fault, e.g. ["input", "startsAt"].')
+    field: list[str] | None = strawberry.field(
+        description='Path to the input field at fault, e.g. ["input", "startsAt"].'
+    )
     message: str
     code: ErrorCode
 
@@ -37,7 +37,7 @@ def forbidden(message: str = "You may not do this.") -> ApiError:
 
 
 def field_path(field: str | None) -> list[str] | None:
-    """"bookingPeriod.endsOn" -> ["input", "bookingPeriod", "endsOn"]."""
+    """ "bookingPeriod.endsOn" -> ["input", "bookingPeriod", "endsOn"]."""
     if field is None:
         return None
     return ["input", *field.split(".")]

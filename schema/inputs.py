@@ -8,8 +8,9 @@ a query with a top-level INVALID error naming the path."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -21,6 +22,7 @@ from strawberry.types.union import StrawberryUnion
 from domain import validation
 from domain.errors import DomainError, DomainErrors
 from schema.errors import user_errors
+
 
 def multiline(**kwargs: Any) -> Any:
     """An input field of multi-line text (notes, messages, descriptions, passwords): line breaks
@@ -49,7 +51,9 @@ def _problems(value: Any, path: str, multi: bool, names) -> Iterator[DomainError
     if definition is not None and definition.is_input:
         for field in definition.fields:
             child = getattr(value, field.python_name, None)
-            yield from _problems(child, f"{path}.{names.from_field(field)}", bool(field.metadata.get("multiline")), names)
+            yield from _problems(
+                child, f"{path}.{names.from_field(field)}", bool(field.metadata.get("multiline")), names
+            )
 
 
 def _check(field, info, kwargs: dict[str, Any]) -> list[DomainError]:

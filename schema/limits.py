@@ -13,13 +13,26 @@ nested too deeply for the interpreter ends in "Validation aborted.", never in a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from graphql import (
-    FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, IntValueNode,
-    ListValueNode, OperationDefinitionNode, StringValueNode, ValidationRule, VariableNode, get_named_type,
-    get_nullable_type, is_leaf_type, is_list_type,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    OperationDefinitionNode,
+    StringValueNode,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    is_leaf_type,
+    is_list_type,
 )
 from graphql.language import Visitor, visit
 
@@ -87,7 +100,9 @@ class MaxDepth(ValidationRule):
             if selections(operation.selection_set) > MAX_DEPTH:
                 name = operation.name.value if operation.name else "anonymous"
                 self.report_error(
-                    GraphQLError(f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}", operation, extensions=TOO_COMPLEX)
+                    GraphQLError(
+                        f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}", operation, extensions=TOO_COMPLEX
+                    )
                 )
 
 
@@ -270,7 +285,9 @@ class NodeBudget(ValidationRule):
         def fragment_selection(name: str, page: int | None) -> dict:
             if page not in per_page:
                 per_page[page] = _PerFragment(
-                    node, lambda f: selection(f.selection_set, schema.get_type(f.type_condition.name.value), page), zero={}
+                    node,
+                    lambda f: selection(f.selection_set, schema.get_type(f.type_condition.name.value), page),
+                    zero={},
                 )
             return per_page[page](name)
 
@@ -287,6 +304,7 @@ class NodeBudget(ValidationRule):
                 self.report_error(
                     GraphQLError(
                         f"This query costs {shown} nodes; the limit is {NODE_BUDGET}. Ask for smaller pages or fewer fields.",
-                        operation, extensions={**TOO_COMPLEX, "cost": min(total, 10**9), "limit": NODE_BUDGET},
+                        operation,
+                        extensions={**TOO_COMPLEX, "cost": min(total, 10**9), "limit": NODE_BUDGET},
                     )
                 )

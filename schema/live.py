@@ -5,7 +5,8 @@ it before each delivery: app.sockets)."""
 
 from __future__ import annotations
 
-from typing import Any, AsyncGenerator, Awaitable, Callable, Optional, TypeVar
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
 from schema.context import Info
@@ -17,7 +18,7 @@ MAX_SUBSCRIPTIONS_PER_SOCKET = 10
 T = TypeVar("T")
 
 
-async def deliver(info: Info, kind: str, load: Callable[[UUID], Awaitable[Optional[T]]]) -> AsyncGenerator[T, None]:
+async def deliver(info: Info, kind: str, load: Callable[[UUID], Awaitable[T | None]]) -> AsyncGenerator[T, None]:
     """The `kind` events this viewer may see, each loaded by `load` (None: not theirs), until the
     socket's credential ends."""
     context = info.context

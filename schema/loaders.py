@@ -4,7 +4,8 @@ each batch is one query and returns values aligned with its keys."""
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Awaitable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -99,16 +100,21 @@ class Loaders:
             services = {}
             if service_ids and viewer is not None:
                 rows = await models.Service.filter(
-                    id__in=list(service_ids), coach_id__in=Subquery(models.Coach.filter(access.coaches(viewer)).values("id"))
+                    id__in=list(service_ids),
+                    coach_id__in=Subquery(models.Coach.filter(access.coaches(viewer)).values("id")),
                 ).select_related("coach")
                 services = {row.id: row for row in rows}
             facts = await self.facts.load_many([client_id for client_id, _ in keys])
             verdicts = []
             for (client_id, service_id), client_facts in zip(keys, facts):
                 service = services.get(service_id)
-                verdicts.append(eligibility.evaluate(
-                    client_facts, credits=service.credits if service else 1, kind=service.coach.kind if service else None
-                ))
+                verdicts.append(
+                    eligibility.evaluate(
+                        client_facts,
+                        credits=service.credits if service else 1,
+                        kind=service.coach.kind if service else None,
+                    )
+                )
             return verdicts
 
         async def facts(keys: list[UUID]) -> list[Any]:

@@ -6,7 +6,8 @@ as null."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -70,8 +71,9 @@ def uuid_or_not_found(global_id: str | None, expected_type: str, field: str) -> 
     return uid
 
 
-async def in_scope(read: Callable[[Viewer, UUID], Awaitable[T | None]], info, global_id: str | None,
-                   expected_type: str, field: str) -> T:
+async def in_scope(
+    read: Callable[[Viewer, UUID], Awaitable[T | None]], info, global_id: str | None, expected_type: str, field: str
+) -> T:
     """The object behind a global id, read by `read` (a scoped read from resolvers/) when the
     viewer may see it; else NOT_FOUND at `field`, exactly what a missing object gets."""
     uid = uuid_of(global_id, expected_type)
@@ -85,7 +87,7 @@ def encode(type_name: str, uid: UUID | str) -> str:
     return str(relay.GlobalID(type_name, str(uid)))
 
 
-async def resolve_nodes(info, ids: list[str]) -> list[Optional[relay.Node]]:
+async def resolve_nodes(info, ids: list[str]) -> list[relay.Node | None]:
     if info.context.viewer is None:
         return [None] * len(ids)
     wanted: dict[str, list[UUID]] = defaultdict(list)
@@ -103,13 +105,11 @@ async def resolve_nodes(info, ids: list[str]) -> list[Optional[relay.Node]]:
 @strawberry.type
 class NodeQuery:
     @strawberry.field(permission_classes=[IsAuthenticated])
-    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Optional[relay.Node]:  # noqa: A002
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
         return (await resolve_nodes(info, [id]))[0]
 
     @strawberry.field(permission_classes=[IsAuthenticated])
-    async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Optional[relay.Node]]:
+    async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > MAX_IDS:
             raise ApiError(f"At most {MAX_IDS} ids at once.", "INVALID")
         return await resolve_nodes(info, ids)
-
-

@@ -5,8 +5,9 @@ are added before it. Every ordering ends with the primary key, which makes it to
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Optional, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -24,8 +25,8 @@ T = TypeVar("T")
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: Optional[str]
-    end_cursor: Optional[str]
+    start_cursor: str | None
+    end_cursor: str | None
 
 
 def check_first(first: int | None) -> int:
@@ -57,8 +58,10 @@ class Ordering:
 
     def checks(self) -> list[cursors.Check]:
         """What each cursor value must be: the key a UUID, `*_at` columns instants, the rest text."""
-        return [cursors.identifier if name == "id" else cursors.instant if name.endswith("_at") else cursors.text
-                for name, _ in self.columns]
+        return [
+            cursors.identifier if name == "id" else cursors.instant if name.endswith("_at") else cursors.text
+            for name, _ in self.columns
+        ]
 
     def order_by(self) -> list[str]:
         return [("-" if desc else "") + name for name, desc in self.columns]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import strawberry
 from asyncpg.exceptions import QueryCanceledError
@@ -72,15 +72,21 @@ def report(error: GraphQLError, execution_context=None) -> None:
             code = original.code.value
         else:
             code = (error.extensions or {}).get("code") or (
-                "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED")
+                "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
+            )
         log.info("GraphQL error %s: %s", code, safe_message(error.message), extra={"fields": {**fields, "code": code}})
     elif timed_out(error):
-        log.warning("GraphQL error TIMEOUT: a statement ran past statement_timeout",
-                    extra={"fields": {**fields, "code": "TIMEOUT"}})
+        log.warning(
+            "GraphQL error TIMEOUT: a statement ran past statement_timeout",
+            extra={"fields": {**fields, "code": "TIMEOUT"}},
+        )
     else:
-        log.error("Unexpected error in %s", path or "the operation",
-                  exc_info=(type(original), original, original.__traceback__),
-                  extra={"fields": {**fields, "code": "INTERNAL"}})
+        log.error(
+            "Unexpected error in %s",
+            path or "the operation",
+            exc_info=(type(original), original, original.__traceback__),
+            extra={"fields": {**fields, "code": "INTERNAL"}},
+        )
 
 
 class Schema(strawberry.Schema):
@@ -90,7 +96,7 @@ class Schema(strawberry.Schema):
 
 
 class MaskUnexpected(MaskErrors):
-    """"Unexpected error." for what we did not raise on purpose, except: a DomainError that
+    """ "Unexpected error." for what we did not raise on purpose, except: a DomainError that
     reached the top keeps its code and message, and a statement timeout is code TIMEOUT."""
 
     def __init__(self) -> None:
@@ -99,7 +105,9 @@ class MaskUnexpected(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, DomainError):
-            return GraphQLError(original.message, nodes=error.nodes, path=error.path, extensions={"code": original.code.value})
+            return GraphQLError(
+                original.message, nodes=error.nodes, path=error.path, extensions={"code": original.code.value}
+            )
         if timed_out(error):
             return GraphQLError(TIMEOUT_MESSAGE, nodes=error.nodes, path=error.path, extensions={"code": "TIMEOUT"})
         masked = super().anonymise_error(error)

@@ -13,7 +13,8 @@ import asyncpg
 import pytest
 from redis.asyncio import Redis
 
-from app import infra, settings as settings_module
+from app import infra
+from app import settings as settings_module
 from app.http import asgi
 from domain import clock
 from tests.support.api import PASSWORD, Api, World, starlette_app
@@ -52,8 +53,13 @@ def _base_settings() -> settings_module.Settings:
 
 async def _fresh_database(address: infra.DatabaseAddress) -> infra.DatabaseAddress:
     test_db = f"{address.database}_pytest"
-    admin = await asyncpg.connect(host=address.host, port=address.port, user=address.user,
-                                  password=address.password or None, database=address.database)
+    admin = await asyncpg.connect(
+        host=address.host,
+        port=address.port,
+        user=address.user,
+        password=address.password or None,
+        database=address.database,
+    )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{test_db}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{test_db}"')

@@ -51,8 +51,9 @@ async def email_notification(ctx: dict, notification_id: str) -> str:
         await notifications.email_sent(email.notification_id)
         return "logged"
     try:
-        await aiosmtplib.send(message, hostname=settings.smtp_host, port=settings.smtp_port,
-                              timeout=10, start_tls=False, use_tls=False)
+        await aiosmtplib.send(
+            message, hostname=settings.smtp_host, port=settings.smtp_port, timeout=10, start_tls=False, use_tls=False
+        )
     except aiosmtplib.SMTPRecipientsRefused as error:  # refused at RCPT: the code of the refusal
         return await _refused(email, error.recipients[0].code if error.recipients else 550)
     except aiosmtplib.SMTPResponseException as error:

@@ -11,13 +11,13 @@ from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import ConnectionPool
 
+from workers.categories import recalculate_category, recalculate_expired_categories
 from workers.email import email_notification, reconcile_emails
 from workers.events import publish_event
-from workers.categories import recalculate_category, recalculate_expired_categories
 from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
 from workers.outbox import purge_outbox, relay_outbox
-from workers.reminders import send_reminders
 from workers.refunds import reconcile_refunds, refund_session
+from workers.reminders import send_reminders
 
 JOB_TIMEOUT_SECONDS = 15  # short, so a job killed mid-way is retried soon (RELIABILITY D)
 
@@ -58,5 +58,6 @@ WORKER_SOCKET_TIMEOUT_SECONDS = 5.0
 def worker_pool(redis_url: str) -> ArqRedis:
     return ArqRedis(
         ConnectionPool.from_url(redis_url, socket_timeout=WORKER_SOCKET_TIMEOUT_SECONDS, socket_connect_timeout=2),
-        job_serializer=serialize, job_deserializer=deserialize,
+        job_serializer=serialize,
+        job_deserializer=deserialize,
     )

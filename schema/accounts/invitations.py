@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -16,14 +16,16 @@ if TYPE_CHECKING:
     from schema.clients.types import Client
 
 
-@strawberry.type(description=(
-    "An invitation e-mailed to a client so that they choose their own password: the only way a login is\n"
-    "attached to an existing client profile (createUser with a clientId is refused)."
-))
+@strawberry.type(
+    description=(
+        "An invitation e-mailed to a client so that they choose their own password: the only way a login is\n"
+        "attached to an existing client profile (createUser with a clientId is refused)."
+    )
+)
 class Invitation(Entity):
     email: str
     expires_at: datetime
-    accepted_at: Optional[datetime]
+    accepted_at: datetime | None
     _m: strawberry.Private[models.AccountToken]
 
     @classmethod
@@ -31,7 +33,9 @@ class Invitation(Entity):
         return cls(uid=str(m.id), email=m.email, expires_at=m.expires_at, accepted_at=m.used_at, _m=m)
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+    async def client(
+        self, info: strawberry.Info
+    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         from schema.clients.types import Client
 
         if self._m.client_id is None:
@@ -41,7 +45,7 @@ class Invitation(Entity):
 
 
 @loads_nodes("Invitation")
-async def load_invitations(info, ids: list[UUID]) -> list[Optional[Invitation]]:
+async def load_invitations(info, ids: list[UUID]) -> list[Invitation | None]:
     rows = {r.id: r for r in await models.AccountToken.filter(access.invitations(info.context.viewer), id__in=ids)}
     return [Invitation.from_model(rows[i]) if i in rows else None for i in ids]
 
@@ -49,12 +53,12 @@ async def load_invitations(info, ids: list[UUID]) -> list[Optional[Invitation]]:
 @strawberry.input
 class InviteClientInput:
     client_id: strawberry.ID
-    email: Optional[str] = strawberry.field(default=None, description="Defaults to the client's e-mail.")
+    email: str | None = strawberry.field(default=None, description="Defaults to the client's e-mail.")
 
 
 @strawberry.type
 class InvitationPayload:
-    invitation: Optional[Invitation] = None
+    invitation: Invitation | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -78,7 +82,8 @@ class RequestPasswordResetInput:
 @strawberry.type
 class RequestPasswordResetPayload:
     accepted: bool = strawberry.field(
-        default=False, description="Always true for a well-formed address: the answer never tells whether it has an account."
+        default=False,
+        description="Always true for a well-formed address: the answer never tells whether it has an account.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 

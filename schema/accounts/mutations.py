@@ -13,11 +13,18 @@ from domain import accounts, api_keys, users
 from domain.accounts import ResetAllowance
 from domain.errors import DomainError, ErrorCode, not_found
 from models.enums import Role
-from resolvers import accounts as account_reads, clients as client_reads
+from resolvers import accounts as account_reads
+from resolvers import clients as client_reads
 from schema.accounts.api_keys import ApiKey, ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput
 from schema.accounts.invitations import (
-    AcceptInvitationInput, ChangePasswordInput, Invitation, InvitationPayload, InviteClientInput,
-    RequestPasswordResetInput, RequestPasswordResetPayload, ResetPasswordInput,
+    AcceptInvitationInput,
+    ChangePasswordInput,
+    Invitation,
+    InvitationPayload,
+    InviteClientInput,
+    RequestPasswordResetInput,
+    RequestPasswordResetPayload,
+    ResetPasswordInput,
 )
 from schema.accounts.types import CreateUserInput, LoginInput, LoginPayload, User, UserPayload
 from schema.context import Info
@@ -42,7 +49,7 @@ def _signed_in(info: Info, user) -> LoginPayload:
 class Mutation:
     @strawberry.mutation
     @returns(LoginPayload)
-    async def login(self, info: Info, input: LoginInput) -> LoginPayload:  # noqa: A002
+    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         auth, address = info.context.auth, info.context.client_address
         if not await auth.reserve_login_attempt(input.email, address):
             raise DomainError(ErrorCode.RATE_LIMITED, "Too many failed sign-ins; wait a minute and try again.")
@@ -55,11 +62,16 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=signed_in(*ADMINS))
     @returns(UserPayload)
-    async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:  # noqa: A002
+    async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
         row = await users.create_user(
-            info.context.viewer, email=input.email, name=input.name, password=input.password, role=input.role,
+            info.context.viewer,
+            email=input.email,
+            name=input.name,
+            password=input.password,
+            role=input.role,
             organisation_id=uuid_or_not_found(input.organisation_id, "Organisation", "organisationId"),
-            client_id=input.client_id, coach_kind=input.coach_kind,
+            client_id=input.client_id,
+            coach_kind=input.coach_kind,
         )
         return UserPayload(user=User.from_model(row))
 
@@ -68,14 +80,14 @@ class Mutation:
         description="Admin, the client's organisation admin, or a coach of the client: e-mails a single-use link, valid 7 days; a newer invitation voids older ones.",
     )
     @returns(InvitationPayload)
-    async def invite_client(self, info: Info, input: InviteClientInput) -> InvitationPayload:  # noqa: A002
+    async def invite_client(self, info: Info, input: InviteClientInput) -> InvitationPayload:
         client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
         row = await accounts.invite_client(info.context.viewer, client, input.email)
         return InvitationPayload(invitation=Invitation.from_model(row))
 
     @strawberry.mutation(description="Anonymous: sets the password, attaches the login to the profile and signs in.")
     @returns(LoginPayload)
-    async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> LoginPayload:  # noqa: A002
+    async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> LoginPayload:
         return _signed_in(info, await accounts.accept_invitation(input.token, input.password))
 
     @strawberry.mutation(
@@ -83,7 +95,7 @@ class Mutation:
         description="Signed in: a new password; every other token and socket of the user stops working. Returns a fresh token.",
     )
     @returns(LoginPayload)
-    async def change_password(self, info: Info, input: ChangePasswordInput) -> LoginPayload:  # noqa: A002
+    async def change_password(self, info: Info, input: ChangePasswordInput) -> LoginPayload:
         # Guesses of the current password count like failed sign-ins of the account (a stolen token
         # must not become a way to learn the password that outlives it).
         viewer, auth, address = info.context.viewer, info.context.auth, info.context.client_address
@@ -94,10 +106,14 @@ class Mutation:
         await auth.forget_login_attempt(email, address)
         return _signed_in(info, user)
 
-    @strawberry.mutation(description="Anonymous: e-mails a single-use reset link, valid 1 hour, when the address has an account.")
+    @strawberry.mutation(
+        description="Anonymous: e-mails a single-use reset link, valid 1 hour, when the address has an account."
+    )
     @returns(RequestPasswordResetPayload)
     async def request_password_reset(
-        self, info: Info, input: RequestPasswordResetInput  # noqa: A002
+        self,
+        info: Info,
+        input: RequestPasswordResetInput,
     ) -> RequestPasswordResetPayload:
         started = time.monotonic()
         address = accounts.reset_address(input.email)
@@ -111,21 +127,23 @@ class Mutation:
         await asyncio.sleep(max(0.0, RESET_ANSWER_SECONDS - (time.monotonic() - started)))
         return RequestPasswordResetPayload(accepted=True)
 
-    @strawberry.mutation(description="Anonymous: sets the new password, ends every earlier token and socket, and signs in.")
+    @strawberry.mutation(
+        description="Anonymous: sets the new password, ends every earlier token and socket, and signs in."
+    )
     @returns(LoginPayload)
-    async def reset_password(self, info: Info, input: ResetPasswordInput) -> LoginPayload:  # noqa: A002
+    async def reset_password(self, info: Info, input: ResetPasswordInput) -> LoginPayload:
         return _signed_in(info, await accounts.reset_password(input.token, input.new_password))
 
     @strawberry.mutation(permission_classes=signed_in(*ADMINS))
     @returns(CreateApiKeyPayload)
-    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:  # noqa: A002
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
         organisation_id = uuid_or_not_found(input.organisation_id, "Organisation", "organisationId")
         row, secret = await api_keys.create(info.context.viewer, input.name, organisation_id)
         return CreateApiKeyPayload(api_key=ApiKey.from_model(row), secret=secret)
 
     @strawberry.mutation(permission_classes=signed_in(*ADMINS))
     @returns(ApiKeyPayload)
-    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> ApiKeyPayload:  # noqa: A002
+    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> ApiKeyPayload:
         uid = uuid_of(input.api_key_id, "ApiKey")
         row = await account_reads.api_key(info.context.viewer, uid) if uid else None
         if row is None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -31,7 +31,7 @@ class User(Entity):
 
 
 @loads_nodes("User")
-async def load_users(info, ids: list[UUID]) -> list[Optional[User]]:
+async def load_users(info, ids: list[UUID]) -> list[User | None]:
     rows = {u.id: u for u in await models.User.filter(access.users(info.context.viewer), id__in=ids)}
     return [User.from_model(rows[i]) if i in rows else None for i in ids]
 
@@ -43,7 +43,7 @@ class Viewer:
     _viewer: strawberry.Private[object]
 
     @strawberry.field
-    async def coach(self, info: strawberry.Info) -> Optional[Annotated["Coach", strawberry.lazy("schema.coaches.types")]]:
+    async def coach(self, info: strawberry.Info) -> Annotated["Coach", strawberry.lazy("schema.coaches.types")] | None:
         from schema.coaches.types import Coach
 
         if self._viewer.coach_id is None:
@@ -51,7 +51,9 @@ class Viewer:
         return Coach.from_model(await info.context.loaders.coach.load(self._viewer.coach_id))
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+    async def client(
+        self, info: strawberry.Info
+    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         from schema.clients.types import Client
 
         if self._viewer.client_id is None:
@@ -60,7 +62,9 @@ class Viewer:
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def organisation(self, info: strawberry.Info) -> Optional[Annotated["Organisation", strawberry.lazy("schema.organisations.types")]]:
+    async def organisation(
+        self, info: strawberry.Info
+    ) -> Annotated["Organisation", strawberry.lazy("schema.organisations.types")] | None:
         from schema.organisations.types import Organisation
 
         if self._viewer.organisation_id is None:
@@ -75,32 +79,35 @@ class LoginInput:
     password: str = multiline()
 
 
-@strawberry.input(description="ADMIN creates any account; ORG_ADMIN creates CLIENT and ORG_ADMIN accounts in its own organisation.")
+@strawberry.input(
+    description="ADMIN creates any account; ORG_ADMIN creates CLIENT and ORG_ADMIN accounts in its own organisation."
+)
 class CreateUserInput:
     email: str
     name: str
     password: str = multiline()
     role: Role
-    organisation_id: Optional[strawberry.ID] = None
-    client_id: Optional[strawberry.ID] = strawberry.field(
-        default=None, description=(
+    organisation_id: strawberry.ID | None = None
+    client_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description=(
             "For role CLIENT: the existing client profile this login belongs to (else one is created). "
             "Refused (FORBIDDEN): a login joins an existing profile only through inviteClient / acceptInvitation."
-        )
+        ),
     )
-    coach_kind: Optional[CoachKind] = strawberry.field(default=None, description="For role COACH.")
+    coach_kind: CoachKind | None = strawberry.field(default=None, description="For role COACH.")
 
 
 @strawberry.type
 class UserPayload:
-    user: Optional[User] = None
+    user: User | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class LoginPayload:
-    token: Optional[str] = None
-    user: Optional[User] = None
+    token: str | None = None
+    user: User | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
 from uuid import UUID
 
 import strawberry
@@ -33,8 +32,13 @@ def _selected_on_nodes(info: Info) -> list[SelectedField]:
         return found
 
     return [
-        column for listing in flat(info.selected_fields) for edges in flat(listing.selections) if edges.name == "edges"
-        for node in flat(edges.selections) if node.name == "node" for column in flat(node.selections)
+        column
+        for listing in flat(info.selected_fields)
+        for edges in flat(listing.selections)
+        if edges.name == "edges"
+        for node in flat(edges.selections)
+        if node.name == "node"
+        for column in flat(node.selections)
     ]
 
 
@@ -46,12 +50,18 @@ def _columns(info: Info) -> client_reads.Columns:
         last_message="lastMessage" in names,
         cipher="privateNotes" in names,
         # The key Client.eligibility loads by: an unknown service id is judged as no service.
-        eligibility_services=[uuid_of(c.arguments.get("serviceId"), "Service") for c in selected if c.name == "eligibility"],
+        eligibility_services=[
+            uuid_of(c.arguments.get("serviceId"), "Service") for c in selected if c.name == "eligibility"
+        ],
     )
 
 
 async def client_connection(
-    info: Info, first: int | None, after: str | None, filter: ClientFilter | None, order_by: ClientOrder | None,  # noqa: A002
+    info: Info,
+    first: int | None,
+    after: str | None,
+    filter: ClientFilter | None,
+    order_by: ClientOrder | None,
     **scope,
 ) -> ClientConnection:
     """A page of the client list (client_list.ClientQuery's scope: only_my_clients, organisation_id)."""
@@ -71,36 +81,54 @@ async def client_connection(
     return ClientConnection(
         edges=[Edge(cursor=c, node=Client.from_model(r)) for c, r in zip(cursors, page.clients) if r is not None],
         page_info=PageInfo(
-            has_next_page=page.has_next, has_previous_page=cursor is not None,
-            start_cursor=cursors[0] if cursors else None, end_cursor=cursors[-1] if cursors else None,
+            has_next_page=page.has_next,
+            has_previous_page=cursor is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
         ),
         total_count=page.total,
     )
 
 
-async def organisation_members(info: Info, organisation_id: UUID, first: int | None, after: str | None,
-                               search: str | None) -> ClientConnection:
-    return await client_connection(info, first, after, ClientFilter(search=search), None, organisation_id=organisation_id)
+async def organisation_members(
+    info: Info, organisation_id: UUID, first: int | None, after: str | None, search: str | None
+) -> ClientConnection:
+    return await client_connection(
+        info, first, after, ClientFilter(search=search), None, organisation_id=organisation_id
+    )
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=signed_in(Role.COACH), description="The viewing coach's clients: the My Clients activity table.")
+    @strawberry.field(
+        permission_classes=signed_in(Role.COACH),
+        description="The viewing coach's clients: the My Clients activity table.",
+    )
     async def my_clients(
-        self, info: Info, first: Optional[int] = 50, after: Optional[str] = None,
-        filter: Optional[ClientFilter] = None, order_by: Optional[ClientOrder] = None,  # noqa: A002
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        filter: ClientFilter | None = None,
+        order_by: ClientOrder | None = None,
     ) -> ClientConnection:
         return await client_connection(info, first, after, filter, order_by, only_my_clients=True)
 
-    @strawberry.field(permission_classes=signed_in(), description="Coach: own clients; organisation admin: own members; admin: all.")
+    @strawberry.field(
+        permission_classes=signed_in(), description="Coach: own clients; organisation admin: own members; admin: all."
+    )
     async def clients(
-        self, info: Info, first: Optional[int] = 50, after: Optional[str] = None,
-        filter: Optional[ClientFilter] = None, order_by: Optional[ClientOrder] = None,  # noqa: A002
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        filter: ClientFilter | None = None,
+        order_by: ClientOrder | None = None,
     ) -> ClientConnection:
         return await client_connection(info, first, after, filter, order_by)
 
     @strawberry.field(permission_classes=signed_in())
-    async def client(self, info: Info, id: strawberry.ID) -> Optional[Client]:  # noqa: A002
+    async def client(self, info: Info, id: strawberry.ID) -> Client | None:
         uid = uuid_of(id, "Client")
         row = await info.context.loaders.client.load(uid) if uid else None
         return Client.from_model(row) if row else None

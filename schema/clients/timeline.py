@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -10,8 +10,8 @@ import models
 from domain import access
 from schema.connection import Connection, Edge
 from schema.enums import ActivityKind
-from schema.pagination import Ordering
 from schema.node import Entity, loads_nodes
+from schema.pagination import Ordering
 
 if TYPE_CHECKING:
     from schema.clients.types import Client
@@ -21,16 +21,20 @@ if TYPE_CHECKING:
 class ActivityEvent(Entity):
     kind: ActivityKind
     occurred_at: datetime
-    actor_name: Optional[str] = strawberry.field(description="Who did it, as shown to the viewer.")
+    actor_name: str | None = strawberry.field(description="Who did it, as shown to the viewer.")
     summary: str
     _m: strawberry.Private[models.ActivityEvent]
 
     @classmethod
     def from_model(cls, m: models.ActivityEvent) -> "ActivityEvent":
-        return cls(uid=str(m.id), kind=m.kind, occurred_at=m.occurred_at, actor_name=m.actor_name, summary=m.summary, _m=m)
+        return cls(
+            uid=str(m.id), kind=m.kind, occurred_at=m.occurred_at, actor_name=m.actor_name, summary=m.summary, _m=m
+        )
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+    async def session(
+        self, info: strawberry.Info
+    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         from schema.sessions.types import Session
 
         if self._m.session_id is None:
@@ -39,7 +43,9 @@ class ActivityEvent(Entity):
         return Session.from_model(row) if row else None
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+    async def client(
+        self, info: strawberry.Info
+    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         from schema.clients.types import Client
 
         if self._m.client_id is None:
@@ -63,7 +69,6 @@ class ActivityConnection(Connection[ActivityEvent]):
 
 
 @loads_nodes("ActivityEvent")
-async def load_events(info, ids: list[UUID]) -> list[Optional[ActivityEvent]]:
+async def load_events(info, ids: list[UUID]) -> list[ActivityEvent | None]:
     rows = {e.id: e for e in await models.ActivityEvent.filter(access.activity(info.context.viewer), id__in=ids)}
     return [ActivityEvent.from_model(rows[i]) if i in rows else None for i in ids]
-

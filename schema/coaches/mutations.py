@@ -10,8 +10,16 @@ from domain import availability, coaches, services
 from models.enums import Role
 from resolvers import coaches as coach_reads
 from schema.coaches.types import (
-    AddTimeOffInput, Coach, CoachPayload, CreateServiceInput, RemoveTimeOffInput, Service, ServicePayload,
-    SetAvailabilityInput, UpdateCoachSettingsInput, UpdateServiceInput,
+    AddTimeOffInput,
+    Coach,
+    CoachPayload,
+    CreateServiceInput,
+    RemoveTimeOffInput,
+    Service,
+    ServicePayload,
+    SetAvailabilityInput,
+    UpdateCoachSettingsInput,
+    UpdateServiceInput,
 )
 from schema.context import Info
 from schema.node import in_scope, uuid_of
@@ -20,8 +28,17 @@ from schema.permissions import signed_in
 
 
 def _service_values(input_obj: CreateServiceInput | UpdateServiceInput) -> dict[str, Any]:
-    values = given(input_obj, "name", "description", "duration_minutes", "format", "credits", "price",
-                   "requires_confirmation", "active")
+    values = given(
+        input_obj,
+        "name",
+        "description",
+        "duration_minutes",
+        "format",
+        "credits",
+        "price",
+        "requires_confirmation",
+        "active",
+    )
     if "format" in values and values["format"] is not None:
         values["format"] = values["format"].value
     return values
@@ -35,39 +52,39 @@ async def _me(info: Info) -> CoachPayload:
 class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(CoachPayload)
-    async def update_coach_settings(self, info: Info, input: UpdateCoachSettingsInput) -> CoachPayload:  # noqa: A002
+    async def update_coach_settings(self, info: Info, input: UpdateCoachSettingsInput) -> CoachPayload:
         values = given(input, "timezone", "buffer_minutes", "auto_confirm", "cancellation_window_hours", "bio")
         row = await coaches.update_settings(info.context.viewer, values)
         return CoachPayload(coach=Coach.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(ServicePayload)
-    async def create_service(self, info: Info, input: CreateServiceInput) -> ServicePayload:  # noqa: A002
+    async def create_service(self, info: Info, input: CreateServiceInput) -> ServicePayload:
         row = await services.create_service(info.context.viewer, _service_values(input))
         return ServicePayload(service=Service.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(ServicePayload)
-    async def update_service(self, info: Info, input: UpdateServiceInput) -> ServicePayload:  # noqa: A002
+    async def update_service(self, info: Info, input: UpdateServiceInput) -> ServicePayload:
         row = await in_scope(coach_reads.own_service, info, input.service_id, "Service", "serviceId")
         row = await services.update_service(info.context.viewer, row, _service_values(input))
         return ServicePayload(service=Service.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(CoachPayload)
-    async def set_availability(self, info: Info, input: SetAvailabilityInput) -> CoachPayload:  # noqa: A002
+    async def set_availability(self, info: Info, input: SetAvailabilityInput) -> CoachPayload:
         rules = [(r.weekday, r.start_time, r.end_time) for r in input.rules]
         await availability.set_availability(info.context.viewer, rules)
         return await _me(info)
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(CoachPayload)
-    async def add_time_off(self, info: Info, input: AddTimeOffInput) -> CoachPayload:  # noqa: A002
+    async def add_time_off(self, info: Info, input: AddTimeOffInput) -> CoachPayload:
         await availability.add_time_off(info.context.viewer, input.starts_at, input.ends_at, input.reason)
         return await _me(info)
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(CoachPayload)
-    async def remove_time_off(self, info: Info, input: RemoveTimeOffInput) -> CoachPayload:  # noqa: A002
+    async def remove_time_off(self, info: Info, input: RemoveTimeOffInput) -> CoachPayload:
         await availability.remove_time_off(info.context.viewer, uuid_of(input.time_off_id, "TimeOff"))
         return await _me(info)

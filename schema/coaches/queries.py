@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Optional
+from typing import Annotated
 
 import strawberry
 
@@ -25,15 +25,18 @@ BY_NAME = Ordering((("name", False), ("id", False)))
 class Query:
     @strawberry.field(permission_classes=signed_in())
     async def coaches(
-        self, info: Info, first: Optional[int] = 50, after: Optional[str] = None, kind: Optional[CoachKind] = None
+        self, info: Info, first: int | None = 50, after: str | None = None, kind: CoachKind | None = None
     ) -> CoachConnection:
         page = await paginate(coach_reads.coaches(info.context.viewer, kind), BY_NAME, first, after)
         return CoachConnection.of(page, [Coach.from_model(r) for r in page.rows])
 
     @strawberry.field(permission_classes=signed_in())
     async def available_slots(
-        self, info: Info, service_id: strawberry.ID,
-        from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime,
+        self,
+        info: Info,
+        service_id: strawberry.ID,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
     ) -> list[TimeSlot]:
         # A query has no userErrors, so an unknown or invisible service and a bad range are
         # top-level errors with a code.

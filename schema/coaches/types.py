@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 from uuid import UUID
 
 import strawberry
@@ -28,7 +27,9 @@ class MoneyInput:
     currency: str
 
 
-@strawberry.type(description="A weekly window in the coach's own timezone; weekday 1 = Monday ... 7 = Sunday; times as HH:MM.")
+@strawberry.type(
+    description="A weekly window in the coach's own timezone; weekday 1 = Monday ... 7 = Sunday; times as HH:MM."
+)
 class AvailabilityRule:
     weekday: int
     start_time: str
@@ -39,7 +40,7 @@ class AvailabilityRule:
 class TimeOff(Entity):
     starts_at: datetime
     ends_at: datetime
-    reason: Optional[str]
+    reason: str | None
 
     @classmethod
     def from_model(cls, m: models.TimeOff) -> "TimeOff":
@@ -49,22 +50,33 @@ class TimeOff(Entity):
 @strawberry.type
 class Service(Entity):
     name: str
-    description: Optional[str]
+    description: str | None
     duration_minutes: int
     format: SessionFormat
-    credits: int = strawberry.field(description="Credits one session of this service costs (taken from each pool the session uses).")
-    price: Optional[Money]
+    credits: int = strawberry.field(
+        description="Credits one session of this service costs (taken from each pool the session uses)."
+    )
+    price: Money | None
     requires_confirmation: bool
     active: bool
     _m: strawberry.Private[models.Service]
 
     @classmethod
     def from_model(cls, m: models.Service) -> "Service":
-        price = Money(amount_minor=m.price_minor, currency=m.currency) if m.price_minor is not None and m.currency else None
+        price = (
+            Money(amount_minor=m.price_minor, currency=m.currency) if m.price_minor is not None and m.currency else None
+        )
         return cls(
-            uid=str(m.id), name=m.name, description=m.description, duration_minutes=m.duration_minutes,
-            format=m.format, credits=m.credits, price=price, requires_confirmation=m.requires_confirmation,
-            active=m.active, _m=m,
+            uid=str(m.id),
+            name=m.name,
+            description=m.description,
+            duration_minutes=m.duration_minutes,
+            format=m.format,
+            credits=m.credits,
+            price=price,
+            requires_confirmation=m.requires_confirmation,
+            active=m.active,
+            _m=m,
         )
 
     @strawberry.field
@@ -75,7 +87,7 @@ class Service(Entity):
 @strawberry.type
 class Coach(Entity):
     name: str
-    bio: Optional[str]
+    bio: str | None
     timezone: str
     kind: CoachKind
     buffer_minutes: int
@@ -88,27 +100,35 @@ class Coach(Entity):
     @classmethod
     def from_model(cls, m: models.Coach) -> "Coach":
         return cls(
-            uid=str(m.id), name=m.name, bio=m.bio, timezone=m.timezone, kind=m.kind,
-            buffer_minutes=m.buffer_minutes, auto_confirm=m.auto_confirm,
-            cancellation_window_hours=m.cancellation_window_hours, _m=m,
+            uid=str(m.id),
+            name=m.name,
+            bio=m.bio,
+            timezone=m.timezone,
+            kind=m.kind,
+            buffer_minutes=m.buffer_minutes,
+            auto_confirm=m.auto_confirm,
+            cancellation_window_hours=m.cancellation_window_hours,
+            _m=m,
         )
 
     @strawberry.field
-    async def organisation(self, info: Info) -> Optional[Organisation]:
+    async def organisation(self, info: Info) -> Organisation | None:
         if self._m.organisation_id is None:
             return None
         row = await info.context.loaders.organisation.load(self._m.organisation_id)
         return Organisation.from_model(row) if row else None
 
     @strawberry.field
-    async def services(self, include_inactive: Optional[bool] = False) -> list[Service]:
+    async def services(self, include_inactive: bool | None = False) -> list[Service]:
         return [Service.from_model(s) for s in await coach_reads.services(self._m.id, bool(include_inactive))]
 
     @strawberry.field
     async def availability(self) -> list[AvailabilityRule]:
         rows = await coach_reads.availability(self._m.id)
         return [
-            AvailabilityRule(weekday=r.weekday, start_time=r.start_time.strftime("%H:%M"), end_time=r.end_time.strftime("%H:%M"))
+            AvailabilityRule(
+                weekday=r.weekday, start_time=r.start_time.strftime("%H:%M"), end_time=r.end_time.strftime("%H:%M")
+            )
             for r in rows
         ]
 
@@ -119,17 +139,15 @@ class Coach(Entity):
 
 
 @loads_nodes("Coach")
-async def load_coaches(info: Info, ids: list[UUID]) -> list[Optional[Coach]]:
+async def load_coaches(info: Info, ids: list[UUID]) -> list[Coach | None]:
     rows = {c.id: c for c in await coach_reads.visible_coaches(info.context.viewer, ids)}
     return [Coach.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("Service")
-async def load_services(info: Info, ids: list[UUID]) -> list[Optional[Service]]:
+async def load_services(info: Info, ids: list[UUID]) -> list[Service | None]:
     rows = {s.id: s for s in await coach_reads.visible_services(info.context.viewer, ids)}
     return [Service.from_model(rows[i]) if i in rows else None for i in ids]
-
-
 
 
 @strawberry.type(name="CoachConnection")
@@ -139,17 +157,18 @@ class CoachConnection(Connection[Coach]):
 
 @strawberry.input
 class UpdateCoachSettingsInput:
-    timezone: Optional[str] = strawberry.UNSET
-    buffer_minutes: Optional[int] = strawberry.UNSET
-    auto_confirm: Optional[bool] = strawberry.UNSET
-    cancellation_window_hours: Optional[int] = strawberry.UNSET
-    bio: Optional[str] = multiline(default=strawberry.UNSET)
+    timezone: str | None = strawberry.UNSET
+    buffer_minutes: int | None = strawberry.UNSET
+    auto_confirm: bool | None = strawberry.UNSET
+    cancellation_window_hours: int | None = strawberry.UNSET
+    bio: str | None = multiline(default=strawberry.UNSET)
 
 
 @strawberry.type
 class CoachPayload:
-    coach: Optional[Coach] = None
+    coach: Coach | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
 
 from schema.errors import UserError  # noqa: E402
 
@@ -166,27 +185,27 @@ class CreateServiceInput:
     duration_minutes: int
     format: SessionFormat
     credits: int
-    description: Optional[str] = multiline(default=None)
-    price: Optional[MoneyInput] = None
-    requires_confirmation: Optional[bool] = False
+    description: str | None = multiline(default=None)
+    price: MoneyInput | None = None
+    requires_confirmation: bool | None = False
 
 
 @strawberry.input
 class UpdateServiceInput:
     service_id: strawberry.ID
-    name: Optional[str] = strawberry.UNSET
-    description: Optional[str] = multiline(default=strawberry.UNSET)
-    duration_minutes: Optional[int] = strawberry.UNSET
-    format: Optional[SessionFormat] = strawberry.UNSET
-    credits: Optional[int] = strawberry.UNSET
-    price: Optional[MoneyInput] = strawberry.UNSET
-    requires_confirmation: Optional[bool] = strawberry.UNSET
-    active: Optional[bool] = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    description: str | None = multiline(default=strawberry.UNSET)
+    duration_minutes: int | None = strawberry.UNSET
+    format: SessionFormat | None = strawberry.UNSET
+    credits: int | None = strawberry.UNSET
+    price: MoneyInput | None = strawberry.UNSET
+    requires_confirmation: bool | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
 
 
 @strawberry.type
 class ServicePayload:
-    service: Optional[Service] = None
+    service: Service | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -206,10 +225,9 @@ class SetAvailabilityInput:
 class AddTimeOffInput:
     starts_at: datetime
     ends_at: datetime
-    reason: Optional[str] = multiline(default=None)
+    reason: str | None = multiline(default=None)
 
 
 @strawberry.input
 class RemoveTimeOffInput:
     time_off_id: strawberry.ID
-

@@ -6,10 +6,15 @@ import strawberry
 
 from domain import ledger
 from models.enums import Role
-from resolvers import clients as client_reads, organisations as organisation_reads
+from resolvers import clients as client_reads
+from resolvers import organisations as organisation_reads
 from schema.context import Info
 from schema.credits.types import (
-    CreditPool, CreditTransaction, CreditTransactionPayload, GrantClientCreditsInput, GrantOrganisationCreditsInput,
+    CreditPool,
+    CreditTransaction,
+    CreditTransactionPayload,
+    GrantClientCreditsInput,
+    GrantOrganisationCreditsInput,
 )
 from schema.node import in_scope
 from schema.payloads import returns
@@ -22,17 +27,23 @@ class Mutation:
     # which clients an admin or organisation may grant to.
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN))
     @returns(CreditTransactionPayload)
-    async def grant_client_credits(self, info: Info, input: GrantClientCreditsInput) -> CreditTransactionPayload:  # noqa: A002
+    async def grant_client_credits(self, info: Info, input: GrantClientCreditsInput) -> CreditTransactionPayload:
         client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
-        row, pool = await ledger.grant_client_credits(info.context.viewer, client, input.amount, input.note, input.idempotency_key)
+        row, pool = await ledger.grant_client_credits(
+            info.context.viewer, client, input.amount, input.note, input.idempotency_key
+        )
         return CreditTransactionPayload(transaction=CreditTransaction.from_model(row), pool=CreditPool.from_model(pool))
 
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN))
     @returns(CreditTransactionPayload)
     async def grant_organisation_credits(
-        self, info: Info, input: GrantOrganisationCreditsInput  # noqa: A002
+        self,
+        info: Info,
+        input: GrantOrganisationCreditsInput,
     ) -> CreditTransactionPayload:
-        organisation = await in_scope(organisation_reads.organisation, info, input.organisation_id, "Organisation", "organisationId")
+        organisation = await in_scope(
+            organisation_reads.organisation, info, input.organisation_id, "Organisation", "organisationId"
+        )
         row, pool = await ledger.grant_organisation_credits(
             info.context.viewer, organisation.id, input.amount, input.note, input.idempotency_key
         )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -24,20 +24,28 @@ class CreditTransaction(Entity):
     delta: int
     balance_after: int
     reason: CreditReason
-    note: Optional[str]
-    idempotency_key: Optional[str]
+    note: str | None
+    idempotency_key: str | None
     created_at: datetime
     _m: strawberry.Private[models.CreditTransaction]
 
     @classmethod
     def from_model(cls, m: models.CreditTransaction) -> "CreditTransaction":
         return cls(
-            uid=str(m.id), delta=m.delta, balance_after=m.balance_after, reason=m.reason, note=m.note,
-            idempotency_key=m.idempotency_key, created_at=m.created_at, _m=m,
+            uid=str(m.id),
+            delta=m.delta,
+            balance_after=m.balance_after,
+            reason=m.reason,
+            note=m.note,
+            idempotency_key=m.idempotency_key,
+            created_at=m.created_at,
+            _m=m,
         )
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+    async def session(
+        self, info: strawberry.Info
+    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         from schema.sessions.types import Session
 
         if self._m.session_id is None:
@@ -66,7 +74,9 @@ class CreditPool(Entity):
         return cls(uid=str(m.id), kind=m.kind, balance=m.balance, _m=m)
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+    async def client(
+        self, info: strawberry.Info
+    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         from schema.clients.types import Client
 
         if self._m.client_id is None:
@@ -75,7 +85,9 @@ class CreditPool(Entity):
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def organisation(self, info: strawberry.Info) -> Optional[Annotated["Organisation", strawberry.lazy("schema.organisations.types")]]:
+    async def organisation(
+        self, info: strawberry.Info
+    ) -> Annotated["Organisation", strawberry.lazy("schema.organisations.types")] | None:
         from schema.organisations.types import Organisation
 
         if self._m.organisation_id is None:
@@ -84,45 +96,45 @@ class CreditPool(Entity):
         return Organisation.from_model(row) if row else None
 
     @strawberry.field
-    async def transactions(self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None) -> CreditTransactionConnection:
+    async def transactions(
+        self, info: strawberry.Info, first: int | None = 50, after: str | None = None
+    ) -> CreditTransactionConnection:
         page = await paginate(credit_reads.pool_transactions(info.context.viewer, self._m.id), BY_CREATED, first, after)
         return CreditTransactionConnection.of(page, [CreditTransaction.from_model(r) for r in page.rows])
 
 
 @loads_nodes("CreditTransaction")
-async def load_transactions(info, ids: list[UUID]) -> list[Optional[CreditTransaction]]:
+async def load_transactions(info, ids: list[UUID]) -> list[CreditTransaction | None]:
     rows = {t.id: t for t in await credit_reads.transactions(info.context.viewer).filter(id__in=ids)}
     return [CreditTransaction.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("CreditPool")
-async def load_pools(info, ids: list[UUID]) -> list[Optional[CreditPool]]:
+async def load_pools(info, ids: list[UUID]) -> list[CreditPool | None]:
     rows = {p.id: p for p in await credit_reads.pools(info.context.viewer).filter(id__in=ids)}
     return [CreditPool.from_model(rows[i]) if i in rows else None for i in ids]
-
-
 
 
 @strawberry.input
 class GrantClientCreditsInput:
     client_id: strawberry.ID
     amount: int = strawberry.field(description="Positive to grant, negative to adjust down (never below zero).")
-    note: Optional[str] = multiline(default=None)
-    idempotency_key: Optional[str] = None
+    note: str | None = multiline(default=None)
+    idempotency_key: str | None = None
 
 
 @strawberry.input
 class GrantOrganisationCreditsInput:
     organisation_id: strawberry.ID
     amount: int
-    note: Optional[str] = multiline(default=None)
-    idempotency_key: Optional[str] = None
+    note: str | None = multiline(default=None)
+    idempotency_key: str | None = None
 
 
 @strawberry.type
 class CreditTransactionPayload:
-    transaction: Optional[CreditTransaction] = None
-    pool: Optional[CreditPool] = None
+    transaction: CreditTransaction | None = None
+    pool: CreditPool | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import strawberry
 
 from domain import dashboard
 from resolvers import dashboard as dashboard_reads
+from schema.clients.timeline import ActivityEvent
 from schema.enums import ClientCategory
 from schema.pagination import check_first
-from schema.clients.timeline import ActivityEvent
 from schema.sessions.types import RescheduleProposal, Session
 
 
@@ -22,8 +22,12 @@ class CategoryCount:
 
 @strawberry.enum
 class RecommendedActionKind(Enum):
-    FOLLOW_UP_RECENT = strawberry.enum_value("FOLLOW_UP_RECENT", description="Clients whose last session was 0-14 days ago and who have not rebooked.")
-    RE_ENGAGE_OLDER = strawberry.enum_value("RE_ENGAGE_OLDER", description="Clients whose last session was 14 or more days ago.")
+    FOLLOW_UP_RECENT = strawberry.enum_value(
+        "FOLLOW_UP_RECENT", description="Clients whose last session was 0-14 days ago and who have not rebooked."
+    )
+    RE_ENGAGE_OLDER = strawberry.enum_value(
+        "RE_ENGAGE_OLDER", description="Clients whose last session was 14 or more days ago."
+    )
 
 
 @strawberry.type
@@ -55,7 +59,9 @@ class PendingAction:
     _item: strawberry.Private[dashboard.PendingItem]
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+    async def client(
+        self, info: strawberry.Info
+    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         from schema.clients.types import Client
 
         if self._item.client_id is None:
@@ -64,14 +70,16 @@ class PendingAction:
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Optional[Session]:
+    async def session(self, info: strawberry.Info) -> Session | None:
         if self._item.session_id is None:
             return None
         row = await info.context.loaders.session.load(self._item.session_id)
         return Session.from_model(row) if row else None
 
     @strawberry.field
-    async def message(self, info: strawberry.Info) -> Optional[Annotated["Message", strawberry.lazy("schema.messages.types")]]:
+    async def message(
+        self, info: strawberry.Info
+    ) -> Annotated["Message", strawberry.lazy("schema.messages.types")] | None:
         from schema.messages.types import messages_with_bodies
 
         if self._item.message_id is None:
@@ -80,7 +88,7 @@ class PendingAction:
         return (await messages_with_bodies(info, row.conversation, [row]))[0] if row else None
 
     @strawberry.field
-    async def proposal(self, info: strawberry.Info) -> Optional[RescheduleProposal]:
+    async def proposal(self, info: strawberry.Info) -> RescheduleProposal | None:
         if self._item.proposal_id is None:
             return None
         row = await dashboard_reads.proposal(info.context.viewer, self._item.proposal_id)
@@ -92,12 +100,12 @@ class CoachDashboard:
     _viewer: strawberry.Private[object]
 
     @strawberry.field
-    async def upcoming_sessions(self, first: Optional[int] = 10) -> list[Session]:
+    async def upcoming_sessions(self, first: int | None = 10) -> list[Session]:
         rows = await dashboard_reads.upcoming_sessions(self._viewer, check_first(first))
         return [Session.from_model(r) for r in rows]
 
     @strawberry.field
-    async def recent_activity(self, first: Optional[int] = 20) -> list[ActivityEvent]:
+    async def recent_activity(self, first: int | None = 20) -> list[ActivityEvent]:
         rows = await dashboard_reads.recent_activity(self._viewer, check_first(first))
         return [ActivityEvent.from_model(r) for r in rows]
 
@@ -116,9 +124,18 @@ class CoachDashboard:
         counts = await dashboard.category_counts(self._viewer.coach_id)
         prompts = [
             (RecommendedActionKind.FOLLOW_UP_RECENT, "Follow up with recent clients", dashboard.FOLLOW_UP_RECENT),
-            (RecommendedActionKind.RE_ENGAGE_OLDER, "Re-engage clients you have not seen for a while", dashboard.RE_ENGAGE_OLDER),
+            (
+                RecommendedActionKind.RE_ENGAGE_OLDER,
+                "Re-engage clients you have not seen for a while",
+                dashboard.RE_ENGAGE_OLDER,
+            ),
         ]
         return [
-            RecommendedAction(kind=kind, title=title, count=sum(counts[c] for c in cats), filter=RecommendedFilter(categories=list(cats)))
+            RecommendedAction(
+                kind=kind,
+                title=title,
+                count=sum(counts[c] for c in cats),
+                filter=RecommendedFilter(categories=list(cats)),
+            )
             for kind, title, cats in prompts
         ]

@@ -8,10 +8,17 @@ import models
 from domain import goals
 from domain.errors import not_found
 from models.enums import Role
-from resolvers import clients as client_reads, goals as goal_reads
+from resolvers import clients as client_reads
+from resolvers import goals as goal_reads
 from schema.context import Info
 from schema.goals.types import (
-    ActionItem, ActionItemPayload, AddActionItemInput, CreateGoalInput, Goal, GoalPayload, SetActionItemDoneInput,
+    ActionItem,
+    ActionItemPayload,
+    AddActionItemInput,
+    CreateGoalInput,
+    Goal,
+    GoalPayload,
+    SetActionItemDoneInput,
     UpdateGoalInput,
 )
 from schema.node import in_scope, uuid_of, uuid_or_not_found
@@ -27,14 +34,16 @@ async def _goal(info: Info, goal_id: str) -> models.Goal:
 class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(GoalPayload)
-    async def create_goal(self, info: Info, input: CreateGoalInput) -> GoalPayload:  # noqa: A002
+    async def create_goal(self, info: Info, input: CreateGoalInput) -> GoalPayload:
         client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
-        row = await goals.create_goal(info.context.viewer, client.id, given(input, "title", "description", "target_date"))
+        row = await goals.create_goal(
+            info.context.viewer, client.id, given(input, "title", "description", "target_date")
+        )
         return GoalPayload(goal=Goal.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(GoalPayload)
-    async def update_goal(self, info: Info, input: UpdateGoalInput) -> GoalPayload:  # noqa: A002
+    async def update_goal(self, info: Info, input: UpdateGoalInput) -> GoalPayload:
         row = await _goal(info, input.goal_id)
         values = given(input, "title", "description", "status", "target_date")
         if values.get("status") is not None:
@@ -43,7 +52,7 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(ActionItemPayload)
-    async def add_action_item(self, info: Info, input: AddActionItemInput) -> ActionItemPayload:  # noqa: A002
+    async def add_action_item(self, info: Info, input: AddActionItemInput) -> ActionItemPayload:
         goal = await _goal(info, input.goal_id)
         session_id = uuid_or_not_found(input.session_id, "Session", "sessionId")
         row = await goals.add_action_item(info.context.viewer, goal, input.title, input.due_date, session_id)
@@ -51,7 +60,7 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(ActionItemPayload)
-    async def set_action_item_done(self, info: Info, input: SetActionItemDoneInput) -> ActionItemPayload:  # noqa: A002
+    async def set_action_item_done(self, info: Info, input: SetActionItemDoneInput) -> ActionItemPayload:
         uid = uuid_of(input.action_item_id, "ActionItem")
         row = await goal_reads.visible_action_item(info.context.viewer, uid) if uid else None
         if row is None:

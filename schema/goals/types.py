@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Optional
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -19,7 +19,7 @@ from schema.node import Entity, loads_nodes
 class ActionItem(Entity):
     title: str
     done: bool
-    due_date: Optional[date]
+    due_date: date | None
     _m: strawberry.Private[models.ActionItem]
 
     @classmethod
@@ -27,7 +27,9 @@ class ActionItem(Entity):
         return cls(uid=str(m.id), title=m.title, done=m.done, due_date=m.due_date, _m=m)
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+    async def session(
+        self, info: strawberry.Info
+    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         from schema.sessions.types import Session
 
         if self._m.session_id is None:
@@ -39,16 +41,23 @@ class ActionItem(Entity):
 @strawberry.type
 class Goal(Entity):
     title: str
-    description: Optional[str]
+    description: str | None
     status: GoalStatus
-    target_date: Optional[date]
+    target_date: date | None
     created_at: datetime
     _m: strawberry.Private[models.Goal]
 
     @classmethod
     def from_model(cls, m: models.Goal) -> "Goal":
-        return cls(uid=str(m.id), title=m.title, description=m.description, status=m.status, target_date=m.target_date,
-                   created_at=m.created_at, _m=m)
+        return cls(
+            uid=str(m.id),
+            title=m.title,
+            description=m.description,
+            status=m.status,
+            target_date=m.target_date,
+            created_at=m.created_at,
+            _m=m,
+        )
 
     @strawberry.field
     async def client(self, info: strawberry.Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")]:
@@ -65,22 +74,22 @@ class Goal(Entity):
 class CreateGoalInput:
     client_id: strawberry.ID
     title: str
-    description: Optional[str] = multiline(default=None)
-    target_date: Optional[date] = None
+    description: str | None = multiline(default=None)
+    target_date: date | None = None
 
 
 @strawberry.input
 class UpdateGoalInput:
     goal_id: strawberry.ID
-    title: Optional[str] = strawberry.UNSET
-    description: Optional[str] = multiline(default=strawberry.UNSET)
-    status: Optional[GoalStatus] = strawberry.UNSET
-    target_date: Optional[date] = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    description: str | None = multiline(default=strawberry.UNSET)
+    status: GoalStatus | None = strawberry.UNSET
+    target_date: date | None = strawberry.UNSET
 
 
 @strawberry.type
 class GoalPayload:
-    goal: Optional[Goal] = None
+    goal: Goal | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -88,8 +97,8 @@ class GoalPayload:
 class AddActionItemInput:
     goal_id: strawberry.ID
     title: str
-    due_date: Optional[date] = None
-    session_id: Optional[strawberry.ID] = None
+    due_date: date | None = None
+    session_id: strawberry.ID | None = None
 
 
 @strawberry.input
@@ -100,17 +109,17 @@ class SetActionItemDoneInput:
 
 @strawberry.type
 class ActionItemPayload:
-    action_item: Optional[ActionItem] = None
+    action_item: ActionItem | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @loads_nodes("Goal")
-async def load_goals(info, ids: list[UUID]) -> list[Optional[Goal]]:
+async def load_goals(info, ids: list[UUID]) -> list[Goal | None]:
     rows = await goal_reads.visible_many(info.context.viewer, ids)
     return [Goal.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("ActionItem")
-async def load_action_items(info, ids: list[UUID]) -> list[Optional[ActionItem]]:
+async def load_action_items(info, ids: list[UUID]) -> list[ActionItem | None]:
     rows = await goal_reads.visible_action_items(info.context.viewer, ids)
     return [ActionItem.from_model(rows[i]) if i in rows else None for i in ids]

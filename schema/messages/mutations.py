@@ -10,8 +10,17 @@ from models.enums import Role
 from resolvers import messages as message_reads
 from schema.context import Info
 from schema.messages.types import (
-    Conversation, ConversationPayload, CreateMessageTemplateInput, DeleteMessageTemplateInput, MarkConversationReadInput,
-    Message, MessagePayload, MessageTemplate, MessageTemplatePayload, SendMessageInput, UpdateMessageTemplateInput,
+    Conversation,
+    ConversationPayload,
+    CreateMessageTemplateInput,
+    DeleteMessageTemplateInput,
+    MarkConversationReadInput,
+    Message,
+    MessagePayload,
+    MessageTemplate,
+    MessageTemplatePayload,
+    SendMessageInput,
+    UpdateMessageTemplateInput,
 )
 from schema.node import in_scope, uuid_of, uuid_or_not_found
 from schema.notes.types import DeletePayload
@@ -31,10 +40,11 @@ async def _own_template(info: Info, template_id: str):
 class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(MessagePayload)
-    async def send_message(self, info: Info, input: SendMessageInput) -> MessagePayload:  # noqa: A002
+    async def send_message(self, info: Info, input: SendMessageInput) -> MessagePayload:
         request = messages.Outgoing(
             client_id=uuid_or_not_found(input.client_id, "Client", "clientId"),
-            coach_id=uuid_or_not_found(input.coach_id, "Coach", "coachId"), body=input.body,
+            coach_id=uuid_or_not_found(input.coach_id, "Coach", "coachId"),
+            body=input.body,
             template_id=uuid_or_not_found(input.template_id, "MessageTemplate", "templateId"),
             session_id=uuid_or_not_found(input.session_id, "Session", "sessionId"),
         )
@@ -44,28 +54,32 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(ConversationPayload)
-    async def mark_conversation_read(self, info: Info, input: MarkConversationReadInput) -> ConversationPayload:  # noqa: A002
+    async def mark_conversation_read(self, info: Info, input: MarkConversationReadInput) -> ConversationPayload:
         row = await in_scope(message_reads.visible, info, input.conversation_id, "Conversation", "conversationId")
         await messages.mark_read(info.context.viewer, row)
         return ConversationPayload(conversation=Conversation.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(MessageTemplatePayload)
-    async def create_message_template(self, info: Info, input: CreateMessageTemplateInput) -> MessageTemplatePayload:  # noqa: A002
+    async def create_message_template(self, info: Info, input: CreateMessageTemplateInput) -> MessageTemplatePayload:
         values = {"name": input.name, "kind": input.kind.value, "body": input.body}
-        return MessageTemplatePayload(template=MessageTemplate.from_model(await messages.create_template(info.context.viewer, values)))
+        return MessageTemplatePayload(
+            template=MessageTemplate.from_model(await messages.create_template(info.context.viewer, values))
+        )
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(MessageTemplatePayload)
-    async def update_message_template(self, info: Info, input: UpdateMessageTemplateInput) -> MessageTemplatePayload:  # noqa: A002
+    async def update_message_template(self, info: Info, input: UpdateMessageTemplateInput) -> MessageTemplatePayload:
         row = await _own_template(info, input.template_id)
         values = given(input, "name", "kind", "body")
         if values.get("kind") is not None:
             values["kind"] = values["kind"].value
-        return MessageTemplatePayload(template=MessageTemplate.from_model(await messages.update_template(info.context.viewer, row, values)))
+        return MessageTemplatePayload(
+            template=MessageTemplate.from_model(await messages.update_template(info.context.viewer, row, values))
+        )
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(DeletePayload)
-    async def delete_message_template(self, info: Info, input: DeleteMessageTemplateInput) -> DeletePayload:  # noqa: A002
+    async def delete_message_template(self, info: Info, input: DeleteMessageTemplateInput) -> DeletePayload:
         await messages.delete_template(info.context.viewer, await _own_template(info, input.template_id))
         return DeletePayload(deleted_id=input.template_id)

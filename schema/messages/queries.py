@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import strawberry
 
 from models.enums import Role
@@ -20,9 +18,11 @@ RECENT_FIRST = Ordering((("last_message_at", True), ("id", True)))
 class Query:
     @strawberry.field(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     async def conversations(
-        self, info: Info, first: Optional[int] = 50, after: Optional[str] = None, unread_only: Optional[bool] = False
+        self, info: Info, first: int | None = 50, after: str | None = None, unread_only: bool | None = False
     ) -> ConversationConnection:
-        page = await paginate(messages.conversations(info.context.viewer, bool(unread_only)), RECENT_FIRST, first, after)
+        page = await paginate(
+            messages.conversations(info.context.viewer, bool(unread_only)), RECENT_FIRST, first, after
+        )
         return ConversationConnection.of(page, [Conversation.from_model(r) for r in page.rows])
 
     @strawberry.field(permission_classes=signed_in(Role.COACH))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Optional
+from collections.abc import AsyncGenerator
 from uuid import UUID
 
 import strawberry
@@ -17,8 +17,12 @@ from schema.permissions import IsAuthenticated
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(permission_classes=[IsAuthenticated], description="New messages in the viewer's conversations.")
-    async def message_received(self, info: Info, conversation_id: Optional[strawberry.ID] = None) -> AsyncGenerator[Message, None]:
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated], description="New messages in the viewer's conversations."
+    )
+    async def message_received(
+        self, info: Info, conversation_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Message, None]:
         viewer = info.context.viewer
         only = None
         if conversation_id is not None:
@@ -26,7 +30,7 @@ class Subscription:
             if await messages.visible(viewer, only) is None:  # another's conversation reads like a missing one
                 raise ApiError("Conversation not found.", "NOT_FOUND")
 
-        async def load(message_id: UUID) -> Optional[Message]:
+        async def load(message_id: UUID) -> Message | None:
             row = await messages.received(viewer, message_id, only)
             return (await messages_with_bodies(info, row.conversation, [row]))[0] if row is not None else None
 

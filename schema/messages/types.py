@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -10,6 +10,7 @@ import models
 from domain import encryption
 from domain.privacy import DELETED_NAME
 from resolvers import messages as message_reads
+from schema.coaches.types import Coach
 from schema.connection import Connection
 from schema.context import Info
 from schema.enums import Role, TemplateKind
@@ -18,7 +19,6 @@ from schema.inputs import multiline
 from schema.loaders import resolved
 from schema.node import Entity, loads_nodes
 from schema.pagination import Ordering, paginate
-from schema.coaches.types import Coach
 
 if TYPE_CHECKING:
     from schema.clients.types import Client
@@ -32,14 +32,21 @@ class Message(Entity):
     sender: Role
     body: str
     sent_at: datetime
-    read_at: Optional[datetime]
+    read_at: datetime | None
     _m: strawberry.Private[models.Message]
     _conversation: strawberry.Private[models.Conversation]
 
     @classmethod
     def from_model(cls, m: models.Message, conversation: models.Conversation, body: str) -> "Message":
-        return cls(uid=str(m.id), sender=m.sender_role, body=body, sent_at=m.sent_at, read_at=m.read_at,
-                   _m=m, _conversation=conversation)
+        return cls(
+            uid=str(m.id),
+            sender=m.sender_role,
+            body=body,
+            sent_at=m.sent_at,
+            read_at=m.read_at,
+            _m=m,
+            _conversation=conversation,
+        )
 
     @strawberry.field
     async def sender_name(self, info: Info) -> str:
@@ -53,7 +60,7 @@ class Message(Entity):
         return Conversation.from_model(self._conversation)
 
     @strawberry.field(description="The session this message follows up on, if any.")
-    async def session(self, info: Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+    async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         from schema.sessions.types import Session
 
         if self._m.session_id is None:
@@ -62,7 +69,9 @@ class Message(Entity):
         return Session.from_model(row) if row else None
 
 
-async def messages_with_bodies(info: Info, conversation: models.Conversation, rows: list[models.Message]) -> list[Message]:
+async def messages_with_bodies(
+    info: Info, conversation: models.Conversation, rows: list[models.Message]
+) -> list[Message]:
     cipher = await info.context.loaders.cipher.load(conversation.client_id)
     return [Message.from_model(r, conversation, cipher.decrypt(r.body_enc) if cipher else "") for r in rows]
 
@@ -85,19 +94,19 @@ class Conversation(Entity):
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
     @strawberry.field
-    async def client(self, info: Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         from schema.clients.types import Client
 
         row = await info.context.loaders.client.load(self._m.client_id)
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def messages(self, info: Info, first: Optional[int] = 50, after: Optional[str] = None) -> MessageConnection:
+    async def messages(self, info: Info, first: int | None = 50, after: str | None = None) -> MessageConnection:
         page = await paginate(message_reads.in_conversation(self._m), NEWEST_FIRST, first, after)
         return MessageConnection.of(page, await messages_with_bodies(info, self._m, list(page.rows)))
 
     @strawberry.field
-    async def last_message(self, info: Info) -> Optional[Message]:
+    async def last_message(self, info: Info) -> Message | None:
         row = await info.context.loaders.latest_message.load(self._m.id)
         return (await messages_with_bodies(info, self._m, [row]))[0] if row else None
 
@@ -111,7 +120,9 @@ class ConversationConnection(Connection[Conversation]):
     pass
 
 
-@strawberry.type(description="Body placeholders: {{client_first_name}}, {{client_name}}, {{coach_name}}, {{next_session}}, {{service}}.")
+@strawberry.type(
+    description="Body placeholders: {{client_first_name}}, {{client_name}}, {{coach_name}}, {{next_session}}, {{service}}."
+)
 class MessageTemplate(Entity):
     name: str
     kind: TemplateKind
@@ -124,16 +135,18 @@ class MessageTemplate(Entity):
 
 @strawberry.input
 class SendMessageInput:
-    client_id: Optional[strawberry.ID] = strawberry.field(default=None, description="Coach senders name the client; client senders name the coach.")
-    coach_id: Optional[strawberry.ID] = None
-    body: Optional[str] = multiline(default=None)
-    template_id: Optional[strawberry.ID] = None
-    session_id: Optional[strawberry.ID] = None
+    client_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Coach senders name the client; client senders name the coach."
+    )
+    coach_id: strawberry.ID | None = None
+    body: str | None = multiline(default=None)
+    template_id: strawberry.ID | None = None
+    session_id: strawberry.ID | None = None
 
 
 @strawberry.type
 class MessagePayload:
-    message: Optional[Message] = None
+    message: Message | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -144,7 +157,7 @@ class MarkConversationReadInput:
 
 @strawberry.type
 class ConversationPayload:
-    conversation: Optional[Conversation] = None
+    conversation: Conversation | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -158,9 +171,9 @@ class CreateMessageTemplateInput:
 @strawberry.input
 class UpdateMessageTemplateInput:
     template_id: strawberry.ID
-    name: Optional[str] = strawberry.UNSET
-    kind: Optional[TemplateKind] = strawberry.UNSET
-    body: Optional[str] = multiline(default=strawberry.UNSET)
+    name: str | None = strawberry.UNSET
+    kind: TemplateKind | None = strawberry.UNSET
+    body: str | None = multiline(default=strawberry.UNSET)
 
 
 @strawberry.input
@@ -170,11 +183,11 @@ class DeleteMessageTemplateInput:
 
 @strawberry.type
 class MessageTemplatePayload:
-    template: Optional[MessageTemplate] = None
+    template: MessageTemplate | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def client_conversation(info: Info, client_id: UUID) -> Optional[Conversation]:
+async def client_conversation(info: Info, client_id: UUID) -> Conversation | None:
     """Client.conversation: the viewing coach's conversation with this client."""
     row = await message_reads.with_client(info.context.viewer, client_id)
     return Conversation.from_model(row) if row else None
@@ -184,7 +197,7 @@ def client_last_message(info: Info, client_id: UUID) -> Any:
     """Client.lastMessage: the latest message the viewer may read about this client (batched per
     page); the value, or an awaitable of it (schema.loaders.resolved)."""
 
-    def read(found) -> Optional[Message]:
+    def read(found) -> Message | None:
         if found is None:
             return None
         row, conversation, wrapped_key = found
@@ -195,13 +208,13 @@ def client_last_message(info: Info, client_id: UUID) -> Any:
 
 
 @loads_nodes("Conversation")
-async def load_conversations(info: Info, ids: list[UUID]) -> list[Optional[Conversation]]:
+async def load_conversations(info: Info, ids: list[UUID]) -> list[Conversation | None]:
     rows = {c.id: c for c in await message_reads.visible_many(info.context.viewer, ids)}
     return [Conversation.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("Message")
-async def load_messages(info: Info, ids: list[UUID]) -> list[Optional[Message]]:
+async def load_messages(info: Info, ids: list[UUID]) -> list[Message | None]:
     found = {}
     for row in await message_reads.messages_many(info.context.viewer, ids):
         found[row.id] = (await messages_with_bodies(info, row.conversation, [row]))[0]
@@ -209,6 +222,6 @@ async def load_messages(info: Info, ids: list[UUID]) -> list[Optional[Message]]:
 
 
 @loads_nodes("MessageTemplate")
-async def load_templates(info: Info, ids: list[UUID]) -> list[Optional[MessageTemplate]]:
+async def load_templates(info: Info, ids: list[UUID]) -> list[MessageTemplate | None]:
     rows = {t.id: t for t in await message_reads.own_templates(info.context.viewer, ids)}
     return [MessageTemplate.from_model(rows[i]) if i in rows else None for i in ids]

@@ -6,7 +6,8 @@ import strawberry
 
 from domain import notes
 from models.enums import Role
-from resolvers import clients as client_reads, notes as note_reads
+from resolvers import clients as client_reads
+from resolvers import notes as note_reads
 from schema.context import Info
 from schema.node import in_scope, uuid_or_not_found
 from schema.notes.types import AddNoteInput, DeleteNoteInput, DeletePayload, Note, NotePayload, UpdateNoteInput
@@ -22,21 +23,23 @@ async def _own_note(info: Info, note_id: str):
 class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(NotePayload)
-    async def add_note(self, info: Info, input: AddNoteInput) -> NotePayload:  # noqa: A002
+    async def add_note(self, info: Info, input: AddNoteInput) -> NotePayload:
         client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
         session_id = uuid_or_not_found(input.session_id, "Session", "sessionId")
-        row = await notes.add_note(info.context.viewer, client.id, input.body, session_id=session_id, shared=bool(input.shared_with_client))
+        row = await notes.add_note(
+            info.context.viewer, client.id, input.body, session_id=session_id, shared=bool(input.shared_with_client)
+        )
         return NotePayload(note=Note.from_model(row, row._body))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(NotePayload)
-    async def update_note(self, info: Info, input: UpdateNoteInput) -> NotePayload:  # noqa: A002
+    async def update_note(self, info: Info, input: UpdateNoteInput) -> NotePayload:
         row = await _own_note(info, input.note_id)
         row = await notes.update_note(info.context.viewer, row, body=input.body, shared=input.shared_with_client)
         return NotePayload(note=Note.from_model(row, row._body))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(DeletePayload)
-    async def delete_note(self, info: Info, input: DeleteNoteInput) -> DeletePayload:  # noqa: A002
+    async def delete_note(self, info: Info, input: DeleteNoteInput) -> DeletePayload:
         await notes.delete_note(info.context.viewer, await _own_note(info, input.note_id))
         return DeletePayload(deleted_id=input.note_id)

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
 
 import models
 from domain import access
+from schema.coaches.types import Coach
 from schema.connection import Connection
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
-from schema.coaches.types import Coach
 
 if TYPE_CHECKING:
     from schema.clients.types import Client
@@ -28,19 +28,27 @@ class Note(Entity):
     @classmethod
     def from_model(cls, m: models.Note, body: str) -> "Note":
         return cls(
-            uid=str(m.id), body=body, shared_with_client=m.shared_with_client,
-            created_at=m.created_at, updated_at=m.updated_at, _m=m,
+            uid=str(m.id),
+            body=body,
+            shared_with_client=m.shared_with_client,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+            _m=m,
         )
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+    async def client(
+        self, info: strawberry.Info
+    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         from schema.clients.types import Client
 
         row = await info.context.loaders.client.load(self._m.client_id)
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+    async def session(
+        self, info: strawberry.Info
+    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         from schema.sessions.types import Session
 
         if self._m.session_id is None:
@@ -65,27 +73,25 @@ async def notes_with_bodies(info, rows: list[models.Note]) -> list[Note]:
 
 
 @loads_nodes("Note")
-async def load_notes(info, ids: list[UUID]) -> list[Optional[Note]]:
+async def load_notes(info, ids: list[UUID]) -> list[Note | None]:
     rows = await models.Note.filter(access.notes(info.context.viewer), id__in=ids)
     notes = {row.id: note for row, note in zip(rows, await notes_with_bodies(info, rows))}
     return [notes.get(i) for i in ids]
-
-
 
 
 @strawberry.input
 class AddNoteInput:
     client_id: strawberry.ID
     body: str = multiline()
-    session_id: Optional[strawberry.ID] = None
-    shared_with_client: Optional[bool] = False
+    session_id: strawberry.ID | None = None
+    shared_with_client: bool | None = False
 
 
 @strawberry.input
 class UpdateNoteInput:
     note_id: strawberry.ID
-    body: Optional[str] = multiline(default=None)
-    shared_with_client: Optional[bool] = None
+    body: str | None = multiline(default=None)
+    shared_with_client: bool | None = None
 
 
 @strawberry.input
@@ -95,13 +101,13 @@ class DeleteNoteInput:
 
 @strawberry.type
 class NotePayload:
-    note: Optional[Note] = None
+    note: Note | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class DeletePayload:
-    deleted_id: Optional[strawberry.ID] = None
+    deleted_id: strawberry.ID | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

@@ -7,13 +7,21 @@ import strawberry
 from domain import feedback, notifications
 from domain.errors import not_found
 from models.enums import Role
-from resolvers import clients as client_reads, notifications as notification_reads, sessions as session_reads
+from resolvers import clients as client_reads
+from resolvers import notifications as notification_reads
+from resolvers import sessions as session_reads
 from schema.context import Info
 from schema.errors import ApiError
 from schema.node import MAX_IDS, in_scope, uuid_of
 from schema.notifications.types import (
-    Feedback, FeedbackPayload, LeaveFeedbackInput, MarkNotificationsReadInput, MarkNotificationsReadPayload, Notification,
-    RequestReviewInput, RequestReviewPayload,
+    Feedback,
+    FeedbackPayload,
+    LeaveFeedbackInput,
+    MarkNotificationsReadInput,
+    MarkNotificationsReadPayload,
+    Notification,
+    RequestReviewInput,
+    RequestReviewPayload,
 )
 from schema.payloads import returns
 from schema.permissions import signed_in
@@ -23,14 +31,14 @@ from schema.permissions import signed_in
 class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.CLIENT))
     @returns(FeedbackPayload)
-    async def leave_feedback(self, info: Info, input: LeaveFeedbackInput) -> FeedbackPayload:  # noqa: A002
+    async def leave_feedback(self, info: Info, input: LeaveFeedbackInput) -> FeedbackPayload:
         session = await in_scope(session_reads.visible, info, input.session_id, "Session", "sessionId")
         row = await feedback.leave(info.context.viewer, session, input.rating, input.comment, bool(input.public_review))
         return FeedbackPayload(feedback=Feedback.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(RequestReviewPayload)
-    async def request_review(self, info: Info, input: RequestReviewInput) -> RequestReviewPayload:  # noqa: A002
+    async def request_review(self, info: Info, input: RequestReviewInput) -> RequestReviewPayload:
         client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
         notification_id = await feedback.request_review(info.context.viewer, client.id)
         row = await notification_reads.review_request(notification_id) if notification_id is not None else None
@@ -40,7 +48,9 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=signed_in())
     @returns(MarkNotificationsReadPayload)
-    async def mark_notifications_read(self, info: Info, input: MarkNotificationsReadInput) -> MarkNotificationsReadPayload:  # noqa: A002
+    async def mark_notifications_read(
+        self, info: Info, input: MarkNotificationsReadInput
+    ) -> MarkNotificationsReadPayload:
         if len(input.notification_ids) > MAX_IDS:
             raise ApiError(f"At most {MAX_IDS} ids at once.", "INVALID")
         ids = [uid for uid in (uuid_of(i, "Notification") for i in input.notification_ids) if uid]

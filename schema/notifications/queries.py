@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import strawberry
 
 from resolvers import notifications
@@ -17,7 +15,9 @@ from schema.permissions import signed_in
 class Query:
     @strawberry.field(permission_classes=signed_in())
     async def notifications(
-        self, info: Info, first: Optional[int] = 50, after: Optional[str] = None, unread_only: Optional[bool] = False
+        self, info: Info, first: int | None = 50, after: str | None = None, unread_only: bool | None = False
     ) -> NotificationConnection:
-        page = await paginate(notifications.notifications(info.context.viewer, bool(unread_only)), BY_CREATED, first, after)
+        page = await paginate(
+            notifications.notifications(info.context.viewer, bool(unread_only)), BY_CREATED, first, after
+        )
         return NotificationConnection.of(page, [Notification.from_model(r) for r in page.rows])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Optional
+from collections.abc import AsyncGenerator
 from uuid import UUID
 
 import strawberry
@@ -16,11 +16,13 @@ from schema.permissions import IsAuthenticated
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(permission_classes=[IsAuthenticated], description="The viewer's own notifications as they are created.")
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated], description="The viewer's own notifications as they are created."
+    )
     async def notification_added(self, info: Info) -> AsyncGenerator[Notification, None]:
         viewer = info.context.viewer
 
-        async def load(notification_id: UUID) -> Optional[Notification]:
+        async def load(notification_id: UUID) -> Notification | None:
             row = await notifications.own(viewer, notification_id)
             return Notification.from_model(row) if row is not None else None
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -25,15 +25,17 @@ class Notification(Entity):
     title: str
     body: str
     created_at: datetime
-    read_at: Optional[datetime]
+    read_at: datetime | None
     _m: strawberry.Private[models.Notification]
 
     @classmethod
     def from_model(cls, m: models.Notification) -> "Notification":
-        return cls(uid=str(m.id), kind=m.kind, title=m.title, body=m.body, created_at=m.created_at, read_at=m.read_at, _m=m)
+        return cls(
+            uid=str(m.id), kind=m.kind, title=m.title, body=m.body, created_at=m.created_at, read_at=m.read_at, _m=m
+        )
 
     @strawberry.field
-    async def session(self, info: Info) -> Optional[Annotated["Session", strawberry.lazy("schema.sessions.types")]]:
+    async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         from schema.sessions.types import Session
 
         if self._m.session_id is None:
@@ -50,14 +52,21 @@ class NotificationConnection(Connection[Notification]):
 @strawberry.type
 class Feedback(Entity):
     rating: int
-    comment: Optional[str]
+    comment: str | None
     public_review: bool
     created_at: datetime
     _m: strawberry.Private[models.Feedback]
 
     @classmethod
     def from_model(cls, m: models.Feedback) -> "Feedback":
-        return cls(uid=str(m.id), rating=m.rating, comment=m.comment, public_review=m.public_review, created_at=m.created_at, _m=m)
+        return cls(
+            uid=str(m.id),
+            rating=m.rating,
+            comment=m.comment,
+            public_review=m.public_review,
+            created_at=m.created_at,
+            _m=m,
+        )
 
     @strawberry.field
     async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")]:
@@ -82,13 +91,13 @@ class MarkNotificationsReadPayload:
 class LeaveFeedbackInput:
     session_id: strawberry.ID
     rating: int
-    comment: Optional[str] = multiline(default=None)
-    public_review: Optional[bool] = False
+    comment: str | None = multiline(default=None)
+    public_review: bool | None = False
 
 
 @strawberry.type
 class FeedbackPayload:
-    feedback: Optional[Feedback] = None
+    feedback: Feedback | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -99,23 +108,23 @@ class RequestReviewInput:
 
 @strawberry.type
 class RequestReviewPayload:
-    notification: Optional[Notification] = None
+    notification: Notification | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def session_feedback(info: Info, session_id: UUID) -> Optional[Feedback]:
+async def session_feedback(info: Info, session_id: UUID) -> Feedback | None:
     """Session.feedback (the caller checked the viewer may read the session's details)."""
     row = await notification_reads.session_feedback(session_id)
     return Feedback.from_model(row) if row else None
 
 
 @loads_nodes("Notification")
-async def load_notifications(info: Info, ids: list[UUID]) -> list[Optional[Notification]]:
+async def load_notifications(info: Info, ids: list[UUID]) -> list[Notification | None]:
     rows = {n.id: n for n in await notification_reads.own_many(info.context.viewer, ids)}
     return [Notification.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("Feedback")
-async def load_feedback(info: Info, ids: list[UUID]) -> list[Optional[Feedback]]:
+async def load_feedback(info: Info, ids: list[UUID]) -> list[Feedback | None]:
     rows = {f.id: f for f in await notification_reads.feedback_many(info.context.viewer, ids)}
     return [Feedback.from_model(rows[i]) if i in rows else None for i in ids]

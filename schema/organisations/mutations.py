@@ -9,7 +9,12 @@ from models.enums import Role
 from resolvers import organisations as organisation_reads
 from schema.context import Info
 from schema.node import in_scope
-from schema.organisations.types import CreateOrganisationInput, Organisation, OrganisationPayload, UpdateOrganisationInput
+from schema.organisations.types import (
+    CreateOrganisationInput,
+    Organisation,
+    OrganisationPayload,
+    UpdateOrganisationInput,
+)
 from schema.payloads import given, returns
 from schema.permissions import signed_in
 
@@ -22,13 +27,13 @@ def _period(value) -> dict | None:
 class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN))
     @returns(OrganisationPayload)
-    async def create_organisation(self, info: Info, input: CreateOrganisationInput) -> OrganisationPayload:  # noqa: A002
+    async def create_organisation(self, info: Info, input: CreateOrganisationInput) -> OrganisationPayload:
         row = await organisations.create_organisation(info.context.viewer, input.name, _period(input.booking_period))
         return OrganisationPayload(organisation=Organisation.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN))
     @returns(OrganisationPayload)
-    async def update_organisation(self, info: Info, input: UpdateOrganisationInput) -> OrganisationPayload:  # noqa: A002
+    async def update_organisation(self, info: Info, input: UpdateOrganisationInput) -> OrganisationPayload:
         # Only those who manage an organisation may edit it; everyone else gets NOT_FOUND.
         row = await in_scope(organisation_reads.managed, info, input.organisation_id, "Organisation", "organisationId")
         values = given(input, "name", "active", "booking_period")

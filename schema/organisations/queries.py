@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import strawberry
 
 from resolvers import organisations as organisation_reads
@@ -19,13 +17,15 @@ BY_NAME = Ordering((("name", False), ("id", False)))
 @strawberry.type
 class Query:
     @strawberry.field(permission_classes=signed_in(), description="Defaults to the viewer's own organisation.")
-    async def organisation(self, info: Info, id: Optional[strawberry.ID] = None) -> Optional[Organisation]:  # noqa: A002
+    async def organisation(self, info: Info, id: strawberry.ID | None = None) -> Organisation | None:
         viewer = info.context.viewer
         uid = uuid_of(id, "Organisation") if id is not None else viewer.organisation_id
         row = await organisation_reads.organisation(viewer, uid) if uid is not None else None
         return Organisation.from_model(row) if row else None
 
     @strawberry.field(permission_classes=signed_in())
-    async def organisations(self, info: Info, first: Optional[int] = 50, after: Optional[str] = None) -> OrganisationConnection:
+    async def organisations(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> OrganisationConnection:
         page = await paginate(organisation_reads.organisations(info.context.viewer), BY_NAME, first, after)
         return OrganisationConnection.of(page, [Organisation.from_model(r) for r in page.rows])

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -10,8 +10,8 @@ import models
 from domain import access, usage
 from resolvers import organisations as organisation_reads
 from schema.connection import Connection
-from schema.node import Entity, loads_nodes
 from schema.errors import forbidden
+from schema.node import Entity, loads_nodes
 
 if TYPE_CHECKING:
     from schema.clients.types import ClientConnection
@@ -20,14 +20,14 @@ if TYPE_CHECKING:
 
 @strawberry.type
 class BookingPeriod:
-    starts_on: Optional[date]
-    ends_on: Optional[date]
+    starts_on: date | None
+    ends_on: date | None
 
 
 @strawberry.input
 class BookingPeriodInput:
-    starts_on: Optional[date] = None
-    ends_on: Optional[date] = None
+    starts_on: date | None = None
+    ends_on: date | None = None
 
 
 @strawberry.type
@@ -39,13 +39,11 @@ class OrganisationUsage:
     active_members: int
 
 
-
-
 @strawberry.type
 class Organisation(Entity):
     name: str
     active: bool
-    booking_period: Optional[BookingPeriod]
+    booking_period: BookingPeriod | None
     created_at: datetime
     _m: strawberry.Private[models.Organisation]
 
@@ -57,7 +55,9 @@ class Organisation(Entity):
         return cls(uid=str(m.id), name=m.name, active=m.active, booking_period=period, created_at=m.created_at, _m=m)
 
     @strawberry.field
-    async def credit_pool(self, info: strawberry.Info) -> Annotated["CreditPool", strawberry.lazy("schema.credits.types")]:
+    async def credit_pool(
+        self, info: strawberry.Info
+    ) -> Annotated["CreditPool", strawberry.lazy("schema.credits.types")]:
         from schema.credits.types import CreditPool
 
         if not await organisation_reads.manages(info.context.viewer, self._m.id):
@@ -67,21 +67,29 @@ class Organisation(Entity):
 
     @strawberry.field
     async def members(
-        self, info: strawberry.Info, first: Optional[int] = 50, after: Optional[str] = None, search: Optional[str] = None
+        self, info: strawberry.Info, first: int | None = 50, after: str | None = None, search: str | None = None
     ) -> Annotated["ClientConnection", strawberry.lazy("schema.clients.types")]:
         from schema.clients.queries import organisation_members
 
         return await organisation_members(info, self._m.id, first, after, search)
 
     @strawberry.field
-    async def usage(self, info: strawberry.Info, from_: Annotated[Optional[datetime], strawberry.argument(name="from")] = None,
-                    to: Optional[datetime] = None) -> OrganisationUsage:
+    async def usage(
+        self,
+        info: strawberry.Info,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> OrganisationUsage:
         if not await organisation_reads.manages(info.context.viewer, self._m.id):
             raise forbidden("Only the organisation's admins see its usage.")
         found = await usage.for_organisation(self._m.id, from_, to)
-        return OrganisationUsage(sessions_booked=found.sessions_booked, sessions_completed=found.sessions_completed,
-                                 sessions_cancelled=found.sessions_cancelled, credits_spent=found.credits_spent,
-                                 active_members=found.active_members)
+        return OrganisationUsage(
+            sessions_booked=found.sessions_booked,
+            sessions_completed=found.sessions_completed,
+            sessions_cancelled=found.sessions_cancelled,
+            credits_spent=found.credits_spent,
+            active_members=found.active_members,
+        )
 
     @strawberry.field
     async def member_count(self, info: strawberry.Info) -> int:
@@ -89,11 +97,9 @@ class Organisation(Entity):
 
 
 @loads_nodes("Organisation")
-async def load_organisations(info, ids: list[UUID]) -> list[Optional[Organisation]]:
+async def load_organisations(info, ids: list[UUID]) -> list[Organisation | None]:
     rows = {o.id: o for o in await models.Organisation.filter(access.organisations(info.context.viewer), id__in=ids)}
     return [Organisation.from_model(rows[i]) if i in rows else None for i in ids]
-
-
 
 
 @strawberry.type(name="OrganisationConnection")
@@ -104,20 +110,20 @@ class OrganisationConnection(Connection[Organisation]):
 @strawberry.input
 class CreateOrganisationInput:
     name: str
-    booking_period: Optional[BookingPeriodInput] = None
+    booking_period: BookingPeriodInput | None = None
 
 
 @strawberry.input
 class UpdateOrganisationInput:
     organisation_id: strawberry.ID
-    name: Optional[str] = strawberry.UNSET
-    active: Optional[bool] = strawberry.UNSET
-    booking_period: Optional[BookingPeriodInput] = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
+    booking_period: BookingPeriodInput | None = strawberry.UNSET
 
 
 @strawberry.type
 class OrganisationPayload:
-    organisation: Optional[Organisation] = None
+    organisation: Organisation | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

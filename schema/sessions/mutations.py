@@ -8,14 +8,24 @@ import models
 from domain import booking, proposals, sessions
 from domain.errors import not_found
 from models.enums import Role, SessionStatus
-from resolvers import coaches as coach_reads, sessions as session_reads
+from resolvers import coaches as coach_reads
+from resolvers import sessions as session_reads
 from schema.context import Info
 from schema.node import in_scope, uuid_of, uuid_or_not_found
 from schema.payloads import returns
 from schema.permissions import signed_in
 from schema.sessions.types import (
-    BookSessionInput, CancelSessionInput, DeclineSessionInput, ProposalPayload, ProposeRescheduleInput,
-    RecordPastSessionInput, RescheduleProposal, RespondToProposalInput, Session, SessionInput, SessionPayload,
+    BookSessionInput,
+    CancelSessionInput,
+    DeclineSessionInput,
+    ProposalPayload,
+    ProposeRescheduleInput,
+    RecordPastSessionInput,
+    RescheduleProposal,
+    RespondToProposalInput,
+    Session,
+    SessionInput,
+    SessionPayload,
 )
 
 
@@ -27,52 +37,59 @@ async def _session(info: Info, session_id: str) -> models.Session:
 class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT, Role.ADMIN))
     @returns(SessionPayload)
-    async def book_session(self, info: Info, input: BookSessionInput) -> SessionPayload:  # noqa: A002
+    async def book_session(self, info: Info, input: BookSessionInput) -> SessionPayload:
         request = booking.BookingRequest(
-            service_id=uuid_or_not_found(input.service_id, "Service", "serviceId"), starts_at=input.starts_at,
-            client_id=uuid_or_not_found(input.client_id, "Client", "clientId"), booking_notes=input.booking_notes,
+            service_id=uuid_or_not_found(input.service_id, "Service", "serviceId"),
+            starts_at=input.starts_at,
+            client_id=uuid_or_not_found(input.client_id, "Client", "clientId"),
+            booking_notes=input.booking_notes,
             idempotency_key=input.idempotency_key,
         )
         return SessionPayload(session=Session.from_model(await booking.book(info.context.viewer, request)))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(SessionPayload)
-    async def confirm_session(self, info: Info, input: SessionInput) -> SessionPayload:  # noqa: A002
+    async def confirm_session(self, info: Info, input: SessionInput) -> SessionPayload:
         row = await sessions.confirm(info.context.viewer, await _session(info, input.session_id))
         return SessionPayload(session=Session.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT, Role.ADMIN))
     @returns(SessionPayload)
-    async def cancel_session(self, info: Info, input: CancelSessionInput) -> SessionPayload:  # noqa: A002
+    async def cancel_session(self, info: Info, input: CancelSessionInput) -> SessionPayload:
         row = await sessions.cancel(info.context.viewer, await _session(info, input.session_id), input.reason)
         return SessionPayload(session=Session.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(SessionPayload)
-    async def complete_session(self, info: Info, input: SessionInput) -> SessionPayload:  # noqa: A002
+    async def complete_session(self, info: Info, input: SessionInput) -> SessionPayload:
         row = await sessions.complete(info.context.viewer, await _session(info, input.session_id))
         return SessionPayload(session=Session.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(SessionPayload)
-    async def mark_no_show(self, info: Info, input: SessionInput) -> SessionPayload:  # noqa: A002
+    async def mark_no_show(self, info: Info, input: SessionInput) -> SessionPayload:
         row = await sessions.mark_no_show(info.context.viewer, await _session(info, input.session_id))
         return SessionPayload(session=Session.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(SessionPayload)
-    async def record_past_session(self, info: Info, input: RecordPastSessionInput) -> SessionPayload:  # noqa: A002
+    async def record_past_session(self, info: Info, input: RecordPastSessionInput) -> SessionPayload:
         client_id = uuid_or_not_found(input.client_id, "Client", "clientId")
         # Another coach's service is answered like a missing one.
         service = await in_scope(coach_reads.own_service, info, input.service_id, "Service", "serviceId")
         row = await sessions.record_past(
-            info.context.viewer, client_id, service, input.starts_at, SessionStatus(input.status.value), input.booking_notes
+            info.context.viewer,
+            client_id,
+            service,
+            input.starts_at,
+            SessionStatus(input.status.value),
+            input.booking_notes,
         )
         return SessionPayload(session=Session.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(SessionPayload)
-    async def decline_session(self, info: Info, input: DeclineSessionInput) -> SessionPayload:  # noqa: A002
+    async def decline_session(self, info: Info, input: DeclineSessionInput) -> SessionPayload:
         viewer, row = info.context.viewer, await _session(info, input.session_id)
         if input.proposed_starts_at is not None:
             row = await proposals.decline_with_proposal(viewer, row, input.proposed_starts_at, input.reason)
@@ -82,17 +99,19 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(ProposalPayload)
-    async def propose_reschedule(self, info: Info, input: ProposeRescheduleInput) -> ProposalPayload:  # noqa: A002
+    async def propose_reschedule(self, info: Info, input: ProposeRescheduleInput) -> ProposalPayload:
         row = await _session(info, input.session_id)
         proposal = await proposals.propose(info.context.viewer, row, input.starts_at, input.message)
         return ProposalPayload(proposal=RescheduleProposal.from_model(proposal), session=Session.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(ProposalPayload)
-    async def respond_to_proposal(self, info: Info, input: RespondToProposalInput) -> ProposalPayload:  # noqa: A002
+    async def respond_to_proposal(self, info: Info, input: RespondToProposalInput) -> ProposalPayload:
         uid = uuid_of(input.proposal_id, "RescheduleProposal")
         proposal = await session_reads.visible_proposal(info.context.viewer, uid) if uid else None
         if proposal is None:
             raise not_found("Proposal", "proposalId")
-        proposal, row = await proposals.respond(info.context.viewer, proposal, input.accept, input.counter_starts_at, input.message)
+        proposal, row = await proposals.respond(
+            info.context.viewer, proposal, input.accept, input.counter_starts_at, input.message
+        )
         return ProposalPayload(proposal=RescheduleProposal.from_model(proposal), session=Session.from_model(row))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import strawberry
 
 from resolvers import sessions as session_reads
@@ -15,16 +13,23 @@ from schema.sessions.types import Session, SessionConnection, SessionFilter, ses
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=signed_in(), description=(
-        "Role-scoped: a coach's own sessions, a client's own, an organisation's members' (no notes), all for admins."))
+    @strawberry.field(
+        permission_classes=signed_in(),
+        description=(
+            "Role-scoped: a coach's own sessions, a client's own, an organisation's members' (no notes), all for admins."
+        ),
+    )
     async def sessions(
-        self, info: Info, first: Optional[int] = 50, after: Optional[str] = None,
-        filter: Optional[SessionFilter] = None,  # noqa: A002
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        filter: SessionFilter | None = None,
     ) -> SessionConnection:
         return await session_connection(info, first, after, filter)
 
     @strawberry.field(permission_classes=signed_in())
-    async def session(self, info: Info, id: strawberry.ID) -> Optional[Session]:  # noqa: A002
+    async def session(self, info: Info, id: strawberry.ID) -> Session | None:
         uid = uuid_of(id, "Session")
         row = await session_reads.visible(info.context.viewer, uid) if uid else None
         return Session.from_model(row) if row else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Optional
+from collections.abc import AsyncGenerator
 from uuid import UUID
 
 import strawberry
@@ -16,11 +16,14 @@ from schema.sessions.types import Session
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(permission_classes=[IsAuthenticated], description="Sessions the viewer may see, whenever their status or time changes.")
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated],
+        description="Sessions the viewer may see, whenever their status or time changes.",
+    )
     async def session_changed(self, info: Info) -> AsyncGenerator[Session, None]:
         viewer = info.context.viewer
 
-        async def load(session_id: UUID) -> Optional[Session]:
+        async def load(session_id: UUID) -> Session | None:
             row = await sessions.visible(viewer, session_id)
             return Session.from_model(row) if row is not None else None
 

@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import strawberry
 
 import models
 from domain import access
-from domain.privacy import DELETED_NAME
 from domain import eligibility as eligibility_rules
-from resolvers import notes as note_reads, sessions as session_reads
+from domain.privacy import DELETED_NAME
+from resolvers import notes as note_reads
+from resolvers import sessions as session_reads
+from schema.coaches.types import Coach, Service
 from schema.connection import Connection
 from schema.context import Info
 from schema.enums import CoachKind, ProposalStatus, RefundStatus, Role, SessionFormat, SessionStatus
@@ -20,7 +22,6 @@ from schema.inputs import multiline
 from schema.loaders import resolved
 from schema.node import Entity, loads_nodes, uuid_of
 from schema.pagination import Ordering, paginate
-from schema.coaches.types import Coach, Service
 
 if TYPE_CHECKING:
     from schema.clients.types import Client
@@ -29,12 +30,11 @@ if TYPE_CHECKING:
     from schema.notifications.types import Feedback
 
 
-
 @strawberry.type
 class Cancellation:
     cancelled_at: datetime
     cancelled_by: Role
-    reason: Optional[str]
+    reason: str | None
     late: bool = strawberry.field(description="Cancelled by the client inside the coach's cancellation window.")
     refund: RefundStatus
 
@@ -44,15 +44,23 @@ class RescheduleProposal(Entity):
     proposed_by: Role
     starts_at: datetime
     ends_at: datetime
-    message: Optional[str]
+    message: str | None
     status: ProposalStatus
     created_at: datetime
     _m: strawberry.Private[models.RescheduleProposal]
 
     @classmethod
     def from_model(cls, m: models.RescheduleProposal) -> "RescheduleProposal":
-        return cls(uid=str(m.id), proposed_by=m.proposed_by, starts_at=m.starts_at, ends_at=m.ends_at,
-                   message=m.message, status=m.status, created_at=m.created_at, _m=m)
+        return cls(
+            uid=str(m.id),
+            proposed_by=m.proposed_by,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            message=m.message,
+            status=m.status,
+            created_at=m.created_at,
+            _m=m,
+        )
 
     @strawberry.field
     async def session(self, info: Info) -> "Session":
@@ -66,22 +74,32 @@ class Session(Entity):
     starts_at: datetime
     ends_at: datetime
     status: SessionStatus
-    meeting_url: Optional[str]
+    meeting_url: str | None
     booked_by: Role
     created_at: datetime
     _m: strawberry.Private[models.Session]
 
     @classmethod
     def from_model(cls, m: models.Session) -> "Session":
-        return cls(uid=str(m.id), kind=m.kind, format=m.format, starts_at=m.starts_at, ends_at=m.ends_at, status=m.status,
-                   meeting_url=m.meeting_url, booked_by=m.booked_by, created_at=m.created_at, _m=m)
+        return cls(
+            uid=str(m.id),
+            kind=m.kind,
+            format=m.format,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            status=m.status,
+            meeting_url=m.meeting_url,
+            booked_by=m.booked_by,
+            created_at=m.created_at,
+            _m=m,
+        )
 
     @strawberry.field
     async def coach(self, info: Info) -> Coach:
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
     @strawberry.field(description="Null once the client was deleted; clientName then reads 'Deleted Client'.")
-    async def client(self, info: Info) -> Optional[Annotated["Client", strawberry.lazy("schema.clients.types")]]:
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         from schema.clients.types import Client
 
         if self._m.client_id is None:
@@ -103,17 +121,22 @@ class Session(Entity):
         return Service.from_model(await info.context.loaders.service.load(self._m.service_id))
 
     @strawberry.field(description="Notes the client left when booking.")
-    def booking_notes(self, info: Info) -> Optional[str]:
+    def booking_notes(self, info: Info) -> str | None:
         return self._m.booking_notes if access.may_read_session_details(info.context.viewer) else None
 
     @strawberry.field
-    def cancellation(self, info: Info) -> Optional[Cancellation]:
+    def cancellation(self, info: Info) -> Cancellation | None:
         m = self._m
         if m.cancelled_at is None:
             return None
         reason = m.cancel_reason if access.may_read_session_details(info.context.viewer) else None
-        return Cancellation(cancelled_at=m.cancelled_at, cancelled_by=m.cancelled_by, reason=reason,
-                            late=m.late_cancellation, refund=m.refund_status)
+        return Cancellation(
+            cancelled_at=m.cancelled_at,
+            cancelled_by=m.cancelled_by,
+            reason=reason,
+            late=m.late_cancellation,
+            refund=m.refund_status,
+        )
 
     @strawberry.field
     async def proposals(self, info: Info) -> list[RescheduleProposal]:
@@ -133,7 +156,7 @@ class Session(Entity):
         return await notes_with_bodies(info, list(rows))
 
     @strawberry.field
-    async def feedback(self, info: Info) -> Optional[Annotated["Feedback", strawberry.lazy("schema.notifications.types")]]:
+    async def feedback(self, info: Info) -> Annotated["Feedback", strawberry.lazy("schema.notifications.types")] | None:
         from schema.notifications.types import session_feedback
 
         if not access.may_read_session_details(info.context.viewer):
@@ -141,10 +164,14 @@ class Session(Entity):
         return await session_feedback(info, self._m.id)
 
     @strawberry.field
-    async def credit_transactions(self, info: Info) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.credits.types")]]:
+    async def credit_transactions(
+        self, info: Info
+    ) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.credits.types")]]:
         from schema.credits.types import CreditTransaction
 
-        rows = await models.CreditTransaction.filter(access.credit_transactions(info.context.viewer), session_id=self._m.id).order_by("created_at", "id")
+        rows = await models.CreditTransaction.filter(
+            access.credit_transactions(info.context.viewer), session_id=self._m.id
+        ).order_by("created_at", "id")
         return [CreditTransaction.from_model(r) for r in rows]
 
 
@@ -155,22 +182,22 @@ class SessionConnection(Connection[Session]):
 
 @strawberry.input
 class SessionFilter:
-    statuses: Optional[list[SessionStatus]] = None
-    from_: Optional[datetime] = strawberry.field(default=None, name="from")
-    to: Optional[datetime] = None
-    client_id: Optional[strawberry.ID] = None
-    coach_id: Optional[strawberry.ID] = None
+    statuses: list[SessionStatus] | None = None
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None
+    client_id: strawberry.ID | None = None
+    coach_id: strawberry.ID | None = None
 
 
 @strawberry.input
 class BookSessionInput:
     service_id: strawberry.ID
     starts_at: datetime
-    client_id: Optional[strawberry.ID] = strawberry.field(
+    client_id: strawberry.ID | None = strawberry.field(
         default=None, description="Required when a coach or admin books for a client; a client books for themself."
     )
-    booking_notes: Optional[str] = multiline(default=None)
-    idempotency_key: Optional[str] = strawberry.field(
+    booking_notes: str | None = multiline(default=None)
+    idempotency_key: str | None = strawberry.field(
         default=None, description="Retrying with the same key returns the first result instead of booking twice."
     )
 
@@ -183,56 +210,62 @@ class SessionInput:
 @strawberry.input
 class CancelSessionInput:
     session_id: strawberry.ID
-    reason: Optional[str] = multiline(default=None)
+    reason: str | None = multiline(default=None)
 
 
 @strawberry.type
 class SessionPayload:
-    session: Optional[Session] = None
+    session: Session | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @loads_nodes("Session")
-async def load_sessions(info: Info, ids: list[UUID]) -> list[Optional[Session]]:
+async def load_sessions(info: Info, ids: list[UUID]) -> list[Session | None]:
     rows = {s.id: s for s in await session_reads.visible_sessions(info.context.viewer, ids)}
     return [Session.from_model(rows[i]) if i in rows else None for i in ids]
 
 
-@strawberry.input(description="A coach logs a session that already took place (history brought over from another tool); no credits move.")
+@strawberry.input(
+    description="A coach logs a session that already took place (history brought over from another tool); no credits move."
+)
 class RecordPastSessionInput:
     client_id: strawberry.ID
     service_id: strawberry.ID
     starts_at: datetime
     status: SessionStatus
-    booking_notes: Optional[str] = multiline(default=None)
+    booking_notes: str | None = multiline(default=None)
 
 
 @strawberry.input
 class DeclineSessionInput:
     session_id: strawberry.ID
-    reason: Optional[str] = multiline(default=None)
-    proposed_starts_at: Optional[datetime] = strawberry.field(default=None, description="Optionally suggest another time instead.")
+    reason: str | None = multiline(default=None)
+    proposed_starts_at: datetime | None = strawberry.field(
+        default=None, description="Optionally suggest another time instead."
+    )
 
 
 @strawberry.input
 class ProposeRescheduleInput:
     session_id: strawberry.ID
     starts_at: datetime
-    message: Optional[str] = multiline(default=None)
+    message: str | None = multiline(default=None)
 
 
 @strawberry.input
 class RespondToProposalInput:
     proposal_id: strawberry.ID
     accept: bool
-    counter_starts_at: Optional[datetime] = strawberry.field(default=None, description="Decline and suggest this time instead.")
-    message: Optional[str] = multiline(default=None)
+    counter_starts_at: datetime | None = strawberry.field(
+        default=None, description="Decline and suggest this time instead."
+    )
+    message: str | None = multiline(default=None)
 
 
 @strawberry.type
 class ProposalPayload:
-    proposal: Optional[RescheduleProposal] = None
-    session: Optional[Session] = None
+    proposal: RescheduleProposal | None = None
+    session: Session | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -264,7 +297,12 @@ BY_START = Ordering((("starts_at", False), ("id", False)))
 
 
 async def session_connection(
-    info: Info, first: int | None, after: str | None, filter: SessionFilter | None, *, of_client: UUID | None = None,  # noqa: A002
+    info: Info,
+    first: int | None,
+    after: str | None,
+    filter: SessionFilter | None,
+    *,
+    of_client: UUID | None = None,
 ) -> SessionConnection:
     """A page of the viewer's sessions (of one client, for Client.sessions), filtered."""
     narrowed: dict[str, Any] = {}

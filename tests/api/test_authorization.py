@@ -28,7 +28,6 @@ from tests.support.accounts import invite_and_accept
 from tests.support.api import PASSWORD, Api, World
 from tests.support.database import empty_all
 
-
 ANON = "ANON"
 
 # ---------------------------------------------------------------------------- global ids, by hand
@@ -223,8 +222,11 @@ class Town:
         if p.role == "COACH":
             # Events of their own practice and shared ones about their clients; an event about a
             # session belongs to that session's coach (a coach sees own sessions only).
-            return (p.key in self.clients[e.client].coaches and e.coach in (None, p.key)
-                    and (e.session is None or self.sessions[e.session].coach == p.key))
+            return (
+                p.key in self.clients[e.client].coaches
+                and e.coach in (None, p.key)
+                and (e.session is None or self.sessions[e.session].coach == p.key)
+            )
         if p.role == "CLIENT":
             return e.client == p.client and e.visible_to_client
         return False  # organisation admins: a timeline describes notes and messages
@@ -256,23 +258,42 @@ class Town:
         for n in self.notes.values():
             objects.append((f"Note {n.key}", gid("Note", n.uid), lambda p, n=n: self.sees_note(p, n)))
         for o in self.orgs.values():
-            objects.append((f"Organisation {o.key}", gid("Organisation", o.uid), lambda p, o=o: self.sees_org(p, o.key)))
+            objects.append(
+                (f"Organisation {o.key}", gid("Organisation", o.uid), lambda p, o=o: self.sees_org(p, o.key))
+            )
         for pool, (kind, key) in self.pools.items():
-            objects.append((f"CreditPool {kind} {key}", gid("CreditPool", pool), lambda p, pool=pool: self.sees_pool(p, pool)))
+            objects.append(
+                (f"CreditPool {kind} {key}", gid("CreditPool", pool), lambda p, pool=pool: self.sees_pool(p, pool))
+            )
         for t in self.txs:
-            objects.append((f"CreditTransaction {t.client or t.org}", gid("CreditTransaction", t.uid), lambda p, t=t: self.sees_tx(p, t)))
+            objects.append(
+                (
+                    f"CreditTransaction {t.client or t.org}",
+                    gid("CreditTransaction", t.uid),
+                    lambda p, t=t: self.sees_tx(p, t),
+                )
+            )
         for e in self.events:
-            objects.append((f"ActivityEvent {e.client}/{e.coach}/{e.visible_to_client}", gid("ActivityEvent", e.uid),
-                            lambda p, e=e: self.sees_event(p, e)))
+            objects.append(
+                (
+                    f"ActivityEvent {e.client}/{e.coach}/{e.visible_to_client}",
+                    gid("ActivityEvent", e.uid),
+                    lambda p, e=e: self.sees_event(p, e),
+                )
+            )
         for user, (who, _) in self.users.items():
             objects.append((f"User {who}", gid("User", user), lambda p, user=user: self.sees_user(p, user)))
         for coach, cid in self.coach_ids.items():
             objects.append((f"Coach {coach}", gid("Coach", cid), lambda p, coach=coach: self.sees_coach(p, coach)))
         objects.append(("ApiKey A", gid("ApiKey", self.api_key), lambda p: self.sees_api_key(p)))
         for s in self.sessions.values():
-            objects.append((f"Session {s.coach}/{s.client}", gid("Session", s.uid), lambda p, s=s: self.sees_session(p, s)))
+            objects.append(
+                (f"Session {s.coach}/{s.client}", gid("Session", s.uid), lambda p, s=s: self.sees_session(p, s))
+            )
         for coach, service in self.services.items():
-            objects.append((f"Service of {coach}", gid("Service", service), lambda p, coach=coach: self.sees_coach(p, coach)))
+            objects.append(
+                (f"Service of {coach}", gid("Service", service), lambda p, coach=coach: self.sees_coach(p, coach))
+            )
         return objects
 
     def canaries(self) -> dict[str, tuple[str, Callable[[Person], bool]]]:
@@ -286,7 +307,10 @@ class Town:
         for n in self.notes.values():
             out[n.body] = (f"note {n.key}", lambda p, n=n: self.sees_note(p, n))
         for (coach, client), text in self.private.items():
-            out[text] = (f"private notes of {coach} on {client}", lambda p, coach=coach: self.sees_private_notes(p, coach))
+            out[text] = (
+                f"private notes of {coach} on {client}",
+                lambda p, coach=coach: self.sees_private_notes(p, coach),
+            )
         for o in self.orgs.values():
             out[o.name] = (f"name of organisation {o.key}", lambda p, o=o: self.sees_org(p, o.key))
         for t in self.txs:
@@ -387,7 +411,13 @@ async def build_town(api: Api) -> Town:
     town.clients["a3"] = a3
     cl_a3.client = "a3"
     a3.login = "cl_a3"
-    await _mutate(api, UPDATE_CLIENT, "updateClient", {"clientId": gid("Client", a3_uid), "name": a3.name, "email": a3.email}, cl_a3.token)
+    await _mutate(
+        api,
+        UPDATE_CLIENT,
+        "updateClient",
+        {"clientId": gid("Client", a3_uid), "name": a3.name, "email": a3.email},
+        cl_a3.token,
+    )
 
     # Relationships that start by booking or messaging (no API for those yet): global coaches
     # serving organisation members, the internal coach serving the self-registered client.
@@ -395,25 +425,42 @@ async def build_town(api: Api) -> Town:
         await client_domain.ensure_relationship(town.coach_ids[coach], town.clients[client].uid)
         town.clients[client].coaches.add(coach)
         town.private[(coach, client)] = canary("priv")
-        await _mutate(api, UPDATE_CLIENT, "updateClient",
-                      {"clientId": gid("Client", town.clients[client].uid), "privateNotes": town.private[(coach, client)]},
-                      people[coach].token)
+        await _mutate(
+            api,
+            UPDATE_CLIENT,
+            "updateClient",
+            {"clientId": gid("Client", town.clients[client].uid), "privateNotes": town.private[(coach, client)]},
+            people[coach].token,
+        )
 
     # A service per coach, and on every relationship a past session with booking notes.
     for coach in town.coach_ids:
-        payload = await _mutate(api, CREATE_SERVICE, "createService",
-                                {"name": f"Session with {coach}", "durationMinutes": 60, "format": "VIDEO", "credits": 1},
-                                people[coach].token)
+        payload = await _mutate(
+            api,
+            CREATE_SERVICE,
+            "createService",
+            {"name": f"Session with {coach}", "durationMinutes": 60, "format": "VIDEO", "credits": 1},
+            people[coach].token,
+        )
         town.services[coach] = ungid(payload["service"]["id"])[1]
     session_of: dict[tuple[str, str], uuid.UUID] = {}
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=20)
     for i, c in enumerate(town.clients.values()):
         for j, coach in enumerate(sorted(c.coaches)):
             notes = canary("book")
-            payload = await _mutate(api, RECORD_PAST, "recordPastSession", {
-                "clientId": gid("Client", c.uid), "serviceId": gid("Service", town.services[coach]),
-                "startsAt": (start + timedelta(hours=3 * i + j)).isoformat(), "status": "COMPLETED", "bookingNotes": notes,
-            }, people[coach].token)
+            payload = await _mutate(
+                api,
+                RECORD_PAST,
+                "recordPastSession",
+                {
+                    "clientId": gid("Client", c.uid),
+                    "serviceId": gid("Service", town.services[coach]),
+                    "startsAt": (start + timedelta(hours=3 * i + j)).isoformat(),
+                    "status": "COMPLETED",
+                    "bookingNotes": notes,
+                },
+                people[coach].token,
+            )
             uid = ungid(payload["session"]["id"])[1]
             town.sessions[uid] = SessionRec(uid, coach, c.key, notes)
             session_of[(coach, c.key)] = uid
@@ -423,17 +470,32 @@ async def build_town(api: Api) -> Town:
         for coach in sorted(c.coaches):
             for shared in (True, False):
                 body = canary("note")
-                payload = await _mutate(api, ADD_NOTE, "addNote",
-                                        {"clientId": gid("Client", c.uid), "body": body, "sharedWithClient": shared,
-                                         "sessionId": gid("Session", session_of[(coach, c.key)])},
-                                        people[coach].token)
+                payload = await _mutate(
+                    api,
+                    ADD_NOTE,
+                    "addNote",
+                    {
+                        "clientId": gid("Client", c.uid),
+                        "body": body,
+                        "sharedWithClient": shared,
+                        "sessionId": gid("Session", session_of[(coach, c.key)]),
+                    },
+                    people[coach].token,
+                )
                 key = f"{coach}/{c.key}/{'shared' if shared else 'private'}"
                 town.notes[key] = NoteRec(key, ungid(payload["note"]["id"])[1], coach, c.key, body, shared)
 
     # Client logins for existing profiles (an invitation the client accepts), invited by their org admin or an admin.
     for key, by in (("a1", "oa_A"), ("b1", "oa_B"), ("g1x", "admin")):
         login = await invite_and_accept(api, people[by].token, gid("Client", town.clients[key].uid), PASSWORD)
-        p = Person(f"cl_{key}", "CLIENT", login["token"], org=town.clients[key].org, client=key, user=ungid(login["user"]["id"])[1])
+        p = Person(
+            f"cl_{key}",
+            "CLIENT",
+            login["token"],
+            org=town.clients[key].org,
+            client=key,
+            user=ungid(login["user"]["id"])[1],
+        )
         people[p.key] = p
         town.clients[key].login = p.key
 
@@ -441,8 +503,13 @@ async def build_town(api: Api) -> Town:
     for c in town.clients.values():
         if c.login:
             c.health = canary("health")
-            await _mutate(api, UPDATE_CLIENT, "updateClient", {"clientId": gid("Client", c.uid), "healthContext": c.health},
-                          people[c.login].token)
+            await _mutate(
+                api,
+                UPDATE_CLIENT,
+                "updateClient",
+                {"clientId": gid("Client", c.uid), "healthContext": c.health},
+                people[c.login].token,
+            )
 
     # An API key for organisation A.
     town.api_key_name = canary("key")
@@ -458,14 +525,25 @@ async def build_town(api: Api) -> Town:
     for owner in ("a1", "b2", "g1x", "A", "B"):
         note = canary("ledger")
         if owner in town.orgs:
-            payload = await _mutate(api, GRANT_ORGANISATION, "grantOrganisationCredits",
-                                    {"organisationId": org_gid[owner], "amount": 7, "note": note}, people["admin"].token)
+            payload = await _mutate(
+                api,
+                GRANT_ORGANISATION,
+                "grantOrganisationCredits",
+                {"organisationId": org_gid[owner], "amount": 7, "note": note},
+                people["admin"].token,
+            )
         else:
-            payload = await _mutate(api, GRANT_CLIENT, "grantClientCredits",
-                                    {"clientId": gid("Client", town.clients[owner].uid), "amount": 7, "note": note},
-                                    people["admin"].token)
+            payload = await _mutate(
+                api,
+                GRANT_CLIENT,
+                "grantClientCredits",
+                {"clientId": gid("Client", town.clients[owner].uid), "amount": 7, "note": note},
+                people["admin"].token,
+            )
         uid = ungid(payload["transaction"]["id"])[1]
-        town.txs.append(Tx(uid, note, client=None if owner in town.orgs else owner, org=owner if owner in town.orgs else None))
+        town.txs.append(
+            Tx(uid, note, client=None if owner in town.orgs else owner, org=owner if owner in town.orgs else None)
+        )
 
     # Users and timeline events as stored.
     user_owner = {p.user: p for p in people.values() if p.user}
@@ -474,9 +552,18 @@ async def build_town(api: Api) -> Town:
         town.users[row["id"]] = (user_owner[row["id"]].key, org)
     client_by_uid = {c.uid: c.key for c in town.clients.values()}
     coach_by_uid = {v: k for k, v in town.coach_ids.items()}
-    for row in await models.ActivityEvent.all().values("id", "client_id", "coach_id", "visible_to_client", "session_id"):
-        town.events.append(Event(row["id"], client_by_uid[row["client_id"]], coach_by_uid.get(row["coach_id"]),
-                                 row["visible_to_client"], row["session_id"]))
+    for row in await models.ActivityEvent.all().values(
+        "id", "client_id", "coach_id", "visible_to_client", "session_id"
+    ):
+        town.events.append(
+            Event(
+                row["id"],
+                client_by_uid[row["client_id"]],
+                coach_by_uid.get(row["coach_id"]),
+                row["visible_to_client"],
+                row["session_id"],
+            )
+        )
     return town
 
 
@@ -613,14 +700,28 @@ async def read_everything(rec: Recorder, p: Person) -> None:
         rec.compare(p, "client(id)", c.key, visible, got is not None)
         if not got:
             continue
-        rec.compare(p, "Client.organisation", c.key,
-                    gid("Organisation", town.orgs[c.org].uid) if c.org else None, dig(got, "organisation", "id"))
-        rec.compare(p, "Client.privateNotes", c.key,
-                    town.private.get((p.key, c.key)) if town.sees_private_notes(p, p.key) else None, got["privateNotes"])
-        rec.compare(p, "Client.healthContext", c.key, c.health if town.sees_health(p, c) else None, got["healthContext"])
+        rec.compare(
+            p,
+            "Client.organisation",
+            c.key,
+            gid("Organisation", town.orgs[c.org].uid) if c.org else None,
+            dig(got, "organisation", "id"),
+        )
+        rec.compare(
+            p,
+            "Client.privateNotes",
+            c.key,
+            town.private.get((p.key, c.key)) if town.sees_private_notes(p, p.key) else None,
+            got["privateNotes"],
+        )
+        rec.compare(
+            p, "Client.healthContext", c.key, c.health if town.sees_health(p, c) else None, got["healthContext"]
+        )
         # Viewer-relative: about the viewing coach's relationship, null for everyone else.
         rec.compare(p, "Client.category is set", c.key, p.role == "COACH", got["category"] is not None)
-        rec.compare(p, "Client.relationshipSince is set", c.key, p.role == "COACH", got["relationshipSince"] is not None)
+        rec.compare(
+            p, "Client.relationshipSince is set", c.key, p.role == "COACH", got["relationshipSince"] is not None
+        )
         expected_notes = {n.uid: n.body for n in town.notes.values() if n.client == c.key and town.sees_note(p, n)}
         actual_notes = {ungid(e["node"]["id"])[1]: e["node"]["body"] for e in got["notes"]["edges"]}
         rec.compare(p, "Client.notes", c.key, expected_notes, actual_notes)
@@ -630,8 +731,11 @@ async def read_everything(rec: Recorder, p: Person) -> None:
         rec.compare(p, "Client.timeline.totalCount", c.key, len(expected_events), got["timeline"]["totalCount"])
         expected_txs = {t.uid for t in town.txs if t.client == c.key and town.sees_tx(p, t)}
         rec.compare(p, "Client.creditPool.transactions", c.key, expected_txs, ids_of(got["creditPool"]["transactions"]))
-        expected_sessions = {s.uid: s.booking_notes if town.sees_booking_notes(p, s) else None
-                             for s in town.sessions.values() if s.client == c.key and town.sees_session(p, s)}
+        expected_sessions = {
+            s.uid: s.booking_notes if town.sees_booking_notes(p, s) else None
+            for s in town.sessions.values()
+            if s.client == c.key and town.sees_session(p, s)
+        }
         actual_sessions = {ungid(e["node"]["id"])[1]: e["node"]["bookingNotes"] for e in got["sessions"]["edges"]}
         rec.compare(p, "Client.sessions", c.key, expected_sessions, actual_sessions)
 
@@ -642,10 +746,32 @@ async def read_everything(rec: Recorder, p: Person) -> None:
         rec.compare(p, "session(id)", f"{s.coach}/{s.client}", town.sees_session(p, s), got is not None)
         if not got:
             continue
-        rec.compare(p, "Session.bookingNotes", f"{s.coach}/{s.client}", s.booking_notes if town.sees_booking_notes(p, s) else None, got["bookingNotes"])
-        rec.compare(p, "Session.client", f"{s.coach}/{s.client}", gid("Client", town.clients[s.client].uid), dig(got, "client", "id"))
-        expected_notes = {n.uid: n.body for n in town.notes.values() if n.coach == s.coach and n.client == s.client and town.sees_note(p, n)}
-        rec.compare(p, "Session.notes", f"{s.coach}/{s.client}", expected_notes, {ungid(n["id"])[1]: n["body"] for n in got["notes"]})
+        rec.compare(
+            p,
+            "Session.bookingNotes",
+            f"{s.coach}/{s.client}",
+            s.booking_notes if town.sees_booking_notes(p, s) else None,
+            got["bookingNotes"],
+        )
+        rec.compare(
+            p,
+            "Session.client",
+            f"{s.coach}/{s.client}",
+            gid("Client", town.clients[s.client].uid),
+            dig(got, "client", "id"),
+        )
+        expected_notes = {
+            n.uid: n.body
+            for n in town.notes.values()
+            if n.coach == s.coach and n.client == s.client and town.sees_note(p, n)
+        }
+        rec.compare(
+            p,
+            "Session.notes",
+            f"{s.coach}/{s.client}",
+            expected_notes,
+            {ungid(n["id"])[1]: n["body"] for n in got["notes"]},
+        )
     body = await rec.ask(p, "sessions", SESSIONS)
     expected_sessions = {s.uid for s in town.sessions.values() if town.sees_session(p, s)}
     rec.compare(p, "sessions", "ids", expected_sessions, ids_of(dig(body, "data", "sessions")))
@@ -653,15 +779,19 @@ async def read_everything(rec: Recorder, p: Person) -> None:
     # node(id:) one by one (aliased), and nodes(ids:) in one list, for every object of every type.
     objects = town.all_objects()
     for start in range(0, len(objects), 15):
-        chunk = objects[start:start + 15]
+        chunk = objects[start : start + 15]
         body = await rec.ask(p, "node", aliased_nodes(len(chunk)), {f"i{i}": o[1] for i, o in enumerate(chunk)})
         for i, (what, object_id, allowed) in enumerate(chunk):
             got = dig(body, "data", f"n{i}")
             rec.compare(p, "node(id)", what, object_id if allowed(p) else None, got and got["id"])
     for start in range(0, len(objects), 100):
-        chunk = objects[start:start + 100]
-        body = await rec.ask(p, "nodes", f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ...N }} }} {NODE_FIELDS}",
-                             {"ids": [o[1] for o in chunk]})
+        chunk = objects[start : start + 100]
+        body = await rec.ask(
+            p,
+            "nodes",
+            f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ...N }} }} {NODE_FIELDS}",
+            {"ids": [o[1] for o in chunk]},
+        )
         got = dig(body, "data", "nodes") or [None] * len(chunk)
         rec.compare(p, "nodes(ids) length", "", len(chunk), len(got))
         for (what, object_id, allowed), node in zip(chunk, got, strict=False):
@@ -678,17 +808,36 @@ async def read_everything(rec: Recorder, p: Person) -> None:
         if c is None:
             continue
         node = edge["node"]
-        rec.compare(p, "clients.privateNotes", c.key, town.private.get((p.key, c.key)) if p.role == "COACH" else None, node["privateNotes"])
-        rec.compare(p, "clients.healthContext", c.key, c.health if town.sees_health(p, c) else None, node["healthContext"])
-        rec.compare(p, "clients.notes", c.key,
-                    {n.uid for n in town.notes.values() if n.client == c.key and town.sees_note(p, n)}, ids_of(node["notes"]))
+        rec.compare(
+            p,
+            "clients.privateNotes",
+            c.key,
+            town.private.get((p.key, c.key)) if p.role == "COACH" else None,
+            node["privateNotes"],
+        )
+        rec.compare(
+            p, "clients.healthContext", c.key, c.health if town.sees_health(p, c) else None, node["healthContext"]
+        )
+        rec.compare(
+            p,
+            "clients.notes",
+            c.key,
+            {n.uid for n in town.notes.values() if n.client == c.key and town.sees_note(p, n)},
+            ids_of(node["notes"]),
+        )
 
     # myClients: coaches only.
     body = await rec.ask(p, "myClients", MY_CLIENTS)
     if p.role == "COACH":
         rec.compare(p, "myClients", "ids", set(visible), ids_of(dig(body, "data", "myClients")))
     else:
-        rec.compare(p, "myClients", "error", "UNAUTHENTICATED" if p.role == ANON else "FORBIDDEN", forbidden_or_unauthenticated(body))
+        rec.compare(
+            p,
+            "myClients",
+            "error",
+            "UNAUTHENTICATED" if p.role == ANON else "FORBIDDEN",
+            forbidden_or_unauthenticated(body),
+        )
         rec.compare(p, "myClients", "data", None, body.get("data"))
 
     # search by every client's name and e-mail, in clients (and myClients for coaches).
@@ -696,14 +845,18 @@ async def read_everything(rec: Recorder, p: Person) -> None:
     fields = ["clients"] + (["myClients"] if p.role == "COACH" else [])
     for field_name in fields:
         for start in range(0, len(searches), 15):
-            chunk = searches[start:start + 15]
+            chunk = searches[start : start + 15]
             params = ", ".join(f"$s{i}: String!" for i in range(len(chunk)))
             body_fields = " ".join(
                 f"s{i}: {field_name}(first: 5, filter: {{search: $s{i}}}) {{ totalCount edges {{ node {{ id }} }} }}"
                 for i in range(len(chunk))
             )
-            body = await rec.ask(p, f"{field_name}(search)", f"query({params}) {{ {body_fields} }}",
-                                 {f"s{i}": term for i, (_, term) in enumerate(chunk)})
+            body = await rec.ask(
+                p,
+                f"{field_name}(search)",
+                f"query({params}) {{ {body_fields} }}",
+                {f"s{i}": term for i, (_, term) in enumerate(chunk)},
+            )
             for i, (c, term) in enumerate(chunk):
                 expected = {c.uid} if town.sees_client(p, c) else set()
                 rec.compare(p, f"{field_name}(search: {term})", c.key, expected, ids_of(dig(body, "data", f"s{i}")))
@@ -717,18 +870,37 @@ async def read_everything(rec: Recorder, p: Person) -> None:
             members = {c.uid for c in town.clients.values() if c.org == o.key and town.sees_client(p, c)}
             rec.compare(p, "Organisation.members", o.key, members, ids_of(got["members"]))
             rec.compare(p, "Organisation.memberCount", o.key, len(members), got["memberCount"])
-        body = await rec.ask(p, f"organisation({o.key}).creditPool", ORGANISATION_POOL, {"id": gid("Organisation", o.uid)})
+        body = await rec.ask(
+            p, f"organisation({o.key}).creditPool", ORGANISATION_POOL, {"id": gid("Organisation", o.uid)}
+        )
         pool = dig(body, "data", "organisation", "creditPool")
-        rec.compare(p, "Organisation.creditPool", o.key, gid("CreditPool", o.pool) if town.sees_org_pool(p, o.key) else None, pool and pool["id"])
+        rec.compare(
+            p,
+            "Organisation.creditPool",
+            o.key,
+            gid("CreditPool", o.pool) if town.sees_org_pool(p, o.key) else None,
+            pool and pool["id"],
+        )
         if town.sees_org(p, o.key) and not town.sees_org_pool(p, o.key):
             rec.compare(p, "Organisation.creditPool error", o.key, "FORBIDDEN", forbidden_or_unauthenticated(body))
         if pool:
-            rec.compare(p, "Organisation.creditPool.transactions", o.key,
-                        {t.uid for t in town.txs if t.org == o.key}, ids_of(pool["transactions"]))
+            rec.compare(
+                p,
+                "Organisation.creditPool.transactions",
+                o.key,
+                {t.uid for t in town.txs if t.org == o.key},
+                ids_of(pool["transactions"]),
+            )
 
     body = await rec.ask(p, "organisation()", ORGANISATION, {})
     own = p.org if p.role in ("ORG_ADMIN", "CLIENT", "COACH") else None
-    rec.compare(p, "organisation()", "own", gid("Organisation", town.orgs[own].uid) if own else None, dig(body, "data", "organisation", "id"))
+    rec.compare(
+        p,
+        "organisation()",
+        "own",
+        gid("Organisation", town.orgs[own].uid) if own else None,
+        dig(body, "data", "organisation", "id"),
+    )
 
     body = await rec.ask(p, "organisations", ORGANISATIONS)
     expected = {o.uid for o in town.orgs.values() if town.sees_org(p, o.key)}
@@ -739,14 +911,22 @@ async def read_everything(rec: Recorder, p: Person) -> None:
         keys = {ungid(k["id"])[1] for k in dig(body, "data", "apiKeys") or []}
         rec.compare(p, "apiKeys", "ids", {town.api_key} if town.sees_api_key(p) else set(), keys)
     else:
-        rec.compare(p, "apiKeys", "error", "UNAUTHENTICATED" if p.role == ANON else "FORBIDDEN", forbidden_or_unauthenticated(body))
+        rec.compare(
+            p,
+            "apiKeys",
+            "error",
+            "UNAUTHENTICATED" if p.role == ANON else "FORBIDDEN",
+            forbidden_or_unauthenticated(body),
+        )
 
     body = await rec.ask(p, "viewer", VIEWER)
     if p.role == "CLIENT":
         c = town.clients[p.client]
         rec.compare(p, "viewer.client", "id", gid("Client", c.uid), dig(body, "data", "viewer", "client", "id"))
         expected_notes = {n.uid for n in town.notes.values() if n.client == c.key and n.shared}
-        rec.compare(p, "viewer.client.notes", c.key, expected_notes, ids_of(dig(body, "data", "viewer", "client", "notes")))
+        rec.compare(
+            p, "viewer.client.notes", c.key, expected_notes, ids_of(dig(body, "data", "viewer", "client", "notes"))
+        )
 
 
 async def test_every_actor_every_object_every_read_path_matches_the_policy(town):
@@ -768,10 +948,26 @@ def garbage_ids(type_name: str) -> list[str]:
     some = uuid.uuid4()
     raw = lambda text: base64.b64encode(text.encode()).decode()  # noqa: E731
     return [
-        "", " ", "x", "!!!", "%%%%", "null", "0", str(some), gid(type_name, ""), gid(type_name, "not-a-uuid"),
-        gid(type_name, "1"), gid(type_name, f"{some}:{some}"), raw(f"{type_name}{some}"), raw("::"),
-        raw(f":{some}"), gid(type_name, some)[:-4], gid(type_name, some) + "AAAA", "A" * 3000,
-        gid(type_name, f"{some}' OR '1'='1"), gid(type_name.lower(), some),
+        "",
+        " ",
+        "x",
+        "!!!",
+        "%%%%",
+        "null",
+        "0",
+        str(some),
+        gid(type_name, ""),
+        gid(type_name, "not-a-uuid"),
+        gid(type_name, "1"),
+        gid(type_name, f"{some}:{some}"),
+        raw(f"{type_name}{some}"),
+        raw("::"),
+        raw(f":{some}"),
+        gid(type_name, some)[:-4],
+        gid(type_name, some) + "AAAA",
+        "A" * 3000,
+        gid(type_name, f"{some}' OR '1'='1"),
+        gid(type_name.lower(), some),
     ]
 
 
@@ -780,8 +976,12 @@ async def test_hand_made_ids_of_every_node_type_read_as_not_found(town):
     answer as a thing that does not exist (null, no error)."""
     api = town.api
     admin = town.people["admin"]
-    node_types = sorted(t["name"] for t in (await api.ok(NODE_TYPES_QUERY, token=admin.token))["__type"]["possibleTypes"])
-    assert {"Client", "Note", "Organisation", "CreditPool", "ActivityEvent", "User", "Coach", "ApiKey"} <= set(node_types)
+    node_types = sorted(
+        t["name"] for t in (await api.ok(NODE_TYPES_QUERY, token=admin.token))["__type"]["possibleTypes"]
+    )
+    assert {"Client", "Note", "Organisation", "CreditPool", "ActivityEvent", "User", "Coach", "ApiKey"} <= set(
+        node_types
+    )
     objects = town.all_objects()
     problems: list[str] = []
     single = f"query($id: ID!) {{ node(id: $id) {{ ...N }} }} {NODE_FIELDS}"
@@ -803,8 +1003,12 @@ async def test_hand_made_ids_of_every_node_type_read_as_not_found(town):
                 # Visible under its own type; under any other type name it does not exist.
                 bad += [(f"{what} as {t}", gid(t, uid)) for t in [*node_types, "Nope"] if t != real_type]
         for start in range(0, len(bad), 100):
-            chunk = bad[start:start + 100]
-            body = await api(f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ...N }} }} {NODE_FIELDS}", {"ids": [b[1] for b in chunk]}, p.token)
+            chunk = bad[start : start + 100]
+            body = await api(
+                f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ...N }} }} {NODE_FIELDS}",
+                {"ids": [b[1] for b in chunk]},
+                p.token,
+            )
             if body != {"data": {"nodes": [None] * len(chunk)}}:
                 got = dig(body, "data", "nodes") or []
                 found = [w for (w, _), n in zip(chunk, got, strict=False) if n is not None]
@@ -863,7 +1067,9 @@ async def test_an_organisation_admins_widest_query_holds_no_note_private_note_or
         assert not body.get("errors"), body
         members = dig(body, "data", "organisation", "members", "edges")
         listed = dig(body, "data", "clients", "edges")
-        assert {e["node"]["id"] for e in members} == {gid("Client", c.uid) for c in town.clients.values() if c.org == p.org}
+        assert {e["node"]["id"] for e in members} == {
+            gid("Client", c.uid) for c in town.clients.values() if c.org == p.org
+        }
         assert {e["node"]["id"] for e in listed} == {e["node"]["id"] for e in members}
         for edge in members + listed:
             node = edge["node"]
@@ -872,21 +1078,31 @@ async def test_an_organisation_admins_widest_query_holds_no_note_private_note_or
             assert node["timeline"] == {"totalCount": 0, "edges": []}, node
         sessions = dig(body, "data", "sessions", "edges")
         assert {e["node"]["id"] for e in sessions} == {
-            gid("Session", x.uid) for x in town.sessions.values() if town.clients[x.client].org == p.org}
+            gid("Session", x.uid) for x in town.sessions.values() if town.clients[x.client].org == p.org
+        }
         assert all(e["node"]["bookingNotes"] is None and e["node"]["notes"] == [] for e in sessions), sessions
         for start in range(0, len(all_ids), 100):
-            await rec.ask(p, "nodes(all)", f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ...N }} }} {NODE_FIELDS}",
-                          {"ids": all_ids[start:start + 100]})
-        leaked = [f"{who} {path}: {what}" for _, path, text in rec.texts for value, what in canaries.items() if value in text]
+            await rec.ask(
+                p,
+                "nodes(all)",
+                f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ...N }} }} {NODE_FIELDS}",
+                {"ids": all_ids[start : start + 100]},
+            )
+        leaked = [
+            f"{who} {path}: {what}" for _, path, text in rec.texts for value, what in canaries.items() if value in text
+        ]
         assert leaked == []
         rec.scan_canaries()
         assert rec.mismatches == [], report(rec.mismatches)
     # The test can see them: the same query as the coach who wrote them shows notes and private notes.
-    text = (await town.api.post(ORG_ADMIN_WIDEST.replace("apiKeys { id name }", ""), token=town.people["in_A"].token)).text
+    text = (
+        await town.api.post(ORG_ADMIN_WIDEST.replace("apiKeys { id name }", ""), token=town.people["in_A"].token)
+    ).text
     assert any(n.body in text for n in town.notes.values()) and any(v in text for v in town.private.values())
 
 
 # ---------------------------------------------------------------------------- mutations
+
 
 async def snapshot() -> dict[str, list[str]]:
     """Every row of every table, as text (api_keys.last_used_at aside: reading with a key may touch it)."""
@@ -897,7 +1113,9 @@ async def snapshot() -> dict[str, list[str]]:
     out = {}
     for row in tables:
         name = row["tablename"]
-        rows = await conn.execute_query_dict(f"SELECT (to_jsonb(t) - 'last_used_at')::text AS r FROM \"{name}\" t ORDER BY 1")
+        rows = await conn.execute_query_dict(
+            f"SELECT (to_jsonb(t) - 'last_used_at')::text AS r FROM \"{name}\" t ORDER BY 1"
+        )
         out[name] = [r["r"] for r in rows]
     return out
 
@@ -926,8 +1144,14 @@ MUTATIONS = {
     "updateService": ("UpdateServiceInput", "service { id name }"),
 }
 
-NOT_FOUND_MESSAGES = {"clientId": "Client not found.", "noteId": "Note not found.", "organisationId": "Organisation not found.",
-                      "apiKeyId": "API key not found.", "sessionId": "Session not found.", "serviceId": "Service not found."}
+NOT_FOUND_MESSAGES = {
+    "clientId": "Client not found.",
+    "noteId": "Note not found.",
+    "organisationId": "Organisation not found.",
+    "apiKeyId": "API key not found.",
+    "sessionId": "Session not found.",
+    "serviceId": "Service not found.",
+}
 
 
 def not_found(field_name: str) -> tuple:
@@ -948,8 +1172,11 @@ async def test_mutations_on_ids_the_actor_may_not_touch_are_refused_and_change_n
         nonlocal calls
         calls += 1
         input_type, selection = MUTATIONS[name]
-        body = await api(f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} userErrors {{ code field message }} }} }}",
-                         {"input": input}, p.token)
+        body = await api(
+            f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} userErrors {{ code field message }} }} }}",
+            {"input": input},
+            p.token,
+        )
         if outcome[0] == "top":
             codes = [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
             if body.get("data") is not None or codes != [outcome[1]]:
@@ -977,23 +1204,48 @@ async def test_mutations_on_ids_the_actor_may_not_touch_are_refused_and_change_n
             # updateClient: anyone signed in, on a client in scope; some fields belong to one role.
             refusal = role_refusal(p, ("ADMIN", "ORG_ADMIN", "COACH", "CLIENT"))
             if refusal or not sees:
-                await expect(p, "updateClient", {"clientId": cid, "name": "Hacked"}, refusal or not_found("clientId"), c.key)
+                await expect(
+                    p, "updateClient", {"clientId": cid, "name": "Hacked"}, refusal or not_found("clientId"), c.key
+                )
             else:
                 if p.role != "CLIENT":
-                    await expect(p, "updateClient", {"clientId": cid, "healthContext": "hacked"},
-                                 forbidden_field("healthContext", "Only the client shares their health context."), c.key)
+                    await expect(
+                        p,
+                        "updateClient",
+                        {"clientId": cid, "healthContext": "hacked"},
+                        forbidden_field("healthContext", "Only the client shares their health context."),
+                        c.key,
+                    )
                 if p.role != "COACH":
-                    await expect(p, "updateClient", {"clientId": cid, "privateNotes": "hacked"},
-                                 forbidden_field("privateNotes", "Only a coach keeps private notes on a client."), c.key)
+                    await expect(
+                        p,
+                        "updateClient",
+                        {"clientId": cid, "privateNotes": "hacked"},
+                        forbidden_field("privateNotes", "Only a coach keeps private notes on a client."),
+                        c.key,
+                    )
                 for wrong in (gid("Coach", c.uid), gid("Note", c.uid), "garbage"):
-                    await expect(p, "updateClient", {"clientId": wrong, "name": "Hacked"}, not_found("clientId"), f"{c.key} as {wrong[:8]}")
+                    await expect(
+                        p,
+                        "updateClient",
+                        {"clientId": wrong, "name": "Hacked"},
+                        not_found("clientId"),
+                        f"{c.key} as {wrong[:8]}",
+                    )
             # setClientActive: staff; a coach only for clients with no organisation.
             refusal = role_refusal(p, staff)
             if refusal or not sees:
-                await expect(p, "setClientActive", {"clientId": cid, "active": False}, refusal or not_found("clientId"), c.key)
+                await expect(
+                    p, "setClientActive", {"clientId": cid, "active": False}, refusal or not_found("clientId"), c.key
+                )
             elif p.role == "COACH" and c.org is not None:
-                await expect(p, "setClientActive", {"clientId": cid, "active": False},
-                             forbidden_field("active", "You may not change whether this client is active."), c.key)
+                await expect(
+                    p,
+                    "setClientActive",
+                    {"clientId": cid, "active": False},
+                    forbidden_field("active", "You may not change whether this client is active."),
+                    c.key,
+                )
             # addNote: coaches, on their own clients.
             refusal = role_refusal(p, ("COACH",))
             if refusal or not sees:
@@ -1001,11 +1253,24 @@ async def test_mutations_on_ids_the_actor_may_not_touch_are_refused_and_change_n
             # grantClientCredits: admins and organisations, on a client in scope; never coaches.
             refusal = role_refusal(p, ("ADMIN", "ORG_ADMIN"))
             if refusal or not sees:
-                await expect(p, "grantClientCredits", {"clientId": cid, "amount": 5}, refusal or not_found("clientId"), c.key)
+                await expect(
+                    p, "grantClientCredits", {"clientId": cid, "amount": 5}, refusal or not_found("clientId"), c.key
+                )
             # createUser with clientId: refused for everyone (a login joins a profile only by invitation).
             refusal = role_refusal(p, ("ADMIN", "ORG_ADMIN"))
-            await expect(p, "createUser", {"email": f"new-{secrets.token_hex(4)}@example.test", "name": "New", "password": PASSWORD,
-                                           "role": "CLIENT", "clientId": cid}, refusal or forbidden_field("clientId", ATTACH_REFUSED), c.key)
+            await expect(
+                p,
+                "createUser",
+                {
+                    "email": f"new-{secrets.token_hex(4)}@example.test",
+                    "name": "New",
+                    "password": PASSWORD,
+                    "role": "CLIENT",
+                    "clientId": cid,
+                },
+                refusal or forbidden_field("clientId", ATTACH_REFUSED),
+                c.key,
+            )
 
         for n in town.notes.values():
             nid = gid("Note", n.uid)
@@ -1015,29 +1280,60 @@ async def test_mutations_on_ids_the_actor_may_not_touch_are_refused_and_change_n
                 await expect(p, "deleteNote", {"noteId": nid}, refusal or not_found("noteId"), n.key)
             else:
                 for wrong in (gid("Client", n.uid), gid("Note", town.clients[n.client].uid), "garbage"):
-                    await expect(p, "updateNote", {"noteId": wrong, "body": "hacked"}, not_found("noteId"), f"{n.key} as {wrong[:8]}")
+                    await expect(
+                        p,
+                        "updateNote",
+                        {"noteId": wrong, "body": "hacked"},
+                        not_found("noteId"),
+                        f"{n.key} as {wrong[:8]}",
+                    )
                     await expect(p, "deleteNote", {"noteId": wrong}, not_found("noteId"), f"{n.key} as {wrong[:8]}")
 
         for o in town.orgs.values():
             oid = gid("Organisation", o.uid)
             refusal = role_refusal(p, ("ADMIN", "ORG_ADMIN"))
             if refusal or (p.role == "ORG_ADMIN" and p.org != o.key):
-                await expect(p, "updateOrganisation", {"organisationId": oid, "name": "Hacked"}, refusal or not_found("organisationId"), o.key)
-                await expect(p, "createApiKey", {"name": "hack", "organisationId": oid}, refusal or not_found("organisationId"), o.key)
+                await expect(
+                    p,
+                    "updateOrganisation",
+                    {"organisationId": oid, "name": "Hacked"},
+                    refusal or not_found("organisationId"),
+                    o.key,
+                )
+                await expect(
+                    p,
+                    "createApiKey",
+                    {"name": "hack", "organisationId": oid},
+                    refusal or not_found("organisationId"),
+                    o.key,
+                )
             elif p.role == "ORG_ADMIN":
-                await expect(p, "updateOrganisation", {"organisationId": oid, "active": False},
-                             forbidden_field("active", "Only platform admins activate or deactivate organisations."), o.key)
+                await expect(
+                    p,
+                    "updateOrganisation",
+                    {"organisationId": oid, "active": False},
+                    forbidden_field("active", "Only platform admins activate or deactivate organisations."),
+                    o.key,
+                )
             refusal = role_refusal(p, ("ADMIN",))
             if refusal:
                 await expect(p, "grantOrganisationCredits", {"organisationId": oid, "amount": 5}, refusal, o.key)
             # createClient in an organisation not one's own.
             refusal = role_refusal(p, staff)
             if refusal or (p.role in ("ORG_ADMIN", "COACH") and p.org != o.key):
-                await expect(p, "createClient", {"name": "Planted", "organisationId": oid}, refusal or not_found("organisationId"), o.key)
+                await expect(
+                    p,
+                    "createClient",
+                    {"name": "Planted", "organisationId": oid},
+                    refusal or not_found("organisationId"),
+                    o.key,
+                )
 
         refusal = role_refusal(p, ("ADMIN", "ORG_ADMIN"))
         if refusal or not town.sees_api_key(p):
-            await expect(p, "revokeApiKey", {"apiKeyId": gid("ApiKey", town.api_key)}, refusal or not_found("apiKeyId"), "key A")
+            await expect(
+                p, "revokeApiKey", {"apiKeyId": gid("ApiKey", town.api_key)}, refusal or not_found("apiKeyId"), "key A"
+            )
 
         # Sessions: the lifecycle mutations on sessions the actor may not see.
         future = (datetime.now(UTC) + timedelta(days=30)).replace(minute=0, second=0, microsecond=0).isoformat()
@@ -1045,8 +1341,11 @@ async def test_mutations_on_ids_the_actor_may_not_touch_are_refused_and_change_n
             sid, label = gid("Session", sess.uid), f"{sess.coach}/{sess.client}"
             sees = town.sees_session(p, sess)
             for name, allowed, extra in (
-                ("confirmSession", ("COACH",), {}), ("completeSession", ("COACH",), {}), ("markNoShow", ("COACH",), {}),
-                ("declineSession", ("COACH",), {}), ("cancelSession", ("COACH", "CLIENT", "ADMIN"), {}),
+                ("confirmSession", ("COACH",), {}),
+                ("completeSession", ("COACH",), {}),
+                ("markNoShow", ("COACH",), {}),
+                ("declineSession", ("COACH",), {}),
+                ("cancelSession", ("COACH", "CLIENT", "ADMIN"), {}),
                 ("proposeReschedule", ("COACH", "CLIENT"), {"startsAt": future}),
             ):
                 refusal = role_refusal(p, allowed)
@@ -1079,8 +1378,13 @@ async def test_mutations_on_ids_the_actor_may_not_touch_are_refused_and_change_n
                     await expect(p, "recordPastSession", past, not_found("clientId"), f"{coach}/{c.key}")
             refusal = role_refusal(p, ("COACH",))
             if refusal or coach != p.key:
-                await expect(p, "updateService", {"serviceId": gid("Service", service), "name": "Hacked"},
-                             refusal or not_found("serviceId"), coach)
+                await expect(
+                    p,
+                    "updateService",
+                    {"serviceId": gid("Service", service), "name": "Hacked"},
+                    refusal or not_found("serviceId"),
+                    coach,
+                )
 
     after = await snapshot()
     changed = []

@@ -33,14 +33,18 @@ async def test_global_session_debits_client_and_organisation_internal_only_clien
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 10}}, admin.token)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 10}}, admin.token)
     _global_coach, global_service = await setup_coach(api, world, credits=2)
-    _internal_coach, internal_service = await setup_coach(api, world, kind=CoachKind.INTERNAL, organisation=org, credits=3)
+    _internal_coach, internal_service = await setup_coach(
+        api, world, kind=CoachKind.INTERNAL, organisation=org, credits=3
+    )
 
     g = await api.ok(BOOK, {"i": {"serviceId": global_service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
     i = await api.ok(BOOK, {"i": {"serviceId": internal_service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
 
     assert g["bookSession"]["userErrors"] == [] and i["bookSession"]["userErrors"] == []
     assert g["bookSession"]["session"]["status"] == "CONFIRMED"
-    assert sorted(t["delta"] for t in g["bookSession"]["session"]["creditTransactions"]) == [-2]  # the client sees its own pool
+    assert sorted(t["delta"] for t in g["bookSession"]["session"]["creditTransactions"]) == [
+        -2
+    ]  # the client sees its own pool
     pools = {p.kind.value: p.balance for p in await models.CreditPool.all()}
     assert pools == {"CLIENT": 10 - 2 - 3, "ORGANISATION": 10 - 2}
     await assert_ledger_balances()
@@ -52,8 +56,11 @@ async def test_every_failing_eligibility_reason_is_reported(api, world):
     org = await world.organisation()
     member = await world.user(Role.CLIENT, organisation=org)
     _coach, service = await setup_coach(api, world)
-    await api.ok("mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
-                 {"i": {"organisationId": org, "active": False, "bookingPeriod": {"startsOn": "2031-01-01"}}}, admin.token)
+    await api.ok(
+        "mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
+        {"i": {"organisationId": org, "active": False, "bookingPeriod": {"startsOn": "2031-01-01"}}},
+        admin.token,
+    )
 
     data = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
     assert codes_and_fields(data["bookSession"]["userErrors"]) == [("NOT_ELIGIBLE", ["input", "clientId"])]
@@ -73,9 +80,12 @@ async def test_k_credits_and_n_concurrent_bookings_give_exactly_k(api, world):
 
     # Distinct free slots, 46 a day (windows close at 23:59, so no slot starts at 23:30)
     starts = [(utc(2030, 1, 8) + timedelta(days=i // 46, minutes=30 * (i % 46))).isoformat() for i in range(n)]
-    answers = await asyncio.gather(*[
-        api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": s}}, coach.token) for s in starts
-    ])
+    answers = await asyncio.gather(
+        *[
+            api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": s}}, coach.token)
+            for s in starts
+        ]
+    )
 
     booked = [a for a in answers if a["bookSession"]["session"]]
     refused = [codes_and_fields(a["bookSession"]["userErrors"]) for a in answers if not a["bookSession"]["session"]]
@@ -94,16 +104,23 @@ async def test_one_slot_booked_concurrently_goes_to_exactly_one(api, world):
     for client_id in clients:  # two each: whichever client wins the race can still book again below
         await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 2}}, admin.token)
 
-    answers = await asyncio.gather(*[
-        api.ok(BOOK, {"i": {"serviceId": service, "clientId": c, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token) for c in clients
-    ])
+    answers = await asyncio.gather(
+        *[
+            api.ok(BOOK, {"i": {"serviceId": service, "clientId": c, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token)
+            for c in clients
+        ]
+    )
     refusals = [a["bookSession"]["userErrors"] for a in answers if a["bookSession"]["userErrors"]]
     assert refusals == [[TAKEN]] * 99
 
     # The buffer after the session holds 11:00-11:15; half-open ranges let 11:15 in.
-    in_buffer = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": clients[1], "startsAt": "2030-01-08T11:00:00Z"}}, coach.token)
+    in_buffer = await api.ok(
+        BOOK, {"i": {"serviceId": service, "clientId": clients[1], "startsAt": "2030-01-08T11:00:00Z"}}, coach.token
+    )
     assert in_buffer["bookSession"]["userErrors"] == [TAKEN]
-    after_buffer = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": clients[1], "startsAt": "2030-01-08T11:15:00Z"}}, coach.token)
+    after_buffer = await api.ok(
+        BOOK, {"i": {"serviceId": service, "clientId": clients[1], "startsAt": "2030-01-08T11:15:00Z"}}, coach.token
+    )
     assert after_buffer["bookSession"]["userErrors"] == []
     await assert_ledger_balances()
 
@@ -114,7 +131,9 @@ async def test_idempotency_key_books_once(api, world):
     coach, service = await setup_coach(api, world)
     client_id = await world.client_of(coach)
     await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 5}}, admin.token)
-    variables = {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z", "idempotencyKey": "k1"}}
+    variables = {
+        "i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z", "idempotencyKey": "k1"}
+    }
 
     answers = await asyncio.gather(*[api.ok(BOOK, variables, coach.token) for _ in range(20)])
 
@@ -122,7 +141,9 @@ async def test_idempotency_key_books_once(api, world):
     assert await models.Session.all().count() == 1
     assert [r["delta"] for r in await ledger_rows() if r["reason"] == "BOOKING"] == [-1]
     other = await api.ok(BOOK, {"i": {**variables["i"], "startsAt": "2030-01-08T12:00:00Z"}}, coach.token)
-    assert other["bookSession"]["userErrors"] == [user_error("CONFLICT", ["input", "idempotencyKey"], "This idempotency key was used for a different booking.")]
+    assert other["bookSession"]["userErrors"] == [
+        user_error("CONFLICT", ["input", "idempotencyKey"], "This idempotency key was used for a different booking.")
+    ]
 
 
 async def test_cancellation_refunds_once_through_the_worker_and_frees_the_slot(api, world, test_settings):
@@ -131,21 +152,32 @@ async def test_cancellation_refunds_once_through_the_worker_and_frees_the_slot(a
     coach, service = await setup_coach(api, world, credits=2)
     client_id = await world.client_of(coach)
     await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 2}}, admin.token)
-    booked = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token)
+    booked = await api.ok(
+        BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token
+    )
     session_id = booked["bookSession"]["session"]["id"]
 
     cancelled = await api.ok(CANCEL, {"i": {"sessionId": session_id, "reason": "Ill"}}, coach.token)
-    assert cancelled["cancelSession"]["session"]["cancellation"] == {"late": False, "refund": "PENDING", "cancelledBy": "COACH"}
+    assert cancelled["cancelSession"]["session"]["cancellation"] == {
+        "late": False,
+        "refund": "PENDING",
+        "cancelledBy": "COACH",
+    }
 
     await run_worker(test_settings)
     await run_worker(test_settings)  # a second run finds nothing to claim
     from domain import refunds
+
     assert await refunds.refund(uuid_of(session_id, "Session")) is False  # and so does a third delivery
 
-    seen = await api.ok("query($id: ID!) { session(id: $id) { cancellation { refund } } }", {"id": session_id}, coach.token)
+    seen = await api.ok(
+        "query($id: ID!) { session(id: $id) { cancellation { refund } } }", {"id": session_id}, coach.token
+    )
     assert seen["session"]["cancellation"]["refund"] == "REFUNDED"
     assert [r["delta"] for r in await ledger_rows()] == [2, -2, 2]
-    again = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token)
+    again = await api.ok(
+        BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token
+    )
     assert again["bookSession"]["userErrors"] == []  # the slot is free again
     await assert_ledger_balances()
 
@@ -156,11 +188,17 @@ async def test_a_late_client_cancellation_keeps_the_credits(api, world, test_set
     member = await world.user(Role.CLIENT)
     _coach, service = await setup_coach(api, world)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
-    booked = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-07T20:00:00Z"}}, member.token)  # in 12 h
+    booked = await api.ok(
+        BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-07T20:00:00Z"}}, member.token
+    )  # in 12 h
 
     data = await api.ok(CANCEL, {"i": {"sessionId": booked["bookSession"]["session"]["id"]}}, member.token)
 
-    assert data["cancelSession"]["session"]["cancellation"] == {"late": True, "refund": "NOT_REFUNDABLE", "cancelledBy": "CLIENT"}
+    assert data["cancelSession"]["session"]["cancellation"] == {
+        "late": True,
+        "refund": "NOT_REFUNDABLE",
+        "cancelledBy": "CLIENT",
+    }
     await run_worker(test_settings)
     assert (await models.CreditPool.get(client_id__isnull=False)).balance == 0
     assert await models.OutboxJob.filter(job_name="refund_session").count() == 0
@@ -178,18 +216,24 @@ async def test_transitions_that_are_not_allowed_change_nothing(api, world):
     assert booked["bookSession"]["session"]["status"] == "PENDING"
 
     early = await api.ok(COMPLETE, {"i": session}, coach.token)
-    assert early["completeSession"]["userErrors"] == [user_error("INVALID_TRANSITION", ["input", "sessionId"], "The session has not started yet.")]  # a future session
+    assert early["completeSession"]["userErrors"] == [
+        user_error("INVALID_TRANSITION", ["input", "sessionId"], "The session has not started yet.")
+    ]  # a future session
     by_client = await api(CONFIRM, {"i": session}, member.token)
     assert by_client["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     by_other = await api.ok(CONFIRM, {"i": session}, other_coach.token)
-    assert by_other["confirmSession"]["userErrors"] == [{"code": "NOT_FOUND", "field": ["input", "sessionId"], "message": "Session not found."}]
+    assert by_other["confirmSession"]["userErrors"] == [
+        {"code": "NOT_FOUND", "field": ["input", "sessionId"], "message": "Session not found."}
+    ]
     assert (await models.Session.first()).status.value == "PENDING"
 
     assert (await api.ok(CONFIRM, {"i": session}, coach.token))["confirmSession"]["session"]["status"] == "CONFIRMED"
     clock.freeze(utc(2030, 1, 8, 11))
     assert (await api.ok(COMPLETE, {"i": session}, coach.token))["completeSession"]["session"]["status"] == "COMPLETED"
     cancel_done = await api.ok(CANCEL, {"i": session}, coach.token)
-    assert cancel_done["cancelSession"]["userErrors"] == [user_error("INVALID_TRANSITION", ["input", "sessionId"], "A completed session cannot be cancelled.")]
+    assert cancel_done["cancelSession"]["userErrors"] == [
+        user_error("INVALID_TRANSITION", ["input", "sessionId"], "A completed session cannot be cancelled.")
+    ]
     await assert_ledger_balances()
 
 
@@ -208,19 +252,43 @@ async def test_reschedule_proposals_supersede_counter_and_accept(api, world):
 
     first = await api.ok(PROPOSE, {"i": {"sessionId": session_id, "startsAt": "2030-01-09T10:00:00Z"}}, member.token)
     second = await api.ok(PROPOSE, {"i": {"sessionId": session_id, "startsAt": "2030-01-09T11:00:00Z"}}, member.token)
-    own = await api.ok(RESPOND, {"i": {"proposalId": second["proposeReschedule"]["proposal"]["id"], "accept": True}}, member.token)
-    assert own["respondToProposal"]["userErrors"] == [user_error("FORBIDDEN", ["input", "proposalId"], "The other side answers a proposal.")]  # the other side answers
+    own = await api.ok(
+        RESPOND, {"i": {"proposalId": second["proposeReschedule"]["proposal"]["id"], "accept": True}}, member.token
+    )
+    assert own["respondToProposal"]["userErrors"] == [
+        user_error("FORBIDDEN", ["input", "proposalId"], "The other side answers a proposal.")
+    ]  # the other side answers
 
-    countered = await api.ok(RESPOND, {"i": {"proposalId": second["proposeReschedule"]["proposal"]["id"], "accept": False,
-                                             "counterStartsAt": "2030-01-09T14:00:00Z"}}, coach.token)
-    assert [p["status"] for p in countered["respondToProposal"]["session"]["proposals"]] == ["SUPERSEDED", "DECLINED", "OPEN"]
+    countered = await api.ok(
+        RESPOND,
+        {
+            "i": {
+                "proposalId": second["proposeReschedule"]["proposal"]["id"],
+                "accept": False,
+                "counterStartsAt": "2030-01-09T14:00:00Z",
+            }
+        },
+        coach.token,
+    )
+    assert [p["status"] for p in countered["respondToProposal"]["session"]["proposals"]] == [
+        "SUPERSEDED",
+        "DECLINED",
+        "OPEN",
+    ]
     counter_id = (await models.RescheduleProposal.get(status="OPEN")).id
     from schema.node import encode
-    accepted = await api.ok(RESPOND, {"i": {"proposalId": encode("RescheduleProposal", counter_id), "accept": True}}, member.token)
+
+    accepted = await api.ok(
+        RESPOND, {"i": {"proposalId": encode("RescheduleProposal", counter_id), "accept": True}}, member.token
+    )
     assert accepted["respondToProposal"]["session"]["startsAt"] == "2030-01-09T14:00:00+00:00"
     assert accepted["respondToProposal"]["session"]["status"] == "CONFIRMED"
-    stale = await api.ok(RESPOND, {"i": {"proposalId": first["proposeReschedule"]["proposal"]["id"], "accept": True}}, coach.token)
-    assert stale["respondToProposal"]["userErrors"] == [user_error("INVALID_TRANSITION", ["input", "proposalId"], "This proposal is no longer open.")]
+    stale = await api.ok(
+        RESPOND, {"i": {"proposalId": first["proposeReschedule"]["proposal"]["id"], "accept": True}}, coach.token
+    )
+    assert stale["respondToProposal"]["userErrors"] == [
+        user_error("INVALID_TRANSITION", ["input", "proposalId"], "This proposal is no longer open.")
+    ]
 
 
 async def test_declining_with_a_proposed_time_keeps_the_booking_pending(api, world):
@@ -232,9 +300,12 @@ async def test_declining_with_a_proposed_time_keeps_the_booking_pending(api, wor
     booked = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-08T10:00:00Z"}}, member.token)
     session_id = booked["bookSession"]["session"]["id"]
 
-    declined = await api.ok("""mutation($i: DeclineSessionInput!) { declineSession(input: $i) {
+    declined = await api.ok(
+        """mutation($i: DeclineSessionInput!) { declineSession(input: $i) {
         session { status proposals { status proposedBy startsAt } } userErrors { code } } }""",
-        {"i": {"sessionId": session_id, "proposedStartsAt": "2030-01-08T15:00:00Z"}}, coach.token)
+        {"i": {"sessionId": session_id, "proposedStartsAt": "2030-01-08T15:00:00Z"}},
+        coach.token,
+    )
     session = declined["declineSession"]["session"]
     assert session["status"] == "PENDING"
     assert session["proposals"] == [{"status": "OPEN", "proposedBy": "COACH", "startsAt": "2030-01-08T15:00:00+00:00"}]
@@ -246,17 +317,26 @@ async def test_record_past_session_moves_no_credits_and_eligibility_lists_reason
     coach, service = await setup_coach(api, world)
     client_id = await world.client_of(coach)
 
-    data = await api.ok("""mutation($i: RecordPastSessionInput!) { recordPastSession(input: $i) {
+    data = await api.ok(
+        """mutation($i: RecordPastSessionInput!) { recordPastSession(input: $i) {
         session { status startsAt } userErrors { code field } } }""",
-        {"i": {"clientId": client_id, "serviceId": service, "startsAt": "2029-12-01T10:00:00Z", "status": "COMPLETED"}}, coach.token)
+        {"i": {"clientId": client_id, "serviceId": service, "startsAt": "2029-12-01T10:00:00Z", "status": "COMPLETED"}},
+        coach.token,
+    )
     assert data["recordPastSession"]["session"]["status"] == "COMPLETED"
-    future = await api.ok("""mutation($i: RecordPastSessionInput!) { recordPastSession(input: $i) { userErrors { code field } } }""",
-        {"i": {"clientId": client_id, "serviceId": service, "startsAt": "2030-02-01T10:00:00Z", "status": "COMPLETED"}}, coach.token)
+    future = await api.ok(
+        """mutation($i: RecordPastSessionInput!) { recordPastSession(input: $i) { userErrors { code field } } }""",
+        {"i": {"clientId": client_id, "serviceId": service, "startsAt": "2030-02-01T10:00:00Z", "status": "COMPLETED"}},
+        coach.token,
+    )
     assert future["recordPastSession"]["userErrors"] == [{"code": "INVALID", "field": ["input", "startsAt"]}]
     assert await models.CreditTransaction.all().count() == 0
 
-    seen = await api.ok("query($id: ID!, $s: ID) { client(id: $id) { eligibility(serviceId: $s) { eligible reasons } } }",
-                        {"id": client_id, "s": service}, coach.token)
+    seen = await api.ok(
+        "query($id: ID!, $s: ID) { client(id: $id) { eligibility(serviceId: $s) { eligible reasons } } }",
+        {"id": client_id, "s": service},
+        coach.token,
+    )
     assert seen["client"]["eligibility"] == {"eligible": False, "reasons": ["NO_CLIENT_CREDITS"]}
 
 
@@ -273,11 +353,22 @@ async def test_random_k_credits_and_n_bookings_give_min_k_n(api, world):
         if k:
             await api.ok(GRANT, {"input": {"clientId": client_id, "amount": k}}, admin.token)
         day = utc(2030, 2, 1) + timedelta(days=round_)
-        answers = await asyncio.gather(*[
-            api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id,
-                                "startsAt": (day + timedelta(minutes=30 * i)).isoformat()}}, coach.token)
-            for i in range(n)
-        ])
+        answers = await asyncio.gather(
+            *[
+                api.ok(
+                    BOOK,
+                    {
+                        "i": {
+                            "serviceId": service,
+                            "clientId": client_id,
+                            "startsAt": (day + timedelta(minutes=30 * i)).isoformat(),
+                        }
+                    },
+                    coach.token,
+                )
+                for i in range(n)
+            ]
+        )
         booked = sum(1 for a in answers if a["bookSession"]["session"])
         assert booked == min(k, n), (round_, k, n)
         pool = await models.CreditPool.get(client_id=uuid_of(client_id, "Client"))
@@ -285,10 +376,16 @@ async def test_random_k_credits_and_n_bookings_give_min_k_n(api, world):
     await assert_ledger_balances()
 
 
-@pytest.mark.parametrize("reason", ["CLIENT_INACTIVE", "ORGANISATION_INACTIVE", "OUTSIDE_BOOKING_PERIOD",
-                                    "NO_CLIENT_CREDITS", "NO_ORGANISATION_CREDITS"])
-
-
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "CLIENT_INACTIVE",
+        "ORGANISATION_INACTIVE",
+        "OUTSIDE_BOOKING_PERIOD",
+        "NO_CLIENT_CREDITS",
+        "NO_ORGANISATION_CREDITS",
+    ],
+)
 async def test_each_eligibility_reason_on_its_own(api, world, reason):
     clock.freeze(utc(2030, 1, 7, 8))
     admin = await world.admin()
@@ -301,19 +398,33 @@ async def test_each_eligibility_reason_on_its_own(api, world, reason):
         await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 5}}, admin.token)
     update_org = "mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }"
     if reason == "CLIENT_INACTIVE":
-        await api.ok("mutation($i: SetClientActiveInput!) { setClientActive(input: $i) { userErrors { code } } }",
-                     {"i": {"clientId": member.client_id, "active": False}}, admin.token)
+        await api.ok(
+            "mutation($i: SetClientActiveInput!) { setClientActive(input: $i) { userErrors { code } } }",
+            {"i": {"clientId": member.client_id, "active": False}},
+            admin.token,
+        )
     elif reason == "ORGANISATION_INACTIVE":
         await api.ok(update_org, {"i": {"organisationId": org, "active": False}}, admin.token)
     elif reason == "OUTSIDE_BOOKING_PERIOD":
         await api.ok(update_org, {"i": {"organisationId": org, "bookingPeriod": {"endsOn": "2030-01-06"}}}, admin.token)
 
-    seen = await api.ok("query($id: ID!, $s: ID) { client(id: $id) { eligibility(serviceId: $s) { eligible reasons } } }",
-                        {"id": member.client_id, "s": service}, admin.token)
+    seen = await api.ok(
+        "query($id: ID!, $s: ID) { client(id: $id) { eligibility(serviceId: $s) { eligible reasons } } }",
+        {"id": member.client_id, "s": service},
+        admin.token,
+    )
     assert seen["client"]["eligibility"] == {"eligible": False, "reasons": [reason]}
 
-    data = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": member.client_id, "startsAt": "2030-01-08T10:00:00Z"}}, admin.token)
-    expected = ("INSUFFICIENT_CREDITS", ["input", "serviceId"]) if reason.startswith("NO_") else ("NOT_ELIGIBLE", ["input", "clientId"])
+    data = await api.ok(
+        BOOK,
+        {"i": {"serviceId": service, "clientId": member.client_id, "startsAt": "2030-01-08T10:00:00Z"}},
+        admin.token,
+    )
+    expected = (
+        ("INSUFFICIENT_CREDITS", ["input", "serviceId"])
+        if reason.startswith("NO_")
+        else ("NOT_ELIGIBLE", ["input", "clientId"])
+    )
     assert codes_and_fields(data["bookSession"]["userErrors"]) == [expected]
     assert reason in data["bookSession"]["userErrors"][0]["message"]
     assert await models.Session.all().count() == 0
@@ -327,12 +438,17 @@ async def test_redis_flushed_with_refunds_queued_the_reconciler_still_refunds_th
     client_id = await world.client_of(coach)
     await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 10}}, admin.token)
     for hour in range(10):
-        booked = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": utc(2030, 1, 8, hour).isoformat()}}, coach.token)
+        booked = await api.ok(
+            BOOK,
+            {"i": {"serviceId": service, "clientId": client_id, "startsAt": utc(2030, 1, 8, hour).isoformat()}},
+            coach.token,
+        )
         await api.ok(CANCEL, {"i": {"sessionId": booked["bookSession"]["session"]["id"]}}, coach.token)
     await redis.flushdb()  # the 10 queued refund jobs are gone
 
     from domain import refunds
     from workers.refunds import reconcile_refunds
+
     clock.advance(refunds.RECONCILE_AFTER + timedelta(seconds=1))
     assert await reconcile_refunds({}) == 10
     assert await reconcile_refunds({}) == 0
@@ -348,8 +464,11 @@ async def test_the_sessions_date_must_be_inside_the_booking_period_too(api, worl
     _coach, service = await setup_coach(api, world)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 5}}, admin.token)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 5}}, admin.token)
-    await api.ok("mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
-                 {"i": {"organisationId": org, "bookingPeriod": {"startsOn": "2030-01-01", "endsOn": "2030-01-09"}}}, admin.token)
+    await api.ok(
+        "mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
+        {"i": {"organisationId": org, "bookingPeriod": {"startsOn": "2030-01-01", "endsOn": "2030-01-09"}}},
+        admin.token,
+    )
 
     inside = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-09T10:00:00Z"}}, member.token)
     outside = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-10T10:00:00Z"}}, member.token)

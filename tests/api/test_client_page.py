@@ -26,10 +26,22 @@ async def caseload(api, world):
     for i, client_id in enumerate(clients[:10]):
         await record(api, coach, service, client_id, NOW - timedelta(days=i + 1))
         await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 3}}, admin.token)
-        await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id,
-                                  "startsAt": (NOW + timedelta(days=1, hours=i)).isoformat()}}, coach.token)
-        await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
-                     {"i": {"clientId": client_id, "body": f"See you, {i}"}}, coach.token)
+        await api.ok(
+            BOOK,
+            {
+                "i": {
+                    "serviceId": service,
+                    "clientId": client_id,
+                    "startsAt": (NOW + timedelta(days=1, hours=i)).isoformat(),
+                }
+            },
+            coach.token,
+        )
+        await api.ok(
+            "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
+            {"i": {"clientId": client_id, "body": f"See you, {i}"}},
+            coach.token,
+        )
     await categories.recalculate_pairs([(r.coach_id, r.client_id) for r in await CoachClient.all()])
     return coach, service, clients
 

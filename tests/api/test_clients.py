@@ -16,7 +16,6 @@ from models.enums import Role
 from tests.support.api import Actor, Api, World
 from tests.support.database import empty_all
 
-
 CREATE = """mutation($input: CreateClientInput!) { createClient(input: $input) {
   client { id name email phone whatsapp birthDate age active tags focusAreas privateNotes healthContext
     creditsAvailable category relationshipSince organisation { id }
@@ -73,17 +72,36 @@ async def test_a_coach_creates_a_client_with_every_field(api, world):
     clock.freeze(datetime(2026, 6, 15, 12, tzinfo=UTC))
     coach = await world.user(Role.COACH, name="Coach Carter")
     payload = await create(
-        api, coach.token, name="  Alice Example  ", email="Alice.Example@Example.TEST", phone="+44 20 7946 0958",
-        whatsapp="+44 7700 900123", birthDate="1990-06-16",
-        address={"street": "1 High St", "city": "Leeds", "state": "West Yorkshire", "postalCode": "LS1 1AA", "country": "GB"},
-        tags=["vip", " new ", "vip"], focusAreas=["sleep", "stress"], privateNotes="Prefers mornings.",
+        api,
+        coach.token,
+        name="  Alice Example  ",
+        email="Alice.Example@Example.TEST",
+        phone="+44 20 7946 0958",
+        whatsapp="+44 7700 900123",
+        birthDate="1990-06-16",
+        address={
+            "street": "1 High St",
+            "city": "Leeds",
+            "state": "West Yorkshire",
+            "postalCode": "LS1 1AA",
+            "country": "GB",
+        },
+        tags=["vip", " new ", "vip"],
+        focusAreas=["sleep", "stress"],
+        privateNotes="Prefers mornings.",
     )
     assert payload["userErrors"] == []
     client = payload["client"]
     assert client["name"] == "Alice Example"  # trimmed
     assert client["email"] == "alice.example@example.test"  # stored lower-cased
     assert client["phone"] == "+44 20 7946 0958" and client["whatsapp"] == "+44 7700 900123"
-    assert client["address"] == {"street": "1 High St", "city": "Leeds", "state": "West Yorkshire", "postalCode": "LS1 1AA", "country": "GB"}
+    assert client["address"] == {
+        "street": "1 High St",
+        "city": "Leeds",
+        "state": "West Yorkshire",
+        "postalCode": "LS1 1AA",
+        "country": "GB",
+    }
     assert client["birthDate"] == "1990-06-16" and client["age"] == 35  # the birthday is tomorrow
     assert client["tags"] == ["vip", "new"]  # trimmed, duplicates dropped, order kept
     assert client["focusAreas"] == ["sleep", "stress"]
@@ -94,7 +112,9 @@ async def test_a_coach_creates_a_client_with_every_field(api, world):
     assert client["organisation"] is None  # a GLOBAL coach's client belongs to no organisation
 
     events = await timeline(api, coach.token, client["id"])
-    assert events == [{"kind": "PROFILE_CREATED", "summary": "Profile created by Coach Carter", "actorName": "Coach Carter"}]
+    assert events == [
+        {"kind": "PROFILE_CREATED", "summary": "Profile created by Coach Carter", "actorName": "Coach Carter"}
+    ]
     # The coach holds the new client: it is in their list.
     listed = (await api.ok(MY_LIST, {}, coach.token))["myClients"]
     assert [e["node"]["id"] for e in listed["edges"]] == [client["id"]]
@@ -135,7 +155,10 @@ async def test_only_coaches_keep_private_notes_and_clients_cannot_create_profile
     client = await world.user(Role.CLIENT, organisation=org)
     before = await client_count()
     payload = await create(api, org_admin.token, name="Member", privateNotes="secret")
-    assert payload == {"client": None, "userErrors": error("FORBIDDEN", ["input", "privateNotes"], "Only a coach keeps private notes on a client.")}
+    assert payload == {
+        "client": None,
+        "userErrors": error("FORBIDDEN", ["input", "privateNotes"], "Only a coach keeps private notes on a client."),
+    }
     body = await api(CREATE, {"input": {"name": "Self"}}, client.token)
     assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await client_count() == before
@@ -146,7 +169,9 @@ async def test_only_coaches_keep_private_notes_and_clients_cannot_create_profile
 
 async def test_update_changes_only_the_fields_given_and_records_what_changed(api, world):
     coach = await world.user(Role.COACH, name="Coach Carter")
-    created = (await create(api, coach.token, name="Bob", email="bob@example.test", phone="0123 456", tags=["a"]))["client"]
+    created = (await create(api, coach.token, name="Bob", email="bob@example.test", phone="0123 456", tags=["a"]))[
+        "client"
+    ]
     payload = await update(api, coach.token, created["id"], name="Robert", email=None, address={"city": "York"})
     assert payload["userErrors"] == []
     client = payload["client"]
@@ -176,7 +201,9 @@ async def test_the_client_shares_health_context_and_coaches_read_it(api, world):
     await ensure_relationship(uuid_of(coach.coach_id, "Coach"), uid)
     payload = await update(api, client.token, client.client_id, healthContext="Asthma; no running.")
     assert payload["userErrors"] == [] and payload["client"]["healthContext"] == "Asthma; no running."
-    seen = await api.ok("query($id: ID!) { client(id: $id) { healthContext privateNotes } }", {"id": client.client_id}, coach.token)
+    seen = await api.ok(
+        "query($id: ID!) { client(id: $id) { healthContext privateNotes } }", {"id": client.client_id}, coach.token
+    )
     assert seen["client"] == {"healthContext": "Asthma; no running.", "privateNotes": None}
     # Blank clears it.
     await update(api, client.token, client.client_id, healthContext="  ")
@@ -205,15 +232,23 @@ async def test_set_client_active(api, world):
     assert on["client"]["active"] is True
     events = [(e["kind"], e["summary"]) for e in await timeline(api, coach.token, own)]
     assert events == [
-        ("PROFILE_UPDATED", "Client activated"), ("PROFILE_UPDATED", "Client deactivated"),
+        ("PROFILE_UPDATED", "Client activated"),
+        ("PROFILE_UPDATED", "Client deactivated"),
         ("PROFILE_CREATED", "Profile created by Coach Carter"),
     ]
 
     # An organisation decides about its own members: not their coach.
-    refused = (await api.ok(SET_ACTIVE, {"input": {"clientId": member, "active": False}}, internal.token))["setClientActive"]
-    assert refused == {"client": None, "userErrors": error("FORBIDDEN", ["input", "active"], "You may not change whether this client is active.")}
+    refused = (await api.ok(SET_ACTIVE, {"input": {"clientId": member, "active": False}}, internal.token))[
+        "setClientActive"
+    ]
+    assert refused == {
+        "client": None,
+        "userErrors": error("FORBIDDEN", ["input", "active"], "You may not change whether this client is active."),
+    }
     assert (await models.Client.get(name="Member")).active is True
-    done = (await api.ok(SET_ACTIVE, {"input": {"clientId": member, "active": False}}, org_admin.token))["setClientActive"]
+    done = (await api.ok(SET_ACTIVE, {"input": {"clientId": member, "active": False}}, org_admin.token))[
+        "setClientActive"
+    ]
     assert done["client"]["active"] is False
 
 
@@ -241,7 +276,9 @@ async def test_age_is_computed_from_the_birth_date_on_the_clock_s_today(api, wor
     assert got == AGES
     # The same client a day later: age follows the clock, not the day it was stored.
     clock.freeze(datetime(2026, 3, 16, 0, 30, tzinfo=UTC))
-    data = await api.ok("query { clients(first: 10, filter: {search: \"2000-03-16\"}) { edges { node { age } } } }", token=coach.token)
+    data = await api.ok(
+        'query { clients(first: 10, filter: {search: "2000-03-16"}) { edges { node { age } } } }', token=coach.token
+    )
     assert data["clients"]["edges"] == [{"node": {"age": 26}}]
 
 
@@ -293,7 +330,9 @@ async def roster(app, redis):
         client_id = await world.client_of(coach, name, **fields)
         ids.setdefault(name, []).append(client_id)
         if credits:
-            payload = (await api.ok(GRANT, {"input": {"clientId": client_id, "amount": credits}}, admin.token))["grantClientCredits"]
+            payload = (await api.ok(GRANT, {"input": {"clientId": client_id, "amount": credits}}, admin.token))[
+                "grantClientCredits"
+            ]
             assert payload["userErrors"] == []
         if not active:
             await api.ok(SET_ACTIVE, {"input": {"clientId": client_id, "active": False}}, coach.token)
@@ -304,8 +343,11 @@ async def roster(app, redis):
 
 
 async def table_state() -> tuple:
-    return (await models.Client.all().order_by("id").values(), await models.ActivityEvent.all().count(),
-            await models.CoachClient.all().order_by("id").values())
+    return (
+        await models.Client.all().order_by("id").values(),
+        await models.ActivityEvent.all().count(),
+        await models.CoachClient.all().order_by("id").values(),
+    )
 
 
 @pytest.mark.parametrize(
@@ -325,10 +367,22 @@ async def table_state() -> tuple:
         ({"tags": ["ok", " "]}, error("INVALID", ["input", "tags"], "Each value must be 1 to 50 characters.")),
         ({"tags": ["x" * 51]}, error("INVALID", ["input", "tags"], "Each value must be 1 to 50 characters.")),
         ({"focusAreas": [f"f{i}" for i in range(31)]}, error("INVALID", ["input", "focusAreas"], "At most 30 values.")),
-        ({"address": {"street": "s" * 201}}, error("INVALID", ["input", "address", "street"], "Must be at most 200 characters.")),
-        ({"address": {"city": "c" * 201}}, error("INVALID", ["input", "address", "city"], "Must be at most 200 characters.")),
-        ({"address": {"postalCode": "p" * 201}}, error("INVALID", ["input", "address", "postalCode"], "Must be at most 200 characters.")),
-        ({"privateNotes": "n" * 20001}, error("INVALID", ["input", "privateNotes"], "Must be at most 20000 characters.")),
+        (
+            {"address": {"street": "s" * 201}},
+            error("INVALID", ["input", "address", "street"], "Must be at most 200 characters."),
+        ),
+        (
+            {"address": {"city": "c" * 201}},
+            error("INVALID", ["input", "address", "city"], "Must be at most 200 characters."),
+        ),
+        (
+            {"address": {"postalCode": "p" * 201}},
+            error("INVALID", ["input", "address", "postalCode"], "Must be at most 200 characters."),
+        ),
+        (
+            {"privateNotes": "n" * 20001},
+            error("INVALID", ["input", "privateNotes"], "Must be at most 20000 characters."),
+        ),
         ({"organisationId": "garbage"}, error("NOT_FOUND", ["input", "organisationId"], "Organisation not found.")),
     ],
 )
@@ -349,17 +403,43 @@ async def test_create_client_validation(roster, fields, expected):
         ({"phone": "x"}, error("INVALID", ["input", "phone"], "Not a valid phone number.")),
         ({"birthDate": "2030-01-01"}, error("INVALID", ["input", "birthDate"], "Birth date must be in the past.")),
         ({"tags": [f"t{i}" for i in range(31)]}, error("INVALID", ["input", "tags"], "At most 30 values.")),
-        ({"focusAreas": ["y" * 51]}, error("INVALID", ["input", "focusAreas"], "Each value must be 1 to 50 characters.")),
-        ({"address": {"country": "c" * 201}}, error("INVALID", ["input", "address", "country"], "Must be at most 200 characters.")),
-        ({"address": {"state": "s" * 201}}, error("INVALID", ["input", "address", "state"], "Must be at most 200 characters.")),
-        ({"privateNotes": "n" * 20001}, error("INVALID", ["input", "privateNotes"], "Must be at most 20000 characters.")),
-        ({"healthContext": "mine"}, error("FORBIDDEN", ["input", "healthContext"], "Only the client shares their health context.")),
-        ({"name": "", "email": "bad", "address": {"street": "s" * 201, "postalCode": "p" * 201}}, [
-            {"code": "INVALID", "field": ["input", "name"], "message": "This field must not be blank."},
-            {"code": "INVALID", "field": ["input", "email"], "message": "Not a valid e-mail address."},
-            {"code": "INVALID", "field": ["input", "address", "street"], "message": "Must be at most 200 characters."},
-            {"code": "INVALID", "field": ["input", "address", "postalCode"], "message": "Must be at most 200 characters."},
-        ]),
+        (
+            {"focusAreas": ["y" * 51]},
+            error("INVALID", ["input", "focusAreas"], "Each value must be 1 to 50 characters."),
+        ),
+        (
+            {"address": {"country": "c" * 201}},
+            error("INVALID", ["input", "address", "country"], "Must be at most 200 characters."),
+        ),
+        (
+            {"address": {"state": "s" * 201}},
+            error("INVALID", ["input", "address", "state"], "Must be at most 200 characters."),
+        ),
+        (
+            {"privateNotes": "n" * 20001},
+            error("INVALID", ["input", "privateNotes"], "Must be at most 20000 characters."),
+        ),
+        (
+            {"healthContext": "mine"},
+            error("FORBIDDEN", ["input", "healthContext"], "Only the client shares their health context."),
+        ),
+        (
+            {"name": "", "email": "bad", "address": {"street": "s" * 201, "postalCode": "p" * 201}},
+            [
+                {"code": "INVALID", "field": ["input", "name"], "message": "This field must not be blank."},
+                {"code": "INVALID", "field": ["input", "email"], "message": "Not a valid e-mail address."},
+                {
+                    "code": "INVALID",
+                    "field": ["input", "address", "street"],
+                    "message": "Must be at most 200 characters.",
+                },
+                {
+                    "code": "INVALID",
+                    "field": ["input", "address", "postalCode"],
+                    "message": "Must be at most 200 characters.",
+                },
+            ],
+        ),
         ({"clientId": "garbage"}, error("NOT_FOUND", ["input", "clientId"], "Client not found.")),
     ],
 )
@@ -379,7 +459,17 @@ async def names(api, token, query=LIST, **variables) -> list[str]:
     return [e["node"]["name"] for e in connection["edges"]]
 
 
-ALL_BY_NAME = ["Alice Smith", "bob jones", "Carol White", "Dave Brown", "Eve Black", "Percent 100% Fit", "Sam Same", "Sam Same", "Under_Score"]
+ALL_BY_NAME = [
+    "Alice Smith",
+    "bob jones",
+    "Carol White",
+    "Dave Brown",
+    "Eve Black",
+    "Percent 100% Fit",
+    "Sam Same",
+    "Sam Same",
+    "Under_Score",
+]
 
 
 @pytest.mark.parametrize("query", [LIST, MY_LIST], ids=["clients", "myClients"])
@@ -390,7 +480,10 @@ ALL_BY_NAME = ["Alice Smith", "bob jones", "Carol White", "Dave Brown", "Eve Bla
         ({"search": "ALICE"}, ["Alice Smith"]),
         ({"search": "  jOnEs "}, ["bob jones"]),
         ({"search": "bob@example"}, ["bob jones"]),  # e-mails are stored lower-cased
-        ({"search": "EXAMPLE.TEST"}, ["Alice Smith", "bob jones", "Eve Black", "Percent 100% Fit", "Sam Same", "Sam Same", "Under_Score"]),
+        (
+            {"search": "EXAMPLE.TEST"},
+            ["Alice Smith", "bob jones", "Eve Black", "Percent 100% Fit", "Sam Same", "Sam Same", "Under_Score"],
+        ),
         ({"search": "@work."}, ["Carol White"]),
         ({"search": "nobody"}, []),
         ({"search": "%"}, ["Percent 100% Fit"]),  # LIKE wildcards are literal
@@ -398,14 +491,35 @@ ALL_BY_NAME = ["Alice Smith", "bob jones", "Carol White", "Dave Brown", "Eve Bla
         ({"tags": ["vip"]}, ["Alice Smith", "Carol White", "Eve Black"]),
         ({"tags": ["vip", "new"]}, ["Alice Smith", "Eve Black"]),  # every tag given
         ({"tags": ["VIP"]}, []),
-        ({"anyOf": ["ACTIVE"]}, ["Alice Smith", "bob jones", "Eve Black", "Percent 100% Fit", "Sam Same", "Sam Same", "Under_Score"]),
+        (
+            {"anyOf": ["ACTIVE"]},
+            ["Alice Smith", "bob jones", "Eve Black", "Percent 100% Fit", "Sam Same", "Sam Same", "Under_Score"],
+        ),
         ({"anyOf": ["INACTIVE"]}, ["Carol White", "Dave Brown"]),
         ({"anyOf": ["CREDITS_AVAILABLE"]}, ["Alice Smith", "Carol White", "Sam Same"]),
-        ({"anyOf": ["NO_CREDITS"]}, ["bob jones", "Dave Brown", "Eve Black", "Percent 100% Fit", "Sam Same", "Under_Score"]),
+        (
+            {"anyOf": ["NO_CREDITS"]},
+            ["bob jones", "Dave Brown", "Eve Black", "Percent 100% Fit", "Sam Same", "Under_Score"],
+        ),
         ({"anyOf": ["INACTIVE", "CREDITS_AVAILABLE"]}, ["Alice Smith", "Carol White", "Dave Brown", "Sam Same"]),  # OR
-        ({"anyOf": ["ACTIVE", "INACTIVE"]}, ["Alice Smith", "bob jones", "Carol White", "Dave Brown", "Eve Black",
-                                             "Percent 100% Fit", "Sam Same", "Sam Same", "Under_Score"]),
-        ({"anyOf": ["INACTIVE", "CREDITS_AVAILABLE"], "search": "a"}, ["Alice Smith", "Carol White", "Dave Brown", "Sam Same"]),
+        (
+            {"anyOf": ["ACTIVE", "INACTIVE"]},
+            [
+                "Alice Smith",
+                "bob jones",
+                "Carol White",
+                "Dave Brown",
+                "Eve Black",
+                "Percent 100% Fit",
+                "Sam Same",
+                "Sam Same",
+                "Under_Score",
+            ],
+        ),
+        (
+            {"anyOf": ["INACTIVE", "CREDITS_AVAILABLE"], "search": "a"},
+            ["Alice Smith", "Carol White", "Dave Brown", "Sam Same"],
+        ),
         ({"anyOf": ["INACTIVE", "CREDITS_AVAILABLE"], "search": "white"}, ["Carol White"]),  # AND with search
         ({"anyOf": ["NO_CREDITS"], "tags": ["vip"]}, ["Eve Black"]),  # AND with tags
         ({"anyOf": ["ACTIVE"], "search": "sam", "tags": []}, ["Sam Same", "Sam Same"]),
@@ -421,24 +535,45 @@ async def test_ordering(roster):
     assert await names(api, coach.token) == ALL_BY_NAME  # NAME ASC by default, case-insensitive
     assert await names(api, coach.token, order={"field": "NAME", "direction": "ASC"}) == ALL_BY_NAME
     assert await names(api, coach.token, order={"field": "NAME", "direction": "DESC"}) == ALL_BY_NAME[::-1]
-    created = ["Alice Smith", "bob jones", "Carol White", "Dave Brown", "Eve Black", "Sam Same", "Sam Same", "Percent 100% Fit", "Under_Score"]
+    created = [
+        "Alice Smith",
+        "bob jones",
+        "Carol White",
+        "Dave Brown",
+        "Eve Black",
+        "Sam Same",
+        "Sam Same",
+        "Percent 100% Fit",
+        "Under_Score",
+    ]
     assert await names(api, coach.token, order={"field": "CREATED_AT", "direction": "ASC"}) == created
     assert await names(api, coach.token, order={"field": "CREATED_AT", "direction": "DESC"}) == created[::-1]
     # Same names: the id breaks the tie, the same way in both directions.
     data = await api.ok(LIST, {"filter": {"search": "sam same"}}, coach.token)
     asc = [e["node"]["id"] for e in data["clients"]["edges"]]
-    data = await api.ok(LIST, {"filter": {"search": "sam same"}, "order": {"field": "NAME", "direction": "DESC"}}, coach.token)
+    data = await api.ok(
+        LIST, {"filter": {"search": "sam same"}, "order": {"field": "NAME", "direction": "DESC"}}, coach.token
+    )
     assert [e["node"]["id"] for e in data["clients"]["edges"]] == asc[::-1]
     assert sorted(asc) == sorted(ids["Sam Same"])
 
 
-@pytest.mark.parametrize("order", [
-    None, {"field": "NAME", "direction": "ASC"}, {"field": "NAME", "direction": "DESC"},
-    {"field": "CREATED_AT", "direction": "ASC"}, {"field": "CREATED_AT", "direction": "DESC"},
-    {"field": "CREDITS", "direction": "DESC"}, {"field": "CATEGORY", "direction": "ASC"},
-    {"field": "LAST_SESSION", "direction": "ASC"}, {"field": "LAST_SESSION", "direction": "DESC"},
-    {"field": "NEXT_SESSION", "direction": "ASC"}, {"field": "NEXT_SESSION", "direction": "DESC"},
-])
+@pytest.mark.parametrize(
+    "order",
+    [
+        None,
+        {"field": "NAME", "direction": "ASC"},
+        {"field": "NAME", "direction": "DESC"},
+        {"field": "CREATED_AT", "direction": "ASC"},
+        {"field": "CREATED_AT", "direction": "DESC"},
+        {"field": "CREDITS", "direction": "DESC"},
+        {"field": "CATEGORY", "direction": "ASC"},
+        {"field": "LAST_SESSION", "direction": "ASC"},
+        {"field": "LAST_SESSION", "direction": "DESC"},
+        {"field": "NEXT_SESSION", "direction": "ASC"},
+        {"field": "NEXT_SESSION", "direction": "DESC"},
+    ],
+)
 @pytest.mark.parametrize("page_size", [1, 2, 4])
 async def test_walking_every_page_gives_each_client_once_in_order(roster, order, page_size):
     api, coach = roster.api, roster.coach
@@ -454,7 +589,10 @@ async def test_walking_every_page_gives_each_client_once_in_order(roster, order,
         edges = page["edges"]
         seen += [e["node"]["id"] for e in edges]
         if edges:
-            assert page["pageInfo"]["startCursor"] == edges[0]["cursor"] and page["pageInfo"]["endCursor"] == edges[-1]["cursor"]
+            assert (
+                page["pageInfo"]["startCursor"] == edges[0]["cursor"]
+                and page["pageInfo"]["endCursor"] == edges[-1]["cursor"]
+            )
         if not page["pageInfo"]["hasNextPage"]:
             break
         assert len(edges) == page_size
@@ -485,16 +623,33 @@ def forged(values) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("variables", [
-    {"first": 101}, {"first": -1},
-    {"after": "garbage!"}, {"after": "%%%"}, {"after": forged({"a": 1})}, {"after": forged(["x"])},
-    {"after": forged(["x", "not-a-uuid"])}, {"after": forged([1, "00000000-0000-0000-0000-000000000000"])},
-    {"after": forged([None, "00000000-0000-0000-0000-000000000000"])},
-    {"after": forged(["alice", "00000000-0000-0000-0000-000000000000"]), "order": {"field": "CREATED_AT", "direction": "ASC"}},
-    {"after": forged([{"dt": "yesterday"}, "00000000-0000-0000-0000-000000000000"]), "order": {"field": "CREATED_AT", "direction": "ASC"}},
-    {"after": forged(["x", "00000000-0000-0000-0000-000000000000"]), "order": {"field": "CREDITS", "direction": "ASC"}},
-    {"after": forged([[1], {"x": 1}])},
-])
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"first": 101},
+        {"first": -1},
+        {"after": "garbage!"},
+        {"after": "%%%"},
+        {"after": forged({"a": 1})},
+        {"after": forged(["x"])},
+        {"after": forged(["x", "not-a-uuid"])},
+        {"after": forged([1, "00000000-0000-0000-0000-000000000000"])},
+        {"after": forged([None, "00000000-0000-0000-0000-000000000000"])},
+        {
+            "after": forged(["alice", "00000000-0000-0000-0000-000000000000"]),
+            "order": {"field": "CREATED_AT", "direction": "ASC"},
+        },
+        {
+            "after": forged([{"dt": "yesterday"}, "00000000-0000-0000-0000-000000000000"]),
+            "order": {"field": "CREATED_AT", "direction": "ASC"},
+        },
+        {
+            "after": forged(["x", "00000000-0000-0000-0000-000000000000"]),
+            "order": {"field": "CREDITS", "direction": "ASC"},
+        },
+        {"after": forged([[1], {"x": 1}])},
+    ],
+)
 @pytest.mark.parametrize("query", [LIST, MY_LIST], ids=["clients", "myClients"])
 async def test_bad_page_arguments_are_refused_with_a_coded_error(roster, variables, query):
     body = await roster.api(query, variables, roster.coach.token)

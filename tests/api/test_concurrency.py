@@ -26,7 +26,6 @@ from tests.support.database import assert_pools_match_ledger
 from tests.support.dates import utc
 from tests.support.workers import eventually
 
-
 ROUNDS = 100
 RACERS = 4  # accepts, and as many cancellations
 # A cancellation takes fewer statements before its transaction than an acceptance: starting each
@@ -52,7 +51,7 @@ LOSING = {
 
 
 def _outcome(body: dict, field: str) -> str | tuple:
-    """"ok", a coded userError as (code, field path, message), or the whole body when it is neither."""
+    """ "ok", a coded userError as (code, field path, message), or the whole body when it is neither."""
     if body.get("errors") or not body.get("data") or body["data"].get(field) is None:
         return ("SERVER", repr(body))
     errors = body["data"][field]["userErrors"]
@@ -75,17 +74,25 @@ async def test_accepting_a_proposal_while_the_session_is_cancelled_never_fails(a
     for round_no in range(ROUNDS):
         # Given a confirmed session and the client's proposal to move it (each on its own day)
         day = utc(2030, 1, 9) + timedelta(days=round_no)
-        booked = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": (day + timedelta(hours=10)).isoformat()}}, member.token)
+        booked = await api.ok(
+            BOOK, {"i": {"serviceId": service, "startsAt": (day + timedelta(hours=10)).isoformat()}}, member.token
+        )
         session_id = booked["bookSession"]["session"]["id"]
-        proposed = await api.ok(PROPOSE, {"i": {"sessionId": session_id, "startsAt": (day + timedelta(hours=15)).isoformat()}}, member.token)
+        proposed = await api.ok(
+            PROPOSE, {"i": {"sessionId": session_id, "startsAt": (day + timedelta(hours=15)).isoformat()}}, member.token
+        )
         proposal_id = proposed["proposeReschedule"]["proposal"]["id"]
 
         # When the coach accepts it 4 times while the session is cancelled 4 times (by both sides)
         bodies = await asyncio.gather(
             *[api(ACCEPT, {"i": {"proposalId": proposal_id, "accept": True}}, coach.token) for _ in range(RACERS)],
-            *[later(random.uniform(0, STAGGER),
-                    api(CANCEL, {"i": {"sessionId": session_id, "reason": "Race"}}, (coach if i % 2 else member).token))
-              for i in range(RACERS)],
+            *[
+                later(
+                    random.uniform(0, STAGGER),
+                    api(CANCEL, {"i": {"sessionId": session_id, "reason": "Race"}}, (coach if i % 2 else member).token),
+                )
+                for i in range(RACERS)
+            ],
         )
         accepts = [_outcome(b, "respondToProposal") for b in bodies[:RACERS]]
         cancels = [_outcome(b, "cancelSession") for b in bodies[RACERS:]]
@@ -110,9 +117,11 @@ async def test_accepting_a_proposal_while_the_session_is_cancelled_never_fails(a
             and refund_jobs == int(was_cancelled)
         )
         if problems or not consistent:
-            failures.append(f"round {round_no}: {problems or ''} accepts={accepts} cancels={cancels} "
-                            f"session={session.status.value}@{session.starts_at:%H:%M} proposal={proposal.status.value} "
-                            f"refund jobs={refund_jobs}")
+            failures.append(
+                f"round {round_no}: {problems or ''} accepts={accepts} cancels={cancels} "
+                f"session={session.status.value}@{session.starts_at:%H:%M} proposal={proposal.status.value} "
+                f"refund jobs={refund_jobs}"
+            )
         moved += accepted
         cancelled += was_cancelled
         await assert_pools_match_ledger()
@@ -133,13 +142,16 @@ async def test_accepting_a_proposal_while_the_session_is_cancelled_never_fails(a
 
 # ---------------------------------------------------------------------------- the retry helper
 
+
 async def _wait_for_a_lock_wait(conn: asyncpg.Connection, deadline: float = 10.0) -> None:
     """Poll until some backend of this database waits on a lock."""
     await eventually(
         lambda: conn.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         ),
-        timeout=deadline, interval=0.01, message="a transaction waiting on the lock",
+        timeout=deadline,
+        interval=0.01,
+        message="a transaction waiting on the lock",
     )
 
 
@@ -212,7 +224,10 @@ async def test_retrying_gives_up_after_five_attempts_with_a_coded_error(clean):
 
     assert attempts == ATTEMPTS == 5
     assert (raised.value.code, raised.value.field, raised.value.message) == (
-        ErrorCode.CONFLICT, None, "Another change got in the way; please try again.")
+        ErrorCode.CONFLICT,
+        None,
+        "Another change got in the way; please try again.",
+    )
     assert getattr(raised.value.__cause__, "sqlstate", None) == "40001"
     assert await models.OutboxJob.all().count() == 0 and outbox.take_written() == []
 

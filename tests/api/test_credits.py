@@ -15,7 +15,9 @@ async def test_org_admin_grants_a_member_and_the_client_reads_the_ledger(api, wo
     org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
     client = await world.user(Role.CLIENT, organisation=org)
 
-    data = await api.ok(GRANT, {"input": {"clientId": client.client_id, "amount": 5, "note": "Welcome pack"}}, org_admin.token)
+    data = await api.ok(
+        GRANT, {"input": {"clientId": client.client_id, "amount": 5, "note": "Welcome pack"}}, org_admin.token
+    )
     assert data["grantClientCredits"]["userErrors"] == []
     assert data["grantClientCredits"]["transaction"]["delta"] == 5
     assert data["grantClientCredits"]["pool"]["balance"] == 5
@@ -57,11 +59,15 @@ async def test_the_same_idempotency_key_twenty_times_at_once_grants_once(api, wo
     transactions = {a["grantClientCredits"]["transaction"]["id"] for a in answers}
     assert len(transactions) == 1
     assert all(a["grantClientCredits"]["userErrors"] == [] for a in answers)
-    rows = await connections.get("default").execute_query_dict("SELECT count(*) AS n, sum(delta) AS total FROM credit_transactions")
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT count(*) AS n, sum(delta) AS total FROM credit_transactions"
+    )
     assert rows[0]["n"] == 1 and rows[0]["total"] == 3
 
     reused = await api.ok(GRANT, {"input": {**variables["input"], "amount": 4}}, admin.token)
-    assert reused["grantClientCredits"]["userErrors"] == [user_error("CONFLICT", ["input", "idempotencyKey"], "This idempotency key was used for a different request.")]
+    assert reused["grantClientCredits"]["userErrors"] == [
+        user_error("CONFLICT", ["input", "idempotencyKey"], "This idempotency key was used for a different request.")
+    ]
     await assert_ledger_balances()
 
 
@@ -81,11 +87,15 @@ async def test_who_may_grant(api, world):
     org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
     member = await world.user(Role.CLIENT, organisation=org)
     outsider = await world.user(Role.CLIENT, organisation=other_org)
-    key = (await api.ok("mutation { createApiKey(input: {name: \"payroll\"}) { secret } }", token=org_admin.token))["createApiKey"]["secret"]
+    key = (await api.ok('mutation { createApiKey(input: {name: "payroll"}) { secret } }', token=org_admin.token))[
+        "createApiKey"
+    ]["secret"]
 
     # The platform grants anyone; an organisation (admin or API key) its own members only.
     for token in (admin.token, org_admin.token, key):
-        assert (await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, token))["grantClientCredits"]["userErrors"] == []
+        assert (await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, token))[
+            "grantClientCredits"
+        ]["userErrors"] == []
     for token in (org_admin.token, key):
         other = await api.ok(GRANT, {"input": {"clientId": outsider.client_id, "amount": 1}}, token)
         assert other["grantClientCredits"]["userErrors"] == [
@@ -94,7 +104,9 @@ async def test_who_may_grant(api, world):
 
     body = await api(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, member.token)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    rows = await connections.get("default").execute_query_dict("SELECT count(*) AS n, sum(delta) AS total FROM credit_transactions")
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT count(*) AS n, sum(delta) AS total FROM credit_transactions"
+    )
     assert (rows[0]["n"], rows[0]["total"]) == (3, 3)
 
 
@@ -106,8 +118,11 @@ async def test_coaches_never_grant_adjust_or_zero_credits(api, world):
     coach = await world.user(Role.COACH)  # GLOBAL
     internal = await world.user(Role.COACH, organisation=org)
     independent = await world.user(Role.CLIENT)  # no organisation, writes to the coach first
-    await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
-                 {"i": {"coachId": coach.coach_id, "body": "Hello, can we talk?"}}, independent.token)
+    await api.ok(
+        "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
+        {"i": {"coachId": coach.coach_id, "body": "Hello, can we talk?"}},
+        independent.token,
+    )
     own = await world.client_of(coach, "Solo Client")  # the coach's own client, no organisation
     member = await world.client_of(internal, "Member Client")  # an INTERNAL coach's organisation member
     for client_id in (independent.client_id, own, member):
@@ -118,12 +133,18 @@ async def test_coaches_never_grant_adjust_or_zero_credits(api, world):
     attempts += [(coach, own, 5), (coach, own, -50), (internal, member, 5), (internal, member, -50)]
     for actor, client_id, amount in attempts:
         for key in (None, "retry-1"):
-            body = await api(GRANT, {"input": {"clientId": client_id, "amount": amount, "idempotencyKey": key}}, actor.token)
+            body = await api(
+                GRANT, {"input": {"clientId": client_id, "amount": amount, "idempotencyKey": key}}, actor.token
+            )
             assert body["data"] is None, body
-            assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [("Your role may not use this.", "FORBIDDEN")]
+            assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [
+                ("Your role may not use this.", "FORBIDDEN")
+            ]
 
     assert await credit_tables() == before
-    seen = await api.ok("query($id: ID!) { client(id: $id) { creditPool { balance } } }", {"id": independent.client_id}, coach.token)
+    seen = await api.ok(
+        "query($id: ID!) { client(id: $id) { creditPool { balance } } }", {"id": independent.client_id}, coach.token
+    )
     assert seen["client"]["creditPool"]["balance"] == 50  # a coach still reads the balance
     await assert_ledger_balances()
 

@@ -9,7 +9,6 @@ from tests.support.booking import BOOK, record, setup_coach
 from tests.support.credits import GRANT
 from tests.support.dates import utc
 
-
 NOW = utc(2030, 3, 1, 12)
 DASHBOARD = """{ dashboard {
   categoryCounts { category count }
@@ -42,23 +41,40 @@ async def test_dashboard_shows_counts_prompts_and_what_waits(api, world):
     data = (await api.ok(DASHBOARD, token=coach.token))["dashboard"]
 
     counts = {c["category"]: c["count"] for c in data["categoryCounts"]}
-    assert counts == {"BOOKED": 0, "PREVIOUSLY_BOOKED_0_14": 1, "PREVIOUSLY_BOOKED_14_30": 0,
-                      "PREVIOUSLY_BOOKED_30_PLUS": 1, "PROSPECTIVE": 2}  # the pending booker is not BOOKED
+    assert counts == {
+        "BOOKED": 0,
+        "PREVIOUSLY_BOOKED_0_14": 1,
+        "PREVIOUSLY_BOOKED_14_30": 0,
+        "PREVIOUSLY_BOOKED_30_PLUS": 1,
+        "PROSPECTIVE": 2,
+    }  # the pending booker is not BOOKED
     prompts = {a["kind"]: (a["count"], a["filter"]["categories"]) for a in data["recommendedActions"]}
     assert prompts == {
         "FOLLOW_UP_RECENT": (1, ["PREVIOUSLY_BOOKED_0_14"]),
         "RE_ENGAGE_OLDER": (1, ["PREVIOUSLY_BOOKED_14_30", "PREVIOUSLY_BOOKED_30_PLUS"]),
     }
-    assert data["upcomingSessions"] == [{"status": "PENDING", "startsAt": "2030-03-02T12:00:00+00:00", "clientName": "Booker"}]
+    assert data["upcomingSessions"] == [
+        {"status": "PENDING", "startsAt": "2030-03-02T12:00:00+00:00", "clientName": "Booker"}
+    ]
     kinds = sorted(p["kind"] for p in data["pendingActions"])
-    assert kinds == ["ADD_SESSION_NOTES", "ADD_SESSION_NOTES", "CONFIRM_BOOKING", "UNREAD_MESSAGE"]  # two past sessions without notes
-    assert [p["message"]["body"] for p in data["pendingActions"] if p["message"]] == ["Are you there?"]  # the latest unread
+    assert kinds == [
+        "ADD_SESSION_NOTES",
+        "ADD_SESSION_NOTES",
+        "CONFIRM_BOOKING",
+        "UNREAD_MESSAGE",
+    ]  # two past sessions without notes
+    assert [p["message"]["body"] for p in data["pendingActions"] if p["message"]] == [
+        "Are you there?"
+    ]  # the latest unread
     assert {p["client"]["name"] for p in data["pendingActions"]} == {"Recent", "Older", "Booker"}
     assert data["recentActivity"][0]["kind"] == "MESSAGE_SENT"
 
     # The prompt's filter, applied to myClients, lists exactly the clients it counted.
-    listed = await api.ok("query($c: [ClientCategory!]) { myClients(filter: {categories: $c}) { totalCount edges { node { name } } } }",
-                          {"c": prompts["RE_ENGAGE_OLDER"][1]}, coach.token)
+    listed = await api.ok(
+        "query($c: [ClientCategory!]) { myClients(filter: {categories: $c}) { totalCount edges { node { name } } } }",
+        {"c": prompts["RE_ENGAGE_OLDER"][1]},
+        coach.token,
+    )
     assert [e["node"]["name"] for e in listed["myClients"]["edges"]] == ["Older"]
 
     refused = await api(DASHBOARD, token=member.token)

@@ -9,7 +9,6 @@ from tests.support.credits import GRANT, GRANT_ORG
 from tests.support.dates import utc
 from tests.support.workers import run_worker
 
-
 NOW = utc(2030, 3, 1, 12)
 CREATE = """mutation($i: CreateGoalInput!) { createGoal(input: $i) { goal { id title status } userErrors { code field } } }"""
 ADD = """mutation($i: AddActionItemInput!) { addActionItem(input: $i) { actionItem { id title done session { id } } userErrors { code field } } }"""
@@ -22,25 +21,35 @@ async def test_goals_are_seen_by_the_coach_who_set_them_and_the_client(api, worl
     member = await world.user(Role.CLIENT)
     from domain.clients import ensure_relationship
     from schema.node import uuid_of
+
     for c in (coach, other_coach):
         await ensure_relationship(uuid_of(c.coach_id, "Coach"), uuid_of(member.client_id, "Client"))
 
-    goal = await api.ok(CREATE, {"i": {"clientId": member.client_id, "title": "Run 5 km", "targetDate": "2030-06-01"}}, coach.token)
+    goal = await api.ok(
+        CREATE, {"i": {"clientId": member.client_id, "title": "Run 5 km", "targetDate": "2030-06-01"}}, coach.token
+    )
     goal_id = goal["createGoal"]["goal"]["id"]
     blank = await api.ok(CREATE, {"i": {"clientId": member.client_id, "title": " "}}, coach.token)
     assert blank["createGoal"]["userErrors"] == [{"code": "INVALID", "field": ["input", "title"]}]
     item = await api.ok(ADD, {"i": {"goalId": goal_id, "title": "Buy shoes"}}, coach.token)
     item_id = item["addActionItem"]["actionItem"]["id"]
-    done = await api.ok("mutation($i: SetActionItemDoneInput!) { setActionItemDone(input: $i) { actionItem { done } } }",
-                        {"i": {"actionItemId": item_id, "done": True}}, member.token)  # the client ticks it off
+    done = await api.ok(
+        "mutation($i: SetActionItemDoneInput!) { setActionItemDone(input: $i) { actionItem { done } } }",
+        {"i": {"actionItemId": item_id, "done": True}},
+        member.token,
+    )  # the client ticks it off
     assert done["setActionItemDone"]["actionItem"]["done"] is True
 
     query = "query($id: ID!) { client(id: $id) { goals { title actionItems { title done } } } }"
     assert (await api.ok(query, {"id": member.client_id}, member.token))["client"]["goals"] == [
-        {"title": "Run 5 km", "actionItems": [{"title": "Buy shoes", "done": True}]}]
+        {"title": "Run 5 km", "actionItems": [{"title": "Buy shoes", "done": True}]}
+    ]
     assert (await api.ok(query, {"id": member.client_id}, other_coach.token))["client"]["goals"] == []
-    refused = await api.ok("mutation($i: UpdateGoalInput!) { updateGoal(input: $i) { userErrors { code } } }",
-                           {"i": {"goalId": goal_id, "status": "DROPPED"}}, other_coach.token)
+    refused = await api.ok(
+        "mutation($i: UpdateGoalInput!) { updateGoal(input: $i) { userErrors { code } } }",
+        {"i": {"goalId": goal_id, "status": "DROPPED"}},
+        other_coach.token,
+    )
     assert refused["updateGoal"]["userErrors"] == [{"code": "NOT_FOUND"}]
 
 
@@ -52,10 +61,17 @@ async def test_milestones_follow_sessions_held_and_the_relationship_age(api, wor
     assert (await api.ok(query, {"id": client_id}, coach.token))["client"]["milestones"] == []
     for week in range(10):
         await record(api, coach, service, client_id, NOW - timedelta(weeks=week + 1))
-    assert (await api.ok(query, {"id": client_id}, coach.token))["client"]["milestones"] == ["FIRST_SESSION", "TEN_SESSIONS"]
+    assert (await api.ok(query, {"id": client_id}, coach.token))["client"]["milestones"] == [
+        "FIRST_SESSION",
+        "TEN_SESSIONS",
+    ]
     clock.freeze(NOW + timedelta(days=366))
     assert (await api.ok(query, {"id": client_id}, coach.token))["client"]["milestones"] == [
-        "FIRST_SESSION", "TEN_SESSIONS", "SIX_MONTHS", "ONE_YEAR"]
+        "FIRST_SESSION",
+        "TEN_SESSIONS",
+        "SIX_MONTHS",
+        "ONE_YEAR",
+    ]
 
 
 async def test_an_organisations_usage_equals_what_its_sessions_say(api, world, test_settings):
@@ -84,9 +100,16 @@ async def test_an_organisations_usage_equals_what_its_sessions_say(api, world, t
     whole = await api.ok(usage, {"id": org}, org_admin.token)
     # 3 member sessions; 1 completed; 1 cancelled and refunded; 2 live sessions x 2 credits x 2 pools = 8 credits;
     # 2 members with a session not cancelled.
-    assert whole["organisation"]["usage"] == {"sessionsBooked": 3, "sessionsCompleted": 1, "sessionsCancelled": 1,
-                                              "creditsSpent": 8, "activeMembers": 2}
-    first_day = await api.ok(usage, {"id": org, "f": "2030-03-02T00:00:00Z", "t": "2030-03-03T00:00:00Z"}, org_admin.token)
+    assert whole["organisation"]["usage"] == {
+        "sessionsBooked": 3,
+        "sessionsCompleted": 1,
+        "sessionsCancelled": 1,
+        "creditsSpent": 8,
+        "activeMembers": 2,
+    }
+    first_day = await api.ok(
+        usage, {"id": org, "f": "2030-03-02T00:00:00Z", "t": "2030-03-03T00:00:00Z"}, org_admin.token
+    )
     assert first_day["organisation"]["usage"]["sessionsBooked"] == 2
     refused = await api(usage, {"id": org}, members[0].token)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

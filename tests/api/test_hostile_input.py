@@ -20,11 +20,12 @@ from tests.support.dates import utc
 from tests.support.errors import user_error
 from tests.support.messages import SEND, TEMPLATE
 
-
 CREATE_CLIENT = """mutation($i: CreateClientInput!) { createClient(input: $i) { client { id name } userErrors { code field message } } }"""
 LOGIN = """mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token userErrors { code field message } } }"""
 ADD_NOTE = """mutation($i: AddNoteInput!) { addNote(input: $i) { note { body } userErrors { code field message } } }"""
-SLOTS = """query($s: ID!, $f: DateTime!, $t: DateTime!) { availableSlots(serviceId: $s, from: $f, to: $t) { startsAt } }"""
+SLOTS = (
+    """query($s: ID!, $f: DateTime!, $t: DateTime!) { availableSlots(serviceId: $s, from: $f, to: $t) { startsAt } }"""
+)
 MY_CLIENTS = """query($a: String, $s: String) { myClients(after: $a, filter: {search: $s}) { totalCount } }"""
 SETTINGS = """mutation($t: String) { updateCoachSettings(input: {timezone: $t}) { coach { timezone } userErrors { code field message } } }"""
 NOTIFICATIONS = "{ notifications { edges { node { kind body } } } }"
@@ -44,6 +45,7 @@ def codes(body: dict) -> list[str | None]:
 
 # ---------------------------------------------------------------------------- strings
 
+
 async def test_nul_in_login_is_a_login_failure_not_a_server_error(api, world):
     coach = await world.user(Role.COACH)
 
@@ -52,7 +54,9 @@ async def test_nul_in_login_is_a_login_failure_not_a_server_error(api, world):
 
     assert by_email["login"] == {"token": None, "userErrors": invalid(["input", "email"], SINGLE_LINE)}
     assert by_password["login"]["token"] is None
-    assert by_password["login"]["userErrors"] == [user_error("INVALID", ["input", "password"], "Must not contain NUL characters or unpaired surrogates.")]
+    assert by_password["login"]["userErrors"] == [
+        user_error("INVALID", ["input", "password"], "Must not contain NUL characters or unpaired surrogates.")
+    ]
 
 
 async def test_a_login_with_an_overlong_email_is_a_login_failure_not_a_server_error(api, world):
@@ -60,7 +64,9 @@ async def test_a_login_with_an_overlong_email_is_a_login_failure_not_a_server_er
     answer = await api.ok(LOGIN, {"e": "a" * 300 + "@example.test", "p": "correct horse battery"})
 
     assert answer["login"]["token"] is None
-    assert answer["login"]["userErrors"] == [user_error("INVALID", ["input", "password"], "E-mail or password is not right.")]
+    assert answer["login"]["userErrors"] == [
+        user_error("INVALID", ["input", "password"], "E-mail or password is not right.")
+    ]
 
 
 async def test_control_characters_in_single_line_fields_are_refused_at_their_field(api, world):
@@ -68,12 +74,16 @@ async def test_control_characters_in_single_line_fields_are_refused_at_their_fie
 
     nul = await api.ok(CREATE_CLIENT, {"i": {"name": "Ann\x00"}}, coach.token)
     newline = await api.ok(CREATE_CLIENT, {"i": {"name": "Ann\nBcc: everyone@example.test"}}, coach.token)
-    nested = await api.ok(CREATE_CLIENT, {"i": {"name": "Ann", "address": {"city": "Oslo\r"}, "tags": ["ok", "b\x07d"]}}, coach.token)
+    nested = await api.ok(
+        CREATE_CLIENT, {"i": {"name": "Ann", "address": {"city": "Oslo\r"}, "tags": ["ok", "b\x07d"]}}, coach.token
+    )
 
     assert nul["createClient"] == {"client": None, "userErrors": invalid(["input", "name"], SINGLE_LINE)}
     assert newline["createClient"] == {"client": None, "userErrors": invalid(["input", "name"], SINGLE_LINE)}
     assert nested["createClient"]["userErrors"] == [
-        *invalid(["input", "address", "city"], SINGLE_LINE), *invalid(["input", "tags"], SINGLE_LINE)]
+        *invalid(["input", "address", "city"], SINGLE_LINE),
+        *invalid(["input", "tags"], SINGLE_LINE),
+    ]
     assert await models.Client.all().count() == 0
 
 
@@ -90,8 +100,10 @@ async def test_multi_line_text_keeps_line_breaks_but_refuses_nul(api, world):
     nul = await api.ok(ADD_NOTE, {"i": {"clientId": client_id, "body": "before\x00after"}}, coach.token)
 
     assert kept["addNote"] == {"note": {"body": "line one\n\tline two"}, "userErrors": []}
-    assert nul["addNote"] == {"note": None, "userErrors": invalid(
-        ["input", "body"], "Must not contain NUL characters or unpaired surrogates.")}
+    assert nul["addNote"] == {
+        "note": None,
+        "userErrors": invalid(["input", "body"], "Must not contain NUL characters or unpaired surrogates."),
+    }
     assert await models.Note.all().count() == 1
 
 
@@ -106,6 +118,7 @@ async def test_query_string_arguments_are_checked_too(api, world):
 
 
 # ---------------------------------------------------------------------------- instants
+
 
 @pytest.mark.parametrize("starts_at", ["0000-01-01T00:00:00Z", "10000-01-01T00:00:00Z"])
 async def test_a_year_python_cannot_hold_is_an_invalid_variable(api, world, starts_at):
@@ -131,20 +144,23 @@ async def test_instants_at_the_edge_of_the_calendar_are_invalid_at_their_field(a
 
 # ---------------------------------------------------------------------------- cursors and zones
 
+
 def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("cursor", [
-    b64(b"[" * 30_000),  # json.loads raises RecursionError
-    b64(json.dumps(["a\x00", "00000000-0000-0000-0000-000000000000"]).encode()),
-    b64(json.dumps([{"dt": "0001-01-01T00:00:00+14:00"}, "00000000-0000-0000-0000-000000000000"]).encode()),
-    b64(b"\xff\xfe garbage"),
-    "not base64 at all!",
-    "A" * 5000,
-], ids=["deep", "nul", "edge-instant", "garbage", "not-base64", "huge"])
-
-
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        b64(b"[" * 30_000),  # json.loads raises RecursionError
+        b64(json.dumps(["a\x00", "00000000-0000-0000-0000-000000000000"]).encode()),
+        b64(json.dumps([{"dt": "0001-01-01T00:00:00+14:00"}, "00000000-0000-0000-0000-000000000000"]).encode()),
+        b64(b"\xff\xfe garbage"),
+        "not base64 at all!",
+        "A" * 5000,
+    ],
+    ids=["deep", "nul", "edge-instant", "garbage", "not-base64", "huge"],
+)
 async def test_any_forged_cursor_is_invalid(api, world, cursor):
     coach = await world.user(Role.COACH)
     await world.client_of(coach)
@@ -153,14 +169,22 @@ async def test_any_forged_cursor_is_invalid(api, world, cursor):
 
     assert body["data"] is None
     assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] in (
-        [(NOT_A_CURSOR, "INVALID")], [(f"`after`: {SINGLE_LINE}", "INVALID")])
+        [(NOT_A_CURSOR, "INVALID")],
+        [(f"`after`: {SINGLE_LINE}", "INVALID")],
+    )
 
 
 UUID0 = "00000000-0000-0000-0000-000000000000"
 SURROGATE_CURSOR = b64(json.dumps(["\ud800", UUID0]).encode())  # JSON's "\ud800": an unpaired surrogate
-EDGE_INSTANT_CURSORS = [b64(json.dumps([value, UUID0]).encode()) for value in (
-    "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
-    {"dt": "0001-01-01T00:00:00+14:00"}, {"dt": "9999-12-31T23:59:59-14:00"})]
+EDGE_INSTANT_CURSORS = [
+    b64(json.dumps([value, UUID0]).encode())
+    for value in (
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-14:00",
+        {"dt": "0001-01-01T00:00:00+14:00"},
+        {"dt": "9999-12-31T23:59:59-14:00"},
+    )
+]
 COACHES = "query($c: String) { coaches(after: $c) { totalCount } }"
 ORGANISATIONS = "query($c: String) { organisations(after: $c) { totalCount } }"
 CLIENTS = "query($c: String, $o: ClientOrder) { clients(after: $c, orderBy: $o) { totalCount } }"
@@ -173,8 +197,11 @@ def _not_a_cursor(body: dict) -> list[tuple]:
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.COACH])
 async def test_a_cursor_holding_an_unpaired_surrogate_is_invalid(api, world, role):
     viewer = await world.admin() if role is Role.ADMIN else await world.user(role)
-    queries = [(CLIENTS, {"o": {"field": field, "direction": direction}})
-               for field in ("NAME", "CATEGORY", "LAST_SESSION", "NEXT_SESSION") for direction in ("ASC", "DESC")]
+    queries = [
+        (CLIENTS, {"o": {"field": field, "direction": direction}})
+        for field in ("NAME", "CATEGORY", "LAST_SESSION", "NEXT_SESSION")
+        for direction in ("ASC", "DESC")
+    ]
     if role is Role.ADMIN:
         queries += [(COACHES, {}), (ORGANISATIONS, {})]
 
@@ -203,14 +230,19 @@ async def test_a_sessions_filter_instant_at_the_edge_of_time_is_invalid(api, wor
     coach = await world.user(Role.COACH)
 
     literal = await api('{ sessions(filter: {to: "9999-12-31T23:59:59-14:00"}) { totalCount } }', token=coach.token)
-    variable = await api("query($t: DateTime) { sessions(filter: {from: $t}) { totalCount } }",
-                         {"t": "0001-01-01T00:00:00+14:00"}, coach.token)
+    variable = await api(
+        "query($t: DateTime) { sessions(filter: {from: $t}) { totalCount } }",
+        {"t": "0001-01-01T00:00:00+14:00"},
+        coach.token,
+    )
 
     assert literal["data"] is None and variable["data"] is None
     assert [(e["message"], e["extensions"]) for e in literal["errors"]] == [
-        (f"`filter.to`: {YEARS}", {"code": "INVALID", "field": ["filter", "to"]})]
+        (f"`filter.to`: {YEARS}", {"code": "INVALID", "field": ["filter", "to"]})
+    ]
     assert [(e["message"], e["extensions"]) for e in variable["errors"]] == [
-        (f"`filter.from`: {YEARS}", {"code": "INVALID", "field": ["filter", "from"]})]
+        (f"`filter.from`: {YEARS}", {"code": "INVALID", "field": ["filter", "from"]})
+    ]
 
 
 @pytest.mark.parametrize("zone", ["America", "../etc/passwd", "", "Europe/London\x00"])
@@ -225,15 +257,18 @@ async def test_a_time_zone_name_must_name_a_zone(api, world, zone):
 
 # ---------------------------------------------------------------------------- HTTP bodies
 
-@pytest.mark.parametrize("body, message", [
-    (b"[]", "The request body must be a JSON object."),
-    (b'"x"', "The request body must be a JSON object."),
-    (b"null", "The request body must be a JSON object."),
-    (b'{"query": "{ __typename }"}'.replace(b"{ ", b"\xff "), "The request body is not valid UTF-8."),
-    (b"[" * 100_000, "The request body is nested too deeply."),
-], ids=["array", "string", "null", "invalid-utf8", "nested"])
 
-
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b"[]", "The request body must be a JSON object."),
+        (b'"x"', "The request body must be a JSON object."),
+        (b"null", "The request body must be a JSON object."),
+        (b'{"query": "{ __typename }"}'.replace(b"{ ", b"\xff "), "The request body is not valid UTF-8."),
+        (b"[" * 100_000, "The request body is nested too deeply."),
+    ],
+    ids=["array", "string", "null", "invalid-utf8", "nested"],
+)
 async def test_a_body_that_is_not_a_json_object_is_400_with_a_json_error(api, body, message):
     response = await api.http.post("/graphql", content=body, headers={"content-type": "application/json"})
 
@@ -241,14 +276,24 @@ async def test_a_body_that_is_not_a_json_object_is_400_with_a_json_error(api, bo
     assert response.json() == {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
 
 
-@pytest.mark.parametrize("content_type", [
-    "application/jsonx", "text/application/json", "application/json-patch+json", "application/json, text/plain",
-])
-@pytest.mark.parametrize("body, message", [
-    (b'"x"', "The request body must be a JSON object."),
-    (b"null", "The request body must be a JSON object."),
-    (b"[" * 100_000, "The request body is nested too deeply."),
-], ids=["string", "null", "nested"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/jsonx",
+        "text/application/json",
+        "application/json-patch+json",
+        "application/json, text/plain",
+    ],
+)
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b'"x"', "The request body must be a JSON object."),
+        (b"null", "The request body must be a JSON object."),
+        (b"[" * 100_000, "The request body is nested too deeply."),
+    ],
+    ids=["string", "null", "nested"],
+)
 async def test_every_body_strawberry_reads_as_json_is_checked_first(api, content_type, body, message):
     """strawberry parses a body as JSON when its media type merely contains application/json."""
     response = await api.http.post("/graphql", content=body, headers={"content-type": content_type})
@@ -268,6 +313,7 @@ async def test_a_second_content_type_header_does_not_hide_a_json_body(api):
 
 # ---------------------------------------------------------------------------- user text is not a template
 
+
 async def test_a_client_named_like_a_template_books_and_is_messaged(api, world):
     clock.freeze(utc(2030, 1, 7, 8))
     admin = await world.admin()
@@ -276,18 +322,25 @@ async def test_a_client_named_like_a_template_books_and_is_messaged(api, world):
     await api.ok(GRANT, {"input": {"clientId": client.client_id, "amount": 1}}, admin.token)
 
     booked = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-01-08T10:00:00Z"}}, client.token)
-    template = await api.ok(TEMPLATE, {"i": {"name": "Hello", "kind": "GENERAL", "body": "Hi {{client_first_name}} {0}"}}, coach.token)
-    sent = await api.ok(SEND, {"i": {"clientId": client.client_id,
-                                     "templateId": template["createMessageTemplate"]["template"]["id"]}}, coach.token)
+    template = await api.ok(
+        TEMPLATE, {"i": {"name": "Hello", "kind": "GENERAL", "body": "Hi {{client_first_name}} {0}"}}, coach.token
+    )
+    sent = await api.ok(
+        SEND,
+        {"i": {"clientId": client.client_id, "templateId": template["createMessageTemplate"]["template"]["id"]}},
+        coach.token,
+    )
 
     assert booked["bookSession"]["userErrors"] == [] and booked["bookSession"]["session"]["status"] == "CONFIRMED"
     assert sent["sendMessage"]["message"]["body"] == "Hi Brace {0}"
     told = await api.ok(NOTIFICATIONS, token=coach.token)
     assert [n["node"]["body"] for n in told["notifications"]["edges"] if n["node"]["kind"] == "BOOKING_CONFIRMED"] == [
-        "Brace {nickname} {when} booked a session on Tuesday 08 January 2030, 10:00 UTC."]
+        "Brace {nickname} {when} booked a session on Tuesday 08 January 2030, 10:00 UTC."
+    ]
 
 
 # ---------------------------------------------------------------------------- idempotency keys
+
 
 async def test_a_booking_key_is_bound_to_its_whole_input(api, world):
     clock.freeze(utc(2030, 1, 7, 8))
@@ -297,16 +350,28 @@ async def test_a_booking_key_is_bound_to_its_whole_input(api, world):
     second_client = await world.client_of(coach, name="Second")
     for client_id in (first_client, second_client):
         await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 2}}, admin.token)
-    request = {"serviceId": service, "clientId": first_client, "startsAt": "2030-01-08T10:00:00Z", "idempotencyKey": "k-1"}
+    request = {
+        "serviceId": service,
+        "clientId": first_client,
+        "startsAt": "2030-01-08T10:00:00Z",
+        "idempotencyKey": "k-1",
+    }
 
     first = await api.ok(BOOK, {"i": request}, coach.token)
     again = await api.ok(BOOK, {"i": request}, coach.token)
-    other_client = await api.ok(BOOK, {"i": {**request, "clientId": second_client, "startsAt": "2030-01-08T12:00:00Z"}}, coach.token)
+    other_client = await api.ok(
+        BOOK, {"i": {**request, "clientId": second_client, "startsAt": "2030-01-08T12:00:00Z"}}, coach.token
+    )
     other_notes = await api.ok(BOOK, {"i": {**request, "bookingNotes": "something else"}}, coach.token)
 
     assert again["bookSession"]["session"]["id"] == first["bookSession"]["session"]["id"]
-    conflict = [{"code": "CONFLICT", "field": ["input", "idempotencyKey"],
-                 "message": "This idempotency key was used for a different booking."}]
+    conflict = [
+        {
+            "code": "CONFLICT",
+            "field": ["input", "idempotencyKey"],
+            "message": "This idempotency key was used for a different booking.",
+        }
+    ]
     assert other_client["bookSession"] == {"session": None, "userErrors": conflict}
     assert other_notes["bookSession"] == {"session": None, "userErrors": conflict}
     assert await models.Session.all().count() == 1
@@ -320,17 +385,29 @@ async def test_a_grant_key_reused_for_another_client_is_a_conflict(api, world):
     first_client = await world.client_of(coach, name="First")
     second_client = await world.client_of(coach, name="Second")
 
-    first = await api.ok(GRANT, {"input": {"clientId": first_client, "amount": 5, "idempotencyKey": "g-1"}}, admin.token)
-    again = await api.ok(GRANT, {"input": {"clientId": first_client, "amount": 5, "idempotencyKey": "g-1"}}, admin.token)
-    other = await api.ok(GRANT, {"input": {"clientId": second_client, "amount": 5, "idempotencyKey": "g-1"}}, admin.token)
+    first = await api.ok(
+        GRANT, {"input": {"clientId": first_client, "amount": 5, "idempotencyKey": "g-1"}}, admin.token
+    )
+    again = await api.ok(
+        GRANT, {"input": {"clientId": first_client, "amount": 5, "idempotencyKey": "g-1"}}, admin.token
+    )
+    other = await api.ok(
+        GRANT, {"input": {"clientId": second_client, "amount": 5, "idempotencyKey": "g-1"}}, admin.token
+    )
 
     assert again["grantClientCredits"]["transaction"]["id"] == first["grantClientCredits"]["transaction"]["id"]
-    assert other["grantClientCredits"]["userErrors"] == [{"code": "CONFLICT", "field": ["input", "idempotencyKey"],
-                                                          "message": "This idempotency key was used for a different request."}]
+    assert other["grantClientCredits"]["userErrors"] == [
+        {
+            "code": "CONFLICT",
+            "field": ["input", "idempotencyKey"],
+            "message": "This idempotency key was used for a different request.",
+        }
+    ]
     assert await models.CreditTransaction.all().count() == 1
 
 
 # ---------------------------------------------------------------------------- the sweep
+
 
 def _mutation_string_arguments() -> list[tuple[str, str]]:
     """(mutation, dotted path of a String/ID input field) for every mutation of the schema."""
@@ -354,6 +431,7 @@ def _mutation_string_arguments() -> list[tuple[str, str]]:
 def _minimal(type_, depth=0):
     """A value of the input type that passes GraphQL's own coercion."""
     from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull
+
     if isinstance(type_, GraphQLNonNull):
         return _minimal(type_.of_type, depth)
     if isinstance(type_, GraphQLList):
@@ -363,7 +441,8 @@ def _minimal(type_, depth=0):
     if isinstance(type_, GraphQLInputObjectType):
         return {n: _minimal(f.type, depth + 1) for n, f in type_.fields.items() if isinstance(f.type, GraphQLNonNull)}
     return {"Int": 1, "Boolean": True, "Float": 1.0, "DateTime": "2030-01-01T00:00:00Z", "Date": "2030-01-01"}.get(
-        type_.name, "x")
+        type_.name, "x"
+    )
 
 
 def _with_nul(field, path: str) -> tuple[str, dict]:
@@ -385,8 +464,10 @@ def _with_nul(field, path: str) -> tuple[str, dict]:
 async def test_nul_in_any_string_of_any_mutation_is_never_a_server_error(api, world):
     """Generated from the schema, for every role and anonymous: a mutation added later is swept too."""
     org = await world.organisation()
-    tokens = [None] + [(await world.user(role, organisation=org if role is Role.ORG_ADMIN else None)).token
-                       for role in (Role.ADMIN, Role.COACH, Role.CLIENT, Role.ORG_ADMIN)]
+    tokens = [None] + [
+        (await world.user(role, organisation=org if role is Role.ORG_ADMIN else None)).token
+        for role in (Role.ADMIN, Role.COACH, Role.CLIENT, Role.ORG_ADMIN)
+    ]
     mutations = build()._schema.mutation_type.fields
     cases = _mutation_string_arguments()
     assert len(cases) > 80
@@ -404,14 +485,19 @@ async def test_nul_in_any_string_of_any_mutation_is_never_a_server_error(api, wo
 
 # ---------------------------------------------------------------------------- every error has a code
 
-@pytest.mark.parametrize("query, variables, code", [
-    ("{ clients(first: 2 { totalCount } }", None, "GRAPHQL_PARSE_FAILED"),
-    ("{ clients { nope } }", None, "GRAPHQL_VALIDATION_FAILED"),
-    ("{ clients(nope: 1) { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED"),
-    ("{ clients(first: 2147483648) { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED"),
-    ("query($t: [String!]) { clients(filter: {tags: $t}) { totalCount } }", {"t": list(range(60))}, "INVALID"),
-    ("query($f: Int) { clients(first: $f) { totalCount } }", {"f": "many"}, "INVALID"),
-], ids=["syntax", "unknown-field", "unknown-argument", "int-overflow", "too-many-bad-variables", "bad-variable"])
+
+@pytest.mark.parametrize(
+    "query, variables, code",
+    [
+        ("{ clients(first: 2 { totalCount } }", None, "GRAPHQL_PARSE_FAILED"),
+        ("{ clients { nope } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("{ clients(nope: 1) { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("{ clients(first: 2147483648) { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("query($t: [String!]) { clients(filter: {tags: $t}) { totalCount } }", {"t": list(range(60))}, "INVALID"),
+        ("query($f: Int) { clients(first: $f) { totalCount } }", {"f": "many"}, "INVALID"),
+    ],
+    ids=["syntax", "unknown-field", "unknown-argument", "int-overflow", "too-many-bad-variables", "bad-variable"],
+)
 async def test_every_error_has_a_code(api, world, query, variables, code):
     coach = await world.user(Role.COACH)
 

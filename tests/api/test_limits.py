@@ -22,7 +22,6 @@ from tests.support.booking import setup_coach
 from tests.support.clients import PAGE
 from tests.support.dates import utc
 
-
 SLOT_FIELDS = "startsAt endsAt"
 SIXTY_TWO_DAYS = 'from: "2030-03-02T00:00:00Z", to: "2030-05-03T00:00:00Z"'
 
@@ -55,25 +54,36 @@ async def test_fifteen_aliased_slot_ranges_are_refused_before_running(api, five_
         return await original(*args, **kwargs)
 
     monkeypatch.setattr(resolvers.coaches, "bookable_service", recorded)
-    literal = "query($s: ID!) { " + fifteen(f"availableSlots(serviceId: $s, {SIXTY_TWO_DAYS}) {{ {SLOT_FIELDS} }}") + " }"
-    variables = ("query($s: ID!, $f: DateTime!, $t: DateTime!) { "
-                 + fifteen(f"availableSlots(serviceId: $s, from: $f, to: $t) {{ {SLOT_FIELDS} }}") + " }")
-    for query, values in ((literal, {"s": service}),
-                          (variables, {"s": service, "f": "2030-03-02T00:00:00Z", "t": "2030-05-03T00:00:00Z"})):
+    literal = (
+        "query($s: ID!) { " + fifteen(f"availableSlots(serviceId: $s, {SIXTY_TWO_DAYS}) {{ {SLOT_FIELDS} }}") + " }"
+    )
+    variables = (
+        "query($s: ID!, $f: DateTime!, $t: DateTime!) { "
+        + fifteen(f"availableSlots(serviceId: $s, from: $f, to: $t) {{ {SLOT_FIELDS} }}")
+        + " }"
+    )
+    for query, values in (
+        (literal, {"s": service}),
+        (variables, {"s": service, "f": "2030-03-02T00:00:00Z", "t": "2030-05-03T00:00:00Z"}),
+    ):
         body = await api(query, values, coach.token)
         assert body["data"] is None
         assert codes(body) == ["QUERY_TOO_COMPLEX"]
         # 15 x 500 slots (the most one call returns) x (the slot + its 2 fields)
         assert body["errors"][0]["extensions"] == {"code": "QUERY_TOO_COMPLEX", "cost": 22500, "limit": 5000}
         assert body["errors"][0]["message"] == (
-            "This query costs 22500 nodes; the limit is 5000. Ask for smaller pages or fewer fields.")
+            "This query costs 22500 nodes; the limit is 5000. Ask for smaller pages or fewer fields."
+        )
     assert ran == []
 
 
 async def test_one_slot_range_holds_at_most_500_slots(api, five_minute_service):
     coach, service = five_minute_service
-    body = await api(f"query($s: ID!) {{ availableSlots(serviceId: $s, {SIXTY_TWO_DAYS}) {{ {SLOT_FIELDS} }} }}",
-                     {"s": service}, coach.token)
+    body = await api(
+        f"query($s: ID!) {{ availableSlots(serviceId: $s, {SIXTY_TWO_DAYS}) {{ {SLOT_FIELDS} }} }}",
+        {"s": service},
+        coach.token,
+    )
     assert body["data"] is None
     assert codes(body) == ["INVALID"]
     assert body["errors"][0]["message"] == "This range holds more than 500 slots; ask for a shorter one."
@@ -82,8 +92,14 @@ async def test_one_slot_range_holds_at_most_500_slots(api, five_minute_service):
     day = 'from: "2030-03-02T00:00:00Z", to: "2030-03-03T00:00:00Z"'
     data = await api.ok(
         f"query($s: ID!) {{ a: availableSlots(serviceId: $s, {day}) {{ {SLOT_FIELDS} }} "
-        f"b: availableSlots(serviceId: $s, {day}) {{ startsAt }} }}", {"s": service}, coach.token)
-    assert len(data["a"]) == 287 and data["a"][0] == {"startsAt": "2030-03-02T00:00:00+00:00", "endsAt": "2030-03-02T00:05:00+00:00"}
+        f"b: availableSlots(serviceId: $s, {day}) {{ startsAt }} }}",
+        {"s": service},
+        coach.token,
+    )
+    assert len(data["a"]) == 287 and data["a"][0] == {
+        "startsAt": "2030-03-02T00:00:00+00:00",
+        "endsAt": "2030-03-02T00:05:00+00:00",
+    }
 
 
 ROW = """id name email tags category creditsAvailable relationshipSince milestones
@@ -115,6 +131,7 @@ async def test_the_my_clients_page_fits_the_budget(api, world):
 
 
 # ---------------------------------------------------------------------------- statement timeout
+
 
 @pytest.fixture
 async def impatient(test_settings, app, clean):
@@ -156,12 +173,17 @@ async def test_a_statement_past_the_timeout_is_a_coded_error(impatient, world, t
         await holder.close()
     assert body["data"] is None
     assert body["errors"][0]["extensions"] == {"code": "TIMEOUT"}
-    assert body["errors"][0]["message"] == "The request took too long and was stopped. Ask for less at once, or try again later."
+    assert (
+        body["errors"][0]["message"]
+        == "The request took too long and was stopped. Ask for less at once, or try again later."
+    )
     assert elapsed < 5
     [record] = [r for r in caplog.records if r.name == "caseload.graphql"]
     assert record.levelno == logging.WARNING and record.exc_info is None
     # Unlocked, the same request runs.
-    assert (await impatient.ok("{ clients(first: 5) { totalCount } }", token=coach.token)) == {"clients": {"totalCount": 0}}
+    assert (await impatient.ok("{ clients(first: 5) { totalCount } }", token=coach.token)) == {
+        "clients": {"totalCount": 0}
+    }
 
 
 async def test_a_viewer_lookup_past_the_timeout_is_a_coded_503(impatient, world, test_settings):
@@ -173,17 +195,33 @@ async def test_a_viewer_lookup_past_the_timeout_is_a_coded_503(impatient, world,
         await transaction.rollback()
         await holder.close()
     assert response.status_code == 503
-    assert response.json() == {"errors": [{"message": "The request took too long and was stopped. Ask for less at once, or "
-                                                      "try again later.", "extensions": {"code": "TIMEOUT"}}]}
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "The request took too long and was stopped. Ask for less at once, or try again later.",
+                "extensions": {"code": "TIMEOUT"},
+            }
+        ]
+    }
 
 
 # ---------------------------------------------------------------------------- slow bodies
 
+
 def http_scope(headers: list[tuple[bytes, bytes]]) -> dict:
     return {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/graphql", "raw_path": b"/graphql", "query_string": b"", "root_path": "", "headers": headers,
-        "client": ("127.0.0.1", 50000), "server": ("test", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("test", 80),
     }
 
 
@@ -210,5 +248,11 @@ async def test_a_body_that_never_finishes_gets_408_within_the_limit(test_setting
     assert 0.5 <= elapsed < 2
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 408
     body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
-    assert body == {"errors": [{"message": "The request body did not arrive within 0.5 seconds.",
-                                "extensions": {"code": "REQUEST_TIMEOUT"}}]}
+    assert body == {
+        "errors": [
+            {
+                "message": "The request body did not arrive within 0.5 seconds.",
+                "extensions": {"code": "REQUEST_TIMEOUT"},
+            }
+        ]
+    }

@@ -16,7 +16,6 @@ from app import settings as settings_module
 from models.enums import Role
 from tests.support.logs import KeepEverything, leaked
 
-
 INLINE_CANARY = "zqinlinedocumentcanaryqz"
 VARIABLE_CANARY = "zqvariablecanaryqz"
 LEAK = f"""query Leaky($k: String) {{
@@ -70,16 +69,23 @@ async def test_errors_raised_on_purpose_are_info_without_traceback(api, world, r
     # variable of the wrong type whose value graphql-core quotes in its message.
     anonymous = await api("{ coaches(first: 1) { totalCount } }")
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    bad_range = await api('{ availableSlots(serviceId: "x", from: "2030-01-02T00:00:00Z", to: "2030-01-01T00:00:00Z") { startsAt } }',
-                          token=coach.token)
+    bad_range = await api(
+        '{ availableSlots(serviceId: "x", from: "2030-01-02T00:00:00Z", to: "2030-01-01T00:00:00Z") { startsAt } }',
+        token=coach.token,
+    )
     assert bad_range["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    wrong_type = await api("mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token } }",
-                           {"e": "a@example.test", "p": [VARIABLE_CANARY]})
+    wrong_type = await api(
+        "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token } }",
+        {"e": "a@example.test", "p": [VARIABLE_CANARY]},
+    )
     assert VARIABLE_CANARY in wrong_type["errors"][0]["message"]  # the caller sees their own value...
 
     graphql = [r for r in records.records if r.name == "caseload.graphql"]
     assert [(r.levelno, r.fields["code"]) for r in graphql] == [
-        (logging.INFO, "UNAUTHENTICATED"), (logging.INFO, "NOT_FOUND"), (logging.INFO, "GRAPHQL_VALIDATION_FAILED")]
+        (logging.INFO, "UNAUTHENTICATED"),
+        (logging.INFO, "NOT_FOUND"),
+        (logging.INFO, "GRAPHQL_VALIDATION_FAILED"),
+    ]
     assert all(r.exc_info is None for r in graphql)
     assert graphql[0].getMessage() == "GraphQL error UNAUTHENTICATED: Sign in first."
     text = formatted(records)
@@ -90,7 +96,7 @@ async def test_errors_raised_on_purpose_are_info_without_traceback(api, world, r
 async def test_request_ids_are_taken_when_sane_and_made_otherwise(api):
     mine = await api.http.post("/graphql", json={"query": "{ __typename }"}, headers={"X-Request-ID": "abc-123.x"})
     assert mine.headers["x-request-id"] == "abc-123.x"
-    for bad in ("has space", "x" * 65, "quote\"d", ""):
+    for bad in ("has space", "x" * 65, 'quote"d', ""):
         made = await api.http.post("/graphql", json={"query": "{ __typename }"}, headers={"X-Request-ID": bad})
         assert len(made.headers["x-request-id"]) == 32 and made.headers["x-request-id"] != bad
     none = await api.http.post("/graphql", json={"query": "{ __typename }"})

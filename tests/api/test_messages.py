@@ -13,7 +13,6 @@ from tests.support.dates import utc
 from tests.support.errors import user_error
 from tests.support.messages import SEND, TEMPLATE
 
-
 # Pages within the node budget: 50 conversations x 50 messages each would cost 15,000.
 CONVERSATIONS = """query($u: Boolean) { conversations(first: 10, unreadOnly: $u) { totalCount edges { node {
   id unreadCount lastMessage { body sender } messages(first: 20) { edges { node { body sender readAt } } } } } } }"""
@@ -25,21 +24,36 @@ async def test_a_clients_first_message_starts_a_prospective_relationship_and_rea
     coach, _ = await setup_coach(api, world)
     member = await world.user(Role.CLIENT, name="Mia Client")
 
-    sent = await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": "Hello, can we talk? canary-msg-1"}}, member.token)
+    sent = await api.ok(
+        SEND, {"i": {"coachId": coach.coach_id, "body": "Hello, can we talk? canary-msg-1"}}, member.token
+    )
     assert sent["sendMessage"]["userErrors"] == []
     assert sent["sendMessage"]["message"]["sender"] == "CLIENT"
     assert sent["sendMessage"]["message"]["senderName"] == "Mia Client"
 
-    mine = await api.ok("{ myClients { edges { node { name category lastMessage { body } conversation { unreadCount } } } } }", token=coach.token)
-    assert mine["myClients"]["edges"] == [{"node": {"name": "Mia Client", "category": "PROSPECTIVE",
-                                                    "lastMessage": {"body": "Hello, can we talk? canary-msg-1"},
-                                                    "conversation": {"unreadCount": 1}}}]
+    mine = await api.ok(
+        "{ myClients { edges { node { name category lastMessage { body } conversation { unreadCount } } } } }",
+        token=coach.token,
+    )
+    assert mine["myClients"]["edges"] == [
+        {
+            "node": {
+                "name": "Mia Client",
+                "category": "PROSPECTIVE",
+                "lastMessage": {"body": "Hello, can we talk? canary-msg-1"},
+                "conversation": {"unreadCount": 1},
+            }
+        }
+    ]
     unread = await api.ok(CONVERSATIONS, {"u": True}, coach.token)
     assert unread["conversations"]["totalCount"] == 1
     conversation_id = unread["conversations"]["edges"][0]["node"]["id"]
 
-    await api.ok("mutation($i: MarkConversationReadInput!) { markConversationRead(input: $i) { userErrors { code } } }",
-                 {"i": {"conversationId": conversation_id}}, coach.token)
+    await api.ok(
+        "mutation($i: MarkConversationReadInput!) { markConversationRead(input: $i) { userErrors { code } } }",
+        {"i": {"conversationId": conversation_id}},
+        coach.token,
+    )
     after = await api.ok(CONVERSATIONS, {"u": True}, coach.token)
     assert after["conversations"]["totalCount"] == 0
     seen_by_client = await api.ok(CONVERSATIONS, {"u": False}, member.token)
@@ -59,13 +73,26 @@ async def test_templates_fill_placeholders_and_a_message_can_follow_up_a_session
     coach, service = await setup_coach(api, world)
     client_id = await world.client_of(coach, name="Nora Lind")
     await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 1}}, admin.token)
-    booked = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-03-04T09:00:00Z"}}, coach.token)
+    booked = await api.ok(
+        BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-03-04T09:00:00Z"}}, coach.token
+    )
     session_id = booked["bookSession"]["session"]["id"]
-    template = await api.ok(TEMPLATE, {"i": {"name": "Reminder", "kind": "BEFORE_SESSION",
-                                             "body": "Hi {{client_first_name}}, see you {{next_session}} for {{service}}. {{unknown}}"}}, coach.token)
+    template = await api.ok(
+        TEMPLATE,
+        {
+            "i": {
+                "name": "Reminder",
+                "kind": "BEFORE_SESSION",
+                "body": "Hi {{client_first_name}}, see you {{next_session}} for {{service}}. {{unknown}}",
+            }
+        },
+        coach.token,
+    )
     template_id = template["createMessageTemplate"]["template"]["id"]
 
-    sent = await api.ok(SEND, {"i": {"clientId": client_id, "templateId": template_id, "sessionId": session_id}}, coach.token)
+    sent = await api.ok(
+        SEND, {"i": {"clientId": client_id, "templateId": template_id, "sessionId": session_id}}, coach.token
+    )
 
     message = sent["sendMessage"]["message"]
     assert message["body"] == "Hi Nora, see you Monday 04 March 2030, 09:00 for Session. {{unknown}}"
@@ -85,19 +112,30 @@ async def test_bad_messages_and_other_peoples_conversations(api, world):
     conversation_id = sent["sendMessage"]["message"]["conversation"]["id"]
 
     too_long = await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": "x" * 5001}}, member.token)
-    assert too_long["sendMessage"]["userErrors"] == [{"code": "INVALID", "field": ["input", "body"], "message": "Must be at most 5000 characters."}]
+    assert too_long["sendMessage"]["userErrors"] == [
+        {"code": "INVALID", "field": ["input", "body"], "message": "Must be at most 5000 characters."}
+    ]
     empty = await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": "  "}}, member.token)
-    assert empty["sendMessage"]["userErrors"] == [user_error("INVALID", ["input", "body"], "This field must not be blank.")]
+    assert empty["sendMessage"]["userErrors"] == [
+        user_error("INVALID", ["input", "body"], "This field must not be blank.")
+    ]
     not_mine = await api.ok(SEND, {"i": {"clientId": member.client_id, "body": "hi"}}, other_coach.token)
-    assert not_mine["sendMessage"]["userErrors"] == [user_error("NOT_FOUND", ["input", "clientId"], "Client not found.")]
+    assert not_mine["sendMessage"]["userErrors"] == [
+        user_error("NOT_FOUND", ["input", "clientId"], "Client not found.")
+    ]
 
     for viewer in (stranger, other_coach):
-        nodes = await api.ok("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [message_id, conversation_id]}, viewer.token)
+        nodes = await api.ok(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [message_id, conversation_id]}, viewer.token
+        )
         assert nodes["nodes"] == [None, None]
         listed = await api.post(CONVERSATIONS, {"u": False}, viewer.token)
         assert "private words" not in listed.text
-        marked = await api.ok("mutation($i: MarkConversationReadInput!) { markConversationRead(input: $i) { userErrors { code } } }",
-                              {"i": {"conversationId": conversation_id}}, viewer.token)
+        marked = await api.ok(
+            "mutation($i: MarkConversationReadInput!) { markConversationRead(input: $i) { userErrors { code } } }",
+            {"i": {"conversationId": conversation_id}},
+            viewer.token,
+        )
         assert marked["markConversationRead"]["userErrors"] == [{"code": "NOT_FOUND"}]
     admin = await world.admin()
     assert (await api(CONVERSATIONS, {"u": False}, admin.token))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -113,7 +151,9 @@ async def test_a_list_of_conversations_costs_the_same_statements_for_2_and_for_6
         await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": f"first {i}"}}, member.token)
         clock.freeze(NOW + timedelta(minutes=2 * i + 1))
         await api.ok(SEND, {"i": {"coachId": coach.coach_id, "body": f"latest {i}"}}, member.token)
-    listing = """query($n: Int) { conversations(first: $n) { edges { node { id unreadCount lastMessage { body } } } } }"""
+    listing = (
+        """query($n: Int) { conversations(first: $n) { edges { node { id unreadCount lastMessage { body } } } } }"""
+    )
     await api.ok(listing, {"n": 2}, coach.token)  # warm caches (prepared statements)
 
     counter = StatementCounter(monkeypatch)
@@ -138,20 +178,28 @@ async def test_a_coach_edits_and_deletes_only_their_own_templates(api, world):
     coach, _ = await setup_coach(api, world)
     other_coach, _ = await setup_coach(api, world)
     member = await world.user(Role.CLIENT)
-    created = await api.ok(TEMPLATE, {"i": {"name": "Welcome", "kind": "GENERAL", "body": "Hi {{client_name}}"}}, coach.token)
+    created = await api.ok(
+        TEMPLATE, {"i": {"name": "Welcome", "kind": "GENERAL", "body": "Hi {{client_name}}"}}, coach.token
+    )
     template_id = created["createMessageTemplate"]["template"]["id"]
     missing = [{"code": "NOT_FOUND", "field": ["input", "templateId"], "message": "Template not found."}]
 
-    for attempt in (await api.ok(UPDATE_TEMPLATE, {"i": {"templateId": template_id, "body": "taken over"}}, other_coach.token),
-                    await api.ok(DELETE_TEMPLATE, {"i": {"templateId": template_id}}, other_coach.token)):
+    for attempt in (
+        await api.ok(UPDATE_TEMPLATE, {"i": {"templateId": template_id, "body": "taken over"}}, other_coach.token),
+        await api.ok(DELETE_TEMPLATE, {"i": {"templateId": template_id}}, other_coach.token),
+    ):
         assert next(iter(attempt.values()))["userErrors"] == missing
-    assert (await api.ok(DELETE_TEMPLATE, {"i": {"templateId": "not-an-id"}}, coach.token))["deleteMessageTemplate"]["userErrors"] == missing
+    assert (await api.ok(DELETE_TEMPLATE, {"i": {"templateId": "not-an-id"}}, coach.token))["deleteMessageTemplate"][
+        "userErrors"
+    ] == missing
     refused = await api(DELETE_TEMPLATE, {"i": {"templateId": template_id}}, member.token)
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
 
     updated = await api.ok(UPDATE_TEMPLATE, {"i": {"templateId": template_id, "name": "Hello"}}, coach.token)
-    assert updated["updateMessageTemplate"] == {"template": {"name": "Hello", "kind": "GENERAL", "body": "Hi {{client_name}}"},
-                                                "userErrors": []}
+    assert updated["updateMessageTemplate"] == {
+        "template": {"name": "Hello", "kind": "GENERAL", "body": "Hi {{client_name}}"},
+        "userErrors": [],
+    }
     deleted = await api.ok(DELETE_TEMPLATE, {"i": {"templateId": template_id}}, coach.token)
     assert deleted["deleteMessageTemplate"] == {"deletedId": template_id, "userErrors": []}
     assert (await api.ok("{ messageTemplates { id } }", token=coach.token))["messageTemplates"] == []

@@ -95,7 +95,10 @@ async def test_add_edit_and_delete_a_note(api, pair):
     assert note["author"] == {"id": coach.coach_id} and note["client"] == {"id": pair.client_id}
     assert await note_bodies(api, coach.token, pair.client_id) == [("First session went well.", False)]
     assert (await api.ok(NODE, {"id": note["id"]}, coach.token))["node"] == {
-        "id": note["id"], "body": "First session went well.", "sharedWithClient": False}
+        "id": note["id"],
+        "body": "First session went well.",
+        "sharedWithClient": False,
+    }
 
     # Edits keep the earlier bodies.
     assert (await edit(api, coach.token, note["id"], body="Second version."))["note"]["body"] == "Second version."
@@ -113,23 +116,42 @@ async def test_add_edit_and_delete_a_note(api, pair):
     assert (await api.ok(NODE, {"id": note["id"]}, coach.token))["node"] is None
     assert await models.NoteRevision.all().count() == 0
     again = (await api.ok(DELETE, {"input": {"noteId": note["id"]}}, coach.token))["deleteNote"]
-    assert again == {"deletedId": None, "userErrors": [{"code": "NOT_FOUND", "field": ["input", "noteId"], "message": "Note not found."}]}
+    assert again == {
+        "deletedId": None,
+        "userErrors": [{"code": "NOT_FOUND", "field": ["input", "noteId"], "message": "Note not found."}],
+    }
 
 
 @pytest.mark.parametrize(
     "fields, expected",
     [
         ({"body": ""}, [{"code": "INVALID", "field": ["input", "body"], "message": "This field must not be blank."}]),
-        ({"body": " \n "}, [{"code": "INVALID", "field": ["input", "body"], "message": "This field must not be blank."}]),
-        ({"body": "x" * 20001}, [{"code": "INVALID", "field": ["input", "body"], "message": "Must be at most 20000 characters."}]),
-        ({"sessionId": "garbage"}, [{"code": "NOT_FOUND", "field": ["input", "sessionId"], "message": "Session not found."}]),
-        ({"sessionId": base64.b64encode(b"Session:00000000-0000-0000-0000-000000000000").decode()},
-         [{"code": "NOT_FOUND", "field": ["input", "sessionId"], "message": "Session not found."}]),
-        ({"clientId": "garbage"}, [{"code": "NOT_FOUND", "field": ["input", "clientId"], "message": "Client not found."}]),
+        (
+            {"body": " \n "},
+            [{"code": "INVALID", "field": ["input", "body"], "message": "This field must not be blank."}],
+        ),
+        (
+            {"body": "x" * 20001},
+            [{"code": "INVALID", "field": ["input", "body"], "message": "Must be at most 20000 characters."}],
+        ),
+        (
+            {"sessionId": "garbage"},
+            [{"code": "NOT_FOUND", "field": ["input", "sessionId"], "message": "Session not found."}],
+        ),
+        (
+            {"sessionId": base64.b64encode(b"Session:00000000-0000-0000-0000-000000000000").decode()},
+            [{"code": "NOT_FOUND", "field": ["input", "sessionId"], "message": "Session not found."}],
+        ),
+        (
+            {"clientId": "garbage"},
+            [{"code": "NOT_FOUND", "field": ["input", "clientId"], "message": "Client not found."}],
+        ),
     ],
 )
 async def test_add_note_validation(api, pair, fields, expected):
-    payload = (await api.ok(ADD, {"input": {"clientId": pair.client_id, "body": "ok", **fields}}, pair.coach.token))["addNote"]
+    payload = (await api.ok(ADD, {"input": {"clientId": pair.client_id, "body": "ok", **fields}}, pair.coach.token))[
+        "addNote"
+    ]
     assert payload == {"note": None, "userErrors": expected}
     assert await models.Note.all().count() == 0
     assert await models.ActivityEvent.filter(kind="NOTE_ADDED").count() == 0
@@ -139,9 +161,18 @@ async def test_edit_validation_changes_nothing(api, pair):
     note = (await add(api, pair.coach.token, pair.client_id, "Keep me."))["note"]
     for fields, expected in [
         ({"body": "  "}, {"code": "INVALID", "field": ["input", "body"], "message": "This field must not be blank."}),
-        ({"body": "y" * 20001}, {"code": "INVALID", "field": ["input", "body"], "message": "Must be at most 20000 characters."}),
-        ({"noteId": "garbage", "body": "x"}, {"code": "NOT_FOUND", "field": ["input", "noteId"], "message": "Note not found."}),
-        ({"noteId": pair.client_id, "body": "x"}, {"code": "NOT_FOUND", "field": ["input", "noteId"], "message": "Note not found."}),
+        (
+            {"body": "y" * 20001},
+            {"code": "INVALID", "field": ["input", "body"], "message": "Must be at most 20000 characters."},
+        ),
+        (
+            {"noteId": "garbage", "body": "x"},
+            {"code": "NOT_FOUND", "field": ["input", "noteId"], "message": "Note not found."},
+        ),
+        (
+            {"noteId": pair.client_id, "body": "x"},
+            {"code": "NOT_FOUND", "field": ["input", "noteId"], "message": "Note not found."},
+        ),
     ]:
         payload = await edit(api, pair.coach.token, note["id"], **fields)
         assert payload == {"note": None, "userErrors": [expected]}, fields
@@ -156,8 +187,11 @@ async def test_only_coaches_write_notes(api, pair, world):
     admin = await world.admin()
     note = (await add(api, pair.coach.token, pair.client_id, "Mine."))["note"]
     for actor in (pair.client, org_admin, admin):
-        for query, input_ in ((ADD, {"clientId": pair.client_id, "body": "x"}), (UPDATE, {"noteId": note["id"], "body": "x"}),
-                              (DELETE, {"noteId": note["id"]})):
+        for query, input_ in (
+            (ADD, {"clientId": pair.client_id, "body": "x"}),
+            (UPDATE, {"noteId": note["id"], "body": "x"}),
+            (DELETE, {"noteId": note["id"]}),
+        ):
             body = await api(query, {"input": input_}, actor.token)
             assert body["data"] is None and [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
     assert await note_bodies(api, pair.coach.token, pair.client_id) == [("Mine.", False)]
@@ -182,7 +216,10 @@ async def test_the_client_sees_only_notes_shared_with_them(api, pair):
     await edit(api, coach.token, private["id"], body="Less anxious now.")
     assert await client_sees(api, pair) == ["Less anxious now."]
     # The coach sees both, newest first.
-    assert await note_bodies(api, coach.token, pair.client_id) == [("Less anxious now.", True), ("Homework: walk daily.", False)]
+    assert await note_bodies(api, coach.token, pair.client_id) == [
+        ("Less anxious now.", True),
+        ("Homework: walk daily.", False),
+    ]
 
 
 async def test_note_events_on_the_timeline(api, pair, world):
@@ -200,23 +237,33 @@ async def test_note_events_on_the_timeline(api, pair, world):
         return [(e["node"]["kind"], e["node"]["summary"]) for e in data["client"]["timeline"]["edges"]]
 
     assert await events(coach.token) == [
-        ("NOTE_EDITED", "Note edited"), ("NOTE_EDITED", "Note edited"),
-        ("NOTE_ADDED", "Private note added"), ("NOTE_ADDED", "Shared note added"),
+        ("NOTE_EDITED", "Note edited"),
+        ("NOTE_EDITED", "Note edited"),
+        ("NOTE_ADDED", "Private note added"),
+        ("NOTE_ADDED", "Shared note added"),
     ]
     assert await events(pair.client.token) == [("NOTE_EDITED", "Note edited"), ("NOTE_ADDED", "Shared note added")]
     assert await events(other.token) == []  # another coach's notes stay in that coach's practice
     assert await note_bodies(api, other.token, pair.client_id) == []
     # No summary quotes a body.
-    everything = (await api.post("query($id: ID!) { client(id: $id) { timeline(first: 50) { edges { node { summary } } } } }",
-                                 {"id": pair.client_id}, coach.token)).text
+    everything = (
+        await api.post(
+            "query($id: ID!) { client(id: $id) { timeline(first: 50) { edges { node { summary } } } } }",
+            {"id": pair.client_id},
+            coach.token,
+        )
+    ).text
     assert shared_body not in everything and private_body not in everything
 
 
 async def test_a_forged_notes_cursor_is_refused(api, pair):
     await add(api, pair.coach.token, pair.client_id, "one")
     forged = base64.urlsafe_b64encode(json.dumps(["x", "y"]).encode()).decode()
-    body = await api("query($id: ID!, $after: String) { client(id: $id) { notes(first: 5, after: $after) { totalCount } } }",
-                     {"id": pair.client_id, "after": forged}, pair.coach.token)
+    body = await api(
+        "query($id: ID!, $after: String) { client(id: $id) { notes(first: 5, after: $after) { totalCount } } }",
+        {"id": pair.client_id, "after": forged},
+        pair.coach.token,
+    )
     assert [e["extensions"].get("code") for e in body["errors"]] == ["INVALID"]
 
 
@@ -229,22 +276,42 @@ async def test_note_bodies_private_notes_and_health_context_are_not_stored_in_pl
     shared = (await add(api, coach.token, pair.client_id, secrets_["shared"], sharedWithClient=True))["note"]
     await add(api, coach.token, pair.client_id, secrets_["private"])
     await edit(api, coach.token, shared["id"], body=secrets_["edited"])  # the first body is now a revision
-    await api.ok("""mutation($input: UpdateClientInput!) { updateClient(input: $input) { userErrors { code } } }""",
-                 {"input": {"clientId": pair.client_id, "privateNotes": secrets_["privnotes"]}}, coach.token)
-    await api.ok("""mutation($input: UpdateClientInput!) { updateClient(input: $input) { userErrors { code } } }""",
-                 {"input": {"clientId": pair.client_id, "healthContext": secrets_["health"]}}, pair.client.token)
+    await api.ok(
+        """mutation($input: UpdateClientInput!) { updateClient(input: $input) { userErrors { code } } }""",
+        {"input": {"clientId": pair.client_id, "privateNotes": secrets_["privnotes"]}},
+        coach.token,
+    )
+    await api.ok(
+        """mutation($input: UpdateClientInput!) { updateClient(input: $input) { userErrors { code } } }""",
+        {"input": {"clientId": pair.client_id, "healthContext": secrets_["health"]}},
+        pair.client.token,
+    )
 
     conn = connections.get("default")
     raw = {
         "notes.body_enc": [r["v"] for r in await conn.execute_query_dict("SELECT body_enc AS v FROM notes")],
-        "note_revisions.body_enc": [r["v"] for r in await conn.execute_query_dict("SELECT body_enc AS v FROM note_revisions")],
-        "coach_clients.private_notes_enc": [r["v"] for r in await conn.execute_query_dict(
-            "SELECT private_notes_enc AS v FROM coach_clients WHERE private_notes_enc IS NOT NULL")],
-        "clients.health_context_enc": [r["v"] for r in await conn.execute_query_dict(
-            "SELECT health_context_enc AS v FROM clients WHERE health_context_enc IS NOT NULL")],
+        "note_revisions.body_enc": [
+            r["v"] for r in await conn.execute_query_dict("SELECT body_enc AS v FROM note_revisions")
+        ],
+        "coach_clients.private_notes_enc": [
+            r["v"]
+            for r in await conn.execute_query_dict(
+                "SELECT private_notes_enc AS v FROM coach_clients WHERE private_notes_enc IS NOT NULL"
+            )
+        ],
+        "clients.health_context_enc": [
+            r["v"]
+            for r in await conn.execute_query_dict(
+                "SELECT health_context_enc AS v FROM clients WHERE health_context_enc IS NOT NULL"
+            )
+        ],
     }
     assert {k: len(v) for k, v in raw.items()} == {
-        "notes.body_enc": 2, "note_revisions.body_enc": 1, "coach_clients.private_notes_enc": 1, "clients.health_context_enc": 1}
+        "notes.body_enc": 2,
+        "note_revisions.body_enc": 1,
+        "coach_clients.private_notes_enc": 1,
+        "clients.health_context_enc": 1,
+    }
     for column, values in raw.items():
         for value in values:
             blob = bytes(value)
@@ -256,18 +323,22 @@ async def test_note_bodies_private_notes_and_health_context_are_not_stored_in_pl
 
     # The values are there, readable with the client's key, and through the API.
     cipher = await encryption.cipher_for(uuid_of(pair.client_id, "Client"))
-    assert sorted(cipher.decrypt(bytes(v)) for v in raw["notes.body_enc"]) == sorted([secrets_["edited"], secrets_["private"]])
+    assert sorted(cipher.decrypt(bytes(v)) for v in raw["notes.body_enc"]) == sorted(
+        [secrets_["edited"], secrets_["private"]]
+    )
     assert cipher.decrypt(bytes(raw["note_revisions.body_enc"][0])) == secrets_["shared"]
     assert cipher.decrypt(bytes(raw["coach_clients.private_notes_enc"][0])) == secrets_["privnotes"]
     assert cipher.decrypt(bytes(raw["clients.health_context_enc"][0])) == secrets_["health"]
     # Each client has its own data key: another client's key does not open these values.
-    other_id = (await create_other_client(api, coach))
+    other_id = await create_other_client(api, coach)
     other_cipher = await encryption.cipher_for(uuid_of(other_id, "Client"))
     assert other_cipher.decrypt(bytes(raw["notes.body_enc"][0])) is None
 
 
 async def create_other_client(api, coach) -> str:
-    data = await api.ok("""mutation { createClient(input: {name: "Other Client"}) { client { id } } }""", token=coach.token)
+    data = await api.ok(
+        """mutation { createClient(input: {name: "Other Client"}) { client { id } } }""", token=coach.token
+    )
     await api.ok(ADD, {"input": {"clientId": data["createClient"]["client"]["id"], "body": "other"}}, coach.token)
     return data["createClient"]["client"]["id"]
 
@@ -280,10 +351,16 @@ async def test_master_keys_rotate_and_old_keys_can_be_dropped(api, pair, test_se
     coach = pair.coach
     body, private_text, health = canary("rot"), canary("rotpriv"), canary("rothealth")
     await add(api, coach.token, pair.client_id, body)
-    await api.ok("""mutation($input: UpdateClientInput!) { updateClient(input: $input) { userErrors { code } } }""",
-                 {"input": {"clientId": pair.client_id, "privateNotes": private_text}}, coach.token)
-    await api.ok("""mutation($input: UpdateClientInput!) { updateClient(input: $input) { userErrors { code } } }""",
-                 {"input": {"clientId": pair.client_id, "healthContext": health}}, pair.client.token)
+    await api.ok(
+        """mutation($input: UpdateClientInput!) { updateClient(input: $input) { userErrors { code } } }""",
+        {"input": {"clientId": pair.client_id, "privateNotes": private_text}},
+        coach.token,
+    )
+    await api.ok(
+        """mutation($input: UpdateClientInput!) { updateClient(input: $input) { userErrors { code } } }""",
+        {"input": {"clientId": pair.client_id, "healthContext": health}},
+        pair.client.token,
+    )
     expected = {"privateNotes": private_text, "healthContext": health, "notes": {"edges": [{"node": {"body": body}}]}}
     assert (await api.ok(READ_BACK, {"id": pair.client_id}, coach.token))["client"] == expected
 

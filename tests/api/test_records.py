@@ -15,7 +15,6 @@ from tests.support.credits import GRANT, GRANT_ORG
 from tests.support.database import assert_pools_match_ledger, raw_database_text
 from tests.support.dates import utc
 
-
 NOW = utc(2030, 3, 1, 12)
 EXPORT = "mutation($id: ID!) { exportClientData(input: {clientId: $id}) { data userErrors { code field } } }"
 ERASE = "mutation($id: ID!) { eraseClient(input: {clientId: $id}) { erasedClientId userErrors { code field } } }"
@@ -27,25 +26,50 @@ async def story(api, world, prefix: str):
     admin = await world.admin()
     coach, service = await setup_coach(api, world)
     member = await world.user(Role.CLIENT, name=f"{prefix}-name")
-    canaries = {k: f"{prefix}-{k}" for k in ("note", "message", "reply", "health", "booking", "goal", "feedback", "private")}
+    canaries = {
+        k: f"{prefix}-{k}" for k in ("note", "message", "reply", "health", "booking", "goal", "feedback", "private")
+    }
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 3}}, admin.token)
-    await api.ok("mutation($i: UpdateClientInput!) { updateClient(input: $i) { userErrors { code } } }",
-                 {"i": {"clientId": member.client_id, "healthContext": canaries["health"]}}, member.token)
-    booked = await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T09:00:00Z", "bookingNotes": canaries["booking"]}}, member.token)
+    await api.ok(
+        "mutation($i: UpdateClientInput!) { updateClient(input: $i) { userErrors { code } } }",
+        {"i": {"clientId": member.client_id, "healthContext": canaries["health"]}},
+        member.token,
+    )
+    booked = await api.ok(
+        BOOK,
+        {"i": {"serviceId": service, "startsAt": "2030-03-02T09:00:00Z", "bookingNotes": canaries["booking"]}},
+        member.token,
+    )
     session_id = booked["bookSession"]["session"]["id"]
-    await api.ok("mutation($i: UpdateClientInput!) { updateClient(input: $i) { userErrors { code } } }",
-                 {"i": {"clientId": member.client_id, "privateNotes": canaries["private"]}}, coach.token)
-    await api.ok("mutation($i: AddNoteInput!) { addNote(input: $i) { userErrors { code } } }",
-                 {"i": {"clientId": member.client_id, "body": canaries["note"], "sessionId": session_id}}, coach.token)
+    await api.ok(
+        "mutation($i: UpdateClientInput!) { updateClient(input: $i) { userErrors { code } } }",
+        {"i": {"clientId": member.client_id, "privateNotes": canaries["private"]}},
+        coach.token,
+    )
+    await api.ok(
+        "mutation($i: AddNoteInput!) { addNote(input: $i) { userErrors { code } } }",
+        {"i": {"clientId": member.client_id, "body": canaries["note"], "sessionId": session_id}},
+        coach.token,
+    )
     send = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }"
     await api.ok(send, {"i": {"coachId": coach.coach_id, "body": canaries["message"]}}, member.token)
     await api.ok(send, {"i": {"clientId": member.client_id, "body": canaries["reply"]}}, coach.token)
-    await api.ok("mutation($i: CreateGoalInput!) { createGoal(input: $i) { userErrors { code } } }",
-                 {"i": {"clientId": member.client_id, "title": canaries["goal"]}}, coach.token)
+    await api.ok(
+        "mutation($i: CreateGoalInput!) { createGoal(input: $i) { userErrors { code } } }",
+        {"i": {"clientId": member.client_id, "title": canaries["goal"]}},
+        coach.token,
+    )
     clock.freeze(utc(2030, 3, 2, 10, 30))
-    await api.ok("mutation($i: SessionInput!) { completeSession(input: $i) { userErrors { code } } }", {"i": {"sessionId": session_id}}, coach.token)
-    await api.ok("mutation($i: LeaveFeedbackInput!) { leaveFeedback(input: $i) { userErrors { code } } }",
-                 {"i": {"sessionId": session_id, "rating": 5, "comment": canaries["feedback"]}}, member.token)
+    await api.ok(
+        "mutation($i: SessionInput!) { completeSession(input: $i) { userErrors { code } } }",
+        {"i": {"sessionId": session_id}},
+        coach.token,
+    )
+    await api.ok(
+        "mutation($i: LeaveFeedbackInput!) { leaveFeedback(input: $i) { userErrors { code } } }",
+        {"i": {"sessionId": session_id, "rating": 5, "comment": canaries["feedback"]}},
+        member.token,
+    )
     clock.freeze(NOW)
     return admin, coach, member, session_id, canaries
 
@@ -84,7 +108,10 @@ async def test_erasure_leaves_no_canary_anywhere_and_a_second_run_changes_nothin
     client_uuid = uuid_of(member.client_id, "Client")
     note_cipher = (await models.Note.get(client_id=client_uuid)).body_enc  # a backup's copy
     wrapped = (await models.ClientDataKey.get(client_id=client_uuid)).wrapped_key
-    await api.ok("mutation($e: String!) { login(input: {email: $e, password: \"wrong password!\"}) { token } }", {"e": member.email})
+    await api.ok(
+        'mutation($e: String!) { login(input: {email: $e, password: "wrong password!"}) { token } }',
+        {"e": member.email},
+    )
 
     erased = await api.ok(ERASE, {"id": member.client_id}, member.token)
     assert erased["eraseClient"] == {"erasedClientId": member.client_id, "userErrors": []}
@@ -99,6 +126,7 @@ async def test_erasure_leaves_no_canary_anywhere_and_a_second_run_changes_nothin
 
     # The copy taken before erasure decrypted with its key then; no key left in the database opens it now.
     from domain import encryption
+
     keyring = encryption._keyring()
     assert Fernet(keyring.decrypt(bytes(wrapped))).decrypt(bytes(note_cipher)).decode() == canaries["note"]
     assert await models.ClientDataKey.filter(client_id=client_uuid).count() == 0
@@ -107,12 +135,19 @@ async def test_erasure_leaves_no_canary_anywhere_and_a_second_run_changes_nothin
             Fernet(keyring.decrypt(bytes(row.wrapped_key))).decrypt(bytes(note_cipher))
 
     # Sessions and ledger stay, anonymised, and still balance.
-    seen = await api.ok("query($id: ID!) { session(id: $id) { client { id } clientName bookingNotes } }", {"id": session_id}, admin.token)
+    seen = await api.ok(
+        "query($id: ID!) { session(id: $id) { client { id } clientName bookingNotes } }",
+        {"id": session_id},
+        admin.token,
+    )
     assert seen["session"] == {"client": None, "clientName": "Deleted Client", "bookingNotes": None}
     assert await models.CreditTransaction.all().count() >= 2
     await assert_pools_match_ledger()
     # The login is gone.
-    gone = await api.ok("mutation($e: String!) { login(input: {email: $e, password: \"correct horse battery\"}) { token } }", {"e": member.email})
+    gone = await api.ok(
+        'mutation($e: String!) { login(input: {email: $e, password: "correct horse battery"}) { token } }',
+        {"e": member.email},
+    )
     assert gone["login"]["token"] is None
 
     before = await raw_database_text()
@@ -157,17 +192,23 @@ async def test_deletion_shows_deleted_client_and_keeps_an_organisations_member(a
     coach, service = await setup_coach(api, world)
     solo = await world.client_of(coach, name="Solo Client")
     await api.ok(GRANT, {"input": {"clientId": solo, "amount": 1}}, admin.token)
-    booked = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": solo, "startsAt": "2030-03-02T09:00:00Z"}}, coach.token)
+    booked = await api.ok(
+        BOOK, {"i": {"serviceId": service, "clientId": solo, "startsAt": "2030-03-02T09:00:00Z"}}, coach.token
+    )
     session_id = booked["bookSession"]["session"]["id"]
     org = await world.organisation()
     org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
     member = await world.user(Role.CLIENT, organisation=org, name="Member Client")
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 5}}, admin.token)
-    member_session = (await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T11:00:00Z"}}, member.token))["bookSession"]["session"]["id"]
+    member_session = (
+        await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T11:00:00Z"}}, member.token)
+    )["bookSession"]["session"]["id"]
 
     refused = await api.ok(DELETE, {"id": solo}, coach.token)
-    assert refused["deleteClient"]["userErrors"] == [{"code": "CONFLICT", "field": ["input", "clientId"]}]  # upcoming sessions
+    assert refused["deleteClient"]["userErrors"] == [
+        {"code": "CONFLICT", "field": ["input", "clientId"]}
+    ]  # upcoming sessions
     clock.freeze(utc(2030, 3, 3, 12))  # both sessions are history now
     for client_id in (solo, member.client_id):
         done = await api.ok(DELETE, {"id": client_id}, coach.token)
@@ -184,6 +225,8 @@ async def test_deletion_shows_deleted_client_and_keeps_an_organisations_member(a
     assert members["organisation"]["memberCount"] == 1  # the organisation still holds its member
     assert (await api.ok("{ myClients { totalCount } }", token=coach.token))["myClients"]["totalCount"] == 0
     assert await models.Note.filter(coach_id=uuid_of(coach.coach_id, "Coach")).count() == 0
-    usage = await api.ok("query($id: ID) { organisation(id: $id) { usage { sessionsBooked } } }", {"id": org}, org_admin.token)
+    usage = await api.ok(
+        "query($id: ID) { organisation(id: $id) { usage { sessionsBooked } } }", {"id": org}, org_admin.token
+    )
     assert usage["organisation"]["usage"]["sessionsBooked"] == 1  # still accounted for
     await assert_pools_match_ledger()

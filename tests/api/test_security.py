@@ -29,7 +29,6 @@ from schema.limits import MAX_DIRECTIVES
 from tests.support.api import LOGIN, PASSWORD, Api, starlette_app
 from tests.support.errors import user_error
 
-
 # The module (a plain `import ... as` would bind the function graphql.pyutils re-exports).
 did_you_mean = importlib.import_module("graphql.pyutils.did_you_mean")
 
@@ -87,6 +86,7 @@ async def org_admin(world):
 
 
 # ---------------------------------------------------------------------------- depth
+
 
 def nested_pools(depth: int) -> str:
     """viewer(0) organisation(1) creditPool(2) organisation(3) ... with the leaf at `depth`
@@ -214,6 +214,7 @@ async def test_validation_cache_is_used(api, world):
 
 # ---------------------------------------------------------------------------- aliases, tokens, directives
 
+
 async def test_fifteen_aliases_run_sixteen_through_fragments_do_not(api, world, spy):
     coach = await world.user(Role.COACH)
     fifteen = "{ viewer { " + " ".join(f"a{i}: role" for i in range(MAX_ALIASES)) + " } }"
@@ -274,10 +275,11 @@ async def test_streamed_body_over_100_kb_without_content_length_gets_413(api, wo
 
     async def chunks():
         for i in range(0, len(payload), 8192):
-            yield payload[i:i + 8192]
+            yield payload[i : i + 8192]
 
     response = await api.http.post(
-        "/graphql", content=chunks(),
+        "/graphql",
+        content=chunks(),
         headers={"content-type": "application/json", "authorization": f"Bearer {coach.token}"},
     )
     assert "content-length" not in response.request.headers
@@ -285,6 +287,7 @@ async def test_streamed_body_over_100_kb_without_content_length_gets_413(api, wo
 
 
 # ---------------------------------------------------------------------------- pages and the node budget
+
 
 async def test_first_over_100_is_an_error(api, world):
     admin = await world.admin()
@@ -315,7 +318,10 @@ async def test_nested_connections_are_charged(api, world, spy):
     "query, variables",
     [
         # page sizes from variables are charged at the cap
-        ("query($n: Int) { organisations(first: $n) { edges { node { members(first: $n) { totalCount } } } } }", {"n": 1}),
+        (
+            "query($n: Int) { organisations(first: $n) { edges { node { members(first: $n) { totalCount } } } } }",
+            {"n": 1},
+        ),
         # the default page (50) of an argument left out
         ("{ organisations(first: 100) { edges { node { members { totalCount } } } } }", None),
         # through fragments
@@ -335,7 +341,12 @@ async def test_nested_connections_are_charged(api, world, spy):
             None,
         ),
         # `nodes` fans out like a page: 100 ids x 100 members
-        ("{ nodes(ids: [" + ", ".join(['"T3JnYW5pc2F0aW9uOng="'] * 100) + "]) { ... on Organisation { members(first: 100) { totalCount } } } }", None),
+        (
+            "{ nodes(ids: ["
+            + ", ".join(['"T3JnYW5pc2F0aW9uOng="'] * 100)
+            + "]) { ... on Organisation { members(first: 100) { totalCount } } } }",
+            None,
+        ),
     ],
     ids=["variables", "default-first", "fragments", "aliases", "nodes"],
 )
@@ -350,32 +361,67 @@ async def test_node_budget_cannot_be_dodged(api, world, spy, query, variables):
 
 # ---------------------------------------------------------------------------- transports
 
+
 @pytest.mark.parametrize(
     "send",
     [
-        pytest.param(lambda http, token: http.post(
-            "/graphql", data={"operations": json.dumps({"query": CREATE_ORG, "variables": {}}), "map": "{}"},
-            files={"0": ("a.txt", b"x", "text/plain")}, headers={"authorization": f"Bearer {token}"}), id="multipart"),
-        pytest.param(lambda http, token: http.post(
-            "/graphql", data={"query": CREATE_ORG}, headers={"authorization": f"Bearer {token}"}), id="form-urlencoded"),
-        pytest.param(lambda http, token: http.post(
-            "/graphql", content=json.dumps({"query": CREATE_ORG}),
-            headers={"content-type": "text/plain", "authorization": f"Bearer {token}"}), id="text-plain"),
-        pytest.param(lambda http, token: http.post(
-            "/graphql", content=json.dumps({"query": CREATE_ORG}),
-            headers={"content-type": "text/plain; charset=application/json", "authorization": f"Bearer {token}"}),
-            id="text-plain-with-json-parameter"),
-        pytest.param(lambda http, token: http.post(
-            "/graphql", content=json.dumps({"query": CREATE_ORG}), headers={"authorization": f"Bearer {token}"}),
-            id="no-content-type"),
-        pytest.param(lambda http, token: http.get(
-            "/graphql", params={"query": CREATE_ORG}, headers={"authorization": f"Bearer {token}"}), id="get"),
-        pytest.param(lambda http, token: http.get(
-            "/graphql", params={"query": "{ viewer { role } }"}, headers={"authorization": f"Bearer {token}"}),
-            id="get-query"),
-        pytest.param(lambda http, token: http.post(
-            "/graphql", json=[{"query": CREATE_ORG}, {"query": CREATE_ORG}], headers={"authorization": f"Bearer {token}"}),
-            id="batched-json"),
+        pytest.param(
+            lambda http, token: http.post(
+                "/graphql",
+                data={"operations": json.dumps({"query": CREATE_ORG, "variables": {}}), "map": "{}"},
+                files={"0": ("a.txt", b"x", "text/plain")},
+                headers={"authorization": f"Bearer {token}"},
+            ),
+            id="multipart",
+        ),
+        pytest.param(
+            lambda http, token: http.post(
+                "/graphql", data={"query": CREATE_ORG}, headers={"authorization": f"Bearer {token}"}
+            ),
+            id="form-urlencoded",
+        ),
+        pytest.param(
+            lambda http, token: http.post(
+                "/graphql",
+                content=json.dumps({"query": CREATE_ORG}),
+                headers={"content-type": "text/plain", "authorization": f"Bearer {token}"},
+            ),
+            id="text-plain",
+        ),
+        pytest.param(
+            lambda http, token: http.post(
+                "/graphql",
+                content=json.dumps({"query": CREATE_ORG}),
+                headers={"content-type": "text/plain; charset=application/json", "authorization": f"Bearer {token}"},
+            ),
+            id="text-plain-with-json-parameter",
+        ),
+        pytest.param(
+            lambda http, token: http.post(
+                "/graphql", content=json.dumps({"query": CREATE_ORG}), headers={"authorization": f"Bearer {token}"}
+            ),
+            id="no-content-type",
+        ),
+        pytest.param(
+            lambda http, token: http.get(
+                "/graphql", params={"query": CREATE_ORG}, headers={"authorization": f"Bearer {token}"}
+            ),
+            id="get",
+        ),
+        pytest.param(
+            lambda http, token: http.get(
+                "/graphql", params={"query": "{ viewer { role } }"}, headers={"authorization": f"Bearer {token}"}
+            ),
+            id="get-query",
+        ),
+        pytest.param(
+            lambda http, token: http.post(
+                "/graphql",
+                json=[{"query": CREATE_ORG}, {"query": CREATE_ORG}],
+                headers={"authorization": f"Bearer {token}"},
+            ),
+            id="batched-json",
+        ),
     ],
 )
 async def test_only_json_post_executes(api, world, send):
@@ -394,8 +440,11 @@ async def test_only_json_post_executes(api, world, send):
 
 # ---------------------------------------------------------------------------- production settings
 
+
 def test_production_refuses_development_secrets(test_settings):
-    production = dataclasses.replace(test_settings, environment="production", master_keys=(Fernet.generate_key().decode(),))
+    production = dataclasses.replace(
+        test_settings, environment="production", master_keys=(Fernet.generate_key().decode(),)
+    )
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         dataclasses.replace(production, secret_key=settings_module.DEV_SECRET).check()
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
@@ -413,8 +462,12 @@ async def production(test_settings, app, clean):
     it changes process-wide state (graphql-core's suggestion length, the encryption keyring),
     which is put back afterwards so the other tests see the test app as before."""
     settings = dataclasses.replace(
-        test_settings, environment="production", secret_key="x" * 40,
-        master_keys=(Fernet.generate_key().decode(),), graphiql=False, introspection=False,
+        test_settings,
+        environment="production",
+        secret_key="x" * 40,
+        master_keys=(Fernet.generate_key().decode(),),
+        graphiql=False,
+        introspection=False,
     )
     suggestions = did_you_mean.MAX_LENGTH
     # Its lifespan opens Tortoise's (process-wide) connections anew and closes them at the end:
@@ -435,8 +488,15 @@ async def production(test_settings, app, clean):
 
 def production_token(settings, user: models.User) -> str:
     now = int(time.time())
-    claims = {"sub": str(user.id), "ver": user.token_version, "role": user.role.value, "iss": settings.jwt_issuer,
-              "aud": settings.jwt_audience, "iat": now, "exp": now + 600}
+    claims = {
+        "sub": str(user.id),
+        "ver": user.token_version,
+        "role": user.role.value,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + 600,
+    }
     return jwt.encode(claims, settings.secret_key, algorithm="HS256")
 
 
@@ -497,8 +557,14 @@ async def test_production_masks_unexpected_errors_and_keeps_ours(production, wor
     assert response.status_code == 200
     body = response.json()
     assert body["data"] is None
-    assert body["errors"] == [{"message": "Unexpected error.", "locations": [{"line": 1, "column": 3}], "path": ["viewer"],
-                              "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
+    assert body["errors"] == [
+        {
+            "message": "Unexpected error.",
+            "locations": [{"line": 1, "column": 3}],
+            "path": ["viewer"],
+            "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+        }
+    ]
     assert "secret" not in response.text and "Traceback" not in response.text and "RuntimeError" not in response.text
 
     anonymous = await prod(VIEWER)
@@ -589,6 +655,7 @@ async def test_a_success_does_not_count_as_a_failure(api, world):
 
 # ---------------------------------------------------------------------------- JWT
 
+
 def b64(obj: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
 
@@ -597,8 +664,15 @@ async def claims_of(world, test_settings, role=Role.COACH) -> tuple[dict, str]:
     actor = await world.user(role)
     user = await models.User.get(email=actor.email)
     now = int(time.time())
-    claims = {"sub": str(user.id), "ver": user.token_version, "role": user.role.value, "iss": test_settings.jwt_issuer,
-              "aud": test_settings.jwt_audience, "iat": now, "exp": now + 600}
+    claims = {
+        "sub": str(user.id),
+        "ver": user.token_version,
+        "role": user.role.value,
+        "iss": test_settings.jwt_issuer,
+        "aud": test_settings.jwt_audience,
+        "iat": now,
+        "exp": now + 600,
+    }
     return claims, actor.token
 
 
@@ -708,7 +782,8 @@ async def test_api_key_lifecycle(api, world):
     # Revoked: refused at once.
     data = await api.ok(
         "mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { apiKey { revokedAt } userErrors { code } } }",
-        {"id": key_id}, admin.token,
+        {"id": key_id},
+        admin.token,
     )
     assert data["revokeApiKey"]["userErrors"] == [] and data["revokeApiKey"]["apiKey"]["revokedAt"]
     await assert_refused(api, secret)
@@ -731,6 +806,7 @@ async def test_a_coach_may_not_create_api_keys(api, world):
 
 
 # ---------------------------------------------------------------------------- passwords
+
 
 async def test_login_rehashes_a_weaker_hash(api, world):
     """check_needs_rehash on login: a hash made with older, weaker parameters is replaced."""

@@ -26,9 +26,16 @@ class Pair:
 
     async def session(self, starts_at: datetime, status: SessionStatus) -> None:
         await models.Session.create(
-            coach_id=self.coach_id, client_id=self.client_id, service_id=self.service_id, kind=CoachKind.GLOBAL,
-            format=SessionFormat.VIDEO, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1),
-            blocked_until=starts_at + timedelta(hours=1), status=status, booked_by=Role.COACH,
+            coach_id=self.coach_id,
+            client_id=self.client_id,
+            service_id=self.service_id,
+            kind=CoachKind.GLOBAL,
+            format=SessionFormat.VIDEO,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
+            blocked_until=starts_at + timedelta(hours=1),
+            status=status,
+            booked_by=Role.COACH,
         )
 
     async def category_at(self, now: datetime) -> tuple[ClientCategory, datetime | None]:
@@ -40,11 +47,19 @@ class Pair:
 @pytest.fixture
 async def pair(clean) -> Pair:
     clock.freeze(NOW)
-    user = await users.create_user(SYSTEM, email="coach@example.test", name="Coach", password=PASSWORD, role=Role.COACH,
-                                   coach_kind=CoachKind.GLOBAL)
+    user = await users.create_user(
+        SYSTEM,
+        email="coach@example.test",
+        name="Coach",
+        password=PASSWORD,
+        role=Role.COACH,
+        coach_kind=CoachKind.GLOBAL,
+    )
     coach = await users.viewer_for(user)
     client = await clients.create_client(coach, {"name": "Casey"})
-    service = await services.create_service(coach, {"name": "Session", "duration_minutes": 60, "format": SessionFormat.VIDEO, "credits": 1})
+    service = await services.create_service(
+        coach, {"name": "Session", "duration_minutes": 60, "format": SessionFormat.VIDEO, "credits": 1}
+    )
     return Pair(coach.coach_id, client.id, service.id)
 
 
@@ -52,14 +67,19 @@ async def test_without_sessions_prospective_for_good(pair):
     assert await pair.category_at(NOW) == (ClientCategory.PROSPECTIVE, None)
 
 
-@pytest.mark.parametrize("age, category, valid_for", [
-    (timedelta(0), ClientCategory.PREVIOUSLY_BOOKED_0_14, 14 * DAY),  # a session starting now has been had
-    (13 * DAY, ClientCategory.PREVIOUSLY_BOOKED_0_14, DAY),
-    (14 * DAY, ClientCategory.PREVIOUSLY_BOOKED_14_30, 16 * DAY),
-    (30 * DAY - timedelta(seconds=1), ClientCategory.PREVIOUSLY_BOOKED_14_30, timedelta(seconds=1)),
-    (30 * DAY, ClientCategory.PREVIOUSLY_BOOKED_30_PLUS, None),
-])
-async def test_previously_booked_by_the_age_of_the_last_session_until_the_next_threshold(pair, age, category, valid_for):
+@pytest.mark.parametrize(
+    "age, category, valid_for",
+    [
+        (timedelta(0), ClientCategory.PREVIOUSLY_BOOKED_0_14, 14 * DAY),  # a session starting now has been had
+        (13 * DAY, ClientCategory.PREVIOUSLY_BOOKED_0_14, DAY),
+        (14 * DAY, ClientCategory.PREVIOUSLY_BOOKED_14_30, 16 * DAY),
+        (30 * DAY - timedelta(seconds=1), ClientCategory.PREVIOUSLY_BOOKED_14_30, timedelta(seconds=1)),
+        (30 * DAY, ClientCategory.PREVIOUSLY_BOOKED_30_PLUS, None),
+    ],
+)
+async def test_previously_booked_by_the_age_of_the_last_session_until_the_next_threshold(
+    pair, age, category, valid_for
+):
     await pair.session(NOW - age, SessionStatus.COMPLETED)
     assert await pair.category_at(NOW) == (category, NOW + valid_for if valid_for is not None else None)
 
@@ -86,10 +106,13 @@ async def test_a_pending_session_does_not_book_but_ends_the_validity_when_it_sta
     assert await pair.category_at(NOW) == (ClientCategory.PREVIOUSLY_BOOKED_14_30, NOW + 3 * DAY)
 
 
-@pytest.mark.parametrize("status, category", [
-    (SessionStatus.NO_SHOW, ClientCategory.PREVIOUSLY_BOOKED_0_14),  # a no-show counts as a session had
-    (SessionStatus.CANCELLED, ClientCategory.PROSPECTIVE),
-])
+@pytest.mark.parametrize(
+    "status, category",
+    [
+        (SessionStatus.NO_SHOW, ClientCategory.PREVIOUSLY_BOOKED_0_14),  # a no-show counts as a session had
+        (SessionStatus.CANCELLED, ClientCategory.PROSPECTIVE),
+    ],
+)
 async def test_which_past_sessions_count(pair, status, category):
     await pair.session(NOW - DAY, status)
     assert (await pair.category_at(NOW))[0] is category

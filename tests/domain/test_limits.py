@@ -39,7 +39,9 @@ def test_a_page_without_first_costs_the_argument_default_and_a_variable_the_larg
 
 def test_a_nested_connection_multiplies_by_the_outer_page(cost):
     notes = 20 + 20 * (1 + 1 + 1)  # notes(first: 20) { edges { node { id } } }
-    assert cost("{ myClients(first: 10) { edges { node { notes(first: 20) { edges { node { id } } } } } } }") == 10 + 10 * (1 + 1 + notes)
+    assert cost(
+        "{ myClients(first: 10) { edges { node { notes(first: 20) { edges { node { id } } } } } } }"
+    ) == 10 + 10 * (1 + 1 + notes)
 
 
 def test_an_unpaged_list_of_objects_counts_as_ten_rows(cost):
@@ -55,7 +57,7 @@ def test_fields_repeated_or_spread_twice_are_merged_and_counted_once(cost):
 def test_available_slots_cost_one_row_per_shortest_service_in_a_literal_range(cost):
     hour = '{ availableSlots(serviceId: "s", from: "2030-01-01T00:00:00Z", to: "2030-01-01T01:00:00Z") { startsAt endsAt } }'
     assert cost(hour) == (60 // 5) * (1 + 2)
-    given = "query($f: DateTime!, $t: DateTime!) { availableSlots(serviceId: \"s\", from: $f, to: $t) { startsAt } }"
+    given = 'query($f: DateTime!, $t: DateTime!) { availableSlots(serviceId: "s", from: $f, to: $t) { startsAt } }'
     assert cost(given) == limits.MAX_SLOTS * (1 + 1)
 
 
@@ -67,8 +69,10 @@ def test_over_the_budget_the_request_is_refused_with_its_cost(graphql_schema):
     document = "{ myClients(first: 100) { edges { node { notes(first: 100) { edges { node { id } } } } } } }"
     errors = validate(graphql_schema, parse(document), [NodeBudget])
     total = 100 + 100 * (1 + 1 + (100 + 100 * 3))
-    assert [(e.message, e.extensions) for e in errors] == [(
-        f"This query costs {total} nodes; the limit is 5000. Ask for smaller pages or fewer fields.",
-        {"code": "QUERY_TOO_COMPLEX", "cost": total, "limit": 5000},
-    )]
+    assert [(e.message, e.extensions) for e in errors] == [
+        (
+            f"This query costs {total} nodes; the limit is 5000. Ask for smaller pages or fewer fields.",
+            {"code": "QUERY_TOO_COMPLEX", "cost": total, "limit": 5000},
+        )
+    ]
     assert validate(graphql_schema, parse("{ myClients(first: 100) { edges { node { id } } } }"), [NodeBudget]) == []

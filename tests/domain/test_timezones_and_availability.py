@@ -30,6 +30,7 @@ def wall(instant: datetime) -> str:
 
 # ---------------------------------------------------------------------------- timezones
 
+
 @pytest.mark.parametrize("at, exists", [((0, 59), True), ((1, 0), False), ((1, 30), False), ((2, 0), True)])
 def test_wall_times_skipped_by_the_spring_change_do_not_exist(at, exists):
     assert timezones.exists(local(2027, 3, 28, *at)) is exists
@@ -54,14 +55,20 @@ def test_a_skipped_wall_time_is_refused_with_its_field():
     with pytest.raises(DomainError) as refused:
         timezones.to_utc(datetime(2027, 3, 28, 1, 30), "Europe/London", "startsAt")
     assert (refused.value.code, refused.value.field, refused.value.message) == (
-        ErrorCode.INVALID, "startsAt", "2027-03-28T01:30:00 does not exist in Europe/London (the clocks skip it).")
+        ErrorCode.INVALID,
+        "startsAt",
+        "2027-03-28T01:30:00 does not exist in Europe/London (the clocks skip it).",
+    )
 
 
 def test_a_repeated_wall_time_is_refused_and_asks_for_an_offset():
     with pytest.raises(DomainError) as refused:
         timezones.to_utc(datetime(2027, 10, 31, 1, 30), "Europe/London", "input.startsAt")
     assert (refused.value.code, refused.value.field, refused.value.message) == (
-        ErrorCode.INVALID, "input.startsAt", "2027-10-31T01:30:00 happens twice in Europe/London; give a UTC offset.")
+        ErrorCode.INVALID,
+        "input.startsAt",
+        "2027-10-31T01:30:00 happens twice in Europe/London; give a UTC offset.",
+    )
 
 
 def test_local_instant_skips_a_missing_wall_time_and_takes_the_first_of_a_repeated_one():
@@ -71,6 +78,7 @@ def test_local_instant_skips_a_missing_wall_time_and_takes_the_first_of_a_repeat
 
 
 # ---------------------------------------------------------------------------- availability windows
+
 
 def test_a_sunday_window_stays_at_nine_local_on_the_day_the_clocks_go_forward():
     rules = [Rule(SUNDAY, time(9), time(11))]
@@ -102,22 +110,34 @@ def test_windows_are_cut_to_the_range_by_overlap_and_read_in_the_coach_zone():
     # Monday 09:00-10:00 in Auckland (NZDT, +13) is Sunday 20:00-21:00 UTC.
     rules = [Rule(MONDAY, time(9), time(10))]
     assert windows(rules, "Pacific/Auckland", utc(2027, 1, 3, 20, 30), utc(2027, 1, 3, 20, 31)) == [
-        (utc(2027, 1, 3, 20), utc(2027, 1, 3, 21))]
-    assert windows(rules, "Pacific/Auckland", utc(2027, 1, 3, 21), utc(2027, 1, 4)) == []  # the range starts as it closes
+        (utc(2027, 1, 3, 20), utc(2027, 1, 3, 21))
+    ]
+    assert (
+        windows(rules, "Pacific/Auckland", utc(2027, 1, 3, 21), utc(2027, 1, 4)) == []
+    )  # the range starts as it closes
 
 
 def test_rules_parse_into_wall_times():
     assert parse_rules([(1, "09:00", "12:00"), (1, "13:00", "17:00")]) == [
-        Rule(1, time(9), time(12)), Rule(1, time(13), time(17))]
+        Rule(1, time(9), time(12)),
+        Rule(1, time(13), time(17)),
+    ]
 
 
-@pytest.mark.parametrize("rules, field, message", [
-    ([(8, "09:00", "10:00")], "rules.0.weekday", "weekday must be 1 (Monday) to 7 (Sunday)."),
-    ([(1, "9am", "10:00")], "rules.0.startTime", "Use HH:MM."),
-    ([(1, "09:00", "10:00+01:00")], "rules.0.endTime", "Use HH:MM without an offset: windows are in the coach's own time zone."),
-    ([(1, "09:00", "09:00")], "rules.0.endTime", "The window must end after it starts."),
-    ([(2, "09:00", "12:00"), (2, "11:59", "13:00")], "rules", "Windows on the same day must not overlap."),
-])
+@pytest.mark.parametrize(
+    "rules, field, message",
+    [
+        ([(8, "09:00", "10:00")], "rules.0.weekday", "weekday must be 1 (Monday) to 7 (Sunday)."),
+        ([(1, "9am", "10:00")], "rules.0.startTime", "Use HH:MM."),
+        (
+            [(1, "09:00", "10:00+01:00")],
+            "rules.0.endTime",
+            "Use HH:MM without an offset: windows are in the coach's own time zone.",
+        ),
+        ([(1, "09:00", "09:00")], "rules.0.endTime", "The window must end after it starts."),
+        ([(2, "09:00", "12:00"), (2, "11:59", "13:00")], "rules", "Windows on the same day must not overlap."),
+    ],
+)
 def test_bad_rules_are_refused_with_field_and_message(rules, field, message):
     with pytest.raises(DomainError) as refused:
         parse_rules(rules)

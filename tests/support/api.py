@@ -11,7 +11,6 @@ from domain.viewer import Viewer
 from models.enums import Role
 from tests.support.logs import SECRET_INPUTS, SECRET_OUTPUTS, collect_secrets
 
-
 LOGIN = """mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) {
   token user { id role } userErrors { code field message } } }"""
 
@@ -33,12 +32,16 @@ class Api:
     def __init__(self, app):
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
-    async def post(self, query: str, variables: dict | None = None, token: str | None = None, **kwargs) -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict | None = None, token: str | None = None, **kwargs
+    ) -> httpx.Response:
         headers = kwargs.pop("headers", {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
         collect_secrets(variables, SECRET_INPUTS)
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kwargs)
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kwargs
+        )
         if response.headers.get("content-type", "").startswith("application/json"):
             collect_secrets(response.json(), SECRET_OUTPUTS)
         return response
@@ -78,20 +81,29 @@ class World:
         assert data["login"]["token"], data
         return data["login"]
 
-    async def user(self, role: Role, *, organisation: str | None = None, coach_kind=None, name: str | None = None) -> Actor:
+    async def user(
+        self, role: Role, *, organisation: str | None = None, coach_kind=None, name: str | None = None
+    ) -> Actor:
+        import models
         from domain import users
         from schema.node import encode, uuid_of
-        import models
 
         self.count += 1
         email = f"{role.value.lower()}{self.count}@example.test"
         org_uuid = uuid_of(organisation, "Organisation") if organisation else None
         user = await users.create_user(
-            SYSTEM, email=email, name=name or f"{role.value.title()} {self.count}", password=PASSWORD, role=role,
-            organisation_id=org_uuid, coach_kind=coach_kind,
+            SYSTEM,
+            email=email,
+            name=name or f"{role.value.title()} {self.count}",
+            password=PASSWORD,
+            role=role,
+            organisation_id=org_uuid,
+            coach_kind=coach_kind,
         )
         login = await self._login(email)
-        actor = Actor(token=login["token"], user_id=login["user"]["id"], email=email, role=role, organisation_id=organisation)
+        actor = Actor(
+            token=login["token"], user_id=login["user"]["id"], email=email, role=role, organisation_id=organisation
+        )
         if role is Role.COACH:
             coach = await models.Coach.get(user_id=user.id)
             actor.coach_id = encode("Coach", coach.id)
@@ -113,7 +125,8 @@ class World:
     async def client_of(self, coach: Actor, name: str = "Casey Client", **fields) -> str:
         data = await self.api.ok(
             """mutation($input: CreateClientInput!) { createClient(input: $input) { client { id } userErrors { code field message } } }""",
-            {"input": {"name": name, **fields}}, coach.token,
+            {"input": {"name": name, **fields}},
+            coach.token,
         )
         assert not data["createClient"]["userErrors"], data
         return data["createClient"]["client"]["id"]

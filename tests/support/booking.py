@@ -24,19 +24,32 @@ PROPOSE = """mutation($i: ProposeRescheduleInput!) { proposeReschedule(input: $i
 RECORD = """mutation($i: RecordPastSessionInput!) { recordPastSession(input: $i) { session { id } userErrors { code field } } }"""
 
 
-async def setup_coach(api, world, *, kind=CoachKind.GLOBAL, organisation=None, credits=1, auto_confirm=True, duration=60, buffer=0):
+async def setup_coach(
+    api, world, *, kind=CoachKind.GLOBAL, organisation=None, credits=1, auto_confirm=True, duration=60, buffer=0
+):
     """A coach in UTC, available around the clock every day, with one service; returns (coach, service id)."""
     coach = await world.user(Role.COACH, coach_kind=kind, organisation=organisation)
     await api.ok(SETTINGS, {"i": {"timezone": "UTC", "bufferMinutes": buffer}}, coach.token)
-    await api.ok("mutation($i: UpdateCoachSettingsInput!) { updateCoachSettings(input: $i) { userErrors { code } } }",
-                 {"i": {"autoConfirm": auto_confirm, "cancellationWindowHours": 24}}, coach.token)
+    await api.ok(
+        "mutation($i: UpdateCoachSettingsInput!) { updateCoachSettings(input: $i) { userErrors { code } } }",
+        {"i": {"autoConfirm": auto_confirm, "cancellationWindowHours": 24}},
+        coach.token,
+    )
     rules = [{"weekday": d, "startTime": "00:00", "endTime": "23:59"} for d in range(1, 8)]
     await api.ok(SET_AVAILABILITY, {"i": {"rules": rules}}, coach.token)
-    data = await api.ok(CREATE_SERVICE, {"i": {"name": "Session", "durationMinutes": duration, "format": "VIDEO", "credits": credits}}, coach.token)
+    data = await api.ok(
+        CREATE_SERVICE,
+        {"i": {"name": "Session", "durationMinutes": duration, "format": "VIDEO", "credits": credits}},
+        coach.token,
+    )
     return coach, data["createService"]["service"]["id"]
 
 
 async def record(api, coach, service, client_id, starts_at: datetime, status="COMPLETED"):
     """A past session the coach records for a client."""
-    data = await api.ok(RECORD, {"i": {"clientId": client_id, "serviceId": service, "startsAt": starts_at.isoformat(), "status": status}}, coach.token)
+    data = await api.ok(
+        RECORD,
+        {"i": {"clientId": client_id, "serviceId": service, "startsAt": starts_at.isoformat(), "status": status}},
+        coach.token,
+    )
     assert data["recordPastSession"]["userErrors"] == [], data

@@ -2,7 +2,6 @@
 
 from tests.support.database import assert_ledger_balances
 
-
 __all__ = ["GRANT", "GRANT_ORG", "assert_ledger_balances"]
 
 GRANT = """mutation($input: GrantClientCreditsInput!) { grantClientCredits(input: $input) {

@@ -1,7 +1,7 @@
 """Instants for tests."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)

@@ -8,8 +8,18 @@ import logging
 from typing import Any
 
 # Request variables holding secrets or private text, and response fields holding credentials.
-SECRET_INPUTS = {"password", "currentPassword", "newPassword", "token", "privateNotes", "healthContext",
-                 "bookingNotes", "body", "message", "comment"}
+SECRET_INPUTS = {
+    "password",
+    "currentPassword",
+    "newPassword",
+    "token",
+    "privateNotes",
+    "healthContext",
+    "bookingNotes",
+    "body",
+    "message",
+    "comment",
+}
 SECRET_OUTPUTS = {"token", "secret"}
 # Records of the tests' own servers (aiosmtpd logs every e-mail it receives), not the app's.
 NOT_THE_APP = ("mail.log",)

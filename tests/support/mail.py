@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import email
 import email.policy
-from typing import Iterator
+from collections.abc import Iterator
 
 from aiosmtpd.controller import Controller
 

@@ -6,7 +6,8 @@ import asyncio
 import inspect
 import socket
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from app.worker import create_worker
 
@@ -26,8 +27,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def eventually(condition: Callable[[], Any | Awaitable[Any]], *, timeout: float = 5, interval: float = 0.02,
-                     ignoring: tuple[type[BaseException], ...] = (), message: str | Callable[[], str] = "condition") -> Any:
+async def eventually(
+    condition: Callable[[], Any | Awaitable[Any]],
+    *,
+    timeout: float = 5,
+    interval: float = 0.02,
+    ignoring: tuple[type[BaseException], ...] = (),
+    message: str | Callable[[], str] = "condition",
+) -> Any:
     """Poll `condition` (sync or async) until it returns something truthy, and return that; fail
     after `timeout` seconds, saying `message` (or what it returns then). Exceptions in `ignoring` count as "not yet"; any other one fails at once."""
     deadline = time.monotonic() + timeout
@@ -44,5 +51,7 @@ async def eventually(condition: Callable[[], Any | Awaitable[Any]], *, timeout: 
             last_error = error
         if time.monotonic() >= deadline:
             what = message() if callable(message) else message
-            raise AssertionError(f"{what} not met within {timeout} s" + (f" (last: {last_error!r})" if last_error else ""))
+            raise AssertionError(
+                f"{what} not met within {timeout} s" + (f" (last: {last_error!r})" if last_error else "")
+            )
         await asyncio.sleep(interval)

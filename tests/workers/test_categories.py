@@ -13,7 +13,6 @@ from tests.support.credits import GRANT
 from tests.support.dates import utc
 from tests.support.workers import run_worker
 
-
 CATEGORY = "query($id: ID!) { client(id: $id) { category } }"
 NOW = utc(2030, 3, 1, 12)
 
@@ -27,12 +26,15 @@ async def recalculated(api, coach, client_id) -> str:
     return await category(api, coach, client_id)
 
 
-@pytest.mark.parametrize("age, expected", [
-    (timedelta(days=13, hours=23), "PREVIOUSLY_BOOKED_0_14"),
-    (timedelta(days=14), "PREVIOUSLY_BOOKED_14_30"),
-    (timedelta(days=29, hours=23), "PREVIOUSLY_BOOKED_14_30"),
-    (timedelta(days=30), "PREVIOUSLY_BOOKED_30_PLUS"),
-])
+@pytest.mark.parametrize(
+    "age, expected",
+    [
+        (timedelta(days=13, hours=23), "PREVIOUSLY_BOOKED_0_14"),
+        (timedelta(days=14), "PREVIOUSLY_BOOKED_14_30"),
+        (timedelta(days=29, hours=23), "PREVIOUSLY_BOOKED_14_30"),
+        (timedelta(days=30), "PREVIOUSLY_BOOKED_30_PLUS"),
+    ],
+)
 async def test_boundaries_of_the_last_session(api, world, age, expected):
     clock.freeze(NOW)
     coach, service = await setup_coach(api, world)
@@ -41,10 +43,13 @@ async def test_boundaries_of_the_last_session(api, world, age, expected):
     assert await recalculated(api, coach, client_id) == expected
 
 
-@pytest.mark.parametrize("status, expected", [
-    ("NO_SHOW", "PREVIOUSLY_BOOKED_0_14"),  # a no-show counts as a session had
-    ("CANCELLED", "PROSPECTIVE"),  # a cancelled one does not
-])
+@pytest.mark.parametrize(
+    "status, expected",
+    [
+        ("NO_SHOW", "PREVIOUSLY_BOOKED_0_14"),  # a no-show counts as a session had
+        ("CANCELLED", "PROSPECTIVE"),  # a cancelled one does not
+    ],
+)
 async def test_no_show_counts_cancelled_does_not(api, world, status, expected):
     clock.freeze(NOW)
     coach, service = await setup_coach(api, world)
@@ -62,7 +67,11 @@ async def test_booked_needs_a_confirmed_future_session_and_pending_does_not_coun
     await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": (NOW + timedelta(days=2)).isoformat()}}, member.token)
     assert await recalculated(api, coach, member.client_id) == "PROSPECTIVE"  # pending only
 
-    await api.ok(BOOK, {"i": {"serviceId": service, "clientId": member.client_id, "startsAt": (NOW + timedelta(days=3)).isoformat()}}, coach.token)
+    await api.ok(
+        BOOK,
+        {"i": {"serviceId": service, "clientId": member.client_id, "startsAt": (NOW + timedelta(days=3)).isoformat()}},
+        coach.token,
+    )
     assert await recalculated(api, coach, member.client_id) == "BOOKED"  # a coach's booking is confirmed
 
 
@@ -73,6 +82,7 @@ async def test_sessions_with_another_coach_only_leave_the_relationship_prospecti
     client_id = await world.client_of(coach)
     row = await models.Client.get(id=uuid_of(client_id, "Client"))
     from domain.clients import ensure_relationship
+
     await ensure_relationship(uuid_of(other.coach_id, "Coach"), row.id)
     await record(api, other, other_service, client_id, NOW - timedelta(days=1))
     assert await recalculated(api, coach, client_id) == "PROSPECTIVE"
@@ -87,7 +97,11 @@ async def test_worker_recalculates_after_a_change_and_the_cron_moves_across_the_
     await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 1}}, admin.token)
 
     # A booking (through the API, its job through a real worker) makes the client BOOKED.
-    booked = await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": (NOW + timedelta(days=1)).isoformat()}}, coach.token)
+    booked = await api.ok(
+        BOOK,
+        {"i": {"serviceId": service, "clientId": client_id, "startsAt": (NOW + timedelta(days=1)).isoformat()}},
+        coach.token,
+    )
     await run_worker(test_settings)
     assert await category(api, coach, client_id) == "BOOKED"
     # Cancelling it makes them PROSPECTIVE again, through the worker too.

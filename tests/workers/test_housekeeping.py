@@ -5,12 +5,12 @@ from datetime import timedelta
 import models
 from domain import clock
 from models.enums import Role
-from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
-from workers.settings import create_queue
 from tests.support.booking import BOOK, setup_coach
 from tests.support.credits import GRANT, assert_ledger_balances
 from tests.support.dates import utc
 from tests.support.workers import run_worker
+from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
+from workers.settings import create_queue
 
 
 async def test_unanswered_booking_lapses_and_is_refunded_by_the_worker(api, world, test_settings):
@@ -42,7 +42,9 @@ async def test_confirmed_sessions_complete_a_day_after_they_end(api, world, test
     coach, service = await setup_coach(api, world)
     client_id = await world.client_of(coach)
     await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 1}}, admin.token)
-    await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token)
+    await api.ok(
+        BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token
+    )
 
     clock.freeze(utc(2030, 1, 9, 10, 59))
     assert await complete_past_sessions({"settings": test_settings}) == 0  # ended 23 h 59 min ago

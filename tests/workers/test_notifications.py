@@ -11,15 +11,15 @@ from aiosmtpd.controller import Controller
 import models
 from domain import clock, reminders
 from models.enums import NotificationKind, Role
-from workers import email as email_worker
-from workers.outbox import relay_outbox
-from workers.settings import create_queue
 from tests.support.booking import BOOK, CANCEL, COMPLETE, CONFIRM, setup_coach
 from tests.support.credits import GRANT, GRANT_ORG
 from tests.support.dates import utc
 from tests.support.errors import user_error
 from tests.support.messages import SEND_MESSAGE
 from tests.support.workers import free_port, run_worker
+from workers import email as email_worker
+from workers.outbox import relay_outbox
+from workers.settings import create_queue
 
 NOW = utc(2030, 3, 1, 12)
 NOTIFICATIONS = "{ notifications { totalCount edges { node { id kind title body readAt session { id } } } } }"
@@ -92,12 +92,20 @@ async def test_a_booking_request_reaches_the_coach_in_app_and_by_email(api, worl
     assert await kinds_for(api, member) == ["CREDITS_LOW"]
 
     # Marked read through the API.
-    marked = await api.ok("mutation($ids: [ID!]!) { markNotificationsRead(input: {notificationIds: $ids}) { updatedCount } }",
-                          {"ids": [node["id"]]}, coach.token)
+    marked = await api.ok(
+        "mutation($ids: [ID!]!) { markNotificationsRead(input: {notificationIds: $ids}) { updatedCount } }",
+        {"ids": [node["id"]]},
+        coach.token,
+    )
     assert marked["markNotificationsRead"]["updatedCount"] == 1
-    assert (await api.ok("{ notifications(unreadOnly: true) { totalCount } }", token=coach.token))["notifications"]["totalCount"] == 0
-    other = await api.ok("mutation($ids: [ID!]!) { markNotificationsRead(input: {notificationIds: $ids}) { updatedCount } }",
-                         {"ids": [node["id"]]}, member.token)
+    assert (await api.ok("{ notifications(unreadOnly: true) { totalCount } }", token=coach.token))["notifications"][
+        "totalCount"
+    ] == 0
+    other = await api.ok(
+        "mutation($ids: [ID!]!) { markNotificationsRead(input: {notificationIds: $ids}) { updatedCount } }",
+        {"ids": [node["id"]]},
+        member.token,
+    )
     assert other["markNotificationsRead"]["updatedCount"] == 0  # not theirs
 
 
@@ -108,8 +116,11 @@ async def test_smtp_refusing_twice_then_accepting_sends_exactly_one_email(api, w
     settings = dataclasses.replace(test_settings, smtp_host="127.0.0.1", smtp_port=port)
     coach, _ = await setup_coach(api, world)
     member = await world.user(Role.CLIENT)
-    await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
-                 {"i": {"coachId": coach.coach_id, "body": "secret words"}}, member.token)
+    await api.ok(
+        "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
+        {"i": {"coachId": coach.coach_id, "body": "secret words"}},
+        member.token,
+    )
 
     await run_worker(settings)
     await run_worker(settings)  # a second worker run finds it recorded as e-mailed
@@ -134,39 +145,81 @@ async def test_each_kind_is_created_by_its_event_and_emailed_to_its_recipient(ap
     coach, service = await setup_coach(api, world, auto_confirm=False)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 10}}, admin.token)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 10}}, admin.token)
-    book = lambda start, token=member.token, **extra: api.ok(BOOK, {"i": {"serviceId": service, "startsAt": start, **extra}}, token)  # noqa: E731
+    book = lambda start, token=member.token, **extra: api.ok(
+        BOOK, {"i": {"serviceId": service, "startsAt": start, **extra}}, token
+    )
 
-    first = (await book("2030-03-05T09:00:00Z"))["bookSession"]["session"]["id"]           # BOOKING_REQUESTED (coach)
-    await api.ok(CONFIRM, {"i": {"sessionId": first}}, coach.token)                           # BOOKING_CONFIRMED (client)
+    first = (await book("2030-03-05T09:00:00Z"))["bookSession"]["session"]["id"]  # BOOKING_REQUESTED (coach)
+    await api.ok(CONFIRM, {"i": {"sessionId": first}}, coach.token)  # BOOKING_CONFIRMED (client)
     second = (await book("2030-03-06T09:00:00Z"))["bookSession"]["session"]["id"]
-    await api.ok("mutation($i: DeclineSessionInput!) { declineSession(input: $i) { userErrors { code } } }",
-                 {"i": {"sessionId": second}}, coach.token)                                    # BOOKING_DECLINED (client)
-    proposal = await api.ok("""mutation($i: ProposeRescheduleInput!) { proposeReschedule(input: $i) { proposal { id } } }""",
-                            {"i": {"sessionId": first, "startsAt": "2030-03-05T11:00:00Z"}}, member.token)  # RESCHEDULE_PROPOSED (coach)
+    await api.ok(
+        "mutation($i: DeclineSessionInput!) { declineSession(input: $i) { userErrors { code } } }",
+        {"i": {"sessionId": second}},
+        coach.token,
+    )  # BOOKING_DECLINED (client)
+    proposal = await api.ok(
+        """mutation($i: ProposeRescheduleInput!) { proposeReschedule(input: $i) { proposal { id } } }""",
+        {"i": {"sessionId": first, "startsAt": "2030-03-05T11:00:00Z"}},
+        member.token,
+    )  # RESCHEDULE_PROPOSED (coach)
     respond = """mutation($i: RespondToProposalInput!) { respondToProposal(input: $i) { proposal { id } userErrors { code } } }"""
-    await api.ok(respond, {"i": {"proposalId": proposal["proposeReschedule"]["proposal"]["id"], "accept": False,
-                                 "counterStartsAt": "2030-03-05T13:00:00Z"}}, coach.token)   # RESCHEDULE_DECLINED + PROPOSED (client)
+    await api.ok(
+        respond,
+        {
+            "i": {
+                "proposalId": proposal["proposeReschedule"]["proposal"]["id"],
+                "accept": False,
+                "counterStartsAt": "2030-03-05T13:00:00Z",
+            }
+        },
+        coach.token,
+    )  # RESCHEDULE_DECLINED + PROPOSED (client)
     counter = await models.RescheduleProposal.get(status="OPEN")
     from schema.node import encode
-    await api.ok(respond, {"i": {"proposalId": encode("RescheduleProposal", counter.id), "accept": True}}, member.token)  # RESCHEDULE_ACCEPTED (coach)
-    third = (await book("2030-03-07T09:00:00Z"))["bookSession"]["session"]["id"]
-    await api.ok(CANCEL, {"i": {"sessionId": third}}, member.token)                            # SESSION_CANCELLED (coach)
-    await run_worker(test_settings)                                                            # CREDITS_REFUNDED (client)
-    await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
-                 {"i": {"clientId": member.client_id, "body": "See you"}}, coach.token)       # MESSAGE_RECEIVED (client)
-    await api.ok("mutation($i: RequestReviewInput!) { requestReview(input: $i) { notification { kind } userErrors { code } } }",
-                 {"i": {"clientId": member.client_id}}, coach.token)                          # REVIEW_REQUESTED (client)
-    clock.freeze(utc(2030, 3, 4, 14))
-    assert await reminders.send_due() == 2                                                     # SESSION_REMINDER (both)
 
-    assert await kinds_for(api, coach) == sorted([
-        "BOOKING_REQUESTED", "BOOKING_REQUESTED", "BOOKING_REQUESTED", "RESCHEDULE_PROPOSED", "RESCHEDULE_ACCEPTED",
-        "SESSION_CANCELLED", "SESSION_REMINDER",
-    ])
-    assert await kinds_for(api, member) == sorted([
-        "BOOKING_CONFIRMED", "BOOKING_DECLINED", "RESCHEDULE_DECLINED", "RESCHEDULE_PROPOSED", "CREDITS_REFUNDED",
-        "CREDITS_REFUNDED", "MESSAGE_RECEIVED", "REVIEW_REQUESTED", "SESSION_REMINDER",
-    ])
+    await api.ok(
+        respond, {"i": {"proposalId": encode("RescheduleProposal", counter.id), "accept": True}}, member.token
+    )  # RESCHEDULE_ACCEPTED (coach)
+    third = (await book("2030-03-07T09:00:00Z"))["bookSession"]["session"]["id"]
+    await api.ok(CANCEL, {"i": {"sessionId": third}}, member.token)  # SESSION_CANCELLED (coach)
+    await run_worker(test_settings)  # CREDITS_REFUNDED (client)
+    await api.ok(
+        "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
+        {"i": {"clientId": member.client_id, "body": "See you"}},
+        coach.token,
+    )  # MESSAGE_RECEIVED (client)
+    await api.ok(
+        "mutation($i: RequestReviewInput!) { requestReview(input: $i) { notification { kind } userErrors { code } } }",
+        {"i": {"clientId": member.client_id}},
+        coach.token,
+    )  # REVIEW_REQUESTED (client)
+    clock.freeze(utc(2030, 3, 4, 14))
+    assert await reminders.send_due() == 2  # SESSION_REMINDER (both)
+
+    assert await kinds_for(api, coach) == sorted(
+        [
+            "BOOKING_REQUESTED",
+            "BOOKING_REQUESTED",
+            "BOOKING_REQUESTED",
+            "RESCHEDULE_PROPOSED",
+            "RESCHEDULE_ACCEPTED",
+            "SESSION_CANCELLED",
+            "SESSION_REMINDER",
+        ]
+    )
+    assert await kinds_for(api, member) == sorted(
+        [
+            "BOOKING_CONFIRMED",
+            "BOOKING_DECLINED",
+            "RESCHEDULE_DECLINED",
+            "RESCHEDULE_PROPOSED",
+            "CREDITS_REFUNDED",
+            "CREDITS_REFUNDED",
+            "MESSAGE_RECEIVED",
+            "REVIEW_REQUESTED",
+            "SESSION_REMINDER",
+        ]
+    )
 
     # Every one of them e-mailed once, to its own recipient, under its own title (the relay
     # pushes the reminders' jobs, as its cron would).
@@ -188,8 +241,12 @@ async def test_reminders_once_each_none_after_cancelling_and_new_after_moving(ap
     member = await world.user(Role.CLIENT)
     coach, service = await setup_coach(api, world)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 5}}, admin.token)
-    kept = (await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-03T12:00:00Z"}}, member.token))["bookSession"]["session"]["id"]
-    dropped = (await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-03T14:00:00Z"}}, member.token))["bookSession"]["session"]["id"]
+    kept = (await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-03T12:00:00Z"}}, member.token))[
+        "bookSession"
+    ]["session"]["id"]
+    dropped = (await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-03T14:00:00Z"}}, member.token))[
+        "bookSession"
+    ]["session"]["id"]
     await api.ok(CANCEL, {"i": {"sessionId": dropped}}, member.token)
 
     clock.freeze(utc(2030, 3, 2, 13))  # 23 h before the kept one
@@ -200,10 +257,16 @@ async def test_reminders_once_each_none_after_cancelling_and_new_after_moving(ap
 
     # Moved to the next day: new reminders for the new time.
     clock.freeze(utc(2030, 3, 3, 11, 40))
-    proposal = await api.ok("""mutation($i: ProposeRescheduleInput!) { proposeReschedule(input: $i) { proposal { id } } }""",
-                            {"i": {"sessionId": kept, "startsAt": "2030-03-04T12:00:00Z"}}, coach.token)
-    await api.ok("""mutation($i: RespondToProposalInput!) { respondToProposal(input: $i) { userErrors { code } } }""",
-                 {"i": {"proposalId": proposal["proposeReschedule"]["proposal"]["id"], "accept": True}}, member.token)
+    proposal = await api.ok(
+        """mutation($i: ProposeRescheduleInput!) { proposeReschedule(input: $i) { proposal { id } } }""",
+        {"i": {"sessionId": kept, "startsAt": "2030-03-04T12:00:00Z"}},
+        coach.token,
+    )
+    await api.ok(
+        """mutation($i: RespondToProposalInput!) { respondToProposal(input: $i) { userErrors { code } } }""",
+        {"i": {"proposalId": proposal["proposeReschedule"]["proposal"]["id"], "accept": True}},
+        member.token,
+    )
     clock.freeze(utc(2030, 3, 3, 12, 30))
     assert await reminders.send_due() == 2
     reminded = await models.Notification.filter(kind="SESSION_REMINDER").count()
@@ -216,24 +279,35 @@ async def test_feedback_after_a_completed_session(api, world):
     member = await world.user(Role.CLIENT)
     coach, service = await setup_coach(api, world)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
-    session = (await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T09:00:00Z"}}, member.token))["bookSession"]["session"]["id"]
+    session = (await api.ok(BOOK, {"i": {"serviceId": service, "startsAt": "2030-03-02T09:00:00Z"}}, member.token))[
+        "bookSession"
+    ]["session"]["id"]
     leave = """mutation($i: LeaveFeedbackInput!) { leaveFeedback(input: $i) { feedback { rating comment } userErrors { code field message } } }"""
 
     early = await api.ok(leave, {"i": {"sessionId": session, "rating": 5}}, member.token)
-    assert early["leaveFeedback"]["userErrors"] == [user_error("INVALID_TRANSITION", ["input", "sessionId"], "Feedback follows a completed session.")]
+    assert early["leaveFeedback"]["userErrors"] == [
+        user_error("INVALID_TRANSITION", ["input", "sessionId"], "Feedback follows a completed session.")
+    ]
     clock.freeze(utc(2030, 3, 2, 10, 30))
     await api.ok(COMPLETE, {"i": {"sessionId": session}}, coach.token)
     bad = await api.ok(leave, {"i": {"sessionId": session, "rating": 6}}, member.token)
-    assert bad["leaveFeedback"]["userErrors"] == [{"code": "INVALID", "field": ["input", "rating"], "message": "Must be between 1 and 5."}]
+    assert bad["leaveFeedback"]["userErrors"] == [
+        {"code": "INVALID", "field": ["input", "rating"], "message": "Must be between 1 and 5."}
+    ]
     good = await api.ok(leave, {"i": {"sessionId": session, "rating": 5, "comment": "Helpful"}}, member.token)
     assert good["leaveFeedback"]["feedback"] == {"rating": 5, "comment": "Helpful"}
     again = await api.ok(leave, {"i": {"sessionId": session, "rating": 4}}, member.token)
-    assert again["leaveFeedback"]["userErrors"] == [user_error("CONFLICT", ["input", "sessionId"], "This session already has feedback.")]
+    assert again["leaveFeedback"]["userErrors"] == [
+        user_error("CONFLICT", ["input", "sessionId"], "This session already has feedback.")
+    ]
 
     seen = await api.ok("query($id: ID!) { session(id: $id) { feedback { rating } } }", {"id": session}, coach.token)
     assert seen["session"]["feedback"] == {"rating": 5}
-    timeline = await api.ok("query($id: ID!) { client(id: $id) { timeline(kinds: [FEEDBACK_RECEIVED]) { totalCount } } }",
-                            {"id": member.client_id}, coach.token)
+    timeline = await api.ok(
+        "query($id: ID!) { client(id: $id) { timeline(kinds: [FEEDBACK_RECEIVED]) { totalCount } } }",
+        {"id": member.client_id},
+        coach.token,
+    )
     assert timeline["client"]["timeline"]["totalCount"] == 1
 
 
@@ -248,7 +322,11 @@ async def test_an_email_refused_for_good_is_failed_with_its_reason_and_tried_onc
     await run_worker(settings)
 
     notification = await models.Notification.get(kind="MESSAGE_RECEIVED")
-    assert (notification.email_status.value, notification.email_failure, notification.email_attempts) == ("FAILED", "SMTP 550", 1)
+    assert (notification.email_status.value, notification.email_failure, notification.email_attempts) == (
+        "FAILED",
+        "SMTP 550",
+        1,
+    )
     assert inbox.attempts == 1  # a permanent refusal is not retried
 
 
@@ -262,8 +340,12 @@ async def test_an_email_whose_header_cannot_be_written_is_failed_not_retried(api
     settings = dataclasses.replace(test_settings, smtp_host="127.0.0.1", smtp_port=port)
     member = await world.user(Role.CLIENT)
     user = await models.User.get(email=member.email)
-    await notifications.notify(notifications.Recipient(user.id), NotificationKind.REVIEW_REQUESTED,
-                               "Review from Eve\nBcc: victim@example.test", "body")
+    await notifications.notify(
+        notifications.Recipient(user.id),
+        NotificationKind.REVIEW_REQUESTED,
+        "Review from Eve\nBcc: victim@example.test",
+        "body",
+    )
     queue = await create_queue(test_settings.redis_url)
     try:
         await relay_outbox({"redis": queue})

@@ -76,6 +76,8 @@ async def test_push_leaves_a_job_arq_still_holds_for_the_relay(test_settings, cl
         free = await queue.queued_jobs()
         assert [j.args for j in free if j.job_id == "refund_session:free"] == [["free"]]  # JSON, as the worker reads it
         assert sorted(r.job_id for r in await models.OutboxJob.filter(pushed_at__isnull=True)) == [
-            "refund_session:done", "refund_session:held"]
+            "refund_session:done",
+            "refund_session:held",
+        ]
     finally:
         await queue.aclose()

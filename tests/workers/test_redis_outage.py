@@ -10,13 +10,13 @@ from redis.asyncio import ConnectionPool
 import models
 from app.jobs import JobPusher
 from domain import clock
-from workers.outbox import relay_outbox
-from workers.settings import create_queue
 from tests.support.api import starlette_app
 from tests.support.booking import BOOK, CANCEL, setup_coach
 from tests.support.credits import GRANT, assert_ledger_balances
 from tests.support.dates import utc
 from tests.support.workers import run_worker
+from workers.outbox import relay_outbox
+from workers.settings import create_queue
 
 
 async def test_cancellations_during_a_redis_outage_are_refunded_once_after(app, api, world, test_settings):
@@ -26,16 +26,19 @@ async def test_cancellations_during_a_redis_outage_are_refunded_once_after(app, 
     client_id = await world.client_of(coach)
     await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 20}}, admin.token)
     starts = [utc(2030, 1, 8, h).isoformat() for h in range(20)]
-    booked = [await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": s}}, coach.token) for s in starts]
+    booked = [
+        await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": s}}, coach.token)
+        for s in starts
+    ]
 
     services = starlette_app(app).state.services
     working = services["push_jobs"]
     dead = ArqRedis(connection_pool=ConnectionPool(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
     services["push_jobs"] = JobPusher(dead)  # Redis is away
     try:
-        answers = await asyncio.gather(*[
-            api.ok(CANCEL, {"i": {"sessionId": b["bookSession"]["session"]["id"]}}, coach.token) for b in booked
-        ])
+        answers = await asyncio.gather(
+            *[api.ok(CANCEL, {"i": {"sessionId": b["bookSession"]["session"]["id"]}}, coach.token) for b in booked]
+        )
     finally:
         services["push_jobs"] = working
         await dead.aclose()

@@ -18,10 +18,9 @@ from redis.asyncio import Redis
 
 import models
 from app.http import close_services, open_services
+from app.worker import create_worker
 from domain import clock
 from models.enums import Role
-from app.worker import create_worker
-from workers.supervisor import Heartbeat, supervise
 from tests.support.api import LOGIN, PASSWORD, starlette_app
 from tests.support.booking import BOOK, CANCEL, setup_coach
 from tests.support.credits import GRANT, assert_ledger_balances
@@ -29,7 +28,7 @@ from tests.support.dates import utc
 from tests.support.errors import user_error
 from tests.support.messages import SEND_MESSAGE
 from tests.support.workers import eventually, free_port
-
+from workers.supervisor import Heartbeat, supervise
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +44,8 @@ class OwnRedis:
     async def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         client = Redis.from_url(self.url, socket_timeout=0.5, socket_connect_timeout=0.5)
         try:
@@ -121,8 +121,13 @@ async def test_the_in_process_worker_outlives_a_redis_restart_and_refunds_what_w
     client_id = await world.client_of(coach)
     await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 5}}, admin.token)
     booked = [
-        (await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": utc(2030, 1, 8, h).isoformat()}},
-                      coach.token))["bookSession"]["session"]["id"]
+        (
+            await api.ok(
+                BOOK,
+                {"i": {"serviceId": service, "clientId": client_id, "startsAt": utc(2030, 1, 8, h).isoformat()}},
+                coach.token,
+            )
+        )["bookSession"]["session"]["id"]
         for h in range(5)
     ]
 
@@ -144,7 +149,9 @@ async def test_the_in_process_worker_outlives_a_redis_restart_and_refunds_what_w
         cancelled = await asyncio.gather(*[api.ok(CANCEL, {"i": {"sessionId": s}}, coach.token) for s in booked])
         assert all(c["cancelSession"]["session"]["cancellation"]["refund"] == "PENDING" for c in cancelled)
         # The worker notices while Redis is away (and the supervisor restarts it, with back-off).
-        await eventually(lambda: supervisor_stops(caplog) > stops_before, timeout=10, message="the worker noticing Redis gone")
+        await eventually(
+            lambda: supervisor_stops(caplog) > stops_before, timeout=10, message="the worker noticing Redis gone"
+        )
         assert not supervisor.done()
 
         await own_redis.start()  # back, and empty
@@ -184,14 +191,22 @@ async def test_sign_in_and_writes_answer_within_a_second_while_redis_hangs(api, 
             if password == PASSWORD:
                 assert login["token"] and login["userErrors"] == []
             else:
-                assert login["token"] is None and login["userErrors"] == [user_error("INVALID", ["input", "password"], "E-mail or password is not right.")]
+                assert login["token"] is None and login["userErrors"] == [
+                    user_error("INVALID", ["input", "password"], "E-mail or password is not right.")
+                ]
         # A write whose jobs are pushed after its commit (the push gives up; the relay has them).
         started = time.monotonic()
-        sent = await asyncio.wait_for(api.ok(SEND_MESSAGE, {"i": {"coachId": coach.coach_id, "body": "hi"}}, member.token), 10)
+        sent = await asyncio.wait_for(
+            api.ok(SEND_MESSAGE, {"i": {"coachId": coach.coach_id, "body": "hi"}}, member.token), 10
+        )
         timings.append(time.monotonic() - started)
         assert sent["sendMessage"]["userErrors"] == []
         assert await models.OutboxJob.filter(pushed_at__isnull=True, job_name="email_notification").count() == 1
-        print("with Redis hung: sign-in " + ", ".join(f"{t:.2f} s" for t in timings[:3]) + f"; sendMessage {timings[3]:.2f} s")
+        print(
+            "with Redis hung: sign-in "
+            + ", ".join(f"{t:.2f} s" for t in timings[:3])
+            + f"; sendMessage {timings[3]:.2f} s"
+        )
         assert max(timings) < 1.0, timings
         status, body = await asyncio.wait_for(ready(api), 5)
         assert status == 503 and body["checks"]["redis"] == {"ok": False, "error": "TimeoutError"}
@@ -207,12 +222,21 @@ async def test_the_worker_command_outlives_a_redis_restart(api, world, test_sett
     coach, service = await setup_coach(api, world)
     client_id = await world.client_of(coach)
     await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 1}}, admin.token)
-    session = (await api.ok(BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}},
-                            coach.token))["bookSession"]["session"]["id"]
+    session = (
+        await api.ok(
+            BOOK, {"i": {"serviceId": service, "clientId": client_id, "startsAt": "2030-01-08T10:00:00Z"}}, coach.token
+        )
+    )["bookSession"]["session"]["id"]
 
     env = {**os.environ, "DATABASE_URL": test_settings.database_url, "REDIS_URL": own_redis.url}
-    worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(worker.stderr), daemon=True)
     reader.start()
@@ -221,9 +245,16 @@ async def test_the_worker_command_outlives_a_redis_restart(api, world, test_sett
         return any(text in line for line in lines)
 
     try:
-        await eventually(lambda: logged("Starting worker"), timeout=20, interval=0.1, message=lambda: f"worker start in {lines}")
+        await eventually(
+            lambda: logged("Starting worker"), timeout=20, interval=0.1, message=lambda: f"worker start in {lines}"
+        )
         own_redis.stop()
-        await eventually(lambda: logged("worker stopped (ConnectionError)"), timeout=20, interval=0.1, message=lambda: f"worker stop in {lines}")
+        await eventually(
+            lambda: logged("worker stopped (ConnectionError)"),
+            timeout=20,
+            interval=0.1,
+            message=lambda: f"worker stop in {lines}",
+        )
         await own_redis.start()
         await api.ok(CANCEL, {"i": {"sessionId": session}}, coach.token)  # pushed to the new Redis
 

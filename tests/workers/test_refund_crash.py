@@ -8,10 +8,10 @@ import pytest
 import models
 from domain import clock, ledger, refunds
 from models.enums import Role
-from workers.refunds import reconcile_refunds
 from tests.support.booking import BOOK, CANCEL, setup_coach
 from tests.support.credits import GRANT, GRANT_ORG, assert_ledger_balances
 from tests.support.dates import utc
+from workers.refunds import reconcile_refunds
 
 
 class WorkerDied(BaseException):

@@ -30,7 +30,9 @@ MESSAGES = "subscription { messageReceived { body sender senderName } }"
 async def server_a(app):
     """This process's app, served on a real port (its lifespan already runs in the test session)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets-sansio"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets-sansio")
+    )
     task = asyncio.create_task(server.serve())
     await eventually(lambda: server.started, timeout=10, message="uvicorn started")
     yield f"ws://127.0.0.1:{port}/graphql"
@@ -43,14 +45,22 @@ async def server_b(test_settings):
     """Another API process: `caseload serve` on the same database and Redis."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": test_settings.database_url, "REDIS_URL": test_settings.redis_url}
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=url) as client:
+
         async def healthy() -> bool:
             return (await client.get("/health")).status_code == 200
 
-        await eventually(healthy, timeout=30, interval=0.1, ignoring=(httpx.TransportError,), message="caseload serve healthy")
+        await eventually(
+            healthy, timeout=30, interval=0.1, ignoring=(httpx.TransportError,), message="caseload serve healthy"
+        )
         yield client
     process.terminate()
     process.wait(timeout=20)
@@ -58,7 +68,9 @@ async def server_b(test_settings):
 
 async def connect(url: str, token: str | None):
     socket = await websockets.connect(url, subprotocols=[PROTOCOL])
-    await socket.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"} if token else {}}))
+    await socket.send(
+        json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"} if token else {}})
+    )
     return socket
 
 
@@ -76,7 +88,9 @@ async def subscribe(socket, query: str, op_id: str = "1", *, hub, listening: boo
     before = set(map(id, hub.listeners))
     await socket.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
     if listening:
-        await eventually(lambda: set(map(id, hub.listeners)) - before, timeout=5, interval=0.01, message="the subscription listening")
+        await eventually(
+            lambda: set(map(id, hub.listeners)) - before, timeout=5, interval=0.01, message="the subscription listening"
+        )
 
 
 async def next_data(socket) -> dict:
@@ -88,13 +102,20 @@ async def next_data(socket) -> dict:
 
 
 async def send_message_via(client: httpx.AsyncClient, token: str, coach_id: str, body: str) -> None:
-    answer = await client.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
-        "query": "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
-        "variables": {"i": {"coachId": coach_id, "body": body}}})
+    answer = await client.post(
+        "/graphql",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "query": "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
+            "variables": {"i": {"coachId": coach_id, "body": body}},
+        },
+    )
     assert answer.json()["data"]["sendMessage"]["userErrors"] == [], answer.text
 
 
-async def test_a_message_sent_through_another_process_reaches_only_its_coach(api, world, test_settings, server_a, server_b, hub):
+async def test_a_message_sent_through_another_process_reaches_only_its_coach(
+    api, world, test_settings, server_a, server_b, hub
+):
     clock.freeze(utc(2030, 3, 1, 12))
     coach, _ = await setup_coach(api, world)
     other_coach, _ = await setup_coach(api, world)
@@ -110,7 +131,11 @@ async def test_a_message_sent_through_another_process_reaches_only_its_coach(api
     await run_worker(test_settings)  # publishes the event on Redis pub/sub
 
     received = await next_data(mine)
-    assert received["data"]["messageReceived"] == {"body": "Hello from process B", "sender": "CLIENT", "senderName": "Mia Client"}
+    assert received["data"]["messageReceived"] == {
+        "body": "Hello from process B",
+        "sender": "CLIENT",
+        "senderName": "Mia Client",
+    }
 
     # The other coach's first event is their own client's message, never the first one.
     await send_message_via(server_b, other_member.token, other_coach.coach_id, "Hello other coach")
@@ -170,7 +195,11 @@ async def test_session_changes_and_notifications_reach_the_coachs_socket(api, wo
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 1}}, admin.token)
     socket = await connect(server_a, coach.token)
     await subscribe(socket, "subscription { sessionChanged { status startsAt } }", "s", hub=hub)
-    await socket.send(json.dumps({"id": "n", "type": "subscribe", "payload": {"query": "subscription { notificationAdded { kind title } }"}}))
+    await socket.send(
+        json.dumps(
+            {"id": "n", "type": "subscribe", "payload": {"query": "subscription { notificationAdded { kind title } }"}}
+        )
+    )
     other = await connect(server_a, stranger.token)
     await subscribe(other, "subscription { sessionChanged { status } }", "s", hub=hub)
 
@@ -213,9 +242,10 @@ async def frames_until_closed(socket, timeout: float) -> tuple[int, str, list[di
         return closed.rcvd.code, closed.rcvd.reason, frames
 
 
-async def test_a_revoked_api_keys_socket_is_closed_at_once_and_hears_nothing_more(api, world, test_settings, server_a, hub):
+async def test_a_revoked_api_keys_socket_is_closed_at_once_and_hears_nothing_more(
+    api, world, test_settings, server_a, hub
+):
     import time
-
 
     clock.freeze(utc(2030, 3, 1, 12))
     admin = await world.admin()
@@ -225,7 +255,9 @@ async def test_a_revoked_api_keys_socket_is_closed_at_once_and_hears_nothing_mor
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 5}}, admin.token)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 5}}, admin.token)
     _coach, service = await setup_coach(api, world)
-    created = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { apiKey { id } secret } }', token=org_admin.token))["createApiKey"]
+    created = (
+        await api.ok('mutation { createApiKey(input: {name: "zap"}) { apiKey { id } secret } }', token=org_admin.token)
+    )["createApiKey"]
     socket = await connect(server_a, created["secret"])
     await subscribe(socket, SESSIONS, "s", hub=hub)
 
@@ -235,8 +267,11 @@ async def test_a_revoked_api_keys_socket_is_closed_at_once_and_hears_nothing_mor
     assert (await next_data(socket))["data"]["sessionChanged"]["status"] == "CONFIRMED"
 
     started = time.perf_counter()
-    revoked = await api.ok("mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { userErrors { code } } }",
-                           {"id": created["apiKey"]["id"]}, org_admin.token)
+    revoked = await api.ok(
+        "mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { userErrors { code } } }",
+        {"id": created["apiKey"]["id"]},
+        org_admin.token,
+    )
     assert revoked["revokeApiKey"]["userErrors"] == []
     # No worker runs: the request published the signal itself, right after its commit.
     closing = asyncio.create_task(frames_until_closed(socket, 5))
@@ -258,19 +293,29 @@ async def test_revocation_closes_the_socket_within_milliseconds(api, world, serv
     org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
     timings = []
     for _ in range(5):
-        created = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { apiKey { id } secret } }', token=org_admin.token))["createApiKey"]
+        created = (
+            await api.ok(
+                'mutation { createApiKey(input: {name: "zap"}) { apiKey { id } secret } }', token=org_admin.token
+            )
+        )["createApiKey"]
         socket = await connect(server_a, created["secret"])
         await subscribe(socket, SESSIONS, "s", hub=hub)
         closing = asyncio.create_task(frames_until_closed(socket, 5))
         started = time.perf_counter()
-        await api.ok("mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { userErrors { code } } }",
-                     {"id": created["apiKey"]["id"]}, org_admin.token)
+        await api.ok(
+            "mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { userErrors { code } } }",
+            {"id": created["apiKey"]["id"]},
+            org_admin.token,
+        )
         answered = time.perf_counter()
         code, reason, frames = await closing
         closed = time.perf_counter()
         assert (code, reason, frames) == (4403, "API key revoked", [])
         timings.append(((closed - started) * 1000, (closed - answered) * 1000))
-    print("revocation -> close (ms from request sent, ms after its answer):", ", ".join(f"{a:.0f}/{b:.0f}" for a, b in timings))
+    print(
+        "revocation -> close (ms from request sent, ms after its answer):",
+        ", ".join(f"{a:.0f}/{b:.0f}" for a, b in timings),
+    )
     assert sorted(t for t, _ in timings)[2] < 1000  # median well under a second
 
 
@@ -278,12 +323,17 @@ async def test_deactivating_an_organisation_closes_its_api_keys_sockets(api, wor
     admin = await world.admin()
     org = await world.organisation()
     org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
-    secret = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { secret } }', token=org_admin.token))["createApiKey"]["secret"]
+    secret = (await api.ok('mutation { createApiKey(input: {name: "zap"}) { secret } }', token=org_admin.token))[
+        "createApiKey"
+    ]["secret"]
     socket = await connect(server_a, secret)
     await subscribe(socket, SESSIONS, "s", hub=hub)
 
-    await api.ok("mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
-                 {"i": {"organisationId": org, "active": False}}, admin.token)
+    await api.ok(
+        "mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
+        {"i": {"organisationId": org, "active": False}},
+        admin.token,
+    )
     code, reason, frames = await frames_until_closed(socket, 5)
     assert (code, reason, frames) == (4403, "Organisation deactivated", [])
 
@@ -298,8 +348,19 @@ async def test_a_tokens_socket_closes_when_the_token_expires(api, world, test_se
     coach = await world.user(Role.COACH)
     user = await models.User.get(email=coach.email)
     now = int(time.time())
-    token = jwt.encode({"sub": str(user.id), "ver": user.token_version, "role": "COACH", "iss": test_settings.jwt_issuer,
-                        "aud": test_settings.jwt_audience, "iat": now, "exp": now + 2}, test_settings.secret_key, algorithm="HS256")
+    token = jwt.encode(
+        {
+            "sub": str(user.id),
+            "ver": user.token_version,
+            "role": "COACH",
+            "iss": test_settings.jwt_issuer,
+            "aud": test_settings.jwt_audience,
+            "iat": now,
+            "exp": now + 2,
+        },
+        test_settings.secret_key,
+        algorithm="HS256",
+    )
     socket = await connect(server_a, token)
     await subscribe(socket, MESSAGES, hub=hub)
 
@@ -308,7 +369,9 @@ async def test_a_tokens_socket_closes_when_the_token_expires(api, world, test_se
     assert time.time() >= now + 2  # at the token's `exp`, not before
 
 
-async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fresh_token(api, world, app, test_settings, server_a, hub):
+async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fresh_token(
+    api, world, app, test_settings, server_a, hub
+):
     """credentials.end_sessions is what a password change or reset and a deactivation run."""
     import models
     from domain import credentials, outbox
@@ -320,15 +383,20 @@ async def test_ending_a_users_tokens_closes_their_sockets_but_not_one_with_a_fre
     user = await models.User.get(email=coach.email)
 
     await credentials.end_sessions(user.id)
-    await starlette_app(app).state.services["push_jobs"](outbox.take_written())  # as the request path does after a commit
+    await starlette_app(app).state.services["push_jobs"](
+        outbox.take_written()
+    )  # as the request path does after a commit
     code, reason, frames = await frames_until_closed(old, 5)
     assert (code, reason, frames) == (4403, "Token ended: signed out, deactivated or erased", [])
 
     fresh_token = (await api.ok(LOGIN, {"e": coach.email, "p": PASSWORD}))["login"]["token"]
     fresh = await connect(server_a, fresh_token)
     await subscribe(fresh, MESSAGES, hub=hub)
-    await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
-                 {"i": {"coachId": coach.coach_id, "body": "Still there?"}}, member.token)
+    await api.ok(
+        "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
+        {"i": {"coachId": coach.coach_id, "body": "Still there?"}},
+        member.token,
+    )
     await run_worker(test_settings)
     assert (await next_data(fresh))["data"]["messageReceived"]["body"] == "Still there?"
 
@@ -364,8 +432,11 @@ async def test_a_change_that_sent_no_signal_still_delivers_nothing(api, world, t
     else:
         await models.User.filter(id=user.id).update(active=False)
 
-    await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
-                 {"i": {"coachId": coach.coach_id, "body": "private words"}}, member.token)
+    await api.ok(
+        "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
+        {"i": {"coachId": coach.coach_id, "body": "private words"}},
+        member.token,
+    )
     await run_worker(test_settings)
     code, reason, frames = await frames_until_closed(socket, 5)
     assert (code, reason, frames) == (4403, "Token ended: signed out, deactivated or erased", [])
@@ -377,8 +448,11 @@ async def test_erasing_a_client_closes_their_sockets(api, world, server_a, hub):
     socket = await connect(server_a, member.token)
     await subscribe(socket, MESSAGES, hub=hub)
 
-    erased = await api.ok("mutation($id: ID!) { eraseClient(input: {clientId: $id}) { userErrors { code } } }",
-                          {"id": member.client_id}, admin.token)
+    erased = await api.ok(
+        "mutation($id: ID!) { eraseClient(input: {clientId: $id}) { userErrors { code } } }",
+        {"id": member.client_id},
+        admin.token,
+    )
     assert erased["eraseClient"]["userErrors"] == []
     code, reason, frames = await frames_until_closed(socket, 5)
     assert (code, reason, frames) == (4403, "Token ended: signed out, deactivated or erased", [])
@@ -390,13 +464,19 @@ async def test_queries_and_mutations_over_the_socket_are_refused_and_change_noth
     coach = await world.user(Role.COACH)
     socket = await connect(server_a, coach.token)
     await subscribe(socket, MESSAGES, "live", hub=hub)
-    refusal = [{"message": "Only subscriptions run over this socket; send queries and mutations over HTTP POST.",
-                "extensions": {"code": "INVALID"}}]
+    refusal = [
+        {
+            "message": "Only subscriptions run over this socket; send queries and mutations over HTTP POST.",
+            "extensions": {"code": "INVALID"},
+        }
+    ]
     operations = {
         "m": {"query": 'mutation { createClient(input: {name: "Sneaky"}) { client { id } } }'},
         "q": {"query": "{ viewer { role } }"},
-        "named": {"query": "subscription S { messageReceived { body } } mutation M { createClient(input: {name: \"Sneaky\"}) { client { id } } }",
-                  "operationName": "M"},
+        "named": {
+            "query": 'subscription S { messageReceived { body } } mutation M { createClient(input: {name: "Sneaky"}) { client { id } } }',
+            "operationName": "M",
+        },
     }
     for op_id, payload in operations.items():
         await socket.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
@@ -415,8 +495,9 @@ async def test_a_subscribe_without_one_operation_to_run_is_a_coded_error(api, wo
     coach = await world.user(Role.COACH)
     socket = await connect(server_a, coach.token)
     await subscribe(socket, MESSAGES, "live", hub=hub)
-    both = ('mutation M { createClient(input: {name: "x"}) { client { id } } } '
-            "subscription S { notificationAdded { id } }")
+    both = (
+        'mutation M { createClient(input: {name: "x"}) { client { id } } } subscription S { notificationAdded { id } }'
+    )
     cases = {
         "number": ({"query": both, "operationName": 5}, "`operationName` must be a string."),
         "list": ({"query": MESSAGES, "operationName": ["S"]}, "`operationName` must be a string."),
@@ -427,7 +508,11 @@ async def test_a_subscribe_without_one_operation_to_run_is_a_coded_error(api, wo
     for op_id, (payload, message) in cases.items():
         await socket.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
         answer = json.loads(await asyncio.wait_for(socket.recv(), 5))
-        assert answer == {"id": op_id, "type": "error", "payload": [{"message": message, "extensions": {"code": "INVALID"}}]}
+        assert answer == {
+            "id": op_id,
+            "type": "error",
+            "payload": [{"message": message, "extensions": {"code": "INVALID"}}],
+        }
     assert await models.Client.all().count() == 0
     assert [r for r in caplog.records if r.levelname == "ERROR"] == []
     await socket.send(json.dumps({"type": "ping"}))
@@ -439,21 +524,32 @@ async def test_a_conversation_id_that_is_not_one_is_an_error_never_a_dropped_fil
     coach = await world.user(Role.COACH)
     member = await world.user(Role.CLIENT)
     other_coach = await world.user(Role.COACH)
-    sent = await api.ok("mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { conversation { id } } } }",
-                        {"i": {"coachId": other_coach.coach_id, "body": "hello"}}, member.token)
+    sent = await api.ok(
+        "mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { conversation { id } } } }",
+        {"i": {"coachId": other_coach.coach_id, "body": "hello"}},
+        member.token,
+    )
     others_conversation = sent["sendMessage"]["message"]["conversation"]["id"]
     socket = await connect(server_a, coach.token)
-    await subscribe(socket, "subscription { messageReceived(conversationId: \"not-an-id\") { body } }", "0", hub=hub, listening=False)
+    await subscribe(
+        socket, 'subscription { messageReceived(conversationId: "not-an-id") { body } }', "0", hub=hub, listening=False
+    )
     for op_id, conversation_id in (("0", "not-an-id"), ("1", member.client_id), ("2", others_conversation)):
         if op_id != "0":
             query = "subscription($c: ID) { messageReceived(conversationId: $c) { body } }"
-            await socket.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": {"c": conversation_id}}}))
+            await socket.send(
+                json.dumps(
+                    {"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": {"c": conversation_id}}}
+                )
+            )
         message = json.loads(await asyncio.wait_for(socket.recv(), 5))
         if message["type"] == "complete":  # after the previous operation's error
             message = json.loads(await asyncio.wait_for(socket.recv(), 5))
         assert message["id"] == op_id, message
         errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
-        assert [(e["message"], e["extensions"]["code"]) for e in errors] == [("Conversation not found.", "NOT_FOUND")], message
+        assert [(e["message"], e["extensions"]["code"]) for e in errors] == [
+            ("Conversation not found.", "NOT_FOUND")
+        ], message
     await socket.close()
 
 
@@ -463,6 +559,12 @@ async def test_a_subscription_sent_over_http_is_a_coded_error(api, world):
         for query in (MESSAGES, "subscription { sessionChanged { status } }"):
             response = await api.post(query, token=token)
             assert response.status_code == 200, response.text
-            assert response.json() == {"data": None, "errors": [{
-                "message": "Subscriptions run over the WebSocket at /graphql (graphql-transport-ws), not over HTTP.",
-                "extensions": {"code": "INVALID"}}]}
+            assert response.json() == {
+                "data": None,
+                "errors": [
+                    {
+                        "message": "Subscriptions run over the WebSocket at /graphql (graphql-transport-ws), not over HTTP.",
+                        "extensions": {"code": "INVALID"},
+                    }
+                ],
+            }
