@@ -580,7 +580,9 @@ async def bench() -> int:
     )
 
     app = asgi(settings, migrate=False)
-    inner = app.app
+    inner = app
+    while not hasattr(inner, "router"):  # the Starlette app inside asgi()'s layers
+        inner = inner.app
     calendar = Calendar()
     top = max(CONCURRENCY)
     plan = [(mode, clients) for mode in MODES for clients in CONCURRENCY]

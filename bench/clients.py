@@ -1021,7 +1021,9 @@ async def bench() -> int:
     )
 
     app = asgi(settings, migrate=False)
-    inner = app.app
+    inner = app
+    while not hasattr(inner, "router"):  # the Starlette app inside asgi()'s layers
+        inner = inner.app
     keyring = MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in settings.master_keys])
     conn = await connect(address, SQL_SETTINGS)
     admin = await connect(address)
