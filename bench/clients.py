@@ -1005,7 +1005,9 @@ def ratio(a: float, b: float) -> float:
 
 async def bench() -> int:
     base = settings_module.from_env()
-    base = dataclasses.replace(base, environment="bench", db_pool_max=4)
+    # No statement timeout: the set-up and the full-table recalculations run on the app's connections
+    # and take far longer than a request may (the API's own timeout is not what is measured here).
+    base = dataclasses.replace(base, environment="bench", db_pool_max=4, statement_timeout_ms=0)
     address = await fresh_database(infra.database(base), "_bench_clients")
     redis_url = base.redis_url or infra.redis_url(base)
     settings = dataclasses.replace(base, database_url=database_url(address), redis_url=redis_url)
