@@ -97,7 +97,7 @@ async def resolve_nodes(info, ids: list[str]) -> list[relay.Node | None]:
             wanted[item[0]].append(item[1])
     found: dict[tuple[str, UUID], Any] = {}
     for type_name, uids in wanted.items():
-        for uid, obj in zip(uids, await _loaders[type_name](info, uids)):
+        for uid, obj in zip(uids, await _loaders[type_name](info, uids), strict=True):
             found[(type_name, uid)] = obj
     return [found.get(item) if item else None for item in decoded]
 

@@ -77,9 +77,13 @@ async def client_connection(
         query.descending = order_by.direction.value == "DESC"
     cursor = decode_cursor(after, client_list.cursor_checks(info.context.viewer, query))
     page = await client_reads.page(info.context.viewer, info.context.loaders, query, first, cursor, _columns(info))
-    cursors = [encode_cursor([key, uid]) for key, uid in zip(page.sort_keys, page.ids)]
+    cursors = [encode_cursor([key, uid]) for key, uid in zip(page.sort_keys, page.ids, strict=True)]
     return ClientConnection(
-        edges=[Edge(cursor=c, node=Client.from_model(r)) for c, r in zip(cursors, page.clients) if r is not None],
+        edges=[
+            Edge(cursor=c, node=Client.from_model(r))
+            for c, r in zip(cursors, page.clients, strict=True)
+            if r is not None
+        ],
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=cursor is not None,

@@ -69,13 +69,13 @@ class NoteConnection(Connection[Note]):
 async def notes_with_bodies(info, rows: list[models.Note]) -> list[Note]:
     """Decrypt a page of notes with one key lookup for all their clients."""
     ciphers = await info.context.loaders.cipher.load_many([r.client_id for r in rows])
-    return [Note.from_model(r, c.decrypt(r.body_enc) if c else "") for r, c in zip(rows, ciphers)]
+    return [Note.from_model(r, c.decrypt(r.body_enc) if c else "") for r, c in zip(rows, ciphers, strict=True)]
 
 
 @loads_nodes("Note")
 async def load_notes(info, ids: list[UUID]) -> list[Note | None]:
     rows = await models.Note.filter(access.notes(info.context.viewer), id__in=ids)
-    notes = {row.id: note for row, note in zip(rows, await notes_with_bodies(info, rows))}
+    notes = {row.id: note for row, note in zip(rows, await notes_with_bodies(info, rows), strict=True)}
     return [notes.get(i) for i in ids]
 
 

@@ -307,7 +307,7 @@ async def session_connection(
     """A page of the viewer's sessions (of one client, for Client.sessions), filtered."""
     narrowed: dict[str, Any] = {}
     if filter is not None:
-        narrowed = dict(statuses=filter.statuses, starts_from=filter.from_, starts_before=filter.to)
+        narrowed = {"statuses": filter.statuses, "starts_from": filter.from_, "starts_before": filter.to}
         # An id that does not decode matches nothing (not "client IS NULL").
         if filter.client_id is not None:
             narrowed["client_id"] = uuid_of(filter.client_id, "Client") or uuid.UUID(int=0)
