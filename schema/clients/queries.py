@@ -75,8 +75,8 @@ async def client_connection(
     if order_by is not None:
         query.order = order_by.field.value
         query.descending = order_by.direction.value == "DESC"
-    cursor = decode_cursor(after, client_list.cursor_checks(info.context.viewer, query))
-    page = await client_reads.page(info.context.viewer, info.context.loaders, query, first, cursor, _columns(info))
+    cursor = decode_cursor(after, client_list.cursor_checks(info.context.signed_in_viewer, query))
+    page = await client_reads.page(info.context.signed_in_viewer, info.context.loaders, query, first, cursor, _columns(info))
     cursors = [encode_cursor([key, uid]) for key, uid in zip(page.sort_keys, page.ids, strict=True)]
     return ClientConnection(
         edges=[

@@ -55,7 +55,8 @@ def age_on(birth: date | None, today: date) -> int | None:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-Milestone = strawberry.enum(milestones.Milestone, name="Milestone")
+Milestone = milestones.Milestone
+strawberry.enum(Milestone, name="Milestone")  # registered in place
 
 
 @strawberry.type

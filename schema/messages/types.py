@@ -189,7 +189,7 @@ class MessageTemplatePayload:
 
 async def client_conversation(info: Info, client_id: UUID) -> Conversation | None:
     """Client.conversation: the viewing coach's conversation with this client."""
-    row = await message_reads.with_client(info.context.viewer, client_id)
+    row = await message_reads.with_client(info.context.signed_in_viewer, client_id)
     return Conversation.from_model(row) if row else None
 
 
@@ -209,19 +209,19 @@ def client_last_message(info: Info, client_id: UUID) -> Any:
 
 @loads_nodes("Conversation")
 async def load_conversations(info: Info, ids: list[UUID]) -> list[Conversation | None]:
-    rows = {c.id: c for c in await message_reads.visible_many(info.context.viewer, ids)}
+    rows = {c.id: c for c in await message_reads.visible_many(info.context.signed_in_viewer, ids)}
     return [Conversation.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("Message")
 async def load_messages(info: Info, ids: list[UUID]) -> list[Message | None]:
     found = {}
-    for row in await message_reads.messages_many(info.context.viewer, ids):
+    for row in await message_reads.messages_many(info.context.signed_in_viewer, ids):
         found[row.id] = (await messages_with_bodies(info, row.conversation, [row]))[0]
     return [found.get(i) for i in ids]
 
 
 @loads_nodes("MessageTemplate")
 async def load_templates(info: Info, ids: list[UUID]) -> list[MessageTemplate | None]:
-    rows = {t.id: t for t in await message_reads.own_templates(info.context.viewer, ids)}
+    rows = {t.id: t for t in await message_reads.own_templates(info.context.signed_in_viewer, ids)}
     return [MessageTemplate.from_model(rows[i]) if i in rows else None for i in ids]

@@ -120,11 +120,11 @@ async def session_feedback(info: Info, session_id: UUID) -> Feedback | None:
 
 @loads_nodes("Notification")
 async def load_notifications(info: Info, ids: list[UUID]) -> list[Notification | None]:
-    rows = {n.id: n for n in await notification_reads.own_many(info.context.viewer, ids)}
+    rows = {n.id: n for n in await notification_reads.own_many(info.context.signed_in_viewer, ids)}
     return [Notification.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("Feedback")
 async def load_feedback(info: Info, ids: list[UUID]) -> list[Feedback | None]:
-    rows = {f.id: f for f in await notification_reads.feedback_many(info.context.viewer, ids)}
+    rows = {f.id: f for f in await notification_reads.feedback_many(info.context.signed_in_viewer, ids)}
     return [Feedback.from_model(rows[i]) if i in rows else None for i in ids]

@@ -122,14 +122,14 @@ class Session(Entity):
 
     @strawberry.field(description="Notes the client left when booking.")
     def booking_notes(self, info: Info) -> str | None:
-        return self._m.booking_notes if access.may_read_session_details(info.context.viewer) else None
+        return self._m.booking_notes if access.may_read_session_details(info.context.signed_in_viewer) else None
 
     @strawberry.field
     def cancellation(self, info: Info) -> Cancellation | None:
         m = self._m
         if m.cancelled_at is None:
             return None
-        reason = m.cancel_reason if access.may_read_session_details(info.context.viewer) else None
+        reason = m.cancel_reason if access.may_read_session_details(info.context.signed_in_viewer) else None
         return Cancellation(
             cancelled_at=m.cancelled_at,
             cancelled_by=m.cancelled_by,
@@ -141,7 +141,7 @@ class Session(Entity):
     @strawberry.field
     async def proposals(self, info: Info) -> list[RescheduleProposal]:
         rows = await session_reads.proposals(self._m.id)
-        details = access.may_read_session_details(info.context.viewer)
+        details = access.may_read_session_details(info.context.signed_in_viewer)
         proposals = [RescheduleProposal.from_model(r) for r in rows]
         if not details:  # an organisation sees times and statuses, not what people wrote
             for proposal in proposals:
@@ -152,14 +152,14 @@ class Session(Entity):
     async def notes(self, info: Info) -> list[Annotated["Note", strawberry.lazy("schema.notes.types")]]:
         from schema.notes.types import notes_with_bodies
 
-        rows = await note_reads.session_notes(info.context.viewer, self._m.id)
+        rows = await note_reads.session_notes(info.context.signed_in_viewer, self._m.id)
         return await notes_with_bodies(info, list(rows))
 
     @strawberry.field
     async def feedback(self, info: Info) -> Annotated["Feedback", strawberry.lazy("schema.notifications.types")] | None:
         from schema.notifications.types import session_feedback
 
-        if not access.may_read_session_details(info.context.viewer):
+        if not access.may_read_session_details(info.context.signed_in_viewer):
             return None  # an organisation sees time, coach and status only
         return await session_feedback(info, self._m.id)
 
@@ -170,7 +170,7 @@ class Session(Entity):
         from schema.credits.types import CreditTransaction
 
         rows = await models.CreditTransaction.filter(
-            access.credit_transactions(info.context.viewer), session_id=self._m.id
+            access.credit_transactions(info.context.signed_in_viewer), session_id=self._m.id
         ).order_by("created_at", "id")
         return [CreditTransaction.from_model(r) for r in rows]
 
@@ -221,7 +221,7 @@ class SessionPayload:
 
 @loads_nodes("Session")
 async def load_sessions(info: Info, ids: list[UUID]) -> list[Session | None]:
-    rows = {s.id: s for s in await session_reads.visible_sessions(info.context.viewer, ids)}
+    rows = {s.id: s for s in await session_reads.visible_sessions(info.context.signed_in_viewer, ids)}
     return [Session.from_model(rows[i]) if i in rows else None for i in ids]
 
 
@@ -269,7 +269,8 @@ class ProposalPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-IneligibilityReason = strawberry.enum(eligibility_rules.Reason, name="IneligibilityReason")
+IneligibilityReason = eligibility_rules.Reason
+strawberry.enum(IneligibilityReason, name="IneligibilityReason")  # registered in place
 
 
 @strawberry.type
@@ -313,6 +314,6 @@ async def session_connection(
             narrowed["client_id"] = uuid_of(filter.client_id, "Client") or uuid.UUID(int=0)
         if filter.coach_id is not None:
             narrowed["coach_id"] = uuid_of(filter.coach_id, "Coach") or uuid.UUID(int=0)
-    query = session_reads.sessions(info.context.viewer, of_client=of_client, **narrowed)
+    query = session_reads.sessions(info.context.signed_in_viewer, of_client=of_client, **narrowed)
     page = await paginate(query, BY_START, first, after)
     return SessionConnection.of(page, [Session.from_model(r) for r in page.rows])
