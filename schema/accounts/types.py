@@ -8,6 +8,7 @@ import strawberry
 
 import models
 from domain import access
+from schema.context import Info
 from schema.enums import Role
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
@@ -31,7 +32,7 @@ class User(Entity):
 
 
 @loads_nodes("User")
-async def load_users(info, ids: list[UUID]) -> list[User | None]:
+async def load_users(info: Info, ids: list[UUID]) -> list[User | None]:
     rows = {u.id: u for u in await models.User.filter(access.users(info.context.viewer), id__in=ids)}
     return [User.from_model(rows[i]) if i in rows else None for i in ids]
 
@@ -43,7 +44,7 @@ class Viewer:
     _viewer: strawberry.Private[object]
 
     @strawberry.field
-    async def coach(self, info: strawberry.Info) -> Annotated["Coach", strawberry.lazy("schema.coaches.types")] | None:
+    async def coach(self, info: Info) -> Annotated["Coach", strawberry.lazy("schema.coaches.types")] | None:
         from schema.coaches.types import Coach
 
         if self._viewer.coach_id is None:
@@ -51,9 +52,7 @@ class Viewer:
         return Coach.from_model(await info.context.loaders.coach.load(self._viewer.coach_id))
 
     @strawberry.field
-    async def client(
-        self, info: strawberry.Info
-    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         from schema.clients.types import Client
 
         if self._viewer.client_id is None:
@@ -63,7 +62,7 @@ class Viewer:
 
     @strawberry.field
     async def organisation(
-        self, info: strawberry.Info
+        self, info: Info
     ) -> Annotated["Organisation", strawberry.lazy("schema.organisations.types")] | None:
         from schema.organisations.types import Organisation
 

@@ -76,7 +76,9 @@ async def client_connection(
         query.order = order_by.field.value
         query.descending = order_by.direction.value == "DESC"
     cursor = decode_cursor(after, client_list.cursor_checks(info.context.signed_in_viewer, query))
-    page = await client_reads.page(info.context.signed_in_viewer, info.context.loaders, query, first, cursor, _columns(info))
+    page = await client_reads.page(
+        info.context.signed_in_viewer, info.context.loaders, query, first, cursor, _columns(info)
+    )
     cursors = [encode_cursor([key, uid]) for key, uid in zip(page.sort_keys, page.ids, strict=True)]
     return ClientConnection(
         edges=[

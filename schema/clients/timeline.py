@@ -9,6 +9,7 @@ import strawberry
 import models
 from domain import access
 from schema.connection import Connection, Edge
+from schema.context import Info
 from schema.enums import ActivityKind
 from schema.node import Entity, loads_nodes
 from schema.pagination import Ordering
@@ -32,9 +33,7 @@ class ActivityEvent(Entity):
         )
 
     @strawberry.field
-    async def session(
-        self, info: strawberry.Info
-    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
+    async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         from schema.sessions.types import Session
 
         if self._m.session_id is None:
@@ -43,9 +42,7 @@ class ActivityEvent(Entity):
         return Session.from_model(row) if row else None
 
     @strawberry.field
-    async def client(
-        self, info: strawberry.Info
-    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         from schema.clients.types import Client
 
         if self._m.client_id is None:
@@ -69,6 +66,6 @@ class ActivityConnection(Connection[ActivityEvent]):
 
 
 @loads_nodes("ActivityEvent")
-async def load_events(info, ids: list[UUID]) -> list[ActivityEvent | None]:
+async def load_events(info: Info, ids: list[UUID]) -> list[ActivityEvent | None]:
     rows = {e.id: e for e in await models.ActivityEvent.filter(access.activity(info.context.viewer), id__in=ids)}
     return [ActivityEvent.from_model(rows[i]) if i in rows else None for i in ids]

@@ -15,6 +15,7 @@ from resolvers import notes as note_reads
 from schema.clients.timeline import BY_OCCURRED, ActivityConnection, ActivityEvent
 from schema.coaches.types import Money
 from schema.connection import Connection
+from schema.context import Info
 from schema.credits.types import CreditPool
 from schema.enums import ActivityKind, ClientCategory, OrderDirection
 from schema.errors import UserError
@@ -109,14 +110,14 @@ class Client(Entity):
         return age_on(self._m.birth_date, clock.now().date())
 
     @strawberry.field
-    async def organisation(self, info: strawberry.Info) -> Organisation | None:
+    async def organisation(self, info: Info) -> Organisation | None:
         if self._m.organisation_id is None:
             return None
         row = await info.context.loaders.organisation.load(self._m.organisation_id)
         return Organisation.from_model(row) if row else None
 
     @strawberry.field(description="What the client chose to share with the coaches they book.")
-    async def health_context(self, info: strawberry.Info) -> str | None:
+    async def health_context(self, info: Info) -> str | None:
         if self._m.health_context_enc is None or not access.may_read_health_context(info.context.viewer):
             return None
         cipher = await info.context.loaders.cipher.load(self._m.id)
@@ -126,25 +127,23 @@ class Client(Entity):
     # a page's rows read them from loaders its list resolver filled, with no task per field.
 
     @strawberry.field(description="Client credits only (the organisation's pool is not shown here).")
-    def credits_available(self, info: strawberry.Info) -> int:
+    def credits_available(self, info: Info) -> int:
         return resolved(info.context.loaders.client_pool, self._m.id, lambda pool: pool.balance if pool else 0)
 
     @strawberry.field
-    def credit_pool(self, info: strawberry.Info) -> CreditPool:
+    def credit_pool(self, info: Info) -> CreditPool:
         return resolved(info.context.loaders.client_pool, self._m.id, CreditPool.from_model)
 
     @strawberry.field
     def eligibility(
-        self, info: strawberry.Info, service_id: strawberry.ID | None = None
+        self, info: Info, service_id: strawberry.ID | None = None
     ) -> Annotated["BookingEligibility", strawberry.lazy("schema.sessions.types")]:
         from schema.sessions.types import client_eligibility
 
         return client_eligibility(info, self._m.id, service_id)
 
     @strawberry.field
-    def last_session(
-        self, info: strawberry.Info
-    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
+    def last_session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         from schema.sessions.types import Session
 
         return resolved(
@@ -152,9 +151,7 @@ class Client(Entity):
         )
 
     @strawberry.field
-    def next_session(
-        self, info: strawberry.Info
-    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
+    def next_session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         from schema.sessions.types import Session
 
         return resolved(
@@ -162,11 +159,11 @@ class Client(Entity):
         )
 
     @strawberry.field(description="Has an upcoming session with a coach other than the viewer (coach viewers).")
-    def booked_with_others(self, info: strawberry.Info) -> bool:
+    def booked_with_others(self, info: Info) -> bool:
         return resolved(info.context.loaders.summary, self._m.id, lambda s: s.stats.booked_with_others)
 
     @strawberry.field
-    def stats(self, info: strawberry.Info) -> ClientStats:
+    def stats(self, info: Info) -> ClientStats:
         def read(summary: client_list.Summary) -> ClientStats:
             found = summary.stats
             return ClientStats(
@@ -186,26 +183,24 @@ class Client(Entity):
 
     @strawberry.field
     async def conversation(
-        self, info: strawberry.Info
+        self, info: Info
     ) -> Annotated["Conversation", strawberry.lazy("schema.messages.types")] | None:
         from schema.messages.types import client_conversation
 
         return await client_conversation(info, self._m.id)
 
     @strawberry.field
-    def last_message(
-        self, info: strawberry.Info
-    ) -> Annotated["Message", strawberry.lazy("schema.messages.types")] | None:
+    def last_message(self, info: Info) -> Annotated["Message", strawberry.lazy("schema.messages.types")] | None:
         from schema.messages.types import client_last_message
 
         return client_last_message(info, self._m.id)
 
     @strawberry.field
-    async def goals(self, info: strawberry.Info) -> list[Annotated["Goal", strawberry.lazy("schema.goals.types")]]:
+    async def goals(self, info: Info) -> list[Annotated["Goal", strawberry.lazy("schema.goals.types")]]:
         return [Goal.from_model(r) for r in await goal_reads.client_goals(info.context.viewer, self._m.id)]
 
     @strawberry.field
-    def milestones(self, info: strawberry.Info) -> list[Milestone]:
+    def milestones(self, info: Info) -> list[Milestone]:
         loaders = info.context.loaders
 
         def reached(relationship, summary: client_list.Summary) -> list[Milestone]:
@@ -219,7 +214,7 @@ class Client(Entity):
         )
 
     @strawberry.field(description="Viewing coach only; null for other viewers.")
-    def category(self, info: strawberry.Info) -> ClientCategory | None:
+    def category(self, info: Info) -> ClientCategory | None:
         return resolved(
             info.context.loaders.relationship,
             self._m.id,
@@ -227,7 +222,7 @@ class Client(Entity):
         )
 
     @strawberry.field(description="The viewing coach's private notes on the profile; null for everyone else.")
-    def private_notes(self, info: strawberry.Info) -> str | None:
+    def private_notes(self, info: Info) -> str | None:
         def read(relationship) -> str | None:
             if relationship is None or relationship.private_notes_enc is None:
                 return None
@@ -240,7 +235,7 @@ class Client(Entity):
         return resolved(info.context.loaders.relationship, self._m.id, read)
 
     @strawberry.field
-    def relationship_since(self, info: strawberry.Info) -> datetime | None:
+    def relationship_since(self, info: Info) -> datetime | None:
         return resolved(
             info.context.loaders.relationship,
             self._m.id,
@@ -250,7 +245,7 @@ class Client(Entity):
     @strawberry.field
     async def sessions(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = 20,
         after: str | None = None,
         filter: Annotated["SessionFilter", strawberry.lazy("schema.sessions.types")] | None = None,
@@ -260,14 +255,14 @@ class Client(Entity):
         return await session_connection(info, first, after, filter, of_client=self._m.id)
 
     @strawberry.field
-    async def notes(self, info: strawberry.Info, first: int | None = 20, after: str | None = None) -> NoteConnection:
+    async def notes(self, info: Info, first: int | None = 20, after: str | None = None) -> NoteConnection:
         page = await paginate(note_reads.client_notes(info.context.viewer, self._m.id), BY_CREATED, first, after)
         return NoteConnection.of(page, await notes_with_bodies(info, page.rows))
 
     @strawberry.field
     async def timeline(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = 50,
         after: str | None = None,
         kinds: list[ActivityKind] | None = None,
@@ -279,7 +274,7 @@ class Client(Entity):
 
 
 @loads_nodes("Client")
-async def load_clients(info, ids: list[UUID]) -> list[Client | None]:
+async def load_clients(info: Info, ids: list[UUID]) -> list[Client | None]:
     rows = await info.context.loaders.client.load_many(ids)
     return [Client.from_model(r) if r else None for r in rows]
 

@@ -27,9 +27,7 @@ class ActionItem(Entity):
         return cls(uid=str(m.id), title=m.title, done=m.done, due_date=m.due_date, _m=m)
 
     @strawberry.field
-    async def session(
-        self, info: strawberry.Info
-    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
+    async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         from schema.sessions.types import Session
 
         if self._m.session_id is None:
@@ -60,7 +58,7 @@ class Goal(Entity):
         )
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")]:
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")]:
         from schema.clients.types import Client
 
         return Client.from_model(await info.context.loaders.client.load(self._m.client_id))
@@ -114,12 +112,12 @@ class ActionItemPayload:
 
 
 @loads_nodes("Goal")
-async def load_goals(info, ids: list[UUID]) -> list[Goal | None]:
+async def load_goals(info: Info, ids: list[UUID]) -> list[Goal | None]:
     rows = await goal_reads.visible_many(info.context.viewer, ids)
     return [Goal.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("ActionItem")
-async def load_action_items(info, ids: list[UUID]) -> list[ActionItem | None]:
+async def load_action_items(info: Info, ids: list[UUID]) -> list[ActionItem | None]:
     rows = await goal_reads.visible_action_items(info.context.viewer, ids)
     return [ActionItem.from_model(rows[i]) if i in rows else None for i in ids]

@@ -75,7 +75,9 @@ class Mutation:
         if values.get("kind") is not None:
             values["kind"] = values["kind"].value
         return MessageTemplatePayload(
-            template=MessageTemplate.from_model(await messages.update_template(info.context.signed_in_viewer, row, values))
+            template=MessageTemplate.from_model(
+                await messages.update_template(info.context.signed_in_viewer, row, values)
+            )
         )
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))

@@ -10,6 +10,7 @@ import models
 from domain import access
 from schema.coaches.types import Coach
 from schema.connection import Connection
+from schema.context import Info
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 
@@ -37,18 +38,14 @@ class Note(Entity):
         )
 
     @strawberry.field
-    async def client(
-        self, info: strawberry.Info
-    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         from schema.clients.types import Client
 
         row = await info.context.loaders.client.load(self._m.client_id)
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def session(
-        self, info: strawberry.Info
-    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
+    async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         from schema.sessions.types import Session
 
         if self._m.session_id is None:
@@ -57,7 +54,7 @@ class Note(Entity):
         return Session.from_model(row) if row else None
 
     @strawberry.field
-    async def author(self, info: strawberry.Info) -> Coach:
+    async def author(self, info: Info) -> Coach:
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
 
@@ -66,14 +63,14 @@ class NoteConnection(Connection[Note]):
     pass
 
 
-async def notes_with_bodies(info, rows: list[models.Note]) -> list[Note]:
+async def notes_with_bodies(info: Info, rows: list[models.Note]) -> list[Note]:
     """Decrypt a page of notes with one key lookup for all their clients."""
     ciphers = await info.context.loaders.cipher.load_many([r.client_id for r in rows])
     return [Note.from_model(r, c.decrypt(r.body_enc) if c else "") for r, c in zip(rows, ciphers, strict=True)]
 
 
 @loads_nodes("Note")
-async def load_notes(info, ids: list[UUID]) -> list[Note | None]:
+async def load_notes(info: Info, ids: list[UUID]) -> list[Note | None]:
     rows = await models.Note.filter(access.notes(info.context.viewer), id__in=ids)
     notes = {row.id: note for row, note in zip(rows, await notes_with_bodies(info, rows), strict=True)}
     return [notes.get(i) for i in ids]
