@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
 
 import models
 from domain import access
+from schema.clients.types import Client
 from schema.context import Info
 from schema.node import Entity, loads_nodes
-
-if TYPE_CHECKING:
-    from schema.clients.types import Client
 
 
 @strawberry.type(
@@ -35,8 +33,6 @@ class Invitation(Entity):
 
     @strawberry.field
     async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
         if self._m.client_id is None:
             return None
         row = await info.context.loaders.client.load(self._m.client_id)

@@ -2,19 +2,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.nodes import SelectedField
 
 import models
 from domain import access, client_list, clock, milestones
+from resolvers import clients as client_reads
 from resolvers import goals as goal_reads
 from resolvers import notes as note_reads
 from schema.clients.timeline import BY_OCCURRED, ActivityConnection, ActivityEvent
 from schema.coaches.types import Money
-from schema.connection import Connection
+from schema.connection import Connection, Edge
 from schema.context import Info
 from schema.credits.types import CreditPool
 from schema.enums import ActivityKind, ClientCategory, OrderDirection
@@ -22,14 +24,19 @@ from schema.errors import UserError
 from schema.goals.types import Goal
 from schema.inputs import multiline
 from schema.loaders import resolved
-from schema.node import Entity, loads_nodes
+from schema.messages.types import Conversation, Message, client_conversation, client_last_message
+from schema.node import Entity, loads_nodes, uuid_of
 from schema.notes.types import NoteConnection, notes_with_bodies
 from schema.organisations.types import Organisation
-from schema.pagination import BY_CREATED, paginate
-
-if TYPE_CHECKING:
-    from schema.messages.types import Conversation, Message
-    from schema.sessions.types import BookingEligibility, Session, SessionConnection, SessionFilter
+from schema.pagination import BY_CREATED, PageInfo, check_first, decode_cursor, encode_cursor, paginate
+from schema.sessions.types import (
+    BookingEligibility,
+    Session,
+    SessionConnection,
+    SessionFilter,
+    client_eligibility,
+    session_connection,
+)
 
 
 @strawberry.type
@@ -138,22 +145,16 @@ class Client(Entity):
     def eligibility(
         self, info: Info, service_id: strawberry.ID | None = None
     ) -> Annotated["BookingEligibility", strawberry.lazy("schema.sessions.types")]:
-        from schema.sessions.types import client_eligibility
-
         return client_eligibility(info, self._m.id, service_id)
 
     @strawberry.field
     def last_session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
-        from schema.sessions.types import Session
-
         return resolved(
             info.context.loaders.summary, self._m.id, lambda s: Session.from_model(s.last) if s.last else None
         )
 
     @strawberry.field
     def next_session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
-        from schema.sessions.types import Session
-
         return resolved(
             info.context.loaders.summary, self._m.id, lambda s: Session.from_model(s.next) if s.next else None
         )
@@ -185,14 +186,10 @@ class Client(Entity):
     async def conversation(
         self, info: Info
     ) -> Annotated["Conversation", strawberry.lazy("schema.messages.types")] | None:
-        from schema.messages.types import client_conversation
-
         return await client_conversation(info, self._m.id)
 
     @strawberry.field
     def last_message(self, info: Info) -> Annotated["Message", strawberry.lazy("schema.messages.types")] | None:
-        from schema.messages.types import client_last_message
-
         return client_last_message(info, self._m.id)
 
     @strawberry.field
@@ -250,8 +247,6 @@ class Client(Entity):
         after: str | None = None,
         filter: Annotated["SessionFilter", strawberry.lazy("schema.sessions.types")] | None = None,
     ) -> Annotated["SessionConnection", strawberry.lazy("schema.sessions.types")]:
-        from schema.sessions.types import session_connection
-
         return await session_connection(info, first, after, filter, of_client=self._m.id)
 
     @strawberry.field
@@ -281,7 +276,14 @@ async def load_clients(info: Info, ids: list[UUID]) -> list[Client | None]:
 
 @strawberry.type(name="ClientConnection")
 class ClientConnection(Connection[Client]):
-    pass
+    @classmethod
+    async def of_organisation(
+        cls, info: Info, organisation_id: UUID, first: int | None, after: str | None, search: str | None
+    ) -> ClientConnection:
+        """Organisation.members: a page of the organisation's clients."""
+        return await client_connection(
+            info, first, after, ClientFilter(search=search), None, organisation_id=organisation_id
+        )
 
 
 @strawberry.enum
@@ -389,3 +391,82 @@ class ExportClientDataPayload:
 class EraseClientPayload:
     erased_client_id: strawberry.ID | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+# Client fields read from the per-client session summary (domain.client_list.summaries).
+SUMMARY_COLUMNS = {"lastSession", "nextSession", "stats", "bookedWithOthers", "milestones"}
+
+
+def _selected_on_nodes(info: Info) -> list[SelectedField]:
+    """The fields the query selects on each listed client (edges { node { ... } }, fragments
+    included)."""
+
+    def flat(selections) -> list[SelectedField]:
+        found = []
+        for selection in selections:
+            found += [selection] if isinstance(selection, SelectedField) else flat(selection.selections)
+        return found
+
+    return [
+        column
+        for listing in flat(info.selected_fields)
+        for edges in flat(listing.selections)
+        if edges.name == "edges"
+        for node in flat(edges.selections)
+        if node.name == "node"
+        for column in flat(node.selections)
+    ]
+
+
+def _columns(info: Info) -> client_reads.Columns:
+    selected = _selected_on_nodes(info)
+    names = {column.name for column in selected}
+    return client_reads.Columns(
+        summary=bool(names & SUMMARY_COLUMNS),
+        last_message="lastMessage" in names,
+        cipher="privateNotes" in names,
+        # The key Client.eligibility loads by: an unknown service id is judged as no service.
+        eligibility_services=[
+            uuid_of(c.arguments.get("serviceId"), "Service") for c in selected if c.name == "eligibility"
+        ],
+    )
+
+
+async def client_connection(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    filter: ClientFilter | None,
+    order_by: ClientOrder | None,
+    **scope,
+) -> ClientConnection:
+    """A page of the client list (client_list.ClientQuery's scope: only_my_clients, organisation_id)."""
+    first = check_first(first)
+    query = client_list.ClientQuery(**scope)
+    if filter is not None:
+        query.categories = filter.categories
+        query.any_of = [o.value for o in filter.any_of] if filter.any_of is not None else None
+        query.search = filter.search
+        query.tags = filter.tags
+    if order_by is not None:
+        query.order = order_by.field.value
+        query.descending = order_by.direction.value == "DESC"
+    cursor = decode_cursor(after, client_list.cursor_checks(info.context.signed_in_viewer, query))
+    page = await client_reads.page(
+        info.context.signed_in_viewer, info.context.loaders, query, first, cursor, _columns(info)
+    )
+    cursors = [encode_cursor([key, uid]) for key, uid in zip(page.sort_keys, page.ids, strict=True)]
+    return ClientConnection(
+        edges=[
+            Edge(cursor=c, node=Client.from_model(r))
+            for c, r in zip(cursors, page.clients, strict=True)
+            if r is not None
+        ],
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=cursor is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
+        total_count=page.total,
+    )

@@ -9,8 +9,10 @@ import strawberry
 from domain import dashboard
 from resolvers import dashboard as dashboard_reads
 from schema.clients.timeline import ActivityEvent
+from schema.clients.types import Client
 from schema.context import Info
 from schema.enums import ClientCategory
+from schema.messages.types import Message, messages_with_bodies
 from schema.pagination import check_first
 from schema.sessions.types import RescheduleProposal, Session
 
@@ -61,8 +63,6 @@ class PendingAction:
 
     @strawberry.field
     async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
         if self._item.client_id is None:
             return None
         row = await info.context.loaders.client.load(self._item.client_id)
@@ -77,8 +77,6 @@ class PendingAction:
 
     @strawberry.field
     async def message(self, info: Info) -> Annotated["Message", strawberry.lazy("schema.messages.types")] | None:
-        from schema.messages.types import messages_with_bodies
-
         if self._item.message_id is None:
             return None
         row = await dashboard_reads.message(info.context.viewer, self._item.message_id)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
@@ -12,10 +13,16 @@ from schema.coaches.types import Coach
 from schema.connection import Connection
 from schema.context import Info
 from schema.inputs import multiline
+from schema.lazy import lazy_class
 from schema.node import Entity, loads_nodes
 
 if TYPE_CHECKING:
     from schema.clients.types import Client
+    from schema.sessions.types import Session
+
+client_type: "Callable[[], type[Client]]" = lazy_class("Client", "schema.clients.types")
+
+session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sessions.types")
 
 
 @strawberry.type
@@ -39,19 +46,15 @@ class Note(Entity):
 
     @strawberry.field
     async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
         row = await info.context.loaders.client.load(self._m.client_id)
-        return Client.from_model(row) if row else None
+        return client_type().from_model(row) if row else None
 
     @strawberry.field
     async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
-        from schema.sessions.types import Session
-
         if self._m.session_id is None:
             return None
         row = await info.context.loaders.session.load(self._m.session_id)
-        return Session.from_model(row) if row else None
+        return session_type().from_model(row) if row else None
 
     @strawberry.field
     async def author(self, info: Info) -> Coach:

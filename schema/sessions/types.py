@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
@@ -16,18 +17,21 @@ from resolvers import sessions as session_reads
 from schema.coaches.types import Coach, Service
 from schema.connection import Connection
 from schema.context import Info
+from schema.credits.types import CreditTransaction
 from schema.enums import CoachKind, ProposalStatus, RefundStatus, Role, SessionFormat, SessionStatus
 from schema.errors import UserError
 from schema.inputs import multiline
+from schema.lazy import lazy_class
 from schema.loaders import resolved
 from schema.node import Entity, loads_nodes, uuid_of
+from schema.notes.types import Note, notes_with_bodies
+from schema.notifications.types import Feedback, session_feedback
 from schema.pagination import Ordering, paginate
 
 if TYPE_CHECKING:
     from schema.clients.types import Client
-    from schema.credits.types import CreditTransaction
-    from schema.notes.types import Note
-    from schema.notifications.types import Feedback
+
+client_type: "Callable[[], type[Client]]" = lazy_class("Client", "schema.clients.types")
 
 
 @strawberry.type
@@ -100,12 +104,10 @@ class Session(Entity):
 
     @strawberry.field(description="Null once the client was deleted; clientName then reads 'Deleted Client'.")
     async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
         if self._m.client_id is None:
             return None
         row = await info.context.loaders.client.load(self._m.client_id)
-        return Client.from_model(row) if row else None
+        return client_type().from_model(row) if row else None
 
     @strawberry.field
     async def client_name(self, info: Info) -> str:
@@ -150,15 +152,11 @@ class Session(Entity):
 
     @strawberry.field(description="Coach: all notes on the session; client: only those shared with them.")
     async def notes(self, info: Info) -> list[Annotated["Note", strawberry.lazy("schema.notes.types")]]:
-        from schema.notes.types import notes_with_bodies
-
         rows = await note_reads.session_notes(info.context.signed_in_viewer, self._m.id)
         return await notes_with_bodies(info, list(rows))
 
     @strawberry.field
     async def feedback(self, info: Info) -> Annotated["Feedback", strawberry.lazy("schema.notifications.types")] | None:
-        from schema.notifications.types import session_feedback
-
         if not access.may_read_session_details(info.context.signed_in_viewer):
             return None  # an organisation sees time, coach and status only
         return await session_feedback(info, self._m.id)
@@ -167,8 +165,6 @@ class Session(Entity):
     async def credit_transactions(
         self, info: Info
     ) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.credits.types")]]:
-        from schema.credits.types import CreditTransaction
-
         rows = await models.CreditTransaction.filter(
             access.credit_transactions(info.context.signed_in_viewer), session_id=self._m.id
         ).order_by("created_at", "id")
