@@ -36,21 +36,21 @@ def create_worker(
 ) -> BeatingWorker:
     """A worker on its own Redis pool (a new one per worker: a supervisor replaces workers)."""
     settings = settings or get()
-    options: dict[str, Any] = dict(
-        functions=FUNCTIONS,
-        cron_jobs=CRON_JOBS,
-        redis_pool=worker_pool(redis_url),
-        heartbeat=heartbeat,
-        on_startup=_startup(settings),
-        on_shutdown=_shutdown,
-        job_serializer=serialize,
-        job_deserializer=deserialize,
-        job_timeout=JOB_TIMEOUT_SECONDS,
-        max_tries=5,
+    options: dict[str, Any] = {
+        "functions": FUNCTIONS,
+        "cron_jobs": CRON_JOBS,
+        "redis_pool": worker_pool(redis_url),
+        "heartbeat": heartbeat,
+        "on_startup": _startup(settings),
+        "on_shutdown": _shutdown,
+        "job_serializer": serialize,
+        "job_deserializer": deserialize,
+        "job_timeout": JOB_TIMEOUT_SECONDS,
+        "max_tries": 5,
         # Results are not kept, so a job id is free again as soon as its job ends (the outbox
         # re-pushes a job armed again meanwhile; every handler is idempotent).
-        keep_result=0,
-        handle_signals=False,
-    )
+        "keep_result": 0,
+        "handle_signals": False,
+    }
     options.update(overrides)
     return BeatingWorker(**options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from itertools import pairwise
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -58,7 +59,7 @@ def parse_rules(rules: list[tuple[int, str, str]]) -> list[Rule]:
         by_day.setdefault(rule.weekday, []).append(rule)
     for day_rules in by_day.values():
         day_rules.sort(key=lambda r: r.start)
-        for a, b in zip(day_rules, day_rules[1:]):
+        for a, b in pairwise(day_rules):
             if b.start < a.end:
                 raise invalid("Windows on the same day must not overlap.", "rules")
     return parsed

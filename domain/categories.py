@@ -87,7 +87,7 @@ async def recalculate_pairs(pairs: list[tuple[UUID, UUID]], now: datetime | None
     """Recompute the relationships of these (coach, client) pairs; returns rows updated."""
     if not pairs:
         return 0
-    coaches, clients = zip(*pairs)
+    coaches, clients = zip(*pairs, strict=True)
     return await _update(_RECALCULATE.format(target=_PAIRS), [now or clock.now(), list(coaches), list(clients)])
 
 

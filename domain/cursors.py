@@ -89,7 +89,7 @@ def decode(cursor: str | None, checks: Sequence[Check]) -> list[Any] | None:
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != len(checks):
             raise ValueError("shape")
-        return [check(value) for check, value in zip(checks, values)]
+        return [check(value) for check, value in zip(checks, values, strict=True)]
     # binascii, UnicodeDecode and JSONDecode errors are ValueErrors; DomainError from validation
     except (ValueError, TypeError, OverflowError, RecursionError, DomainError):
         raise BadCursor() from None

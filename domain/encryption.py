@@ -8,6 +8,7 @@ client deletes the data key: every copy of their ciphertext, backups included, b
 
 from __future__ import annotations
 
+from typing import Literal, overload
 from uuid import UUID
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -67,6 +68,10 @@ def cipher_from_wrapped(wrapped_key: bytes | None) -> ClientCipher | None:
     return ClientCipher(_keyring().decrypt(bytes(wrapped_key))) if wrapped_key is not None else None
 
 
+@overload
+async def cipher_for(client_id: UUID, *, create: Literal[True]) -> ClientCipher: ...
+@overload
+async def cipher_for(client_id: UUID, *, create: bool = False) -> ClientCipher | None: ...
 async def cipher_for(client_id: UUID, *, create: bool = False) -> ClientCipher | None:
     """The client's cipher; None when the client has no key (erased) and `create` is False."""
     row = await models.ClientDataKey.get_or_none(client_id=client_id)

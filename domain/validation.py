@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from domain import clock
@@ -55,6 +56,10 @@ def day(value: date, field: str) -> date:
     return value
 
 
+@overload
+def text(value: str | None, field: str, *, max_length: int, required: Literal[True]) -> str: ...
+@overload
+def text(value: str | None, field: str, *, max_length: int, required: bool = False) -> str | None: ...
 def text(value: str | None, field: str, *, max_length: int, required: bool = False) -> str | None:
     if value is None:
         if required:
@@ -133,6 +138,10 @@ def _zone_names() -> frozenset[str]:
     return _ZONES
 
 
+@overload
+def int_range(value: int, field: str, *, low: int, high: int) -> int: ...
+@overload
+def int_range(value: int | None, field: str, *, low: int, high: int) -> int | None: ...
 def int_range(value: int | None, field: str, *, low: int, high: int) -> int | None:
     if value is None:
         return None

@@ -29,9 +29,11 @@ class Migration(migrations.Migration):
             [
                 "CREATE INDEX notifications_names_client ON notifications (names_client_id) WHERE names_client_id IS NOT NULL",
                 # Rows written before: a coach's "New message from <client>" about one of their clients.
-                "UPDATE notifications n SET names_client_id = cc.client_id FROM coaches co "
-                "JOIN coach_clients cc ON cc.coach_id = co.id JOIN clients c ON c.id = cc.client_id "
-                "WHERE co.user_id = n.user_id AND n.kind = 'MESSAGE_RECEIVED' AND n.title = 'New message from ' || c.name",
+                (
+                    "UPDATE notifications n SET names_client_id = cc.client_id FROM coaches co "
+                    "JOIN coach_clients cc ON cc.coach_id = co.id JOIN clients c ON c.id = cc.client_id "
+                    "WHERE co.user_id = n.user_id AND n.kind = 'MESSAGE_RECEIVED' AND n.title = 'New message from ' || c.name"
+                ),
             ],
             reverse_sql=["DROP INDEX IF EXISTS notifications_names_client"],
         ),

@@ -1,7 +1,14 @@
+from typing import TYPE_CHECKING
+from uuid import UUID
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import AccountTokenKind
+
+if TYPE_CHECKING:
+    from models.client import Client
+    from models.user import User
 
 
 class AccountToken(Model):
@@ -16,11 +23,18 @@ class AccountToken(Model):
     token_hash = fields.CharField(max_length=64, unique=True)
     email = fields.CharField(max_length=254)  # where the token was sent
     # INVITATION: the profile the login will join. PASSWORD_RESET: the login.
-    client = fields.ForeignKeyField("models.Client", related_name="invitations", null=True, on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("models.User", related_name="account_tokens", null=True, on_delete=fields.CASCADE)
-    created_by = fields.ForeignKeyField(
+    client: fields.ForeignKeyNullableRelation["Client"] = fields.ForeignKeyField(
+        "models.Client", related_name="invitations", null=True, on_delete=fields.CASCADE
+    )
+    client_id: UUID | None
+    user: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
+        "models.User", related_name="account_tokens", null=True, on_delete=fields.CASCADE
+    )
+    user_id: UUID | None
+    created_by: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
         "models.User", related_name="tokens_issued", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: UUID | None
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)

@@ -1,10 +1,19 @@
+from typing import TYPE_CHECKING
+from uuid import UUID
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.session import Session
 
 
 class Feedback(Model):
     id = fields.UUIDField(primary_key=True)
-    session = fields.OneToOneField("models.Session", related_name="feedback", on_delete=fields.CASCADE)
+    session: fields.OneToOneRelation["Session"] = fields.OneToOneField(
+        "models.Session", related_name="feedback", on_delete=fields.CASCADE
+    )
+    session_id: UUID
     rating = fields.SmallIntField()  # 1-5, CHECK in the migrations
     comment = fields.TextField(null=True)
     public_review = fields.BooleanField(default=False)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -9,7 +11,7 @@ class OutboxJob(Model):
     id = fields.BigIntField(primary_key=True)
     job_name = fields.CharField(max_length=100)
     job_id = fields.CharField(max_length=200, unique=True)  # deterministic: "{job_name}:{subject}"
-    args = fields.JSONField(default=list)  # ids and plain values only
+    args: fields.JSONField[list[Any]] = fields.JSONField(default=list)  # ids and plain values only
     created_at = fields.DatetimeField(auto_now_add=True)
     pushed_at = fields.DatetimeField(null=True)
 

@@ -27,7 +27,7 @@ class Connection(Generic[T]):
     def of(cls, page: Page, nodes: list) -> "Connection":
         """Wrap a page whose rows were turned into `nodes` (same order)."""
         return cls(
-            edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes)],
+            edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
             page_info=page.page_info,
             total_count=page.total_count,
         )

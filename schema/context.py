@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.types import Info as StrawberryInfo
 
 from domain.viewer import Viewer
+from schema.errors import unauthenticated
 from schema.loaders import Loaders
 
 
@@ -30,6 +31,13 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.viewer)
+
+    @property
+    def signed_in_viewer(self) -> Viewer:
+        """The viewer of a field only the signed-in reach (its permission classes let them through)."""
+        if self.viewer is None:
+            raise unauthenticated()
+        return self.viewer
 
     def sign_in(self, viewer: Viewer) -> None:
         """A socket authenticated in connection_init: its viewer and loaders from then on."""

@@ -1,4 +1,7 @@
-"""GraphQL enums, the stored enums registered under the contract's names."""
+"""GraphQL enums, the stored enums registered under the contract's names.
+
+`strawberry.enum` registers a class in place and returns it unchanged, so each name below is the
+stored enum itself (one type for mypy, the ORM and the schema)."""
 
 from enum import Enum
 
@@ -6,26 +9,39 @@ import strawberry
 
 from models import enums
 
-Role = strawberry.enum(enums.Role, name="Role")
-CoachKind = strawberry.enum(
-    enums.CoachKind,
+Role = enums.Role
+strawberry.enum(Role, name="Role")
+CoachKind = enums.CoachKind
+strawberry.enum(
+    CoachKind,
     name="CoachKind",
     description=(
         "GLOBAL coaches are on the platform roster: their sessions use client AND organisation credits. "
         "INTERNAL coaches belong to one organisation: their sessions use client credits only."
     ),
 )
-SessionFormat = strawberry.enum(enums.SessionFormat, name="SessionFormat")
-ClientCategory = strawberry.enum(enums.ClientCategory, name="ClientCategory")
-SessionStatus = strawberry.enum(enums.SessionStatus, name="SessionStatus")
-RefundStatus = strawberry.enum(enums.RefundStatus, name="RefundStatus")
-ProposalStatus = strawberry.enum(enums.ProposalStatus, name="ProposalStatus")
-CreditPoolKind = strawberry.enum(enums.CreditPoolKind, name="CreditPoolKind")
-CreditReason = strawberry.enum(enums.CreditReason, name="CreditReason")
-GoalStatus = strawberry.enum(enums.GoalStatus, name="GoalStatus")
-ActivityKind = strawberry.enum(enums.ActivityKind, name="ActivityKind")
-TemplateKind = strawberry.enum(enums.TemplateKind, name="TemplateKind")
-NotificationKind = strawberry.enum(enums.NotificationKind, name="NotificationKind")
+SessionFormat = enums.SessionFormat
+strawberry.enum(SessionFormat, name="SessionFormat")
+ClientCategory = enums.ClientCategory
+strawberry.enum(ClientCategory, name="ClientCategory")
+SessionStatus = enums.SessionStatus
+strawberry.enum(SessionStatus, name="SessionStatus")
+RefundStatus = enums.RefundStatus
+strawberry.enum(RefundStatus, name="RefundStatus")
+ProposalStatus = enums.ProposalStatus
+strawberry.enum(ProposalStatus, name="ProposalStatus")
+CreditPoolKind = enums.CreditPoolKind
+strawberry.enum(CreditPoolKind, name="CreditPoolKind")
+CreditReason = enums.CreditReason
+strawberry.enum(CreditReason, name="CreditReason")
+GoalStatus = enums.GoalStatus
+strawberry.enum(GoalStatus, name="GoalStatus")
+ActivityKind = enums.ActivityKind
+strawberry.enum(ActivityKind, name="ActivityKind")
+TemplateKind = enums.TemplateKind
+strawberry.enum(TemplateKind, name="TemplateKind")
+NotificationKind = enums.NotificationKind
+strawberry.enum(NotificationKind, name="NotificationKind")
 
 
 @strawberry.enum

@@ -9,7 +9,8 @@ from graphql import GraphQLError
 from domain.errors import DomainError, DomainErrors
 from domain.errors import ErrorCode as DomainErrorCode
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
+ErrorCode = DomainErrorCode
+strawberry.enum(ErrorCode, name="ErrorCode")  # registered in place
 
 
 @strawberry.type

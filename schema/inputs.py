@@ -21,6 +21,7 @@ from strawberry.types.union import StrawberryUnion
 
 from domain import validation
 from domain.errors import DomainError, DomainErrors
+from schema.context import Info
 from schema.errors import user_errors
 
 
@@ -56,7 +57,7 @@ def _problems(value: Any, path: str, multi: bool, names) -> Iterator[DomainError
             )
 
 
-def _check(field, info, kwargs: dict[str, Any]) -> list[DomainError]:
+def _check(field, info: Info, kwargs: dict[str, Any]) -> list[DomainError]:
     names = info.schema.config.name_converter
     errors: list[DomainError] = []
     for argument in field.arguments:
@@ -73,7 +74,7 @@ class CheckedArguments(FieldExtension):
     def apply(self, field) -> None:
         self.field = field
 
-    def _refusal(self, info, errors: list[DomainError]):
+    def _refusal(self, info: Info, errors: list[DomainError]):
         payload = _payload_class(self.field)
         if payload is not None:
             # Mutations name the path under their `input` argument: ["input", "name"].
@@ -85,11 +86,11 @@ class CheckedArguments(FieldExtension):
             f"`{first.field}`: {first.message}", extensions={"code": "INVALID", "field": first.field.split(".")}
         )
 
-    def resolve(self, next_, source, info, **kwargs):
+    def resolve(self, next_, source, info: Info, **kwargs):
         errors = _check(self.field, info, kwargs)
         return self._refusal(info, errors) if errors else next_(source, info, **kwargs)
 
-    async def resolve_async(self, next_, source, info, **kwargs):
+    async def resolve_async(self, next_, source, info: Info, **kwargs):
         errors = _check(self.field, info, kwargs)
         if errors:
             return self._refusal(info, errors)

@@ -106,7 +106,7 @@ class Loaders:
                 services = {row.id: row for row in rows}
             facts = await self.facts.load_many([client_id for client_id, _ in keys])
             verdicts = []
-            for (client_id, service_id), client_facts in zip(keys, facts):
+            for (_, service_id), client_facts in zip(keys, facts, strict=True):
                 service = services.get(service_id)
                 verdicts.append(
                     eligibility.evaluate(

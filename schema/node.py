@@ -15,6 +15,7 @@ from strawberry import relay
 
 from domain.errors import not_found
 from domain.viewer import Viewer
+from schema.context import Info
 from schema.errors import ApiError
 from schema.permissions import IsAuthenticated
 
@@ -87,7 +88,7 @@ def encode(type_name: str, uid: UUID | str) -> str:
     return str(relay.GlobalID(type_name, str(uid)))
 
 
-async def resolve_nodes(info, ids: list[str]) -> list[relay.Node | None]:
+async def resolve_nodes(info: Info, ids: list[str]) -> list[relay.Node | None]:
     if info.context.viewer is None:
         return [None] * len(ids)
     wanted: dict[str, list[UUID]] = defaultdict(list)
@@ -97,7 +98,7 @@ async def resolve_nodes(info, ids: list[str]) -> list[relay.Node | None]:
             wanted[item[0]].append(item[1])
     found: dict[tuple[str, UUID], Any] = {}
     for type_name, uids in wanted.items():
-        for uid, obj in zip(uids, await _loaders[type_name](info, uids)):
+        for uid, obj in zip(uids, await _loaders[type_name](info, uids), strict=True):
             found[(type_name, uid)] = obj
     return [found.get(item) if item else None for item in decoded]
 
@@ -105,11 +106,11 @@ async def resolve_nodes(info, ids: list[str]) -> list[relay.Node | None]:
 @strawberry.type
 class NodeQuery:
     @strawberry.field(permission_classes=[IsAuthenticated])
-    async def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         return (await resolve_nodes(info, [id]))[0]
 
     @strawberry.field(permission_classes=[IsAuthenticated])
-    async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > MAX_IDS:
             raise ApiError(f"At most {MAX_IDS} ids at once.", "INVALID")
         return await resolve_nodes(info, ids)

@@ -8,13 +8,14 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from models.enums import Role
+from schema.context import Info
 
 
 class IsAuthenticated(BasePermission):
     message = "Sign in first."
     error_extensions = {"code": "UNAUTHENTICATED"}
 
-    def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return info.context.viewer is not None
 
 
@@ -25,7 +26,7 @@ def roles(*allowed: Role) -> type[BasePermission]:
         message = "Your role may not use this."
         error_extensions = {"code": "FORBIDDEN"}
 
-        def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
+        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
             viewer = info.context.viewer
             return viewer is not None and viewer.role in allowed
 

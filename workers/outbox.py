@@ -58,7 +58,7 @@ async def push(redis: ArqRedis, rows: list) -> int:
     that job is done. A row armed again meanwhile (a newer created_at) stays unpushed too.
     Returns rows pushed."""
     queued = await enqueue_many(redis, [(row.job_name, row.job_id, row.args) for row in rows])
-    pushed = [row for row, ok in zip(rows, queued) if ok]
+    pushed = [row for row, ok in zip(rows, queued, strict=True) if ok]
     if pushed:
         await connections.get("default").execute_query(
             "UPDATE outbox_jobs o SET pushed_at = $1 FROM unnest($2::bigint[], $3::timestamptz[]) AS p(id, created_at) "

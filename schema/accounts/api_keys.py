@@ -7,6 +7,7 @@ import strawberry
 
 import models
 from domain import access
+from schema.context import Info
 from schema.node import Entity, loads_nodes
 from schema.organisations.types import Organisation
 
@@ -35,13 +36,13 @@ class ApiKey(Entity):
         )
 
     @strawberry.field
-    async def organisation(self, info: strawberry.Info) -> Organisation | None:
+    async def organisation(self, info: Info) -> Organisation | None:
         row = await info.context.loaders.organisation.load(self._m.organisation_id)
         return Organisation.from_model(row) if row else None
 
 
 @loads_nodes("ApiKey")
-async def load_api_keys(info, ids: list[UUID]) -> list[ApiKey | None]:
+async def load_api_keys(info: Info, ids: list[UUID]) -> list[ApiKey | None]:
     rows = {k.id: k for k in await models.ApiKey.filter(access.api_keys(info.context.viewer), id__in=ids)}
     return [ApiKey.from_model(rows[i]) if i in rows else None for i in ids]
 

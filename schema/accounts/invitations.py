@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
 
 import models
 from domain import access
+from schema.clients.types import Client
+from schema.context import Info
 from schema.node import Entity, loads_nodes
-
-if TYPE_CHECKING:
-    from schema.clients.types import Client
 
 
 @strawberry.type(
@@ -33,11 +32,7 @@ class Invitation(Entity):
         return cls(uid=str(m.id), email=m.email, expires_at=m.expires_at, accepted_at=m.used_at, _m=m)
 
     @strawberry.field
-    async def client(
-        self, info: strawberry.Info
-    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         if self._m.client_id is None:
             return None
         row = await info.context.loaders.client.load(self._m.client_id)
@@ -45,7 +40,7 @@ class Invitation(Entity):
 
 
 @loads_nodes("Invitation")
-async def load_invitations(info, ids: list[UUID]) -> list[Invitation | None]:
+async def load_invitations(info: Info, ids: list[UUID]) -> list[Invitation | None]:
     rows = {r.id: r for r in await models.AccountToken.filter(access.invitations(info.context.viewer), id__in=ids)}
     return [Invitation.from_model(rows[i]) if i in rows else None for i in ids]
 

@@ -98,7 +98,7 @@ class Mutation:
     async def change_password(self, info: Info, input: ChangePasswordInput) -> LoginPayload:
         # Guesses of the current password count like failed sign-ins of the account (a stolen token
         # must not become a way to learn the password that outlives it).
-        viewer, auth, address = info.context.viewer, info.context.auth, info.context.client_address
+        viewer, auth, address = info.context.signed_in_viewer, info.context.auth, info.context.client_address
         email = await accounts.email_of(viewer)
         if not await auth.reserve_login_attempt(email, address):
             raise DomainError(ErrorCode.RATE_LIMITED, WRONG_PASSWORD_THROTTLED)
@@ -138,14 +138,14 @@ class Mutation:
     @returns(CreateApiKeyPayload)
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
         organisation_id = uuid_or_not_found(input.organisation_id, "Organisation", "organisationId")
-        row, secret = await api_keys.create(info.context.viewer, input.name, organisation_id)
+        row, secret = await api_keys.create(info.context.signed_in_viewer, input.name, organisation_id)
         return CreateApiKeyPayload(api_key=ApiKey.from_model(row), secret=secret)
 
     @strawberry.mutation(permission_classes=signed_in(*ADMINS))
     @returns(ApiKeyPayload)
     async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> ApiKeyPayload:
         uid = uuid_of(input.api_key_id, "ApiKey")
-        row = await account_reads.api_key(info.context.viewer, uid) if uid else None
+        row = await account_reads.api_key(info.context.signed_in_viewer, uid) if uid else None
         if row is None:
             raise not_found("API key", "apiKeyId")
         row = await api_keys.revoke(info.context.viewer, row)

@@ -17,7 +17,7 @@ from schema.permissions import signed_in
 class Query:
     @strawberry.field(permission_classes=signed_in())
     async def viewer(self, info: Info) -> Viewer:
-        viewer = info.context.viewer
+        viewer = info.context.signed_in_viewer
         row = await account_reads.signed_in_as(viewer)
         if isinstance(row, models.ApiKey):
             # An API key has no user of its own; it appears as its organisation's automation.
@@ -28,4 +28,4 @@ class Query:
 
     @strawberry.field(permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN))
     async def api_keys(self, info: Info) -> list[ApiKey]:
-        return [ApiKey.from_model(row) for row in await account_reads.api_keys(info.context.viewer)]
+        return [ApiKey.from_model(row) for row in await account_reads.api_keys(info.context.signed_in_viewer)]

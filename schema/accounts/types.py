@@ -1,21 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
 
 import models
 from domain import access
+from schema.clients.types import Client
+from schema.coaches.types import Coach
+from schema.context import Info
 from schema.enums import Role
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
-
-if TYPE_CHECKING:
-    from schema.clients.types import Client
-    from schema.coaches.types import Coach
-    from schema.organisations.types import Organisation
+from schema.organisations.types import Organisation
 
 
 @strawberry.type
@@ -31,7 +30,7 @@ class User(Entity):
 
 
 @loads_nodes("User")
-async def load_users(info, ids: list[UUID]) -> list[User | None]:
+async def load_users(info: Info, ids: list[UUID]) -> list[User | None]:
     rows = {u.id: u for u in await models.User.filter(access.users(info.context.viewer), id__in=ids)}
     return [User.from_model(rows[i]) if i in rows else None for i in ids]
 
@@ -43,19 +42,13 @@ class Viewer:
     _viewer: strawberry.Private[object]
 
     @strawberry.field
-    async def coach(self, info: strawberry.Info) -> Annotated["Coach", strawberry.lazy("schema.coaches.types")] | None:
-        from schema.coaches.types import Coach
-
+    async def coach(self, info: Info) -> Annotated["Coach", strawberry.lazy("schema.coaches.types")] | None:
         if self._viewer.coach_id is None:
             return None
         return Coach.from_model(await info.context.loaders.coach.load(self._viewer.coach_id))
 
     @strawberry.field
-    async def client(
-        self, info: strawberry.Info
-    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         if self._viewer.client_id is None:
             return None
         row = await info.context.loaders.client.load(self._viewer.client_id)
@@ -63,10 +56,8 @@ class Viewer:
 
     @strawberry.field
     async def organisation(
-        self, info: strawberry.Info
+        self, info: Info
     ) -> Annotated["Organisation", strawberry.lazy("schema.organisations.types")] | None:
-        from schema.organisations.types import Organisation
-
         if self._viewer.organisation_id is None:
             return None
         row = await info.context.loaders.organisation.load(self._viewer.organisation_id)

@@ -71,13 +71,13 @@ class Mutation:
     @returns(ExportClientDataPayload)
     async def export_client_data(self, info: Info, input: ClientDataInput) -> ExportClientDataPayload:
         row = await _client(info, input.client_id)
-        return ExportClientDataPayload(data=await privacy.export(info.context.viewer, row))
+        return ExportClientDataPayload(data=await privacy.export(info.context.signed_in_viewer, row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.CLIENT))
     @returns(EraseClientPayload)
     async def erase_client(self, info: Info, input: ClientDataInput) -> EraseClientPayload:
         uid = uuid_of(input.client_id, "Client")
-        viewer = info.context.viewer
+        viewer = info.context.signed_in_viewer
         if uid is None or not access.may_name_for_erasure(viewer, uid):
             raise not_found("Client", "clientId")
         _, email = await privacy.erase(viewer, uid)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
@@ -9,12 +10,19 @@ import strawberry
 import models
 from domain import access
 from schema.connection import Connection, Edge
+from schema.context import Info
 from schema.enums import ActivityKind
+from schema.lazy import lazy_class
 from schema.node import Entity, loads_nodes
 from schema.pagination import Ordering
 
 if TYPE_CHECKING:
     from schema.clients.types import Client
+    from schema.sessions.types import Session
+
+client_type: "Callable[[], type[Client]]" = lazy_class("Client", "schema.clients.types")
+
+session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sessions.types")
 
 
 @strawberry.type
@@ -32,26 +40,18 @@ class ActivityEvent(Entity):
         )
 
     @strawberry.field
-    async def session(
-        self, info: strawberry.Info
-    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
-        from schema.sessions.types import Session
-
+    async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         if self._m.session_id is None:
             return None
         row = await info.context.loaders.session.load(self._m.session_id)
-        return Session.from_model(row) if row else None
+        return session_type().from_model(row) if row else None
 
     @strawberry.field
-    async def client(
-        self, info: strawberry.Info
-    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         if self._m.client_id is None:
             return None
         row = await info.context.loaders.client.load(self._m.client_id)
-        return Client.from_model(row) if row else None
+        return client_type().from_model(row) if row else None
 
 
 BY_OCCURRED = Ordering((("occurred_at", True), ("id", True)))
@@ -69,6 +69,6 @@ class ActivityConnection(Connection[ActivityEvent]):
 
 
 @loads_nodes("ActivityEvent")
-async def load_events(info, ids: list[UUID]) -> list[ActivityEvent | None]:
+async def load_events(info: Info, ids: list[UUID]) -> list[ActivityEvent | None]:
     rows = {e.id: e for e in await models.ActivityEvent.filter(access.activity(info.context.viewer), id__in=ids)}
     return [ActivityEvent.from_model(rows[i]) if i in rows else None for i in ids]

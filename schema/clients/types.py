@@ -2,33 +2,41 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.nodes import SelectedField
 
 import models
 from domain import access, client_list, clock, milestones
+from resolvers import clients as client_reads
 from resolvers import goals as goal_reads
 from resolvers import notes as note_reads
 from schema.clients.timeline import BY_OCCURRED, ActivityConnection, ActivityEvent
 from schema.coaches.types import Money
-from schema.connection import Connection
+from schema.connection import Connection, Edge
+from schema.context import Info
 from schema.credits.types import CreditPool
 from schema.enums import ActivityKind, ClientCategory, OrderDirection
 from schema.errors import UserError
 from schema.goals.types import Goal
 from schema.inputs import multiline
 from schema.loaders import resolved
-from schema.node import Entity, loads_nodes
+from schema.messages.types import Conversation, Message, client_conversation, client_last_message
+from schema.node import Entity, loads_nodes, uuid_of
 from schema.notes.types import NoteConnection, notes_with_bodies
 from schema.organisations.types import Organisation
-from schema.pagination import BY_CREATED, paginate
-
-if TYPE_CHECKING:
-    from schema.messages.types import Conversation, Message
-    from schema.sessions.types import BookingEligibility, Session, SessionConnection, SessionFilter
+from schema.pagination import BY_CREATED, PageInfo, check_first, decode_cursor, encode_cursor, paginate
+from schema.sessions.types import (
+    BookingEligibility,
+    Session,
+    SessionConnection,
+    SessionFilter,
+    client_eligibility,
+    session_connection,
+)
 
 
 @strawberry.type
@@ -55,7 +63,8 @@ def age_on(birth: date | None, today: date) -> int | None:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-Milestone = strawberry.enum(milestones.Milestone, name="Milestone")
+Milestone = milestones.Milestone
+strawberry.enum(Milestone, name="Milestone")  # registered in place
 
 
 @strawberry.type
@@ -108,14 +117,14 @@ class Client(Entity):
         return age_on(self._m.birth_date, clock.now().date())
 
     @strawberry.field
-    async def organisation(self, info: strawberry.Info) -> Organisation | None:
+    async def organisation(self, info: Info) -> Organisation | None:
         if self._m.organisation_id is None:
             return None
         row = await info.context.loaders.organisation.load(self._m.organisation_id)
         return Organisation.from_model(row) if row else None
 
     @strawberry.field(description="What the client chose to share with the coaches they book.")
-    async def health_context(self, info: strawberry.Info) -> str | None:
+    async def health_context(self, info: Info) -> str | None:
         if self._m.health_context_enc is None or not access.may_read_health_context(info.context.viewer):
             return None
         cipher = await info.context.loaders.cipher.load(self._m.id)
@@ -125,47 +134,37 @@ class Client(Entity):
     # a page's rows read them from loaders its list resolver filled, with no task per field.
 
     @strawberry.field(description="Client credits only (the organisation's pool is not shown here).")
-    def credits_available(self, info: strawberry.Info) -> int:
+    def credits_available(self, info: Info) -> int:
         return resolved(info.context.loaders.client_pool, self._m.id, lambda pool: pool.balance if pool else 0)
 
     @strawberry.field
-    def credit_pool(self, info: strawberry.Info) -> CreditPool:
+    def credit_pool(self, info: Info) -> CreditPool:
         return resolved(info.context.loaders.client_pool, self._m.id, CreditPool.from_model)
 
     @strawberry.field
     def eligibility(
-        self, info: strawberry.Info, service_id: strawberry.ID | None = None
+        self, info: Info, service_id: strawberry.ID | None = None
     ) -> Annotated["BookingEligibility", strawberry.lazy("schema.sessions.types")]:
-        from schema.sessions.types import client_eligibility
-
         return client_eligibility(info, self._m.id, service_id)
 
     @strawberry.field
-    def last_session(
-        self, info: strawberry.Info
-    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
-        from schema.sessions.types import Session
-
+    def last_session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         return resolved(
             info.context.loaders.summary, self._m.id, lambda s: Session.from_model(s.last) if s.last else None
         )
 
     @strawberry.field
-    def next_session(
-        self, info: strawberry.Info
-    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
-        from schema.sessions.types import Session
-
+    def next_session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         return resolved(
             info.context.loaders.summary, self._m.id, lambda s: Session.from_model(s.next) if s.next else None
         )
 
     @strawberry.field(description="Has an upcoming session with a coach other than the viewer (coach viewers).")
-    def booked_with_others(self, info: strawberry.Info) -> bool:
+    def booked_with_others(self, info: Info) -> bool:
         return resolved(info.context.loaders.summary, self._m.id, lambda s: s.stats.booked_with_others)
 
     @strawberry.field
-    def stats(self, info: strawberry.Info) -> ClientStats:
+    def stats(self, info: Info) -> ClientStats:
         def read(summary: client_list.Summary) -> ClientStats:
             found = summary.stats
             return ClientStats(
@@ -185,26 +184,20 @@ class Client(Entity):
 
     @strawberry.field
     async def conversation(
-        self, info: strawberry.Info
+        self, info: Info
     ) -> Annotated["Conversation", strawberry.lazy("schema.messages.types")] | None:
-        from schema.messages.types import client_conversation
-
         return await client_conversation(info, self._m.id)
 
     @strawberry.field
-    def last_message(
-        self, info: strawberry.Info
-    ) -> Annotated["Message", strawberry.lazy("schema.messages.types")] | None:
-        from schema.messages.types import client_last_message
-
+    def last_message(self, info: Info) -> Annotated["Message", strawberry.lazy("schema.messages.types")] | None:
         return client_last_message(info, self._m.id)
 
     @strawberry.field
-    async def goals(self, info: strawberry.Info) -> list[Annotated["Goal", strawberry.lazy("schema.goals.types")]]:
+    async def goals(self, info: Info) -> list[Annotated["Goal", strawberry.lazy("schema.goals.types")]]:
         return [Goal.from_model(r) for r in await goal_reads.client_goals(info.context.viewer, self._m.id)]
 
     @strawberry.field
-    def milestones(self, info: strawberry.Info) -> list[Milestone]:
+    def milestones(self, info: Info) -> list[Milestone]:
         loaders = info.context.loaders
 
         def reached(relationship, summary: client_list.Summary) -> list[Milestone]:
@@ -218,7 +211,7 @@ class Client(Entity):
         )
 
     @strawberry.field(description="Viewing coach only; null for other viewers.")
-    def category(self, info: strawberry.Info) -> ClientCategory | None:
+    def category(self, info: Info) -> ClientCategory | None:
         return resolved(
             info.context.loaders.relationship,
             self._m.id,
@@ -226,7 +219,7 @@ class Client(Entity):
         )
 
     @strawberry.field(description="The viewing coach's private notes on the profile; null for everyone else.")
-    def private_notes(self, info: strawberry.Info) -> str | None:
+    def private_notes(self, info: Info) -> str | None:
         def read(relationship) -> str | None:
             if relationship is None or relationship.private_notes_enc is None:
                 return None
@@ -239,7 +232,7 @@ class Client(Entity):
         return resolved(info.context.loaders.relationship, self._m.id, read)
 
     @strawberry.field
-    def relationship_since(self, info: strawberry.Info) -> datetime | None:
+    def relationship_since(self, info: Info) -> datetime | None:
         return resolved(
             info.context.loaders.relationship,
             self._m.id,
@@ -249,24 +242,22 @@ class Client(Entity):
     @strawberry.field
     async def sessions(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = 20,
         after: str | None = None,
         filter: Annotated["SessionFilter", strawberry.lazy("schema.sessions.types")] | None = None,
     ) -> Annotated["SessionConnection", strawberry.lazy("schema.sessions.types")]:
-        from schema.sessions.types import session_connection
-
         return await session_connection(info, first, after, filter, of_client=self._m.id)
 
     @strawberry.field
-    async def notes(self, info: strawberry.Info, first: int | None = 20, after: str | None = None) -> NoteConnection:
+    async def notes(self, info: Info, first: int | None = 20, after: str | None = None) -> NoteConnection:
         page = await paginate(note_reads.client_notes(info.context.viewer, self._m.id), BY_CREATED, first, after)
         return NoteConnection.of(page, await notes_with_bodies(info, page.rows))
 
     @strawberry.field
     async def timeline(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = 50,
         after: str | None = None,
         kinds: list[ActivityKind] | None = None,
@@ -278,14 +269,21 @@ class Client(Entity):
 
 
 @loads_nodes("Client")
-async def load_clients(info, ids: list[UUID]) -> list[Client | None]:
+async def load_clients(info: Info, ids: list[UUID]) -> list[Client | None]:
     rows = await info.context.loaders.client.load_many(ids)
     return [Client.from_model(r) if r else None for r in rows]
 
 
 @strawberry.type(name="ClientConnection")
 class ClientConnection(Connection[Client]):
-    pass
+    @classmethod
+    async def of_organisation(
+        cls, info: Info, organisation_id: UUID, first: int | None, after: str | None, search: str | None
+    ) -> ClientConnection:
+        """Organisation.members: a page of the organisation's clients."""
+        return await client_connection(
+            info, first, after, ClientFilter(search=search), None, organisation_id=organisation_id
+        )
 
 
 @strawberry.enum
@@ -393,3 +391,82 @@ class ExportClientDataPayload:
 class EraseClientPayload:
     erased_client_id: strawberry.ID | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+# Client fields read from the per-client session summary (domain.client_list.summaries).
+SUMMARY_COLUMNS = {"lastSession", "nextSession", "stats", "bookedWithOthers", "milestones"}
+
+
+def _selected_on_nodes(info: Info) -> list[SelectedField]:
+    """The fields the query selects on each listed client (edges { node { ... } }, fragments
+    included)."""
+
+    def flat(selections) -> list[SelectedField]:
+        found = []
+        for selection in selections:
+            found += [selection] if isinstance(selection, SelectedField) else flat(selection.selections)
+        return found
+
+    return [
+        column
+        for listing in flat(info.selected_fields)
+        for edges in flat(listing.selections)
+        if edges.name == "edges"
+        for node in flat(edges.selections)
+        if node.name == "node"
+        for column in flat(node.selections)
+    ]
+
+
+def _columns(info: Info) -> client_reads.Columns:
+    selected = _selected_on_nodes(info)
+    names = {column.name for column in selected}
+    return client_reads.Columns(
+        summary=bool(names & SUMMARY_COLUMNS),
+        last_message="lastMessage" in names,
+        cipher="privateNotes" in names,
+        # The key Client.eligibility loads by: an unknown service id is judged as no service.
+        eligibility_services=[
+            uuid_of(c.arguments.get("serviceId"), "Service") for c in selected if c.name == "eligibility"
+        ],
+    )
+
+
+async def client_connection(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    filter: ClientFilter | None,
+    order_by: ClientOrder | None,
+    **scope,
+) -> ClientConnection:
+    """A page of the client list (client_list.ClientQuery's scope: only_my_clients, organisation_id)."""
+    first = check_first(first)
+    query = client_list.ClientQuery(**scope)
+    if filter is not None:
+        query.categories = filter.categories
+        query.any_of = [o.value for o in filter.any_of] if filter.any_of is not None else None
+        query.search = filter.search
+        query.tags = filter.tags
+    if order_by is not None:
+        query.order = order_by.field.value
+        query.descending = order_by.direction.value == "DESC"
+    cursor = decode_cursor(after, client_list.cursor_checks(info.context.signed_in_viewer, query))
+    page = await client_reads.page(
+        info.context.signed_in_viewer, info.context.loaders, query, first, cursor, _columns(info)
+    )
+    cursors = [encode_cursor([key, uid]) for key, uid in zip(page.sort_keys, page.ids, strict=True)]
+    return ClientConnection(
+        edges=[
+            Edge(cursor=c, node=Client.from_model(r))
+            for c, r in zip(cursors, page.clients, strict=True)
+            if r is not None
+        ],
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=cursor is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
+        total_count=page.total,
+    )

@@ -45,7 +45,7 @@ def _service_values(input_obj: CreateServiceInput | UpdateServiceInput) -> dict[
 
 
 async def _me(info: Info) -> CoachPayload:
-    return CoachPayload(coach=Coach.from_model(await coach_reads.coach(info.context.viewer.coach_id)))
+    return CoachPayload(coach=Coach.from_model(await coach_reads.coach(info.context.signed_in_viewer.coach_id)))
 
 
 @strawberry.type
@@ -54,20 +54,20 @@ class Mutation:
     @returns(CoachPayload)
     async def update_coach_settings(self, info: Info, input: UpdateCoachSettingsInput) -> CoachPayload:
         values = given(input, "timezone", "buffer_minutes", "auto_confirm", "cancellation_window_hours", "bio")
-        row = await coaches.update_settings(info.context.viewer, values)
+        row = await coaches.update_settings(info.context.signed_in_viewer, values)
         return CoachPayload(coach=Coach.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(ServicePayload)
     async def create_service(self, info: Info, input: CreateServiceInput) -> ServicePayload:
-        row = await services.create_service(info.context.viewer, _service_values(input))
+        row = await services.create_service(info.context.signed_in_viewer, _service_values(input))
         return ServicePayload(service=Service.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(ServicePayload)
     async def update_service(self, info: Info, input: UpdateServiceInput) -> ServicePayload:
         row = await in_scope(coach_reads.own_service, info, input.service_id, "Service", "serviceId")
-        row = await services.update_service(info.context.viewer, row, _service_values(input))
+        row = await services.update_service(info.context.signed_in_viewer, row, _service_values(input))
         return ServicePayload(service=Service.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
@@ -80,11 +80,11 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(CoachPayload)
     async def add_time_off(self, info: Info, input: AddTimeOffInput) -> CoachPayload:
-        await availability.add_time_off(info.context.viewer, input.starts_at, input.ends_at, input.reason)
+        await availability.add_time_off(info.context.signed_in_viewer, input.starts_at, input.ends_at, input.reason)
         return await _me(info)
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(CoachPayload)
     async def remove_time_off(self, info: Info, input: RemoveTimeOffInput) -> CoachPayload:
-        await availability.remove_time_off(info.context.viewer, uuid_of(input.time_off_id, "TimeOff"))
+        await availability.remove_time_off(info.context.signed_in_viewer, uuid_of(input.time_off_id, "TimeOff"))
         return await _me(info)

@@ -27,7 +27,7 @@ class Query:
     async def coaches(
         self, info: Info, first: int | None = 50, after: str | None = None, kind: CoachKind | None = None
     ) -> CoachConnection:
-        page = await paginate(coach_reads.coaches(info.context.viewer, kind), BY_NAME, first, after)
+        page = await paginate(coach_reads.coaches(info.context.signed_in_viewer, kind), BY_NAME, first, after)
         return CoachConnection.of(page, [Coach.from_model(r) for r in page.rows])
 
     @strawberry.field(permission_classes=signed_in())
@@ -41,7 +41,7 @@ class Query:
         # A query has no userErrors, so an unknown or invisible service and a bad range are
         # top-level errors with a code.
         uid = uuid_of(service_id, "Service")
-        service = await coach_reads.bookable_service(info.context.viewer, uid) if uid else None
+        service = await coach_reads.bookable_service(info.context.signed_in_viewer, uid) if uid else None
         if service is None:
             raise ApiError("Service not found.", "NOT_FOUND")
         coach = await coach_reads.coach(service.coach_id)

@@ -140,13 +140,13 @@ class Coach(Entity):
 
 @loads_nodes("Coach")
 async def load_coaches(info: Info, ids: list[UUID]) -> list[Coach | None]:
-    rows = {c.id: c for c in await coach_reads.visible_coaches(info.context.viewer, ids)}
+    rows = {c.id: c for c in await coach_reads.visible_coaches(info.context.signed_in_viewer, ids)}
     return [Coach.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("Service")
 async def load_services(info: Info, ids: list[UUID]) -> list[Service | None]:
-    rows = {s.id: s for s in await coach_reads.visible_services(info.context.viewer, ids)}
+    rows = {s.id: s for s in await coach_reads.visible_services(info.context.signed_in_viewer, ids)}
     return [Service.from_model(rows[i]) if i in rows else None for i in ids]
 
 

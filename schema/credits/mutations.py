@@ -30,7 +30,7 @@ class Mutation:
     async def grant_client_credits(self, info: Info, input: GrantClientCreditsInput) -> CreditTransactionPayload:
         client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
         row, pool = await ledger.grant_client_credits(
-            info.context.viewer, client, input.amount, input.note, input.idempotency_key
+            info.context.signed_in_viewer, client, input.amount, input.note, input.idempotency_key
         )
         return CreditTransactionPayload(transaction=CreditTransaction.from_model(row), pool=CreditPool.from_model(pool))
 
@@ -45,6 +45,6 @@ class Mutation:
             organisation_reads.organisation, info, input.organisation_id, "Organisation", "organisationId"
         )
         row, pool = await ledger.grant_organisation_credits(
-            info.context.viewer, organisation.id, input.amount, input.note, input.idempotency_key
+            info.context.signed_in_viewer, organisation.id, input.amount, input.note, input.idempotency_key
         )
         return CreditTransactionPayload(transaction=CreditTransaction.from_model(row), pool=CreditPool.from_model(pool))

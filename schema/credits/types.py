@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
@@ -9,14 +10,20 @@ import strawberry
 import models
 from resolvers import credits as credit_reads
 from schema.connection import Connection
+from schema.context import Info
 from schema.enums import CreditPoolKind, CreditReason
 from schema.inputs import multiline
+from schema.lazy import lazy_class
 from schema.node import Entity, loads_nodes
+from schema.organisations.types import Organisation
 from schema.pagination import BY_CREATED, paginate
 
 if TYPE_CHECKING:
     from schema.clients.types import Client
-    from schema.organisations.types import Organisation
+    from schema.sessions.types import Session
+
+client_type: "Callable[[], type[Client]]" = lazy_class("Client", "schema.clients.types")
+session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sessions.types")
 
 
 @strawberry.type
@@ -43,18 +50,14 @@ class CreditTransaction(Entity):
         )
 
     @strawberry.field
-    async def session(
-        self, info: strawberry.Info
-    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
-        from schema.sessions.types import Session
-
+    async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         if self._m.session_id is None:
             return None
         row = await info.context.loaders.session.load(self._m.session_id)
-        return Session.from_model(row) if row else None
+        return session_type().from_model(row) if row else None
 
     @strawberry.field
-    async def pool(self, info: strawberry.Info) -> "CreditPool":
+    async def pool(self, info: Info) -> "CreditPool":
         return CreditPool.from_model(await models.CreditPool.get(id=self._m.pool_id))
 
 
@@ -74,22 +77,16 @@ class CreditPool(Entity):
         return cls(uid=str(m.id), kind=m.kind, balance=m.balance, _m=m)
 
     @strawberry.field
-    async def client(
-        self, info: strawberry.Info
-    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         if self._m.client_id is None:
             return None
         row = await info.context.loaders.client.load(self._m.client_id)
-        return Client.from_model(row) if row else None
+        return client_type().from_model(row) if row else None
 
     @strawberry.field
     async def organisation(
-        self, info: strawberry.Info
+        self, info: Info
     ) -> Annotated["Organisation", strawberry.lazy("schema.organisations.types")] | None:
-        from schema.organisations.types import Organisation
-
         if self._m.organisation_id is None:
             return None
         row = await info.context.loaders.organisation.load(self._m.organisation_id)
@@ -97,20 +94,20 @@ class CreditPool(Entity):
 
     @strawberry.field
     async def transactions(
-        self, info: strawberry.Info, first: int | None = 50, after: str | None = None
+        self, info: Info, first: int | None = 50, after: str | None = None
     ) -> CreditTransactionConnection:
         page = await paginate(credit_reads.pool_transactions(info.context.viewer, self._m.id), BY_CREATED, first, after)
         return CreditTransactionConnection.of(page, [CreditTransaction.from_model(r) for r in page.rows])
 
 
 @loads_nodes("CreditTransaction")
-async def load_transactions(info, ids: list[UUID]) -> list[CreditTransaction | None]:
+async def load_transactions(info: Info, ids: list[UUID]) -> list[CreditTransaction | None]:
     rows = {t.id: t for t in await credit_reads.transactions(info.context.viewer).filter(id__in=ids)}
     return [CreditTransaction.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("CreditPool")
-async def load_pools(info, ids: list[UUID]) -> list[CreditPool | None]:
+async def load_pools(info: Info, ids: list[UUID]) -> list[CreditPool | None]:
     rows = {p.id: p for p in await credit_reads.pools(info.context.viewer).filter(id__in=ids)}
     return [CreditPool.from_model(rows[i]) if i in rows else None for i in ids]
 

@@ -9,7 +9,10 @@ import strawberry
 from domain import dashboard
 from resolvers import dashboard as dashboard_reads
 from schema.clients.timeline import ActivityEvent
+from schema.clients.types import Client
+from schema.context import Info
 from schema.enums import ClientCategory
+from schema.messages.types import Message, messages_with_bodies
 from schema.pagination import check_first
 from schema.sessions.types import RescheduleProposal, Session
 
@@ -59,36 +62,28 @@ class PendingAction:
     _item: strawberry.Private[dashboard.PendingItem]
 
     @strawberry.field
-    async def client(
-        self, info: strawberry.Info
-    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         if self._item.client_id is None:
             return None
         row = await info.context.loaders.client.load(self._item.client_id)
         return Client.from_model(row) if row else None
 
     @strawberry.field
-    async def session(self, info: strawberry.Info) -> Session | None:
+    async def session(self, info: Info) -> Session | None:
         if self._item.session_id is None:
             return None
         row = await info.context.loaders.session.load(self._item.session_id)
         return Session.from_model(row) if row else None
 
     @strawberry.field
-    async def message(
-        self, info: strawberry.Info
-    ) -> Annotated["Message", strawberry.lazy("schema.messages.types")] | None:
-        from schema.messages.types import messages_with_bodies
-
+    async def message(self, info: Info) -> Annotated["Message", strawberry.lazy("schema.messages.types")] | None:
         if self._item.message_id is None:
             return None
         row = await dashboard_reads.message(info.context.viewer, self._item.message_id)
         return (await messages_with_bodies(info, row.conversation, [row]))[0] if row else None
 
     @strawberry.field
-    async def proposal(self, info: strawberry.Info) -> RescheduleProposal | None:
+    async def proposal(self, info: Info) -> RescheduleProposal | None:
         if self._item.proposal_id is None:
             return None
         row = await dashboard_reads.proposal(info.context.viewer, self._item.proposal_id)

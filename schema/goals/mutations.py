@@ -37,7 +37,7 @@ class Mutation:
     async def create_goal(self, info: Info, input: CreateGoalInput) -> GoalPayload:
         client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
         row = await goals.create_goal(
-            info.context.viewer, client.id, given(input, "title", "description", "target_date")
+            info.context.signed_in_viewer, client.id, given(input, "title", "description", "target_date")
         )
         return GoalPayload(goal=Goal.from_model(row))
 
@@ -48,21 +48,21 @@ class Mutation:
         values = given(input, "title", "description", "status", "target_date")
         if values.get("status") is not None:
             values["status"] = values["status"].value
-        return GoalPayload(goal=Goal.from_model(await goals.update_goal(info.context.viewer, row, values)))
+        return GoalPayload(goal=Goal.from_model(await goals.update_goal(info.context.signed_in_viewer, row, values)))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(ActionItemPayload)
     async def add_action_item(self, info: Info, input: AddActionItemInput) -> ActionItemPayload:
         goal = await _goal(info, input.goal_id)
         session_id = uuid_or_not_found(input.session_id, "Session", "sessionId")
-        row = await goals.add_action_item(info.context.viewer, goal, input.title, input.due_date, session_id)
+        row = await goals.add_action_item(info.context.signed_in_viewer, goal, input.title, input.due_date, session_id)
         return ActionItemPayload(action_item=ActionItem.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(ActionItemPayload)
     async def set_action_item_done(self, info: Info, input: SetActionItemDoneInput) -> ActionItemPayload:
         uid = uuid_of(input.action_item_id, "ActionItem")
-        row = await goal_reads.visible_action_item(info.context.viewer, uid) if uid else None
+        row = await goal_reads.visible_action_item(info.context.signed_in_viewer, uid) if uid else None
         if row is None:
             raise not_found("Action item", "actionItemId")
         return ActionItemPayload(action_item=ActionItem.from_model(await goals.set_done(row, input.done)))

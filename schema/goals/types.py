@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -12,7 +13,16 @@ from schema.context import Info
 from schema.enums import GoalStatus
 from schema.errors import UserError
 from schema.inputs import multiline
+from schema.lazy import lazy_class
 from schema.node import Entity, loads_nodes
+
+if TYPE_CHECKING:
+    from schema.clients.types import Client
+    from schema.sessions.types import Session
+
+client_type: "Callable[[], type[Client]]" = lazy_class("Client", "schema.clients.types")
+
+session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sessions.types")
 
 
 @strawberry.type
@@ -27,15 +37,11 @@ class ActionItem(Entity):
         return cls(uid=str(m.id), title=m.title, done=m.done, due_date=m.due_date, _m=m)
 
     @strawberry.field
-    async def session(
-        self, info: strawberry.Info
-    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
-        from schema.sessions.types import Session
-
+    async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         if self._m.session_id is None:
             return None
         row = await info.context.loaders.session.load(self._m.session_id)
-        return Session.from_model(row) if row else None
+        return session_type().from_model(row) if row else None
 
 
 @strawberry.type
@@ -60,10 +66,8 @@ class Goal(Entity):
         )
 
     @strawberry.field
-    async def client(self, info: strawberry.Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")]:
-        from schema.clients.types import Client
-
-        return Client.from_model(await info.context.loaders.client.load(self._m.client_id))
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")]:
+        return client_type().from_model(await info.context.loaders.client.load(self._m.client_id))
 
     @strawberry.field
     async def action_items(self, info: Info) -> list[ActionItem]:
@@ -114,12 +118,12 @@ class ActionItemPayload:
 
 
 @loads_nodes("Goal")
-async def load_goals(info, ids: list[UUID]) -> list[Goal | None]:
+async def load_goals(info: Info, ids: list[UUID]) -> list[Goal | None]:
     rows = await goal_reads.visible_many(info.context.viewer, ids)
     return [Goal.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("ActionItem")
-async def load_action_items(info, ids: list[UUID]) -> list[ActionItem | None]:
+async def load_action_items(info: Info, ids: list[UUID]) -> list[ActionItem | None]:
     rows = await goal_reads.visible_action_items(info.context.viewer, ids)
     return [ActionItem.from_model(rows[i]) if i in rows else None for i in ids]

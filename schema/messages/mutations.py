@@ -30,7 +30,7 @@ from schema.permissions import signed_in
 
 async def _own_template(info: Info, template_id: str):
     uid = uuid_of(template_id, "MessageTemplate")
-    row = await message_reads.own_template(info.context.viewer, uid) if uid is not None else None
+    row = await message_reads.own_template(info.context.signed_in_viewer, uid) if uid is not None else None
     if row is None:
         raise not_found("Template", "templateId")
     return row
@@ -49,14 +49,14 @@ class Mutation:
             session_id=uuid_or_not_found(input.session_id, "Session", "sessionId"),
         )
         row, body = await messages.send(info.context.viewer, request)
-        conversation = await message_reads.visible(info.context.viewer, row.conversation_id)
+        conversation = await message_reads.visible(info.context.signed_in_viewer, row.conversation_id)
         return MessagePayload(message=Message.from_model(row, conversation, body))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(ConversationPayload)
     async def mark_conversation_read(self, info: Info, input: MarkConversationReadInput) -> ConversationPayload:
         row = await in_scope(message_reads.visible, info, input.conversation_id, "Conversation", "conversationId")
-        await messages.mark_read(info.context.viewer, row)
+        await messages.mark_read(info.context.signed_in_viewer, row)
         return ConversationPayload(conversation=Conversation.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
@@ -64,7 +64,7 @@ class Mutation:
     async def create_message_template(self, info: Info, input: CreateMessageTemplateInput) -> MessageTemplatePayload:
         values = {"name": input.name, "kind": input.kind.value, "body": input.body}
         return MessageTemplatePayload(
-            template=MessageTemplate.from_model(await messages.create_template(info.context.viewer, values))
+            template=MessageTemplate.from_model(await messages.create_template(info.context.signed_in_viewer, values))
         )
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
@@ -75,11 +75,13 @@ class Mutation:
         if values.get("kind") is not None:
             values["kind"] = values["kind"].value
         return MessageTemplatePayload(
-            template=MessageTemplate.from_model(await messages.update_template(info.context.viewer, row, values))
+            template=MessageTemplate.from_model(
+                await messages.update_template(info.context.signed_in_viewer, row, values)
+            )
         )
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(DeletePayload)
     async def delete_message_template(self, info: Info, input: DeleteMessageTemplateInput) -> DeletePayload:
-        await messages.delete_template(info.context.viewer, await _own_template(info, input.template_id))
+        await messages.delete_template(info.context.signed_in_viewer, await _own_template(info, input.template_id))
         return DeletePayload(deleted_id=input.template_id)

@@ -21,10 +21,10 @@ class Query:
         self, info: Info, first: int | None = 50, after: str | None = None, unread_only: bool | None = False
     ) -> ConversationConnection:
         page = await paginate(
-            messages.conversations(info.context.viewer, bool(unread_only)), RECENT_FIRST, first, after
+            messages.conversations(info.context.signed_in_viewer, bool(unread_only)), RECENT_FIRST, first, after
         )
         return ConversationConnection.of(page, [Conversation.from_model(r) for r in page.rows])
 
     @strawberry.field(permission_classes=signed_in(Role.COACH))
     async def message_templates(self, info: Info) -> list[MessageTemplate]:
-        return [MessageTemplate.from_model(r) for r in await messages.templates(info.context.viewer)]
+        return [MessageTemplate.from_model(r) for r in await messages.templates(info.context.signed_in_viewer)]

@@ -23,7 +23,7 @@ class Subscription:
     async def message_received(
         self, info: Info, conversation_id: strawberry.ID | None = None
     ) -> AsyncGenerator[Message, None]:
-        viewer = info.context.viewer
+        viewer = info.context.signed_in_viewer
         only = None
         if conversation_id is not None:
             only = id_argument(conversation_id, "Conversation")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
@@ -16,6 +17,7 @@ from schema.context import Info
 from schema.enums import Role, TemplateKind
 from schema.errors import UserError
 from schema.inputs import multiline
+from schema.lazy import lazy_class
 from schema.loaders import resolved
 from schema.node import Entity, loads_nodes
 from schema.pagination import Ordering, paginate
@@ -23,6 +25,10 @@ from schema.pagination import Ordering, paginate
 if TYPE_CHECKING:
     from schema.clients.types import Client
     from schema.sessions.types import Session
+
+client_type: "Callable[[], type[Client]]" = lazy_class("Client", "schema.clients.types")
+
+session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sessions.types")
 
 NEWEST_FIRST = Ordering((("sent_at", True), ("id", True)))
 
@@ -61,12 +67,10 @@ class Message(Entity):
 
     @strawberry.field(description="The session this message follows up on, if any.")
     async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
-        from schema.sessions.types import Session
-
         if self._m.session_id is None:
             return None
         row = await info.context.loaders.session.load(self._m.session_id)
-        return Session.from_model(row) if row else None
+        return session_type().from_model(row) if row else None
 
 
 async def messages_with_bodies(
@@ -95,10 +99,8 @@ class Conversation(Entity):
 
     @strawberry.field
     async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
         row = await info.context.loaders.client.load(self._m.client_id)
-        return Client.from_model(row) if row else None
+        return client_type().from_model(row) if row else None
 
     @strawberry.field
     async def messages(self, info: Info, first: int | None = 50, after: str | None = None) -> MessageConnection:
@@ -189,7 +191,7 @@ class MessageTemplatePayload:
 
 async def client_conversation(info: Info, client_id: UUID) -> Conversation | None:
     """Client.conversation: the viewing coach's conversation with this client."""
-    row = await message_reads.with_client(info.context.viewer, client_id)
+    row = await message_reads.with_client(info.context.signed_in_viewer, client_id)
     return Conversation.from_model(row) if row else None
 
 
@@ -209,19 +211,19 @@ def client_last_message(info: Info, client_id: UUID) -> Any:
 
 @loads_nodes("Conversation")
 async def load_conversations(info: Info, ids: list[UUID]) -> list[Conversation | None]:
-    rows = {c.id: c for c in await message_reads.visible_many(info.context.viewer, ids)}
+    rows = {c.id: c for c in await message_reads.visible_many(info.context.signed_in_viewer, ids)}
     return [Conversation.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("Message")
 async def load_messages(info: Info, ids: list[UUID]) -> list[Message | None]:
     found = {}
-    for row in await message_reads.messages_many(info.context.viewer, ids):
+    for row in await message_reads.messages_many(info.context.signed_in_viewer, ids):
         found[row.id] = (await messages_with_bodies(info, row.conversation, [row]))[0]
     return [found.get(i) for i in ids]
 
 
 @loads_nodes("MessageTemplate")
 async def load_templates(info: Info, ids: list[UUID]) -> list[MessageTemplate | None]:
-    rows = {t.id: t for t in await message_reads.own_templates(info.context.viewer, ids)}
+    rows = {t.id: t for t in await message_reads.own_templates(info.context.signed_in_viewer, ids)}
     return [MessageTemplate.from_model(rows[i]) if i in rows else None for i in ids]

@@ -41,5 +41,5 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(DeletePayload)
     async def delete_note(self, info: Info, input: DeleteNoteInput) -> DeletePayload:
-        await notes.delete_note(info.context.viewer, await _own_note(info, input.note_id))
+        await notes.delete_note(info.context.signed_in_viewer, await _own_note(info, input.note_id))
         return DeletePayload(deleted_id=input.note_id)

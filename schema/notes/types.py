@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
@@ -10,11 +11,18 @@ import models
 from domain import access
 from schema.coaches.types import Coach
 from schema.connection import Connection
+from schema.context import Info
 from schema.inputs import multiline
+from schema.lazy import lazy_class
 from schema.node import Entity, loads_nodes
 
 if TYPE_CHECKING:
     from schema.clients.types import Client
+    from schema.sessions.types import Session
+
+client_type: "Callable[[], type[Client]]" = lazy_class("Client", "schema.clients.types")
+
+session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sessions.types")
 
 
 @strawberry.type
@@ -37,27 +45,19 @@ class Note(Entity):
         )
 
     @strawberry.field
-    async def client(
-        self, info: strawberry.Info
-    ) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         row = await info.context.loaders.client.load(self._m.client_id)
-        return Client.from_model(row) if row else None
+        return client_type().from_model(row) if row else None
 
     @strawberry.field
-    async def session(
-        self, info: strawberry.Info
-    ) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
-        from schema.sessions.types import Session
-
+    async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         if self._m.session_id is None:
             return None
         row = await info.context.loaders.session.load(self._m.session_id)
-        return Session.from_model(row) if row else None
+        return session_type().from_model(row) if row else None
 
     @strawberry.field
-    async def author(self, info: strawberry.Info) -> Coach:
+    async def author(self, info: Info) -> Coach:
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
 
@@ -66,16 +66,16 @@ class NoteConnection(Connection[Note]):
     pass
 
 
-async def notes_with_bodies(info, rows: list[models.Note]) -> list[Note]:
+async def notes_with_bodies(info: Info, rows: list[models.Note]) -> list[Note]:
     """Decrypt a page of notes with one key lookup for all their clients."""
     ciphers = await info.context.loaders.cipher.load_many([r.client_id for r in rows])
-    return [Note.from_model(r, c.decrypt(r.body_enc) if c else "") for r, c in zip(rows, ciphers)]
+    return [Note.from_model(r, c.decrypt(r.body_enc) if c else "") for r, c in zip(rows, ciphers, strict=True)]
 
 
 @loads_nodes("Note")
-async def load_notes(info, ids: list[UUID]) -> list[Note | None]:
+async def load_notes(info: Info, ids: list[UUID]) -> list[Note | None]:
     rows = await models.Note.filter(access.notes(info.context.viewer), id__in=ids)
-    notes = {row.id: note for row, note in zip(rows, await notes_with_bodies(info, rows))}
+    notes = {row.id: note for row, note in zip(rows, await notes_with_bodies(info, rows), strict=True)}
     return [notes.get(i) for i in ids]
 
 

@@ -54,4 +54,6 @@ class Mutation:
         if len(input.notification_ids) > MAX_IDS:
             raise ApiError(f"At most {MAX_IDS} ids at once.", "INVALID")
         ids = [uid for uid in (uuid_of(i, "Notification") for i in input.notification_ids) if uid]
-        return MarkNotificationsReadPayload(updated_count=await notifications.mark_read(info.context.viewer, ids))
+        return MarkNotificationsReadPayload(
+            updated_count=await notifications.mark_read(info.context.signed_in_viewer, ids)
+        )

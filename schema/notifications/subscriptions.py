@@ -20,7 +20,7 @@ class Subscription:
         permission_classes=[IsAuthenticated], description="The viewer's own notifications as they are created."
     )
     async def notification_added(self, info: Info) -> AsyncGenerator[Notification, None]:
-        viewer = info.context.viewer
+        viewer = info.context.signed_in_viewer
 
         async def load(notification_id: UUID) -> Notification | None:
             row = await notifications.own(viewer, notification_id)

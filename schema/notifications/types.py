@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
@@ -13,10 +14,13 @@ from schema.context import Info
 from schema.enums import NotificationKind
 from schema.errors import UserError
 from schema.inputs import multiline
+from schema.lazy import lazy_class
 from schema.node import Entity, loads_nodes
 
 if TYPE_CHECKING:
     from schema.sessions.types import Session
+
+session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sessions.types")
 
 
 @strawberry.type
@@ -36,12 +40,10 @@ class Notification(Entity):
 
     @strawberry.field
     async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
-        from schema.sessions.types import Session
-
         if self._m.session_id is None:
             return None
         row = await info.context.loaders.session.load(self._m.session_id)
-        return Session.from_model(row) if row else None
+        return session_type().from_model(row) if row else None
 
 
 @strawberry.type(name="NotificationConnection")
@@ -70,10 +72,8 @@ class Feedback(Entity):
 
     @strawberry.field
     async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")]:
-        from schema.sessions.types import Session
-
         # Whoever reads a feedback may read its session (every way to one goes through that session).
-        return Session.from_model(await info.context.loaders.session.load(self._m.session_id))
+        return session_type().from_model(await info.context.loaders.session.load(self._m.session_id))
 
 
 @strawberry.input
@@ -120,11 +120,11 @@ async def session_feedback(info: Info, session_id: UUID) -> Feedback | None:
 
 @loads_nodes("Notification")
 async def load_notifications(info: Info, ids: list[UUID]) -> list[Notification | None]:
-    rows = {n.id: n for n in await notification_reads.own_many(info.context.viewer, ids)}
+    rows = {n.id: n for n in await notification_reads.own_many(info.context.signed_in_viewer, ids)}
     return [Notification.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("Feedback")
 async def load_feedback(info: Info, ids: list[UUID]) -> list[Feedback | None]:
-    rows = {f.id: f for f in await notification_reads.feedback_many(info.context.viewer, ids)}
+    rows = {f.id: f for f in await notification_reads.feedback_many(info.context.signed_in_viewer, ids)}
     return [Feedback.from_model(rows[i]) if i in rows else None for i in ids]

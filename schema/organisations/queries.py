@@ -18,7 +18,7 @@ BY_NAME = Ordering((("name", False), ("id", False)))
 class Query:
     @strawberry.field(permission_classes=signed_in(), description="Defaults to the viewer's own organisation.")
     async def organisation(self, info: Info, id: strawberry.ID | None = None) -> Organisation | None:
-        viewer = info.context.viewer
+        viewer = info.context.signed_in_viewer
         uid = uuid_of(id, "Organisation") if id is not None else viewer.organisation_id
         row = await organisation_reads.organisation(viewer, uid) if uid is not None else None
         return Organisation.from_model(row) if row else None
@@ -27,5 +27,5 @@ class Query:
     async def organisations(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> OrganisationConnection:
-        page = await paginate(organisation_reads.organisations(info.context.viewer), BY_NAME, first, after)
+        page = await paginate(organisation_reads.organisations(info.context.signed_in_viewer), BY_NAME, first, after)
         return OrganisationConnection.of(page, [Organisation.from_model(r) for r in page.rows])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
@@ -10,12 +11,17 @@ import models
 from domain import access, usage
 from resolvers import organisations as organisation_reads
 from schema.connection import Connection
+from schema.context import Info
 from schema.errors import forbidden
+from schema.lazy import lazy_class
 from schema.node import Entity, loads_nodes
 
 if TYPE_CHECKING:
     from schema.clients.types import ClientConnection
     from schema.credits.types import CreditPool
+
+client_connection_type: "Callable[[], type[ClientConnection]]" = lazy_class("ClientConnection", "schema.clients.types")
+credit_pool_type: "Callable[[], type[CreditPool]]" = lazy_class("CreditPool", "schema.credits.types")
 
 
 @strawberry.type
@@ -55,28 +61,22 @@ class Organisation(Entity):
         return cls(uid=str(m.id), name=m.name, active=m.active, booking_period=period, created_at=m.created_at, _m=m)
 
     @strawberry.field
-    async def credit_pool(
-        self, info: strawberry.Info
-    ) -> Annotated["CreditPool", strawberry.lazy("schema.credits.types")]:
-        from schema.credits.types import CreditPool
-
+    async def credit_pool(self, info: Info) -> Annotated["CreditPool", strawberry.lazy("schema.credits.types")]:
         if not await organisation_reads.manages(info.context.viewer, self._m.id):
             raise forbidden("Only the organisation's admins see its credit pool.")
         pool = await info.context.loaders.organisation_pool.load(self._m.id)
-        return CreditPool.from_model(pool)
+        return credit_pool_type().from_model(pool)
 
     @strawberry.field
     async def members(
-        self, info: strawberry.Info, first: int | None = 50, after: str | None = None, search: str | None = None
+        self, info: Info, first: int | None = 50, after: str | None = None, search: str | None = None
     ) -> Annotated["ClientConnection", strawberry.lazy("schema.clients.types")]:
-        from schema.clients.queries import organisation_members
-
-        return await organisation_members(info, self._m.id, first, after, search)
+        return await client_connection_type().of_organisation(info, self._m.id, first, after, search)
 
     @strawberry.field
     async def usage(
         self,
-        info: strawberry.Info,
+        info: Info,
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> OrganisationUsage:
@@ -92,12 +92,12 @@ class Organisation(Entity):
         )
 
     @strawberry.field
-    async def member_count(self, info: strawberry.Info) -> int:
+    async def member_count(self, info: Info) -> int:
         return await organisation_reads.member_count(info.context.viewer, self._m.id)
 
 
 @loads_nodes("Organisation")
-async def load_organisations(info, ids: list[UUID]) -> list[Organisation | None]:
+async def load_organisations(info: Info, ids: list[UUID]) -> list[Organisation | None]:
     rows = {o.id: o for o in await models.Organisation.filter(access.organisations(info.context.viewer), id__in=ids)}
     return [Organisation.from_model(rows[i]) if i in rows else None for i in ids]
 

@@ -62,13 +62,13 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(SessionPayload)
     async def complete_session(self, info: Info, input: SessionInput) -> SessionPayload:
-        row = await sessions.complete(info.context.viewer, await _session(info, input.session_id))
+        row = await sessions.complete(info.context.signed_in_viewer, await _session(info, input.session_id))
         return SessionPayload(session=Session.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(SessionPayload)
     async def mark_no_show(self, info: Info, input: SessionInput) -> SessionPayload:
-        row = await sessions.mark_no_show(info.context.viewer, await _session(info, input.session_id))
+        row = await sessions.mark_no_show(info.context.signed_in_viewer, await _session(info, input.session_id))
         return SessionPayload(session=Session.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
@@ -90,7 +90,7 @@ class Mutation:
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(SessionPayload)
     async def decline_session(self, info: Info, input: DeclineSessionInput) -> SessionPayload:
-        viewer, row = info.context.viewer, await _session(info, input.session_id)
+        viewer, row = info.context.signed_in_viewer, await _session(info, input.session_id)
         if input.proposed_starts_at is not None:
             row = await proposals.decline_with_proposal(viewer, row, input.proposed_starts_at, input.reason)
         else:
@@ -101,17 +101,17 @@ class Mutation:
     @returns(ProposalPayload)
     async def propose_reschedule(self, info: Info, input: ProposeRescheduleInput) -> ProposalPayload:
         row = await _session(info, input.session_id)
-        proposal = await proposals.propose(info.context.viewer, row, input.starts_at, input.message)
+        proposal = await proposals.propose(info.context.signed_in_viewer, row, input.starts_at, input.message)
         return ProposalPayload(proposal=RescheduleProposal.from_model(proposal), session=Session.from_model(row))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
     @returns(ProposalPayload)
     async def respond_to_proposal(self, info: Info, input: RespondToProposalInput) -> ProposalPayload:
         uid = uuid_of(input.proposal_id, "RescheduleProposal")
-        proposal = await session_reads.visible_proposal(info.context.viewer, uid) if uid else None
+        proposal = await session_reads.visible_proposal(info.context.signed_in_viewer, uid) if uid else None
         if proposal is None:
             raise not_found("Proposal", "proposalId")
         proposal, row = await proposals.respond(
-            info.context.viewer, proposal, input.accept, input.counter_starts_at, input.message
+            info.context.signed_in_viewer, proposal, input.accept, input.counter_starts_at, input.message
         )
         return ProposalPayload(proposal=RescheduleProposal.from_model(proposal), session=Session.from_model(row))

@@ -31,5 +31,5 @@ class Query:
     @strawberry.field(permission_classes=signed_in())
     async def session(self, info: Info, id: strawberry.ID) -> Session | None:
         uid = uuid_of(id, "Session")
-        row = await session_reads.visible(info.context.viewer, uid) if uid else None
+        row = await session_reads.visible(info.context.signed_in_viewer, uid) if uid else None
         return Session.from_model(row) if row else None

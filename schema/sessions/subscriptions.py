@@ -21,7 +21,7 @@ class Subscription:
         description="Sessions the viewer may see, whenever their status or time changes.",
     )
     async def session_changed(self, info: Info) -> AsyncGenerator[Session, None]:
-        viewer = info.context.viewer
+        viewer = info.context.signed_in_viewer
 
         async def load(session_id: UUID) -> Session | None:
             row = await sessions.visible(viewer, session_id)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
@@ -16,18 +17,21 @@ from resolvers import sessions as session_reads
 from schema.coaches.types import Coach, Service
 from schema.connection import Connection
 from schema.context import Info
+from schema.credits.types import CreditTransaction
 from schema.enums import CoachKind, ProposalStatus, RefundStatus, Role, SessionFormat, SessionStatus
 from schema.errors import UserError
 from schema.inputs import multiline
+from schema.lazy import lazy_class
 from schema.loaders import resolved
 from schema.node import Entity, loads_nodes, uuid_of
+from schema.notes.types import Note, notes_with_bodies
+from schema.notifications.types import Feedback, session_feedback
 from schema.pagination import Ordering, paginate
 
 if TYPE_CHECKING:
     from schema.clients.types import Client
-    from schema.credits.types import CreditTransaction
-    from schema.notes.types import Note
-    from schema.notifications.types import Feedback
+
+client_type: "Callable[[], type[Client]]" = lazy_class("Client", "schema.clients.types")
 
 
 @strawberry.type
@@ -100,12 +104,10 @@ class Session(Entity):
 
     @strawberry.field(description="Null once the client was deleted; clientName then reads 'Deleted Client'.")
     async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
-        from schema.clients.types import Client
-
         if self._m.client_id is None:
             return None
         row = await info.context.loaders.client.load(self._m.client_id)
-        return Client.from_model(row) if row else None
+        return client_type().from_model(row) if row else None
 
     @strawberry.field
     async def client_name(self, info: Info) -> str:
@@ -122,14 +124,14 @@ class Session(Entity):
 
     @strawberry.field(description="Notes the client left when booking.")
     def booking_notes(self, info: Info) -> str | None:
-        return self._m.booking_notes if access.may_read_session_details(info.context.viewer) else None
+        return self._m.booking_notes if access.may_read_session_details(info.context.signed_in_viewer) else None
 
     @strawberry.field
     def cancellation(self, info: Info) -> Cancellation | None:
         m = self._m
         if m.cancelled_at is None:
             return None
-        reason = m.cancel_reason if access.may_read_session_details(info.context.viewer) else None
+        reason = m.cancel_reason if access.may_read_session_details(info.context.signed_in_viewer) else None
         return Cancellation(
             cancelled_at=m.cancelled_at,
             cancelled_by=m.cancelled_by,
@@ -141,7 +143,7 @@ class Session(Entity):
     @strawberry.field
     async def proposals(self, info: Info) -> list[RescheduleProposal]:
         rows = await session_reads.proposals(self._m.id)
-        details = access.may_read_session_details(info.context.viewer)
+        details = access.may_read_session_details(info.context.signed_in_viewer)
         proposals = [RescheduleProposal.from_model(r) for r in rows]
         if not details:  # an organisation sees times and statuses, not what people wrote
             for proposal in proposals:
@@ -150,16 +152,12 @@ class Session(Entity):
 
     @strawberry.field(description="Coach: all notes on the session; client: only those shared with them.")
     async def notes(self, info: Info) -> list[Annotated["Note", strawberry.lazy("schema.notes.types")]]:
-        from schema.notes.types import notes_with_bodies
-
-        rows = await note_reads.session_notes(info.context.viewer, self._m.id)
+        rows = await note_reads.session_notes(info.context.signed_in_viewer, self._m.id)
         return await notes_with_bodies(info, list(rows))
 
     @strawberry.field
     async def feedback(self, info: Info) -> Annotated["Feedback", strawberry.lazy("schema.notifications.types")] | None:
-        from schema.notifications.types import session_feedback
-
-        if not access.may_read_session_details(info.context.viewer):
+        if not access.may_read_session_details(info.context.signed_in_viewer):
             return None  # an organisation sees time, coach and status only
         return await session_feedback(info, self._m.id)
 
@@ -167,10 +165,8 @@ class Session(Entity):
     async def credit_transactions(
         self, info: Info
     ) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.credits.types")]]:
-        from schema.credits.types import CreditTransaction
-
         rows = await models.CreditTransaction.filter(
-            access.credit_transactions(info.context.viewer), session_id=self._m.id
+            access.credit_transactions(info.context.signed_in_viewer), session_id=self._m.id
         ).order_by("created_at", "id")
         return [CreditTransaction.from_model(r) for r in rows]
 
@@ -221,7 +217,7 @@ class SessionPayload:
 
 @loads_nodes("Session")
 async def load_sessions(info: Info, ids: list[UUID]) -> list[Session | None]:
-    rows = {s.id: s for s in await session_reads.visible_sessions(info.context.viewer, ids)}
+    rows = {s.id: s for s in await session_reads.visible_sessions(info.context.signed_in_viewer, ids)}
     return [Session.from_model(rows[i]) if i in rows else None for i in ids]
 
 
@@ -269,7 +265,8 @@ class ProposalPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-IneligibilityReason = strawberry.enum(eligibility_rules.Reason, name="IneligibilityReason")
+IneligibilityReason = eligibility_rules.Reason
+strawberry.enum(IneligibilityReason, name="IneligibilityReason")  # registered in place
 
 
 @strawberry.type
@@ -307,12 +304,12 @@ async def session_connection(
     """A page of the viewer's sessions (of one client, for Client.sessions), filtered."""
     narrowed: dict[str, Any] = {}
     if filter is not None:
-        narrowed = dict(statuses=filter.statuses, starts_from=filter.from_, starts_before=filter.to)
+        narrowed = {"statuses": filter.statuses, "starts_from": filter.from_, "starts_before": filter.to}
         # An id that does not decode matches nothing (not "client IS NULL").
         if filter.client_id is not None:
             narrowed["client_id"] = uuid_of(filter.client_id, "Client") or uuid.UUID(int=0)
         if filter.coach_id is not None:
             narrowed["coach_id"] = uuid_of(filter.coach_id, "Coach") or uuid.UUID(int=0)
-    query = session_reads.sessions(info.context.viewer, of_client=of_client, **narrowed)
+    query = session_reads.sessions(info.context.signed_in_viewer, of_client=of_client, **narrowed)
     page = await paginate(query, BY_START, first, after)
     return SessionConnection.of(page, [Session.from_model(r) for r in page.rows])

@@ -22,15 +22,15 @@ def today():
 
 def member(**changes) -> Facts:
     """An active client of an active organisation, both with credits, booking open all year."""
-    values = dict(
-        client_active=True,
-        client_balance=5,
-        organisation_id=ORG,
-        organisation_active=True,
-        booking_starts_on=date(2030, 1, 1),
-        booking_ends_on=date(2030, 12, 31),
-        organisation_balance=5,
-    )
+    values = {
+        "client_active": True,
+        "client_balance": 5,
+        "organisation_id": ORG,
+        "organisation_active": True,
+        "booking_starts_on": date(2030, 1, 1),
+        "booking_ends_on": date(2030, 12, 31),
+        "organisation_balance": 5,
+    }
     return Facts(**{**values, **changes})
 
 

@@ -145,9 +145,9 @@ async def test_each_kind_is_created_by_its_event_and_emailed_to_its_recipient(ap
     coach, service = await setup_coach(api, world, auto_confirm=False)
     await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 10}}, admin.token)
     await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 10}}, admin.token)
-    book = lambda start, token=member.token, **extra: api.ok(
-        BOOK, {"i": {"serviceId": service, "startsAt": start, **extra}}, token
-    )
+
+    def book(start, token=member.token, **extra):
+        return api.ok(BOOK, {"i": {"serviceId": service, "startsAt": start, **extra}}, token)
 
     first = (await book("2030-03-05T09:00:00Z"))["bookSession"]["session"]["id"]  # BOOKING_REQUESTED (coach)
     await api.ok(CONFIRM, {"i": {"sessionId": first}}, coach.token)  # BOOKING_CONFIRMED (client)
