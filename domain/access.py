@@ -2,7 +2,7 @@
 
 Everything a viewer reads goes through these scopes (typed fields, node/nodes, connections,
 search, export), so a thing outside them is answered exactly like a thing that does not exist.
-The table in DESIGN.md ("Roles and what each may see") is the source of these rules.
+The roles table in docs/RULES.md is the source of these rules.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def credit_transactions(viewer: Viewer) -> Q:
 
 def conversations(viewer: Viewer) -> Q:
     """Conversations and their messages: only the two people in them. Admins and organisations
-    never read messages (DESIGN.md: "messages: never the body"), so they see no conversation."""
+    never read messages (docs/RULES.md: "messages: never the body"), so they see no conversation."""
     if viewer.role is Role.COACH:
         return Q(coach_id=viewer.coach_id)
     if viewer.role is Role.CLIENT:
@@ -229,7 +229,7 @@ def goals(viewer: Viewer) -> Q:
 def may_move_client_credits(viewer: Viewer, client_organisation_id) -> bool:
     """Grants, adjustments, zeroing: the platform (ADMIN, not through an API key) for any client,
     and an organisation (its admins and API keys) for its own members. Never a coach, not even for
-    a client who wrote to them first (DESIGN "Roles": a coach reads a balance). Booking, refunds
+    a client who wrote to them first (docs/RULES.md: a coach reads a balance). Booking, refunds
     and cancellations move credits by their own rules, not through this."""
     if is_platform_admin(viewer):
         return True

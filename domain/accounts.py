@@ -1,4 +1,4 @@
-"""Invitations and passwords (DESIGN "Accounts, invitations and passwords").
+"""Invitations and passwords (docs/RULES.md, "Accounts and sign-in").
 
 A login joins an existing client profile only when the client accepts an invitation and chooses
 their own password; nobody else ever chooses a password for someone else's profile. Invitation

@@ -1,5 +1,5 @@
 """Booking a session: who may book what, the slot, eligibility and the credits, in one
-transaction (DESIGN.md, "Session lifecycle")."""
+transaction (docs/RULES.md, "Booking and sessions")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Client categories per coach-client relationship (DESIGN.md, "Client categories").
+"""Client categories per coach-client relationship (docs/RULES.md, "Clients").
 
 At the instant `now`:
 1. BOOKED: a CONFIRMED session with this coach starts after `now` (PENDING does not count).

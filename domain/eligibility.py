@@ -1,5 +1,5 @@
-"""Whether a client may book: every failing rule is reported, not only the first (DESIGN.md,
-"Credits and booking eligibility")."""
+"""Whether a client may book: every failing rule is reported, not only the first (docs/RULES.md,
+"Credits")."""
 
 from __future__ import annotations
 

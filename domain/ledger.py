@@ -3,7 +3,7 @@ rows and never goes below zero.
 
 A balance changes only through one atomic conditional UPDATE
 (`balance = balance + d WHERE balance + d >= 0 RETURNING balance`), which is as safe as a row
-lock under concurrency and several times faster (CONVENTIONS, Speed); the CHECK constraint
+lock under concurrency and several times faster; the CHECK constraint
 `balance >= 0` is the database's last word. Callers run `move` inside their own transaction,
 so the ledger row, the balance and whatever caused them commit together."""
 

@@ -13,10 +13,10 @@ A transaction takes the locks it needs from top to bottom, skipping those it doe
                     UPDATE takes the lock
 
 Why: cancelling locked a session then its proposal while accepting a proposal locked the proposal
-then the session; under load PostgreSQL broke the cycle by failing one (40P01, RELIABILITY H).
+then the session; under load PostgreSQL broke the cycle by failing one (40P01, found by the November 2026 outside attack).
 The calendar (1) comes first because a booking holds it for its whole transaction; money (6)
 last because its rows are shared by every booking of a client or organisation and are held for
-the shortest time (CONVENTIONS, Speed).
+the shortest time.
 
 Rows are locked FOR NO KEY UPDATE, the strength an UPDATE takes: inserting a row that refers to
 a locked one (a notification about a session, a timeline event) takes KEY SHARE and does not wait.

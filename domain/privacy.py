@@ -1,5 +1,5 @@
 """A client's whole record: export, deletion from one practice, and erasure (the right to be
-forgotten). DESIGN.md, "Notes, messages, records, privacy"."""
+forgotten). docs/RULES.md, "Client records"."""
 
 from __future__ import annotations
 

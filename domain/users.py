@@ -49,7 +49,7 @@ async def create_user(
     coach_kind: CoachKind | None = None,
 ) -> models.User:
     """A new person. `client_id` (any value) is refused for every caller: attaching a login to an
-    existing client profile with a password the caller chose was a takeover (RELIABILITY H)."""
+    existing client profile with a password the caller chose was a takeover (found by the November 2026 outside attack)."""
     if client_id is not None:
         raise DomainError(ErrorCode.FORBIDDEN, ATTACH_REFUSED, "clientId")
     organisation_id = _check_may_create(viewer, role, organisation_id)

@@ -19,7 +19,7 @@ from workers.outbox import purge_outbox, relay_outbox
 from workers.refunds import reconcile_refunds, refund_session
 from workers.reminders import send_reminders
 
-JOB_TIMEOUT_SECONDS = 15  # short, so a job killed mid-way is retried soon (RELIABILITY D)
+JOB_TIMEOUT_SECONDS = 15  # short, so a job killed mid-way is retried soon
 
 
 def serialize(obj: Any) -> bytes:

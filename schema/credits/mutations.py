@@ -23,7 +23,7 @@ from schema.permissions import signed_in
 
 @strawberry.type
 class Mutation:
-    # Coaches read balances and never move credits (DESIGN "Roles"); domain/access.py decides
+    # Coaches read balances and never move credits (docs/RULES.md, "Who sees what"); domain/access.py decides
     # which clients an admin or organisation may grant to.
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN))
     @returns(CreditTransactionPayload)

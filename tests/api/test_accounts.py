@@ -1,4 +1,4 @@
-"""Accounts (RELIABILITY H "Login takeover"; DESIGN "Accounts, invitations and passwords"): nobody
+"""Accounts (found by the November 2026 outside attack: "Login takeover"; docs/RULES.md, "Accounts and sign-in"): nobody
 chooses a password for someone else's client profile; a login joins a profile only through an
 invitation the client accepts, e-mailed (real worker, real SMTP server on loopback) with a
 single-use code that never appears in an API answer or a log line; changing or resetting a
@@ -333,7 +333,7 @@ async def test_who_may_invite(rec, world):
 
 
 async def test_no_inviter_sends_an_invitation_to_an_address_of_their_choosing(rec, world):
-    """RELIABILITY H "Login takeover", through invitations: an inviter who could name the address
+    """found by the November 2026 outside attack: "Login takeover", through invitations: an inviter who could name the address
     would receive the code and choose the client's password."""
     admin = await world.admin()
     org = await world.organisation()

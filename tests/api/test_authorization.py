@@ -1,6 +1,5 @@
-"""The authorization matrix (RELIABILITY.md B): every actor x every object x every read path,
-compared with a small policy written here from DESIGN.md's table ("Roles and what each may
-see"), independently of domain/access.py. Every private value is a unique canary string, and
+"""The authorization matrix: every actor x every object x every read path, compared with a small
+policy written here from the roles table of docs/RULES.md ("Who sees what"), independently of domain/access.py. Every private value is a unique canary string, and
 every answer is searched, as text, for canaries its reader may not see.
 
 The world is built once for the module (building it signs a dozen people in); the tests only
@@ -137,7 +136,7 @@ class Town:
     api_key_name: str = ""
     api_key_org: str = "A"
 
-    # ------------------------------------------------------------------ the policy (DESIGN.md)
+    # ------------------------------------------------------------------ the policy (docs/RULES.md)
 
     def sees_client(self, p: Person, c: ClientRec) -> bool:
         if p.role == "ADMIN":

@@ -75,7 +75,7 @@ async def test_k_credits_and_n_concurrent_bookings_give_exactly_k(api, world):
     admin = await world.admin()
     coach, service = await setup_coach(api, world, duration=30)
     client_id = await world.client_of(coach)
-    k, n = 50, 200  # RELIABILITY C's pass mark
+    k, n = 50, 200  # 200 concurrent bookings against 50 credits
     await api.ok(GRANT, {"input": {"clientId": client_id, "amount": k}}, admin.token)
 
     # Distinct free slots, 46 a day (windows close at 23:59, so no slot starts at 23:30)
@@ -100,7 +100,7 @@ async def test_one_slot_booked_concurrently_goes_to_exactly_one(api, world):
     clock.freeze(utc(2030, 1, 7, 8))
     admin = await world.admin()
     coach, service = await setup_coach(api, world, buffer=15)
-    clients = [await world.client_of(coach, name=f"C{i}") for i in range(100)]  # RELIABILITY E: 100 for one slot
+    clients = [await world.client_of(coach, name=f"C{i}") for i in range(100)]  # 100 requests for one slot
     for client_id in clients:  # two each: whichever client wins the race can still book again below
         await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 2}}, admin.token)
 

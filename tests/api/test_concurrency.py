@@ -1,4 +1,4 @@
-"""Concurrent writes on the same rows (RELIABILITY H "Deadlocks"): accepting a reschedule proposal
+"""Concurrent writes on the same rows (found by the November 2026 outside attack: "Deadlocks"): accepting a reschedule proposal
 while the session is cancelled, through the API with truly concurrent requests. Every answer is a
 success or a coded userError, never "Unexpected error.", and every session ends in one consistent
 state."""

@@ -111,7 +111,7 @@ async def test_who_may_grant(api, world):
 
 
 async def test_coaches_never_grant_adjust_or_zero_credits(api, world):
-    """RELIABILITY H "Credits": a GLOBAL coach zeroed and minted an independent client's credits
+    """found by the November 2026 outside attack: "Credits": a GLOBAL coach zeroed and minted an independent client's credits
     after one message from the client. Every try is refused and the credit tables stay as they were."""
     admin = await world.admin()
     org = await world.organisation()

@@ -1,4 +1,4 @@
-"""RELIABILITY H, "Server errors on input": hostile strings, instants, cursors, zone names and
+"""Found by the November 2026 outside attack, "Server errors on input": hostile strings, instants, cursors, zone names and
 HTTP bodies get a coded answer (userError INVALID at the field, a top-level INVALID, or 400 with a
 JSON error body), never "Unexpected error." or a 5xx. User text is never a template, and an
 idempotency key is bound to its whole input."""

@@ -1,4 +1,4 @@
-"""The cost of a request (RELIABILITY H "Cost"): every field returning many things is charged
+"""The cost of a request (found by the November 2026 outside attack: "Cost"): every field returning many things is charged
 before anything runs, a statement timeout bounds the database work of a request, and a request
 body must arrive within a time limit."""
 

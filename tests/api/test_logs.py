@@ -1,4 +1,4 @@
-"""What the logs hold (RELIABILITY H "Logs"): never the GraphQL document or its variables; errors
+"""What the logs hold (found by the November 2026 outside attack: "Logs"): never the GraphQL document or its variables; errors
 raised on purpose at INFO without a traceback, unexpected ones at ERROR with the traceback and the
 request id; a request id per request; JSON lines when CASELOAD_LOG_FORMAT=json. (tests/conftest.py
 also checks every record of the whole run for the passwords, tokens and private text used.)"""

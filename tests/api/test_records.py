@@ -1,4 +1,4 @@
-"""Client records: export, deletion from a practice, and erasure (RELIABILITY F)."""
+"""Client records: export, deletion from a practice, and erasure."""
 
 import json
 import logging

@@ -1,4 +1,4 @@
-"""The GraphQL surface and authentication under attack (RELIABILITY.md A and B), all through HTTP
+"""The GraphQL surface and authentication under attack (depth, aliases, tokens, body size, JWTs, throttles, scoping), all through HTTP
 on the ASGI app: query limits, CSRF-safe transports, production hardening, the login throttle,
 JWT validation and API keys."""
 

@@ -1,5 +1,5 @@
-"""Installed versions at or above the releases that closed known holes (RELIABILITY.md
-"Versions"), and password hashing at OWASP's argon2id floor."""
+"""Installed versions at or above the releases that closed known holes (strawberry-graphql
+0.327.2, PyJWT 2.13.0, argon2-cffi 25.1), and password hashing at OWASP's argon2id floor."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Every domain function that opens a transaction can be run again after a deadlock: it carries
-domain.locks.retrying (RELIABILITY H "Deadlocks"). Read from the source, so a new write
+domain.locks.retrying (found by the November 2026 outside attack: "Deadlocks"). Read from the source, so a new write
 path cannot forget it."""
 
 import ast

@@ -25,7 +25,7 @@ async def empty_all(redis) -> None:
 
 
 async def assert_pools_match_ledger() -> None:
-    """RELIABILITY C: every pool's balance equals its ledger sum and is >= 0 (the `api` fixture
+    """Every pool's balance equals its ledger sum and is >= 0 (the `api` fixture
     checks it after every test; call it mid-test too)."""
     rows = await connections.get("default").execute_query_dict(
         "SELECT p.id, p.balance, COALESCE(sum(t.delta), 0) AS total FROM credit_pools p "

@@ -1,4 +1,4 @@
-"""Log canaries (RELIABILITY H "Logs"): every record any logger emits during the run is kept, and at
+"""Log canaries (found by the November 2026 outside attack: "Logs"): every record any logger emits during the run is kept, and at
 the end none may hold a password, token, API key or private text the tests used. The Api client
 collects those secrets as they pass through it."""
 

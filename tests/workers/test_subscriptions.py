@@ -226,7 +226,7 @@ async def test_the_legacy_graphql_ws_protocol_is_refused(server_a):
 
 
 # ---------------------------------------------------------------------------- a socket lives no longer than its credential
-# (RELIABILITY H: a socket opened with an API key received events after the key was revoked, one
+# (Found by the November 2026 outside attack: a socket opened with an API key received events after the key was revoked, one
 # opened with a token 40 s after it expired; mutations ran over the socket.)
 
 SESSIONS = "subscription { sessionChanged { status startsAt } }"
