@@ -173,10 +173,12 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
     async with transaction():
         # Under the coach's booking lock, so no booking lands between the check and the detach;
         # then the profile and the practice's sessions, in the order of domain.locks.
+        assert viewer.coach_id is not None  # a COACH viewer always has a profile
         await locks.coaches(viewer.coach_id)
-        client = await locks.client(client.id, delete=True)
-        if client is None:
+        locked = await locks.client(client.id, delete=True)
+        if locked is None:
             raise not_found("Client", "clientId")
+        client = locked
         practice_ids = await models.Session.filter(coach_id=viewer.coach_id, client_id=client.id).values_list(
             "id", flat=True
         )
