@@ -16,21 +16,33 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, get_operation_ast, parse
+from graphql import (
+    GraphQLError,
+    GraphQLFormattedError,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+    parse,
+)
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage
 
 from app.auth import Authenticator, Credential
 from domain import events
 from schema.build import MAX_TOKENS
+from schema.context import Context
+
+if TYPE_CHECKING:
+    from app.http import CaseloadGraphQL
 
 log = logging.getLogger("caseload.sockets")
 
 CREDENTIAL_ENDED = 4403
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")  # a GraphQL name: safe to echo back
-ONLY_SUBSCRIPTIONS = {
+ONLY_SUBSCRIPTIONS: GraphQLFormattedError = {
     "message": "Only subscriptions run over this socket; send queries and mutations over HTTP POST.",
     "extensions": {"code": "INVALID"},
 }
@@ -54,12 +66,12 @@ class SocketRegistry:
             return keys
         return [(events.USER_CREDENTIALS, viewer.user_id)] if viewer.user_id else []
 
-    def add(self, socket: CaseloadSocket) -> None:
-        for key in self._keys(socket.credential):
+    def add(self, socket: CaseloadSocket, credential: Credential) -> None:
+        for key in self._keys(credential):
             self._sockets[key].add(socket)
 
-    def remove(self, socket: CaseloadSocket) -> None:
-        for key in self._keys(socket.credential):
+    def remove(self, socket: CaseloadSocket, credential: Credential) -> None:
+        for key in self._keys(credential):
             held = self._sockets.get(key)
             if held is not None:
                 held.discard(socket)
@@ -81,6 +93,8 @@ class SocketRegistry:
 
     async def _recheck(self, sockets: list[CaseloadSocket]) -> None:
         for socket in sockets:
+            if socket.credential is None:  # not signed in, so never registered
+                continue
             reason = await self.auth.why_ended(socket.credential)
             if reason is not None:
                 await socket.end(reason)
@@ -97,13 +111,14 @@ class SocketRegistry:
             log.error("closing a socket failed", exc_info=task.exception())
 
 
-class CaseloadSocket(BaseGraphQLTransportWSHandler):
+class CaseloadSocket(BaseGraphQLTransportWSHandler[Context, None]):
     """strawberry's graphql-transport-ws handler, plus the credential's lifetime and the
     subscriptions-only rule. The view's on_ws_connect puts the credential in the context."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.registry: SocketRegistry = self.view.auth_holder["sockets"]
+        # The only view that uses this handler (app.http sets it as its handler class).
+        self.registry: SocketRegistry = cast("CaseloadGraphQL", self.view).auth_holder["sockets"]
         self.credential: Credential | None = None
         self.ended = False
         self._expiry: asyncio.Task | None = None
@@ -114,7 +129,7 @@ class CaseloadSocket(BaseGraphQLTransportWSHandler):
         if not self.connection_acknowledged or credential is None or self.credential is not None:
             return
         self.credential = credential
-        self.registry.add(self)
+        self.registry.add(self, credential)
         self.context.socket = self
         if credential.expires_at is not None:
             self._expiry = asyncio.create_task(self._end_at(credential.expires_at))
@@ -152,23 +167,23 @@ class CaseloadSocket(BaseGraphQLTransportWSHandler):
             refusal = _refusal(message["payload"])
             if refusal is not None:
                 # graphql-transport-ws `error`: the operation never runs, so nothing changes.
-                await self.send_message({"id": message["id"], "type": "error", "payload": [refusal]})
+                await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[refusal]))
                 return
         await super().handle_subscribe(message)
 
     async def shutdown(self) -> None:
         if self.credential is not None:
-            self.registry.remove(self)
+            self.registry.remove(self, self.credential)
         if self._expiry is not None:
             self._expiry.cancel()
         await super().shutdown()
 
 
-def _invalid(message: str) -> dict:
+def _invalid(message: str) -> GraphQLFormattedError:
     return {"message": message, "extensions": {"code": "INVALID"}}
 
 
-def _refusal(payload: Any) -> dict | None:
+def _refusal(payload: Any) -> GraphQLFormattedError | None:
     """Why this subscribe must not run: a query or mutation, or a document without exactly one
     operation to run (strawberry failed on those with "Unexpected error."). None for a
     subscription; anything malformed is left to strawberry, which answers it as before (4400 for

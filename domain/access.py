@@ -7,8 +7,10 @@ The roles table in docs/RULES.md is the source of these rules.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from tortoise.expressions import Q, Subquery
-from tortoise.queryset import QuerySet
+from tortoise.queryset import ValuesQuery
 
 import models
 from domain.errors import DomainError, ErrorCode
@@ -24,7 +26,7 @@ def is_platform_admin(viewer: Viewer) -> bool:
     return viewer.role is Role.ADMIN and viewer.api_key_id is None
 
 
-def coach_clients(coach_id) -> QuerySet:
+def coach_clients(coach_id) -> ValuesQuery[Literal[False]]:
     """A coach's clients are those they have a relationship (a coach_clients row) with: the one
     definition, as a subquery of client ids. `coach_clients_sql` is the same rule in SQL."""
     return models.CoachClient.filter(coach_id=coach_id).values("client_id")

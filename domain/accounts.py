@@ -157,12 +157,13 @@ async def invite_client(viewer: Viewer, client: models.Client, email: str | None
         locked = await locks.client(client.id)
         if locked is None or locked.user_id is not None:
             raise DomainError(ErrorCode.CONFLICT, HAS_LOGIN, "clientId")
-        if locked.email is None and given is None:
+        address = locked.email if locked.email is not None else given
+        if address is None:
             raise invalid(NO_ADDRESS, "email")
-        if locked.email is not None and given is not None and given != locked.email:
+        if given is not None and given != address:
             raise invalid(NOT_ON_FILE, "email")
         if locked.email is None:
-            locked.email = given
+            locked.email = address
             await locked.save(update_fields=["email"])
             await activity.record(
                 ActivityKind.PROFILE_UPDATED,
@@ -174,7 +175,7 @@ async def invite_client(viewer: Viewer, client: models.Client, email: str | None
         # answering it here would let any inviter test addresses.
         row, _token = await _issue(
             AccountTokenKind.INVITATION,
-            locked.email,
+            address,
             INVITATION_LIFETIME,
             client_id=client.id,
             created_by_id=viewer.user_id,
@@ -193,6 +194,7 @@ async def accept_invitation(token: str, password: str) -> models.User:
     """Anonymous: the invitee chooses their password; a new CLIENT login joins the profile."""
     passwords.check(password)
     found = await _lookup(token, AccountTokenKind.INVITATION, INVALID_INVITATION)
+    assert found.client_id is not None  # every invitation names its client
     password_hash = await passwords.hash_password(password)  # outside the transaction: it is slow
     try:
         async with transaction():

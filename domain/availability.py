@@ -126,7 +126,7 @@ async def slots(
     buffer = timedelta(minutes=coach.buffer_minutes)
     earliest = max(start, clock.now())
     rules, taken = await calendar(coach.id, start, end + duration + buffer)
-    found = []
+    found: list[tuple[datetime, datetime]] = []
     for opens, closes in windows(rules, coach.timezone, start, end):
         at = opens
         while at + duration <= closes:

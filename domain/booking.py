@@ -51,6 +51,7 @@ async def _who_books(viewer: Viewer, request: BookingRequest, service: models.Se
             raise not_found("Client", "clientId")
         if coach.kind is CoachKind.INTERNAL and coach.organisation_id != viewer.organisation_id:
             raise not_found("Service", "serviceId")
+        assert viewer.client_id is not None  # a CLIENT viewer always has a profile
         return viewer.client_id
     if request.client_id is None:
         raise invalid("Name the client the session is for.", "clientId")
@@ -187,7 +188,9 @@ async def _active_service(service_id: UUID) -> tuple[models.Service, models.Coac
     )
     if not found:
         raise not_found("Service", "serviceId")
-    return joined.read(models.Service, found[0], "sv"), joined.read(models.Coach, found[0], "co")
+    service, coach = joined.read(models.Service, found[0], "sv"), joined.read(models.Coach, found[0], "co")
+    assert service is not None and coach is not None  # inner joins: both are there
+    return service, coach
 
 
 @retrying

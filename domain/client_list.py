@@ -33,7 +33,7 @@ _RANK_SQL = (
 # keyset comparisons stay total (the stand-ins are in migration 0005's indexes too).
 NO_LAST_SESSION = datetime(1, 1, 1, tzinfo=UTC)
 NO_NEXT_SESSION = datetime(9999, 12, 31, tzinfo=UTC)
-ORDER_KEYS = {
+ORDER_KEYS: dict[str, tuple[str, cursors.Check]] = {
     "NAME": ("lower(c.name)", cursors.text),
     "CREATED_AT": ("c.created_at", cursors.instant),
     "CREDITS": ("p.balance", cursors.integer),

@@ -157,9 +157,10 @@ async def update_client(viewer: Viewer, client: models.Client, values: dict[str,
 
     async with transaction() as conn:
         # Lock the row so two concurrent edits do not interleave their timeline entries.
-        client = await locks.client(client.id)
-        if client is None:
+        locked = await locks.client(client.id)
+        if locked is None:
             raise not_found("Client", "clientId")
+        client = locked
         cipher = await encryption.cipher_for(client.id, create=True)
         changed = [PROFILE_FIELDS[k] for k, v in profile.items() if getattr(client, k) != v]
         for key, value in profile.items():

@@ -60,4 +60,5 @@ async def request_review(viewer: Viewer, client_id: UUID) -> UUID:
             f"{viewer.name} would value your review",
             "Tell your coach how your sessions went.",
         )
+    assert notification_id is not None  # a recipient and no dedupe key: the row is always written
     return notification_id

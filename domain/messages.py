@@ -101,11 +101,11 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
         template = await models.MessageTemplate.get_or_none(id=request.template_id, coach_id=coach.id)
         if template is None:
             raise not_found("Template", "templateId")
-        body = await render(template.body, coach, client, session)
+        asked: str | None = await render(template.body, coach, client, session)
     else:
-        body = request.body
+        asked = request.body
     body = validation.text(
-        body, "body" if request.template_id is None else "templateId", max_length=MAX_BODY, required=True
+        asked, "body" if request.template_id is None else "templateId", max_length=MAX_BODY, required=True
     )
 
     async with transaction():

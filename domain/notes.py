@@ -16,8 +16,8 @@ from models.enums import ActivityKind
 MAX_BODY = 20000
 
 
-def _body(value: str | None, required: bool) -> str | None:
-    return validation.text(value, "body", max_length=MAX_BODY, required=required)
+def _body(value: str | None) -> str:
+    return validation.text(value, "body", max_length=MAX_BODY, required=True)
 
 
 @retrying
@@ -26,7 +26,7 @@ async def add_note(
 ) -> models.Note:
     """`client_id` must already be inside the coach's scope (the resolver checks)."""
     access.only_coaches(viewer, "Only coaches write notes.")
-    body = _body(body, required=True)
+    body = _body(body)
     if session_id is not None and not await models.Session.exists(
         id=session_id, coach_id=viewer.coach_id, client_id=client_id
     ):
@@ -49,7 +49,7 @@ async def add_note(
             visible_to_client=bool(shared),
             summary="Shared note added" if shared else "Private note added",
         )
-    note._body = body  # type: ignore[attr-defined]  # the caller shows it without decrypting again
+    note._body = body  # the caller shows it without decrypting again
     return note
 
 
@@ -60,7 +60,7 @@ async def update_note(viewer: Viewer, note: models.Note, *, body: str | None, sh
     timeline event."""
     access.only_coaches(viewer, "Only coaches write notes.")
     if body is not None:
-        body = _body(body, required=True)
+        body = _body(body)
     async with transaction():
         note = await models.Note.select_for_update().get(id=note.id)
         cipher = await encryption.cipher_for(note.client_id, create=True)
@@ -84,7 +84,7 @@ async def update_note(viewer: Viewer, note: models.Note, *, body: str | None, sh
                 visible_to_client=note.shared_with_client,
                 summary="Note edited",
             )
-    note._body = current  # type: ignore[attr-defined]
+    note._body = current
     return note
 
 

@@ -4,7 +4,7 @@ forgotten). docs/RULES.md, "Client records"."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from tortoise import connections
@@ -173,13 +173,16 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
     async with transaction():
         # Under the coach's booking lock, so no booking lands between the check and the detach;
         # then the profile and the practice's sessions, in the order of domain.locks.
+        assert viewer.coach_id is not None  # a COACH viewer always has a profile
         await locks.coaches(viewer.coach_id)
-        client = await locks.client(client.id, delete=True)
-        if client is None:
+        locked = await locks.client(client.id, delete=True)
+        if locked is None:
             raise not_found("Client", "clientId")
-        practice = await locks.sessions(
-            await models.Session.filter(coach_id=viewer.coach_id, client_id=client.id).values_list("id", flat=True)
+        client = locked
+        practice_ids = await models.Session.filter(coach_id=viewer.coach_id, client_id=client.id).values_list(
+            "id", flat=True
         )
+        practice = await locks.sessions(cast(list[UUID], practice_ids))  # values_list(flat=True) is typed as tuples
         if any(s.status in SessionStatus.LIVE and s.starts_at > clock.now() for s in practice):
             raise DomainError(ErrorCode.CONFLICT, "Cancel this client's upcoming sessions first.", "clientId")
         # The practice's sessions stay, for every viewer, as "Deleted Client".
@@ -218,7 +221,8 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
             return False, None
         login = await models.User.get_or_none(id=client.user_id) if client.user_id else None
         # Every session of the client is changed below: all locked first, in the order of domain.locks.
-        held = await locks.sessions(await models.Session.filter(client_id=client_id).values_list("id", flat=True))
+        held_ids = await models.Session.filter(client_id=client_id).values_list("id", flat=True)
+        held = await locks.sessions(cast(list[UUID], held_ids))  # values_list(flat=True) is typed as tuples
         # Upcoming sessions are cancelled (and refunded by the worker) rather than left holding slots.
         for session in held:
             if session.status in SessionStatus.LIVE and session.starts_at > clock.now():

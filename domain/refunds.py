@@ -4,6 +4,7 @@ from, exactly once, however often the job runs or wherever a worker dies."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 from uuid import UUID
 
 from tortoise import connections
@@ -69,4 +70,4 @@ async def pending_for_too_long(limit: int = 500) -> list[UUID]:
         .limit(limit)
         .values_list("id", flat=True)
     )
-    return list(rows)
+    return cast(list[UUID], rows)  # values_list(flat=True) is typed as tuples

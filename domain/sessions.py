@@ -7,6 +7,7 @@ so two concurrent answers cannot both win."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 from uuid import UUID
 
 import models
@@ -278,7 +279,7 @@ async def complete_past(after: timedelta, limit: int = HOUSEKEEPING_BATCH) -> in
     async with transaction():
         ids = [
             (s.id, s.client_id, s.coach_id)
-            for s in await locks.sessions(due)
+            for s in await locks.sessions(cast(list[UUID], due))  # values_list(flat=True) is typed as tuples
             if s.status is SessionStatus.CONFIRMED and s.ends_at < cutoff
         ]
         if not ids:

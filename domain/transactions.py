@@ -23,12 +23,13 @@ async def transaction() -> AsyncIterator:
         return
     level = locks.begin()
     jobs_token = outbox.collect()
+    jobs_pending = True
     written = outbox.mark_written()
     try:
         async with in_transaction() as conn:
             yield conn
             jobs = outbox.collected(jobs_token)
-            jobs_token = None
+            jobs_pending = False
             await outbox.write(jobs)
     except BaseException as error:
         outbox.forget_written_since(written)  # rolled back: nothing to push
@@ -36,6 +37,6 @@ async def transaction() -> AsyncIterator:
             raise Collision() from error
         raise
     finally:
-        if jobs_token is not None:  # the body failed: its jobs roll back with it
+        if jobs_pending:  # the body failed: its jobs roll back with it
             outbox.collected(jobs_token)
         locks.end(level)

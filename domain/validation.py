@@ -76,6 +76,10 @@ def text(value: str | None, field: str, *, max_length: int, required: bool = Fal
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a path; the users and clients columns hold no more
 
 
+@overload
+def email(value: str | None, field: str = "email", *, required: Literal[True]) -> str: ...
+@overload
+def email(value: str | None, field: str = "email", *, required: bool = False) -> str | None: ...
 def email(value: str | None, field: str = "email", *, required: bool = False) -> str | None:
     value = text(value, field, max_length=MAX_EMAIL_LENGTH, required=required)
     if value is None:

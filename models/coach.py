@@ -18,7 +18,8 @@ class Coach(Model):
     )
     user_id: UUID
     name = fields.CharField(max_length=200)
-    bio = fields.TextField(null=True)
+    # tortoise types TextField as str even with null=True; the annotation says it may be None.
+    bio: str | None = fields.TextField(null=True)
     timezone = fields.CharField(max_length=64, default="UTC")  # IANA name
     kind = fields.CharEnumField(CoachKind, max_length=16, default=CoachKind.GLOBAL)
     # INTERNAL coaches belong to one organisation.
@@ -42,7 +43,7 @@ class Service(Model):
     )
     coach_id: UUID
     name = fields.CharField(max_length=200)
-    description = fields.TextField(null=True)
+    description: str | None = fields.TextField(null=True)
     duration_minutes = fields.IntField()
     format = fields.CharEnumField(SessionFormat, max_length=16)
     credits = fields.IntField()

@@ -49,7 +49,7 @@ class CreditTransaction(Model):
         "models.Session", related_name="credit_transactions", null=True, on_delete=fields.RESTRICT
     )
     session_id: UUID | None
-    note = fields.TextField(null=True)
+    note: str | None = fields.TextField(null=True)
     idempotency_key = fields.CharField(max_length=200, null=True)
     created_by: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
         "models.User", related_name="credit_transactions", null=True, on_delete=fields.SET_NULL

@@ -15,7 +15,7 @@ class Feedback(Model):
     )
     session_id: UUID
     rating = fields.SmallIntField()  # 1-5, CHECK in the migrations
-    comment = fields.TextField(null=True)
+    comment: str | None = fields.TextField(null=True)
     public_review = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 

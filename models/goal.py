@@ -23,7 +23,7 @@ class Goal(Model):
     )
     coach_id: UUID | None
     title = fields.CharField(max_length=300)
-    description = fields.TextField(null=True)
+    description: str | None = fields.TextField(null=True)
     status = fields.CharEnumField(GoalStatus, max_length=16, default=GoalStatus.ACTIVE)
     target_date = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

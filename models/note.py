@@ -28,6 +28,9 @@ class Note(Model):
     shared_with_client = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    # Not a column: the plain body, set only by domain.notes.add_note/update_note so the answer
+    # needs no second decryption (None when the stored body cannot be decrypted). Rows loaded any other way do not have it.
+    _body: str | None
 
     class Meta:
         table = "notes"

@@ -42,7 +42,7 @@ class Session(Model):
     # ends_at + the coach's buffer: the range the exclusion constraint keeps clear.
     blocked_until = fields.DatetimeField()
     status = fields.CharEnumField(SessionStatus, max_length=16)
-    booking_notes = fields.TextField(null=True)
+    booking_notes: str | None = fields.TextField(null=True)
     meeting_url = fields.CharField(max_length=500, null=True)
     booked_by = fields.CharEnumField(Role, max_length=16)
     booked_by_user: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
@@ -55,7 +55,7 @@ class Session(Model):
     updated_at = fields.DatetimeField(auto_now=True)
     cancelled_at = fields.DatetimeField(null=True)
     cancelled_by = fields.CharEnumField(Role, max_length=16, null=True)
-    cancel_reason = fields.TextField(null=True)
+    cancel_reason: str | None = fields.TextField(null=True)
     late_cancellation = fields.BooleanField(default=False)
     refund_status = fields.CharEnumField(RefundStatus, max_length=16, null=True)
 
@@ -73,7 +73,7 @@ class RescheduleProposal(Model):
     proposed_by = fields.CharEnumField(Role, max_length=16)
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
-    message = fields.TextField(null=True)
+    message: str | None = fields.TextField(null=True)
     status = fields.CharEnumField(ProposalStatus, max_length=16, default=ProposalStatus.OPEN)
     created_at = fields.DatetimeField(auto_now_add=True)
     responded_at = fields.DatetimeField(null=True)

@@ -47,7 +47,8 @@ async def enqueue_many(redis: ArqRedis, jobs: list[tuple[str, str, list]]) -> li
         keys += [job_key_prefix + job_id, result_key_prefix + job_id]
         payload = serialize_job(name, tuple(args), {}, None, now_ms, serializer=redis.job_serializer)
         argv += [job_id, now_ms, redis.expires_extra_ms, payload]
-    queued = set(await redis.eval(_ENQUEUE_MANY, len(keys), *keys, *argv))
+    # redis-py types eval for the sync and async clients alike and its arguments as str only.
+    queued = set(await redis.eval(_ENQUEUE_MANY, len(keys), *keys, *argv))  # type: ignore[misc,arg-type]
     return [j + 1 in queued for j in range(len(jobs))]
 
 
