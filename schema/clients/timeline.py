@@ -70,5 +70,7 @@ class ActivityConnection(Connection[ActivityEvent]):
 
 @loads_nodes("ActivityEvent")
 async def load_events(info: Info, ids: list[UUID]) -> list[ActivityEvent | None]:
-    rows = {e.id: e for e in await models.ActivityEvent.filter(access.activity(info.context.viewer), id__in=ids)}
+    rows = {
+        e.id: e for e in await models.ActivityEvent.filter(access.activity(info.context.signed_in_viewer), id__in=ids)
+    }
     return [ActivityEvent.from_model(rows[i]) if i in rows else None for i in ids]
