@@ -176,7 +176,7 @@ class Client(Entity):
                 last_session_at=summary.last.starts_at if summary.last else None,
                 next_session_at=summary.next.starts_at if summary.next else None,
                 total_revenue=Money(amount_minor=found.revenue_minor, currency=found.currency)
-                if found.currency
+                if found.currency and found.revenue_minor is not None
                 else None,
             )
 
