@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 import strawberry
 from strawberry.extensions import (
@@ -10,8 +11,10 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxTokensLimiter,
     ParserCache,
+    SchemaExtension,
     ValidationCache,
 )
+from strawberry.types.base import get_object_definition
 from strawberry.utils.str_converters import to_camel_case
 
 from schema.accounts import mutations as accounts_mutations
@@ -180,7 +183,7 @@ def merged(name: str, parts: tuple[type, ...]) -> type:
     """One root type holding every part's fields (a field defined twice is a mistake)."""
     seen: dict[str, type] = {}
     for part in parts:
-        for field in part.__strawberry_definition__.fields:
+        for field in get_object_definition(part, strict=True).fields:
             if _api_name(field) in seen:
                 raise TypeError(
                     f"{name}.{_api_name(field)} is defined by both {seen[_api_name(field)].__module__} and {part.__module__}"
@@ -188,7 +191,7 @@ def merged(name: str, parts: tuple[type, ...]) -> type:
             seen[_api_name(field)] = part
     root = strawberry.type(type(name, tuple(reversed(parts)), {}))
     order = {field: i for i, field in enumerate(PRINT_ORDER[name])}
-    root.__strawberry_definition__.fields.sort(key=lambda f: order.get(_api_name(f), len(order)))
+    get_object_definition(root, strict=True).fields.sort(key=lambda f: order.get(_api_name(f), len(order)))
     return root
 
 
@@ -205,8 +208,8 @@ MAX_TOKENS = 1000
 
 def build(*, introspection: bool = True, suggestions: bool = True) -> strawberry.Schema:
     # graphql-core's "Did you mean ...?" hints reveal field names when introspection is off.
-    did_you_mean.MAX_LENGTH = 5 if suggestions else 0
-    extensions = [
+    did_you_mean.MAX_LENGTH = 5 if suggestions else 0  # type: ignore[attr-defined]  # import_module gives a bare ModuleType
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         EveryErrorHasACode,  # first: it sees every error, after the others (schema/reporting.py)
         # Depth (8) and aliases (15) are our own rules: see schema/limits.py for why.
         lambda: AddValidationRules([MaxDepth, MaxAliases, MaxDirectives, NodeBudget]),

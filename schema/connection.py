@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic, Self, TypeVar
 
 import strawberry
 
@@ -24,7 +24,7 @@ class Connection(Generic[T]):
     total_count: int
 
     @classmethod
-    def of(cls, page: Page, nodes: list) -> "Connection":
+    def of(cls, page: Page, nodes: list[T]) -> Self:
         """Wrap a page whose rows were turned into `nodes` (same order)."""
         return cls(
             edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],

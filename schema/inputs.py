@@ -79,12 +79,12 @@ class CheckedArguments(FieldExtension):
         if payload is not None:
             # Mutations name the path under their `input` argument: ["input", "name"].
             for error in errors:
-                error.field = error.field.removeprefix("input.")
+                if error.field is not None:
+                    error.field = error.field.removeprefix("input.")
             return payload(user_errors=user_errors(DomainErrors(errors)))
         first = errors[0]
-        raise GraphQLError(
-            f"`{first.field}`: {first.message}", extensions={"code": "INVALID", "field": first.field.split(".")}
-        )
+        path = first.field.split(".") if first.field is not None else None
+        raise GraphQLError(f"`{first.field}`: {first.message}", extensions={"code": "INVALID", "field": path})
 
     def resolve(self, next_, source, info: Info, **kwargs):
         errors = _check(self.field, info, kwargs)

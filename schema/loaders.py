@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -38,7 +38,10 @@ def resolved(loader: DataLoader, key: Any, then: Callable[[Any], Any]) -> Any:
     return later()
 
 
-def _loader(fetch: Callable[[list[UUID]], Awaitable[list[Any]]]) -> DataLoader:
+Key = TypeVar("Key")
+
+
+def _loader(fetch: Callable[[list[Key]], Awaitable[list[Any]]]) -> DataLoader:
     return DataLoader(load_fn=fetch)
 
 
@@ -107,7 +110,7 @@ class Loaders:
             facts = await self.facts.load_many([client_id for client_id, _ in keys])
             verdicts = []
             for (_, service_id), client_facts in zip(keys, facts, strict=True):
-                service = services.get(service_id)
+                service = services.get(service_id) if service_id is not None else None
                 verdicts.append(
                     eligibility.evaluate(
                         client_facts,

@@ -6,8 +6,8 @@ as null."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar, overload
 from uuid import UUID
 
 import strawberry
@@ -62,6 +62,10 @@ def uuid_of(global_id: str | None, expected_type: str) -> UUID | None:
     return decoded[1] if decoded else None
 
 
+@overload
+def uuid_or_not_found(global_id: str, expected_type: str, field: str) -> UUID: ...
+@overload
+def uuid_or_not_found(global_id: str | None, expected_type: str, field: str) -> UUID | None: ...
 def uuid_or_not_found(global_id: str | None, expected_type: str, field: str) -> UUID | None:
     """For optional id inputs: None stays None; an id that is not a `expected_type` id is NOT_FOUND."""
     if global_id is None:
@@ -88,7 +92,7 @@ def encode(type_name: str, uid: UUID | str) -> str:
     return str(relay.GlobalID(type_name, str(uid)))
 
 
-async def resolve_nodes(info: Info, ids: list[str]) -> list[relay.Node | None]:
+async def resolve_nodes(info: Info, ids: Sequence[str]) -> list[relay.Node | None]:
     if info.context.viewer is None:
         return [None] * len(ids)
     wanted: dict[str, list[UUID]] = defaultdict(list)

@@ -5,18 +5,25 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 
 from domain import locks, outbox
 from domain.errors import DomainError, DomainErrors
-from schema.errors import user_errors
+from schema.errors import UserError, user_errors
 
 P = TypeVar("P")
+P_co = TypeVar("P_co", covariant=True)
 
 
-def returns(payload_cls: type[P]) -> Callable[[Callable[..., Awaitable[P]]], Callable[..., Awaitable[P]]]:
+class PayloadClass(Protocol[P_co]):
+    """A payload type that can be made from userErrors alone (its other fields have defaults)."""
+
+    def __call__(self, *, user_errors: list[UserError]) -> P_co: ...
+
+
+def returns(payload_cls: PayloadClass[P]) -> Callable[[Callable[..., Awaitable[P]]], Callable[..., Awaitable[P]]]:
     """A mutation resolver whose DomainErrors become the payload's userErrors (a root field's
     method, `info` among its arguments)."""
 
@@ -55,7 +62,7 @@ def given(input_obj: Any, *names: str) -> dict[str, Any]:
         value = getattr(input_obj, name, strawberry.UNSET)
         if value is strawberry.UNSET:
             continue
-        if dataclasses.is_dataclass(value):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
             value = dataclasses.asdict(value)
         values[name] = value
     return values

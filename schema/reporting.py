@@ -133,8 +133,8 @@ class EveryErrorHasACode(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         try:
             yield
-        except GraphQLSyntaxError as error:  # raised by ParserCache's hook, it ends the request
-            _give_code(error, "GRAPHQL_PARSE_FAILED")
+        except GraphQLSyntaxError as syntax_error:  # raised by ParserCache's hook, it ends the request
+            _give_code(syntax_error, "GRAPHQL_PARSE_FAILED")
             raise
         for error in getattr(self.execution_context.result, "errors", None) or ():
             if isinstance(error, GraphQLSyntaxError):

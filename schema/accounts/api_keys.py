@@ -43,7 +43,7 @@ class ApiKey(Entity):
 
 @loads_nodes("ApiKey")
 async def load_api_keys(info: Info, ids: list[UUID]) -> list[ApiKey | None]:
-    rows = {k.id: k for k in await models.ApiKey.filter(access.api_keys(info.context.viewer), id__in=ids)}
+    rows = {k.id: k for k in await models.ApiKey.filter(access.api_keys(info.context.signed_in_viewer), id__in=ids)}
     return [ApiKey.from_model(rows[i]) if i in rows else None for i in ids]
 
 

@@ -41,7 +41,9 @@ class Invitation(Entity):
 
 @loads_nodes("Invitation")
 async def load_invitations(info: Info, ids: list[UUID]) -> list[Invitation | None]:
-    rows = {r.id: r for r in await models.AccountToken.filter(access.invitations(info.context.viewer), id__in=ids)}
+    rows = {
+        r.id: r for r in await models.AccountToken.filter(access.invitations(info.context.signed_in_viewer), id__in=ids)
+    }
     return [Invitation.from_model(rows[i]) if i in rows else None for i in ids]
 
 

@@ -8,6 +8,7 @@ import strawberry
 
 import models
 from domain import access
+from domain.viewer import Viewer as DomainViewer
 from schema.clients.types import Client
 from schema.coaches.types import Coach
 from schema.context import Info
@@ -31,7 +32,7 @@ class User(Entity):
 
 @loads_nodes("User")
 async def load_users(info: Info, ids: list[UUID]) -> list[User | None]:
-    rows = {u.id: u for u in await models.User.filter(access.users(info.context.viewer), id__in=ids)}
+    rows = {u.id: u for u in await models.User.filter(access.users(info.context.signed_in_viewer), id__in=ids)}
     return [User.from_model(rows[i]) if i in rows else None for i in ids]
 
 
@@ -39,7 +40,7 @@ async def load_users(info: Info, ids: list[UUID]) -> list[User | None]:
 class Viewer:
     user: User
     role: Role
-    _viewer: strawberry.Private[object]
+    _viewer: strawberry.Private[DomainViewer]
 
     @strawberry.field
     async def coach(self, info: Info) -> Annotated["Coach", strawberry.lazy("schema.coaches.types")] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.scalars import JSON
 
 import models
 from domain import access, clients, privacy
@@ -71,7 +72,7 @@ class Mutation:
     @returns(ExportClientDataPayload)
     async def export_client_data(self, info: Info, input: ClientDataInput) -> ExportClientDataPayload:
         row = await _client(info, input.client_id)
-        return ExportClientDataPayload(data=await privacy.export(info.context.signed_in_viewer, row))
+        return ExportClientDataPayload(data=JSON(await privacy.export(info.context.signed_in_viewer, row)))
 
     @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.CLIENT))
     @returns(EraseClientPayload)

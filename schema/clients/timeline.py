@@ -9,12 +9,12 @@ import strawberry
 
 import models
 from domain import access
-from schema.connection import Connection, Edge
+from schema.connection import Edge
 from schema.context import Info
 from schema.enums import ActivityKind
 from schema.lazy import lazy_class
 from schema.node import Entity, loads_nodes
-from schema.pagination import Ordering
+from schema.pagination import Ordering, Page, PageInfo
 
 if TYPE_CHECKING:
     from schema.clients.types import Client
@@ -63,12 +63,25 @@ class ActivityEdge(Edge[ActivityEvent]):
 
 
 @strawberry.type(name="ActivityConnection")
-class ActivityConnection(Connection[ActivityEvent]):
-    # Named edges: the schema has always called them ActivityEdge, not ActivityEventEdge.
+class ActivityConnection:
+    # Not a Connection[ActivityEvent]: the schema has always called its edges ActivityEdge, not ActivityEventEdge.
     edges: list[ActivityEdge]
+    page_info: PageInfo
+    total_count: int
+
+    @classmethod
+    def of(cls, page: Page, nodes: list[ActivityEvent]) -> ActivityConnection:
+        """Wrap a page whose rows were turned into `nodes` (same order)."""
+        return cls(
+            edges=[ActivityEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
+            page_info=page.page_info,
+            total_count=page.total_count,
+        )
 
 
 @loads_nodes("ActivityEvent")
 async def load_events(info: Info, ids: list[UUID]) -> list[ActivityEvent | None]:
-    rows = {e.id: e for e in await models.ActivityEvent.filter(access.activity(info.context.viewer), id__in=ids)}
+    rows = {
+        e.id: e for e in await models.ActivityEvent.filter(access.activity(info.context.signed_in_viewer), id__in=ids)
+    }
     return [ActivityEvent.from_model(rows[i]) if i in rows else None for i in ids]

@@ -125,7 +125,7 @@ class Client(Entity):
 
     @strawberry.field(description="What the client chose to share with the coaches they book.")
     async def health_context(self, info: Info) -> str | None:
-        if self._m.health_context_enc is None or not access.may_read_health_context(info.context.viewer):
+        if self._m.health_context_enc is None or not access.may_read_health_context(info.context.signed_in_viewer):
             return None
         cipher = await info.context.loaders.cipher.load(self._m.id)
         return cipher.decrypt(self._m.health_context_enc) if cipher else None
@@ -176,7 +176,7 @@ class Client(Entity):
                 last_session_at=summary.last.starts_at if summary.last else None,
                 next_session_at=summary.next.starts_at if summary.next else None,
                 total_revenue=Money(amount_minor=found.revenue_minor, currency=found.currency)
-                if found.currency
+                if found.currency and found.revenue_minor is not None
                 else None,
             )
 
@@ -194,7 +194,7 @@ class Client(Entity):
 
     @strawberry.field
     async def goals(self, info: Info) -> list[Annotated["Goal", strawberry.lazy("schema.goals.types")]]:
-        return [Goal.from_model(r) for r in await goal_reads.client_goals(info.context.viewer, self._m.id)]
+        return [Goal.from_model(r) for r in await goal_reads.client_goals(info.context.signed_in_viewer, self._m.id)]
 
     @strawberry.field
     def milestones(self, info: Info) -> list[Milestone]:
@@ -251,7 +251,9 @@ class Client(Entity):
 
     @strawberry.field
     async def notes(self, info: Info, first: int | None = 20, after: str | None = None) -> NoteConnection:
-        page = await paginate(note_reads.client_notes(info.context.viewer, self._m.id), BY_CREATED, first, after)
+        page = await paginate(
+            note_reads.client_notes(info.context.signed_in_viewer, self._m.id), BY_CREATED, first, after
+        )
         return NoteConnection.of(page, await notes_with_bodies(info, page.rows))
 
     @strawberry.field
@@ -263,7 +265,7 @@ class Client(Entity):
         kinds: list[ActivityKind] | None = None,
     ) -> ActivityConnection:
         page = await paginate(
-            note_reads.client_timeline(info.context.viewer, self._m.id, kinds), BY_OCCURRED, first, after
+            note_reads.client_timeline(info.context.signed_in_viewer, self._m.id, kinds), BY_OCCURRED, first, after
         )
         return ActivityConnection.of(page, [ActivityEvent.from_model(r) for r in page.rows])
 

@@ -22,6 +22,7 @@ from schema.coaches.types import (
     UpdateServiceInput,
 )
 from schema.context import Info
+from schema.errors import forbidden
 from schema.node import in_scope, uuid_of
 from schema.payloads import given, returns
 from schema.permissions import signed_in
@@ -45,7 +46,10 @@ def _service_values(input_obj: CreateServiceInput | UpdateServiceInput) -> dict[
 
 
 async def _me(info: Info) -> CoachPayload:
-    return CoachPayload(coach=Coach.from_model(await coach_reads.coach(info.context.signed_in_viewer.coach_id)))
+    coach_id = info.context.signed_in_viewer.coach_id
+    if coach_id is None:
+        raise forbidden("Only a coach has a coach profile.")
+    return CoachPayload(coach=Coach.from_model(await coach_reads.coach(coach_id)))
 
 
 @strawberry.type

@@ -96,19 +96,21 @@ class CreditPool(Entity):
     async def transactions(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> CreditTransactionConnection:
-        page = await paginate(credit_reads.pool_transactions(info.context.viewer, self._m.id), BY_CREATED, first, after)
+        page = await paginate(
+            credit_reads.pool_transactions(info.context.signed_in_viewer, self._m.id), BY_CREATED, first, after
+        )
         return CreditTransactionConnection.of(page, [CreditTransaction.from_model(r) for r in page.rows])
 
 
 @loads_nodes("CreditTransaction")
 async def load_transactions(info: Info, ids: list[UUID]) -> list[CreditTransaction | None]:
-    rows = {t.id: t for t in await credit_reads.transactions(info.context.viewer).filter(id__in=ids)}
+    rows = {t.id: t for t in await credit_reads.transactions(info.context.signed_in_viewer).filter(id__in=ids)}
     return [CreditTransaction.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("CreditPool")
 async def load_pools(info: Info, ids: list[UUID]) -> list[CreditPool | None]:
-    rows = {p.id: p for p in await credit_reads.pools(info.context.viewer).filter(id__in=ids)}
+    rows = {p.id: p for p in await credit_reads.pools(info.context.signed_in_viewer).filter(id__in=ids)}
     return [CreditPool.from_model(rows[i]) if i in rows else None for i in ids]
 
 

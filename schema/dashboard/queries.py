@@ -7,6 +7,7 @@ import strawberry
 from models.enums import Role
 from schema.context import Info
 from schema.dashboard.types import CoachDashboard
+from schema.errors import forbidden
 from schema.permissions import signed_in
 
 
@@ -14,4 +15,7 @@ from schema.permissions import signed_in
 class Query:
     @strawberry.field(permission_classes=signed_in(Role.COACH))
     def dashboard(self, info: Info) -> CoachDashboard:
-        return CoachDashboard(_viewer=info.context.viewer)
+        viewer = info.context.signed_in_viewer
+        if viewer.coach_id is None:
+            raise forbidden("Only a coach has a dashboard.")
+        return CoachDashboard(_viewer=viewer, _coach_id=viewer.coach_id)

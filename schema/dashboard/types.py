@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 
 from domain import dashboard
+from domain.viewer import Viewer
 from resolvers import dashboard as dashboard_reads
 from schema.clients.timeline import ActivityEvent
 from schema.clients.types import Client
@@ -79,20 +81,21 @@ class PendingAction:
     async def message(self, info: Info) -> Annotated["Message", strawberry.lazy("schema.messages.types")] | None:
         if self._item.message_id is None:
             return None
-        row = await dashboard_reads.message(info.context.viewer, self._item.message_id)
+        row = await dashboard_reads.message(info.context.signed_in_viewer, self._item.message_id)
         return (await messages_with_bodies(info, row.conversation, [row]))[0] if row else None
 
     @strawberry.field
     async def proposal(self, info: Info) -> RescheduleProposal | None:
         if self._item.proposal_id is None:
             return None
-        row = await dashboard_reads.proposal(info.context.viewer, self._item.proposal_id)
+        row = await dashboard_reads.proposal(info.context.signed_in_viewer, self._item.proposal_id)
         return RescheduleProposal.from_model(row) if row else None
 
 
 @strawberry.type
 class CoachDashboard:
-    _viewer: strawberry.Private[object]
+    _viewer: strawberry.Private[Viewer]
+    _coach_id: strawberry.Private[UUID]
 
     @strawberry.field
     async def upcoming_sessions(self, first: int | None = 10) -> list[Session]:
@@ -106,17 +109,17 @@ class CoachDashboard:
 
     @strawberry.field
     async def pending_actions(self) -> list[PendingAction]:
-        items = await dashboard.pending_actions(self._viewer.coach_id)
+        items = await dashboard.pending_actions(self._coach_id)
         return [PendingAction(kind=PendingActionKind(i.kind), since=i.since, _item=i) for i in items]
 
     @strawberry.field
     async def category_counts(self) -> list[CategoryCount]:
-        counts = await dashboard.category_counts(self._viewer.coach_id)
+        counts = await dashboard.category_counts(self._coach_id)
         return [CategoryCount(category=c, count=n) for c, n in counts.items()]
 
     @strawberry.field
     async def recommended_actions(self) -> list[RecommendedAction]:
-        counts = await dashboard.category_counts(self._viewer.coach_id)
+        counts = await dashboard.category_counts(self._coach_id)
         prompts = [
             (RecommendedActionKind.FOLLOW_UP_RECENT, "Follow up with recent clients", dashboard.FOLLOW_UP_RECENT),
             (

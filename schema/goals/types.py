@@ -119,11 +119,11 @@ class ActionItemPayload:
 
 @loads_nodes("Goal")
 async def load_goals(info: Info, ids: list[UUID]) -> list[Goal | None]:
-    rows = await goal_reads.visible_many(info.context.viewer, ids)
+    rows = await goal_reads.visible_many(info.context.signed_in_viewer, ids)
     return [Goal.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @loads_nodes("ActionItem")
 async def load_action_items(info: Info, ids: list[UUID]) -> list[ActionItem | None]:
-    rows = await goal_reads.visible_action_items(info.context.viewer, ids)
+    rows = await goal_reads.visible_action_items(info.context.signed_in_viewer, ids)
     return [ActionItem.from_model(rows[i]) if i in rows else None for i in ids]

@@ -9,6 +9,7 @@ from domain.errors import not_found
 from models.enums import Role
 from resolvers import messages as message_reads
 from schema.context import Info
+from schema.errors import forbidden
 from schema.messages.types import (
     Conversation,
     ConversationPayload,
@@ -50,6 +51,8 @@ class Mutation:
         )
         row, body = await messages.send(info.context.viewer, request)
         conversation = await message_reads.visible(info.context.signed_in_viewer, row.conversation_id)
+        if conversation is None:  # the sender is one of its two people, so never
+            raise forbidden("You are not in this conversation.")
         return MessagePayload(message=Message.from_model(row, conversation, body))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))

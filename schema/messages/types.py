@@ -77,7 +77,7 @@ async def messages_with_bodies(
     info: Info, conversation: models.Conversation, rows: list[models.Message]
 ) -> list[Message]:
     cipher = await info.context.loaders.cipher.load(conversation.client_id)
-    return [Message.from_model(r, conversation, cipher.decrypt(r.body_enc) if cipher else "") for r in rows]
+    return [Message.from_model(r, conversation, (cipher.decrypt(r.body_enc) or "") if cipher else "") for r in rows]
 
 
 @strawberry.type(name="MessageConnection")
@@ -204,7 +204,7 @@ def client_last_message(info: Info, client_id: UUID) -> Any:
             return None
         row, conversation, wrapped_key = found
         cipher = encryption.cipher_from_wrapped(wrapped_key)
-        return Message.from_model(row, conversation, cipher.decrypt(row.body_enc) if cipher else "")
+        return Message.from_model(row, conversation, (cipher.decrypt(row.body_enc) or "") if cipher else "")
 
     return resolved(info.context.loaders.last_message, client_id, read)
 

@@ -29,14 +29,14 @@ class Mutation:
         row = await notes.add_note(
             info.context.viewer, client.id, input.body, session_id=session_id, shared=bool(input.shared_with_client)
         )
-        return NotePayload(note=Note.from_model(row, row._body))
+        return NotePayload(note=Note.from_model(row, row._body or ""))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(NotePayload)
     async def update_note(self, info: Info, input: UpdateNoteInput) -> NotePayload:
         row = await _own_note(info, input.note_id)
         row = await notes.update_note(info.context.viewer, row, body=input.body, shared=input.shared_with_client)
-        return NotePayload(note=Note.from_model(row, row._body))
+        return NotePayload(note=Note.from_model(row, row._body or ""))
 
     @strawberry.mutation(permission_classes=signed_in(Role.COACH))
     @returns(DeletePayload)

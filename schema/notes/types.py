@@ -74,7 +74,7 @@ async def notes_with_bodies(info: Info, rows: list[models.Note]) -> list[Note]:
 
 @loads_nodes("Note")
 async def load_notes(info: Info, ids: list[UUID]) -> list[Note | None]:
-    rows = await models.Note.filter(access.notes(info.context.viewer), id__in=ids)
+    rows = await models.Note.filter(access.notes(info.context.signed_in_viewer), id__in=ids)
     notes = {row.id: note for row, note in zip(rows, await notes_with_bodies(info, rows), strict=True)}
     return [notes.get(i) for i in ids]
 

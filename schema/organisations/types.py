@@ -62,7 +62,7 @@ class Organisation(Entity):
 
     @strawberry.field
     async def credit_pool(self, info: Info) -> Annotated["CreditPool", strawberry.lazy("schema.credits.types")]:
-        if not await organisation_reads.manages(info.context.viewer, self._m.id):
+        if not await organisation_reads.manages(info.context.signed_in_viewer, self._m.id):
             raise forbidden("Only the organisation's admins see its credit pool.")
         pool = await info.context.loaders.organisation_pool.load(self._m.id)
         return credit_pool_type().from_model(pool)
@@ -80,7 +80,7 @@ class Organisation(Entity):
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> OrganisationUsage:
-        if not await organisation_reads.manages(info.context.viewer, self._m.id):
+        if not await organisation_reads.manages(info.context.signed_in_viewer, self._m.id):
             raise forbidden("Only the organisation's admins see its usage.")
         found = await usage.for_organisation(self._m.id, from_, to)
         return OrganisationUsage(
@@ -93,12 +93,15 @@ class Organisation(Entity):
 
     @strawberry.field
     async def member_count(self, info: Info) -> int:
-        return await organisation_reads.member_count(info.context.viewer, self._m.id)
+        return await organisation_reads.member_count(info.context.signed_in_viewer, self._m.id)
 
 
 @loads_nodes("Organisation")
 async def load_organisations(info: Info, ids: list[UUID]) -> list[Organisation | None]:
-    rows = {o.id: o for o in await models.Organisation.filter(access.organisations(info.context.viewer), id__in=ids)}
+    rows = {
+        o.id: o
+        for o in await models.Organisation.filter(access.organisations(info.context.signed_in_viewer), id__in=ids)
+    }
     return [Organisation.from_model(rows[i]) if i in rows else None for i in ids]
 
 
