@@ -15,8 +15,9 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry import UNSET
 from strawberry.asgi import GraphQL
@@ -48,6 +49,7 @@ from workers.supervisor import HEARTBEAT_FRESH_SECONDS, Heartbeat
 log = logging.getLogger("caseload.http")
 
 MAX_BODY_BYTES = 100 * 1024
+CORS_MAX_AGE_SECONDS = 600  # how long a browser may reuse a preflight's answer
 
 
 class BodyLimit:
@@ -189,6 +191,16 @@ async def _too_slow(scope, send, deadline: float) -> None:
     await response(scope, nothing_more, send)
 
 
+class AllowedOrigins(CORSMiddleware):
+    """Starlette's CORS, telling other origins nothing: their preflight is refused without the
+    Access-Control-* headers Starlette would still list (methods, headers, max age)."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        if not self.is_allowed_origin(origin=request_headers["origin"]):
+            return PlainTextResponse("Disallowed CORS origin", status_code=400)
+        return super().preflight_response(request_headers)
+
+
 class CaseloadGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = CaseloadSocket
 
@@ -198,9 +210,6 @@ class CaseloadGraphQL(GraphQL[Context, None]):
         self.auth_holder = auth_holder
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "websocket" and not self._origin_allowed(scope):
-            await send({"type": "websocket.close", "code": 4403, "reason": "Origin not allowed"})
-            return
         try:
             await super().__call__(scope, receive, send)
         except QueryCanceledError:
@@ -211,13 +220,6 @@ class CaseloadGraphQL(GraphQL[Context, None]):
             log.warning("the viewer lookup ran past statement_timeout")
             error = {"message": TIMEOUT_MESSAGE, "extensions": {"code": "TIMEOUT"}}
             await JSONResponse({"errors": [error]}, status_code=503)(scope, receive, send)
-
-    def _origin_allowed(self, scope) -> bool:
-        """Browsers send an Origin; when CASELOAD_ALLOWED_ORIGINS is set, only those may open a
-        socket. (Authentication is in connection_init, not in cookies, so this is defence in depth.)"""
-        origin = dict(scope.get("headers") or []).get(b"origin")
-        allowed = self.settings.allowed_origins
-        return origin is None or not allowed or origin.decode("latin-1") in allowed
 
     async def get_context(self, request, response) -> Context:
         auth: Authenticator = self.auth_holder["auth"]
@@ -373,6 +375,9 @@ def create_app(
         multipart_uploads_enabled=False,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=5),
+        # Sockets: strawberry's own check of a browser's Origin (none, or the same origin, always
+        # pass); the CORS middleware below answers HTTP from the same list.
+        allowed_origins=settings.allowed_origins,
     )
 
     @contextlib.asynccontextmanager
@@ -401,7 +406,18 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(JsonObjectBody)],
+        middleware=[
+            # Browsers on these origins may POST with a bearer token; other origins get no
+            # Access-Control-* headers, so their pages can neither read answers nor subscribe.
+            Middleware(
+                AllowedOrigins,
+                allow_origins=list(settings.allowed_origins),
+                allow_methods=["POST"],
+                allow_headers=["authorization", "content-type"],
+                max_age=CORS_MAX_AGE_SECONDS,
+            ),
+            Middleware(JsonObjectBody),
+        ],
     )
 
 

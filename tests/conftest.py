@@ -17,7 +17,7 @@ from app import infra
 from app import settings as settings_module
 from app.http import asgi
 from domain import clock
-from tests.support.api import PASSWORD, Api, World, starlette_app
+from tests.support.api import APP_ORIGIN, PASSWORD, Api, World, starlette_app
 from tests.support.database import assert_pools_match_ledger, empty_all
 from tests.support.logs import KEEP_EVERYTHING, LOG_SECRETS, leaked
 
@@ -48,7 +48,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 
 def _base_settings() -> settings_module.Settings:
     base = settings_module.from_env()
-    return dataclasses.replace(base, environment="test", data_dir=TEST_DATA_DIR)
+    return dataclasses.replace(base, environment="test", data_dir=TEST_DATA_DIR, allowed_origins=(APP_ORIGIN,))
 
 
 async def _fresh_database(address: infra.DatabaseAddress) -> infra.DatabaseAddress:

@@ -15,6 +15,8 @@ LOGIN = """mutation($e: String!, $p: String!) { login(input: {email: $e, passwor
   token user { id role } userErrors { code field message } } }"""
 
 PASSWORD = "correct horse battery"
+# The browser origin the test settings allow (CASELOAD_ALLOWED_ORIGINS): a single-page app elsewhere.
+APP_ORIGIN = "https://app.caseload.test"
 
 SYSTEM = Viewer(user_id=None, role=Role.ADMIN, name="System")
 

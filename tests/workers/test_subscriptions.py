@@ -15,7 +15,7 @@ import websockets
 
 from domain import clock
 from models.enums import Role
-from tests.support.api import LOGIN, PASSWORD, starlette_app
+from tests.support.api import APP_ORIGIN, LOGIN, PASSWORD, starlette_app
 from tests.support.booking import BOOK, setup_coach
 from tests.support.credits import GRANT, GRANT_ORG
 from tests.support.dates import utc
@@ -174,15 +174,23 @@ async def test_at_most_ten_subscriptions_per_socket(api, world, server_a, hub):
     await socket.close()
 
 
-def test_origins_outside_the_allowed_list_are_refused():
-    from app.http import CaseloadGraphQL
-
-    view = CaseloadGraphQL.__new__(CaseloadGraphQL)
-    view.settings = type("S", (), {"allowed_origins": ("https://app.example",)})()
-    scope = lambda origin: {"headers": [(b"origin", origin)] if origin else []}  # noqa: E731
-    assert view._origin_allowed(scope(b"https://app.example"))
-    assert not view._origin_allowed(scope(b"https://evil.example"))
-    assert view._origin_allowed(scope(None))  # not a browser
+async def test_a_socket_opens_from_the_allowed_origin_the_same_origin_or_none_and_no_other(api, world, server_a):
+    """One list for HTTP and sockets (CASELOAD_ALLOWED_ORIGINS; the tests allow APP_ORIGIN)."""
+    coach = await world.user(Role.COACH)
+    same = "http://" + server_a.removeprefix("ws://").split("/")[0]
+    for origin in (APP_ORIGIN, same, None):
+        headers = {"Origin": origin} if origin else {}
+        socket = await websockets.connect(server_a, subprotocols=[PROTOCOL], additional_headers=headers)
+        await socket.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {coach.token}"}})
+        )
+        assert json.loads(await asyncio.wait_for(socket.recv(), 5)) == {"type": "connection_ack"}, origin
+        await socket.close()
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        await websockets.connect(
+            server_a, subprotocols=[PROTOCOL], additional_headers={"Origin": "https://elsewhere.example"}
+        )
+    assert refused.value.response.status_code == 403
 
 
 async def test_session_changes_and_notifications_reach_the_coachs_socket(api, world, test_settings, server_a, hub):
