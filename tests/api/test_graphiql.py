@@ -68,9 +68,8 @@ async def test_the_page_references_no_other_host_and_runs_no_inline_script(api):
 async def test_the_page_carries_a_content_security_policy_that_allows_only_this_origin(api):
     page = await graphiql_page(api)
 
-    policy = dict(
-        (directive.split(" ", 1) + [""])[:2] for directive in page.headers["content-security-policy"].split("; ")
-    )
+    directives = page.headers["content-security-policy"].split("; ")
+    policy = {name: value for name, _, value in (directive.partition(" ") for directive in directives)}
     assert policy["default-src"] == "'none'"
     assert policy["script-src"] == "'self'"
     assert policy["connect-src"] == "'self'"
