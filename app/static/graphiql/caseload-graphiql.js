@@ -11,7 +11,7 @@
     '#   {"Authorization": "Bearer <token>"}',
     "# Subscriptions use the same header (sent in connection_init).",
     "",
-    "mutation SignIn {",
+    "mutation {",
     '  login(input: {email: "coach@demo.caseload.dev", password: "demo-coach-password"}) {',
     "    token",
     "    userErrors { code field message }",

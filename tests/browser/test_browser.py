@@ -1,0 +1,246 @@
+"""A real browser (Debian's chromium, driven by Playwright) against the real app under uvicorn:
+
+- a single-page app served from a second loopback origin (listed in CASELOAD_ALLOWED_ORIGINS) signs
+  in as the demo coach, renders the My Clients table from the API and shows a message that a client
+  sends meanwhile, over its own graphql-transport-ws socket;
+- GraphiQL, with every request to another host aborted, renders its editor and runs a query.
+
+Screenshots go to .caseload/test/artifacts/ (the path is printed). The demo is whatever app/seed.py
+loads, so the checks compare the page with what the API answers, not with fixed figures."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Page, Request, Route, async_playwright
+from starlette.applications import Starlette
+from starlette.staticfiles import StaticFiles
+
+from tests.support.workers import eventually, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE_DIR = Path(__file__).parent / "page"
+ARTIFACTS = ROOT / ".caseload" / "test" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+COACH = {"email": "coach@demo.caseload.dev", "password": "demo-coach-password"}
+CLIENT = {"email": "client@demo.caseload.dev", "password": "demo-client-password"}
+LOGIN = "mutation($email: String!, $password: String!) { login(input: {email: $email, password: $password}) { token } }"
+MY_CLIENTS = """{ myClients(first: 100) { totalCount edges { node {
+  id name category creditsAvailable creditPool { kind balance } eligibility { eligible reasons }
+  lastSession { startsAt status } nextSession { startsAt status } } } } }"""
+SEND = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code message } } }"
+
+
+@pytest.fixture
+def page_origin() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+async def api_server(api, test_settings, page_origin):
+    """`caseload serve --with-worker --demo` on a loopback port, on the test database (emptied by
+    `api`, so the demo loads) and Redis, allowing the page's origin."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_settings.database_url,
+        "REDIS_URL": test_settings.redis_url,
+        "CASELOAD_ENV": "development",
+        "CASELOAD_ALLOWED_ORIGINS": page_origin,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--with-worker", "--demo"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+
+            async def healthy() -> bool:
+                return (await client.get("/health")).status_code == 200
+
+            await eventually(
+                healthy, timeout=60, interval=0.2, ignoring=(httpx.TransportError,), message="caseload serve healthy"
+            )
+            yield client
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+async def page_server(page_origin):
+    """The single-page app's own origin: its three static files, nothing else."""
+    port = urlsplit(page_origin).port
+    app = Starlette()
+    app.mount("/", StaticFiles(directory=PAGE_DIR))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started, timeout=10, message="the page's server started")
+    yield page_origin
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def browser():
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM)
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nbrowser test screenshots: {ARTIFACTS}")
+    return ARTIFACTS
+
+
+async def graphql(client: httpx.AsyncClient, query: str, variables: dict | None = None, token: str | None = None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    answer = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert not body.get("errors"), body
+    return body["data"]
+
+
+async def sign_in(client: httpx.AsyncClient, who: dict) -> str:
+    return (await graphql(client, LOGIN, who))["login"]["token"]
+
+
+def shown_session(session: dict | None) -> str:
+    return f"{session['startsAt']} ({session['status']})" if session else "—"
+
+
+async def table_rows(page: Page) -> dict[str, dict[str, str]]:
+    return await page.eval_on_selector_all(
+        "#clients tbody tr",
+        """rows => Object.fromEntries(rows.map(row => [row.dataset.clientId, Object.fromEntries(
+            [...row.cells].map(cell => [cell.classList[0], cell.textContent]))]))""",
+    )
+
+
+async def test_a_page_on_another_origin_shows_my_clients_and_a_live_message(
+    api_server, page_server, browser: Browser, artifacts
+):
+    coach_token = await sign_in(api_server, COACH)
+    expected = (await graphql(api_server, MY_CLIENTS, token=coach_token))["myClients"]
+    assert expected["edges"], "the demo coach has clients"
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+    await page.goto(f"{page_server}/index.html?api={api_server.base_url}".rstrip("/"))
+    await page.wait_for_selector("#status[data-state=subscribed]", timeout=30_000)
+    assert problems == []
+
+    # The table: one row per client the API lists, each cell as the API answers it.
+    rows = await table_rows(page)
+    assert len(rows) == len(expected["edges"]) == min(expected["totalCount"], 100)
+    for edge in expected["edges"]:
+        client = edge["node"]
+        eligibility = client["eligibility"]
+        assert rows[client["id"]] == {
+            "name": client["name"],
+            "category": client["category"] or "—",
+            "eligible" if eligibility["eligible"] else "ineligible": "eligible"
+            if eligibility["eligible"]
+            else "ineligible: " + ", ".join(eligibility["reasons"]),
+            "credits": f"{client['creditsAvailable']} ({client['creditPool']['kind']} pool, "
+            f"balance {client['creditPool']['balance']})",
+            "last-session": shown_session(client["lastSession"]),
+            "next-session": shown_session(client["nextSession"]),
+        }
+    categories = await page.eval_on_selector_all("#categories li", "items => items.map(i => i.dataset.category)")
+    assert set(categories) >= {client["node"]["category"] for client in expected["edges"]} - {None}
+    await page.screenshot(path=str(artifacts / "my-clients.png"), full_page=True)
+
+    # A client of this coach writes meanwhile; the page's socket shows it.
+    client_token = await sign_in(api_server, CLIENT)
+    coach_id = (await graphql(api_server, "{ viewer { coach { id } } }", token=coach_token))["viewer"]["coach"]["id"]
+    body = f"Hello from the browser test {uuid.uuid4().hex[:8]}"
+    sent = await graphql(api_server, SEND, {"i": {"coachId": coach_id, "body": body}}, token=client_token)
+    assert sent["sendMessage"]["userErrors"] == []
+
+    await page.wait_for_selector(f"#messages li:has-text('{body}')", timeout=20_000)
+    assert await page.text_content("#status") == "listening for messages"
+    await page.screenshot(path=str(artifacts / "my-clients-with-message.png"), full_page=True)
+    assert problems == []
+    await context.close()
+
+
+async def test_graphiql_runs_a_query_with_every_other_host_blocked(api_server, browser: Browser, artifacts):
+    origin = str(api_server.base_url).rstrip("/")
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    blocked: list[str] = []
+    loaded: list[str] = []
+
+    async def only_the_apps_origin(route: Route, request: Request) -> None:
+        parts = urlsplit(request.url)
+        if f"{parts.scheme}://{parts.netloc}" == origin or parts.scheme == "data":
+            loaded.append(request.url)
+            await route.continue_()
+        else:
+            blocked.append(request.url)
+            await route.abort()
+
+    await context.route("**/*", only_the_apps_origin)
+    page = await context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    page.on("pageerror", lambda error: violations.append(str(error)))
+
+    await page.goto(f"{origin}/graphql")
+    editor = page.locator(".graphiql-query-editor .CodeMirror")
+    await editor.wait_for(timeout=30_000)
+
+    # The editor's own API rather than keystrokes: its autocompletion and bracket closing make
+    # typed text land differently from run to run. (GraphiQL updates the operation name a moment
+    # after an edit, which is why the page's default document names no operation: a run that
+    # quick would send the old name with the new document.)
+    await editor.evaluate("element => element.CodeMirror.setValue('{ __typename }')")
+    await page.locator(".graphiql-execute-button").click()
+    response = page.locator(".graphiql-response .CodeMirror")
+    try:
+        await page.wait_for_function(
+            "() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror?.getValue().includes('Query')",
+            timeout=30_000,
+        )
+    finally:
+        await page.screenshot(path=str(artifacts / "graphiql-offline.png"))
+    shown = await response.evaluate("element => element.CodeMirror.getValue()")
+    assert '"__typename": "Query"' in shown
+
+    # Its subscriptions' socket is on this origin too, and the policy lets it open.
+    socket = await page.evaluate(
+        """() => new Promise(resolve => {
+            const socket = new WebSocket(location.origin.replace(/^http/, "ws") + "/graphql", "graphql-transport-ws");
+            socket.onopen = () => { socket.close(); resolve("open"); };
+            socket.onerror = () => resolve("refused");
+        })"""
+    )
+    assert socket == "open"
+
+    assert blocked == [], f"GraphiQL asked another host for: {blocked}"
+    assert any(url.endswith("/graphiql/graphiql.min.js") for url in loaded)
+    assert violations == []
+    await context.close()
