@@ -96,10 +96,15 @@ async def page_server(page_origin):
 
 
 @pytest.fixture
-async def browser():
-    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
+def chromium_path() -> str:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium_path):
     async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM)
+        chromium = await playwright.chromium.launch(executable_path=chromium_path)
         yield chromium
         await chromium.close()
 
