@@ -106,6 +106,7 @@ class BodyLimit:
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+_JSON_RANGES = {JSON, "application/*", "*/*"}
 
 
 def wants_graphql_response(accept: str | None) -> bool:
@@ -127,9 +128,6 @@ def wants_graphql_response(accept: str | None) -> bool:
         if kind is not None:
             wanted[kind] = max(wanted[kind], quality)
     return wanted[GRAPHQL_RESPONSE] > 0 and wanted[GRAPHQL_RESPONSE] >= wanted[JSON]
-
-
-_JSON_RANGES = {JSON, "application/*", "*/*"}
 
 
 def graphql_media_type(headers: Headers) -> str:
@@ -262,8 +260,7 @@ class CaseloadGraphQL(GraphQL[Context, None]):
             if scope["type"] != "http":
                 raise
             log.warning("the viewer lookup ran past statement_timeout")
-            error = {"message": TIMEOUT_MESSAGE, "extensions": {"code": "TIMEOUT"}}
-            await JSONResponse({"errors": [error]}, status_code=503)(scope, receive, send)
+            await error_response(scope, 503, TIMEOUT_MESSAGE, "TIMEOUT")(scope, receive, send)
 
     def _refusal(self, request: Request) -> Response | None:
         """GraphQL runs on POST with a JSON body only: other methods are 405 (GET too, except a
@@ -293,7 +290,8 @@ class CaseloadGraphQL(GraphQL[Context, None]):
         try:
             response = await super().run(request, context, root_value)
         except HTTPException as error:  # strawberry's plain-text refusals, as GraphQL errors
-            return error_response(request.scope, error.status_code, error.reason, "BAD_REQUEST")
+            code = "NOT_FOUND" if error.status_code == 404 else "BAD_REQUEST"
+            return error_response(request.scope, error.status_code, error.reason, code)
         if response.media_type == JSON:
             response.headers["content-type"] = GRAPHQL_RESPONSE
             response.status_code = getattr(request.state, "request_error_status", response.status_code)
@@ -333,7 +331,8 @@ class CaseloadGraphQL(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context):
         """connection_init carries {"authorization": "Bearer <token or API key>"}; anything else
-        closes the socket with 4403 and a reason saying which. The socket keeps the credential to re-check (app.sockets)."""
+        closes the socket with 4403 and a reason saying what was wrong (app.sockets). The socket
+        keeps the credential to re-check."""
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         header = params.get("authorization") or params.get("Authorization")
         if not isinstance(header, str) or not header.strip():

@@ -197,3 +197,21 @@ async def test_the_query_apollo_sends_next_runs_with_its_hash_ignored(api, world
 
     assert answer.status_code == 200
     assert answer.json() == {"data": {"viewer": {"role": "COACH"}}}
+
+
+async def test_refusals_before_graphql_answer_in_the_media_type_asked_for(api):
+    too_large = b'{"query": "{ __typename }", "pad": "' + b"x" * 200_000 + b'"}'
+    answers = {
+        413: await api.http.post(
+            "/graphql", content=too_large, headers={"content-type": "application/json", "accept": APOLLO_ACCEPT}
+        ),
+        415: await api.http.post(
+            "/graphql", content=b"{}", headers={"content-type": "text/plain", "accept": APOLLO_ACCEPT}
+        ),
+        405: await api.http.put("/graphql", headers={"accept": APOLLO_ACCEPT}),
+    }
+
+    for status, answer in answers.items():
+        assert answer.status_code == status
+        assert answer.headers["content-type"] == GRAPHQL_RESPONSE
+        assert set(answer.json()) == {"errors"}
