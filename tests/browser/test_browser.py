@@ -3,7 +3,8 @@
 - a single-page app served from a second loopback origin (listed in CASELOAD_ALLOWED_ORIGINS) signs
   in as the demo coach, renders the My Clients table from the API and shows a message that a client
   sends meanwhile, over its own graphql-transport-ws socket;
-- GraphiQL, with every request to another host aborted, renders its editor and runs a query.
+- GraphiQL, with every request to another host aborted, renders its editor, runs a query and,
+  signed in through its Headers tab, a subscription.
 
 Screenshots go to .caseload/test/artifacts/ (the path is printed). The demo is whatever app/seed.py
 loads, so the checks compare the page with what the API answers, not with fixed figures."""
@@ -22,6 +23,7 @@ import httpx
 import pytest
 import uvicorn
 from playwright.async_api import Browser, Page, Request, Route, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from starlette.applications import Starlette
 from starlette.staticfiles import StaticFiles
 
@@ -232,9 +234,8 @@ async def test_graphiql_runs_a_query_with_every_other_host_blocked(api_server, b
     await editor.wait_for(timeout=30_000)
 
     # The editor's own API rather than keystrokes: its autocompletion and bracket closing make
-    # typed text land differently from run to run. (GraphiQL updates the operation name a moment
-    # after an edit, which is why the page's default document names no operation: a run that
-    # quick would send the old name with the new document.)
+    # typed text land differently from run to run. (GraphiQL parses an edit a moment later; the
+    # page's fetcher routes a run by the document it sends, so one this quick goes the right way.)
     await editor.evaluate("element => element.CodeMirror.setValue('{ __typename }')")
     await page.locator(".graphiql-execute-button").click()
     response = page.locator(".graphiql-response .CodeMirror")
@@ -248,15 +249,40 @@ async def test_graphiql_runs_a_query_with_every_other_host_blocked(api_server, b
     shown = await response.evaluate("element => element.CodeMirror.getValue()")
     assert '"__typename": "Query"' in shown
 
-    # Its subscriptions' socket is on this origin too, and the policy lets it open.
-    socket = await page.evaluate(
-        """() => new Promise(resolve => {
-            const socket = new WebSocket(location.origin.replace(/^http/, "ws") + "/graphql", "graphql-transport-ws");
-            socket.onopen = () => { socket.close(); resolve("open"); };
-            socket.onerror = () => resolve("refused");
-        })"""
+    # A subscription, signed in with the token put in the Headers tab: GraphiQL's socket is on this
+    # origin too (the policy lets it open) and carries the header in connection_init.
+    coach_token = await sign_in(api_server, COACH)
+    await page.get_by_role("button", name="Headers").click()
+    headers_editor = page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror")
+    await headers_editor.evaluate(
+        "(element, token) => element.CodeMirror.setValue(JSON.stringify({Authorization: 'Bearer ' + token}))",
+        coach_token,
     )
-    assert socket == "open"
+    await editor.evaluate("element => element.CodeMirror.setValue('subscription { messageReceived { body } }')")
+    await page.locator(".graphiql-execute-button").click()
+
+    client_token = await sign_in(api_server, CLIENT)
+    coach_id = (await graphql(api_server, "{ viewer { coach { id } } }", token=coach_token))["viewer"]["coach"]["id"]
+    # GraphiQL shows no sign of its subscription listening yet, so a message sent too early may
+    # pass before it: send until one shows (each with its own body), at most five.
+    sent: list[str] = []
+    for _ in range(5):
+        sent.append(f"Hello GraphiQL {uuid.uuid4().hex[:8]}")
+        answer = await graphql(api_server, SEND, {"i": {"coachId": coach_id, "body": sent[-1]}}, token=client_token)
+        assert answer["sendMessage"]["userErrors"] == []
+        try:
+            await page.wait_for_function(
+                """bodies => bodies.some(body => document.querySelector('.graphiql-response .CodeMirror')
+                    ?.CodeMirror?.getValue().includes(body))""",
+                arg=sent,
+                timeout=5_000,
+            )
+            break
+        except PlaywrightTimeout:
+            continue
+    shown = await response.evaluate("element => element.CodeMirror.getValue()")
+    await page.screenshot(path=str(artifacts / "graphiql-subscription.png"))
+    assert any(body in shown for body in sent), shown
 
     assert blocked == [], f"GraphiQL asked another host for: {blocked}"
     assert any(url.endswith("/graphiql/graphiql.min.js") for url in loaded)

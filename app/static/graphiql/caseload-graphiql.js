@@ -35,7 +35,33 @@
     return fetchers[key];
   }
 
+  // GraphiQL parses the editor's document a moment after an edit, so a run right after one came
+  // with the previous document's parse and operation name (a subscription went over HTTP, an
+  // operation name the document no longer has was sent). Use the document being sent.
+  function current(params, options) {
+    var document;
+    try {
+      document = GraphiQL.GraphQL.parse(params.query);
+    } catch (error) {
+      return [params, options]; // the server says what is wrong with it
+    }
+    var names = document.definitions
+      .filter(function (definition) {
+        return definition.kind === "OperationDefinition";
+      })
+      .map(function (definition) {
+        return definition.name ? definition.name.value : null;
+      });
+    if (params.operationName && names.indexOf(params.operationName) < 0 && names.length === 1) {
+      params = Object.assign({}, params, { operationName: names[0] });
+    }
+    return [params, Object.assign({}, options, { documentAST: document })];
+  }
+
   function fetcher(params, options) {
+    var sent = current(params, options);
+    params = sent[0];
+    options = sent[1];
     var headers = (options && options.headers) || {};
     var authorization = null;
     Object.keys(headers).forEach(function (name) {
