@@ -58,6 +58,7 @@ from schema.notifications import (
 from schema.organisations import mutations as organisations_mutations
 from schema.organisations import queries as organisations_queries
 from schema.reporting import EveryErrorHasACode, MaskUnexpected, RequestSummary, Schema
+from schema.scalars import OVERRIDES as SCALARS
 from schema.sessions import (
     mutations as sessions_mutations,
 )
@@ -223,4 +224,6 @@ def build(*, introspection: bool = True, suggestions: bool = True) -> strawberry
         extensions.append(lambda: DisableIntrospection())
     check_every_argument(Query, Mutation, Subscription)
     # Schema logs errors without the document or variables (schema/reporting.py).
-    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    return Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, scalar_overrides=SCALARS
+    )
