@@ -40,7 +40,10 @@ class Query:
     ) -> ClientConnection:
         return await client_connection(info, first, after, filter, order_by)
 
-    @strawberry.field(permission_classes=signed_in())
+    @strawberry.field(
+        description="Signed in: the client with this id if the viewer may see it (a coach's client, an organisation's member, oneself, anyone for admins), else null.",
+        permission_classes=signed_in(),
+    )
     async def client(self, info: Info, id: strawberry.ID) -> Client | None:
         uid = uuid_of(id, "Client")
         row = await info.context.loaders.client.load(uid) if uid else None
