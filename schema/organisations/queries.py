@@ -23,7 +23,10 @@ class Query:
         row = await organisation_reads.organisation(viewer, uid) if uid is not None else None
         return Organisation.from_model(row) if row else None
 
-    @strawberry.field(permission_classes=signed_in())
+    @strawberry.field(
+        description="Signed in: the organisations the viewer may see (all for admins; one's own; a coach's clients'), by name.",
+        permission_classes=signed_in(),
+    )
     async def organisations(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> OrganisationConnection:
