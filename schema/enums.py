@@ -81,11 +81,11 @@ def describe_values(enum: type[Enum], **descriptions: str) -> None:
 
 describe_values(
     ClientCategory,
-    BOOKED="A CONFIRMED session with this coach starts in the future (a PENDING one does not count).",
-    PREVIOUSLY_BOOKED_0_14="Not booked; the last session with this coach (confirmed, completed or no-show) started less than 14 days ago.",
-    PREVIOUSLY_BOOKED_14_30="Not booked; the last session with this coach started 14 to 30 days ago.",
-    PREVIOUSLY_BOOKED_30_PLUS="Not booked; the last session with this coach started 30 or more days ago.",
-    PROSPECTIVE="No confirmed, completed or no-show session with this coach has started, and none confirmed is upcoming.",
+    BOOKED="Has an upcoming confirmed session with the viewing coach (a PENDING one does not count).",
+    PREVIOUSLY_BOOKED_0_14="No future booking; last session with the viewing coach 0-14 days ago (the latest confirmed, completed or no-show session that started).",
+    PREVIOUSLY_BOOKED_14_30="No future booking; last session 14-30 days ago.",
+    PREVIOUSLY_BOOKED_30_PLUS="No future booking; last session 30 or more days ago.",
+    PROSPECTIVE="Contacted the coach, or was added by the coach, but has never had a session (confirmed, completed or no-show) with them.",
 )
 describe_values(
     SessionStatus,
