@@ -38,7 +38,7 @@ from app.events import EventHub
 from app.jobs import JobPusher
 from app.settings import Settings
 from app.sockets import CaseloadSocket, SocketRegistry
-from domain import encryption
+from domain import cursors, encryption
 from schema.build import build
 from schema.context import Context
 from schema.errors import ApiError
@@ -364,6 +364,7 @@ def create_app(
     this process runs, for /ready."""
     settings.check()
     encryption.configure(settings.master_keys)
+    cursors.configure(settings.secret_key)
     schema = build(introspection=settings.introspection, suggestions=not settings.production)
     holder: dict = {}
     graphql = CaseloadGraphQL(
