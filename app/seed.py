@@ -104,8 +104,8 @@ class Practice:
     async def book(
         self, by: Viewer, service: models.Service, client_id: UUID, days: int, hour: int = 10, notes: str | None = None
     ) -> models.Session:
-        """A booking for the day `days` from now, made two days before that day (or earlier today)."""
-        booked = min(self.now - timedelta(hours=6), self.now + timedelta(days=days - 2))
+        """A booking for the day `days` from now, made two days before that day (or yesterday)."""
+        booked = min(self.now - timedelta(days=1), self.now + timedelta(days=days - 2))
         with clock.frozen_at(booked):
             start = await self.slot(service, days, hour)
             request = booking.BookingRequest(service.id, start, client_id=client_id, booking_notes=notes)
@@ -290,11 +290,15 @@ async def seed() -> None:
     await demo.history(chris, coaching, casey_id, [-100, -70, -40], "Worked on the promotion case.")
     last = await demo.book(casey, coaching, casey_id, -12)
     last = await demo.held(chris, last, "Rehearsed the panel questions; homework: the one-page story.", shared=True)
-    await feedback.leave(casey, last, 5, "The rehearsal made all the difference.", True)
+    with demo.at_instant(last.ends_at + timedelta(hours=5)):
+        await feedback.leave(casey, last, 5, "The rehearsal made all the difference.", True)
     late = await demo.book(casey, coaching, casey_id, -7, hour=14)
     await demo.cancel(casey, late, "Stuck in a meeting", timedelta(hours=3))  # late: the credits are kept
     upcoming = await demo.book(casey, coaching, casey_id, 3, notes="Panel debrief")
-    await proposals.propose(chris, upcoming, await demo.slot(coaching, 4, 15), "Could we move this to the afternoon?")
+    with demo.at(hours=-20):
+        await proposals.propose(
+            chris, upcoming, await demo.slot(coaching, 4, 15), "Could we move this to the afternoon?"
+        )
     await demo.book(casey, deep_dive, casey_id, 8, notes="Leading through a reorganisation")  # PENDING
     goal = await goals.create_goal(
         chris,
@@ -310,6 +314,7 @@ async def seed() -> None:
     await goals.add_action_item(chris, goal, "Ask two peers for feedback", today + timedelta(days=7), None)
     await demo.say(chris, casey_id, "Good luck with the panel! Tell me how it went.", days=-2)
     await demo.read(casey, chris.coach_id, casey_id, days=-1)
+    await demo.say(chris, casey_id, "I've proposed a new time for our next session: does it suit you?", hours=-20)
     await demo.say(casey, chris.coach_id, "It went well! Could we do the deep dive next week?", hours=-3)
 
     maya, maya_id = await member_with_login("Maya Patel", 16)
@@ -344,7 +349,8 @@ async def seed() -> None:
     await relationship(chris, ana_id, -45)
     await demo.history(chris, coaching, ana_id, [-35], "Evening routine agreed.")
     session = (await demo.history(chris, coaching, ana_id, [-9], "Sleep has improved."))[0]
-    await feedback.leave(ana, session, 4, "Helpful, though I'd like more concrete exercises.", False)
+    with demo.at_instant(session.ends_at + timedelta(days=1)):
+        await feedback.leave(ana, session, 4, "Helpful, though I'd like more concrete exercises.", False)
     await notes.add_note(chris, ana_id, "Check in about the new shift pattern.", shared=False)
 
     # ------------------------------------------------------------------ Chris: PREVIOUSLY_BOOKED_14_30
