@@ -82,11 +82,6 @@ class Practice:
         with clock.frozen_at(self.now + timedelta(days=days, hours=hours)):
             yield
 
-    @contextmanager
-    def at_instant(self, instant: datetime) -> Iterator[None]:
-        with clock.frozen_at(instant):
-            yield
-
     async def user(self, by: Viewer, email: str, password: str, name: str, role: Role, **fields) -> Viewer:
         user = await users.create_user(by, email=email, name=name, password=password, role=role, **fields)
         return await users.viewer_for(user)
@@ -290,7 +285,7 @@ async def seed() -> None:
     await demo.history(chris, coaching, casey_id, [-100, -70, -40], "Worked on the promotion case.")
     last = await demo.book(casey, coaching, casey_id, -12)
     last = await demo.held(chris, last, "Rehearsed the panel questions; homework: the one-page story.", shared=True)
-    with demo.at_instant(last.ends_at + timedelta(hours=5)):
+    with clock.frozen_at(last.ends_at + timedelta(hours=5)):
         await feedback.leave(casey, last, 5, "The rehearsal made all the difference.", True)
     late = await demo.book(casey, coaching, casey_id, -7, hour=14)
     await demo.cancel(casey, late, "Stuck in a meeting", timedelta(hours=3))  # late: the credits are kept
@@ -349,7 +344,7 @@ async def seed() -> None:
     await relationship(chris, ana_id, -45)
     await demo.history(chris, coaching, ana_id, [-35], "Evening routine agreed.")
     session = (await demo.history(chris, coaching, ana_id, [-9], "Sleep has improved."))[0]
-    with demo.at_instant(session.ends_at + timedelta(days=1)):
+    with clock.frozen_at(session.ends_at + timedelta(days=1)):
         await feedback.leave(ana, session, 4, "Helpful, though I'd like more concrete exercises.", False)
     await notes.add_note(chris, ana_id, "Check in about the new shift pattern.", shared=False)
 
