@@ -147,6 +147,7 @@ PRINT_ORDER = {
         "addTimeOff",
         "removeTimeOff",
         "bookSession",
+        "bookSeries",
         "confirmSession",
         "cancelSession",
         "completeSession",

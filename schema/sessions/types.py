@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
@@ -162,6 +163,13 @@ class Session(Entity):
         return await session_feedback(info, self._m.id)
 
     @strawberry.field
+    async def series(self, info: Info) -> "SessionSeries | None":
+        if self._m.series_id is None:
+            return None
+        row = await info.context.loaders.series.load(self._m.series_id)
+        return SessionSeries.from_model(row) if row else None
+
+    @strawberry.field
     async def credit_transactions(
         self, info: Info
     ) -> list[Annotated["CreditTransaction", strawberry.lazy("schema.credits.types")]]:
@@ -174,6 +182,44 @@ class Session(Entity):
 @strawberry.type(name="SessionConnection")
 class SessionConnection(Connection[Session]):
     pass
+
+
+@strawberry.type(description="Sessions booked together at the same local time every week or every few weeks.")
+class SessionSeries(Entity):
+    interval_weeks: int
+    created_at: datetime
+    _m: strawberry.Private[models.SessionSeries]
+
+    @classmethod
+    def from_model(cls, m: models.SessionSeries) -> "SessionSeries":
+        return cls(uid=str(m.id), interval_weeks=m.interval_weeks, created_at=m.created_at, _m=m)
+
+    @strawberry.field
+    async def coach(self, info: Info) -> Coach:
+        return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
+
+    @strawberry.field
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
+        if self._m.client_id is None:
+            return None
+        row = await info.context.loaders.client.load(self._m.client_id)
+        return client_type().from_model(row) if row else None
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service:
+        return Service.from_model(await info.context.loaders.service.load(self._m.service_id))
+
+    @strawberry.field(description="The series' sessions in time order, cancelled ones included.")
+    async def sessions(self, info: Info, first: int | None = 52, after: str | None = None) -> SessionConnection:
+        query = session_reads.series_sessions(info.context.signed_in_viewer, self._m.id)
+        page = await paginate(query, BY_START, first, after)
+        return SessionConnection.of(page, [Session.from_model(r) for r in page.rows])
+
+
+@loads_nodes("SessionSeries")
+async def load_series(info: Info, ids: list[UUID]) -> list[SessionSeries | None]:
+    rows = {s.id: s for s in await session_reads.series_in_scope(info.context.signed_in_viewer).filter(id__in=ids)}
+    return [SessionSeries.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @strawberry.input
@@ -203,10 +249,39 @@ class SessionInput:
     session_id: strawberry.ID
 
 
+@strawberry.enum
+class SeriesScope(Enum):
+    THIS = "THIS"
+    THIS_AND_FOLLOWING = "THIS_AND_FOLLOWING"
+
+
 @strawberry.input
 class CancelSessionInput:
     session_id: strawberry.ID
     reason: str | None = multiline(default=None)
+    scope: SeriesScope | None = strawberry.field(
+        default=SeriesScope.THIS,
+        description="For a session of a series: this one only, or this and every later one.",
+    )
+
+
+@strawberry.input
+class BookSeriesInput:
+    client_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Required when a coach or admin books; a client books for themself."
+    )
+    service_id: strawberry.ID
+    first_starts_at: datetime
+    interval_weeks: int = strawberry.field(default=1, description="1 = weekly, 2 = every other week; 1 to 4.")
+    count: int = strawberry.field(description="Sessions in the series, 2 to 52.")
+    booking_notes: str | None = multiline(default=None)
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class SeriesPayload:
+    series: SessionSeries | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
