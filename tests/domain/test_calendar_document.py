@@ -8,18 +8,18 @@ from domain.calendar import Owner, render, short_name
 from models.enums import Role, SessionStatus
 from tests.support.dates import utc
 
-AWKWARD = "Zoë-Åsa; Müller, \\ the \"Great\"\nof Ærøskøbing " + "ø" * 60
+AWKWARD = 'Zoë-Åsa; Müller, \\ the "Great"\nof Ærøskøbing ' + "ø" * 60
 
 
 def row(**changes) -> dict:
     base = {
-        "id": uuid.uuid4(),
-        "starts_at": utc(2030, 3, 19, 10),
-        "ends_at": utc(2030, 3, 19, 11),
+        "id": str(uuid.uuid4()),
+        "starts_at": "20300319T100000Z",
+        "ends_at": "20300319T110000Z",
         "status": SessionStatus.CONFIRMED.value,
         "revision": 3,
-        "created_at": utc(2030, 3, 1, 9),
-        "updated_at": utc(2030, 3, 2, 9),
+        "created_at": "20300301T090000Z",
+        "updated_at": "20300302T090000Z",
         "service": "Coaching",
         "coach": AWKWARD,
         "timezone": "Europe/London",
