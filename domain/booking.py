@@ -70,7 +70,7 @@ async def who_books(viewer: Viewer, request: BookingRequest, service: models.Ser
     raise forbidden("Your role may not book sessions.")
 
 
-def status_for(viewer: Viewer, coach: models.Coach, service: models.Service) -> SessionStatus:
+def _status_for(viewer: Viewer, coach: models.Coach, service: models.Service) -> SessionStatus:
     if viewer.role is Role.CLIENT and (service.requires_confirmation or not coach.auto_confirm):
         return SessionStatus.PENDING
     return SessionStatus.CONFIRMED
@@ -156,7 +156,7 @@ async def take_credits(
     return client_balance
 
 
-async def tell_about_booking(viewer: Viewer, session: models.Session) -> None:
+async def _tell_about_booking(viewer: Viewer, session: models.Session) -> None:
     """The coach hears of a client's booking (to confirm, or confirmed); the client of any
     confirmed one."""
     if viewer.role is Role.CLIENT:
@@ -219,7 +219,7 @@ async def open_session(
         starts_at=request.starts_at,
         ends_at=ends_at,
         blocked_until=ends_at + timedelta(minutes=coach.buffer_minutes),
-        status=status_for(viewer, coach, service),
+        status=_status_for(viewer, coach, service),
         booking_notes=request.booking_notes,
         booked_by=viewer.role,
         booked_by_user_id=viewer.user_id,
@@ -272,7 +272,7 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
                 return earlier
             await availability.check_bookable(coach, request.starts_at, ends_at)
             session = await open_session(viewer, coach, service, client_id, facts, request, ends_at)
-            await tell_about_booking(viewer, session)
+            await _tell_about_booking(viewer, session)
             balance = await take_credits(session, client_id, facts.organisation_id, viewer.user_id)
             if balance is not None:
                 await notifications.credits_low(client_id, balance)

@@ -63,11 +63,8 @@ def proposals(session_id: UUID) -> QuerySet[models.RescheduleProposal]:
 
 
 def series_in_scope(viewer: Viewer) -> QuerySet[models.SessionSeries]:
-    """Series scoped like sessions: those with a session the viewer may see."""
-    with_visible_session = Subquery(
-        models.Session.filter(access.sessions(viewer), series_id__not_isnull=True).values("series_id")
-    )
-    return models.SessionSeries.filter(id__in=with_visible_session)
+    """Series scoped like sessions (access.series)."""
+    return models.SessionSeries.filter(access.series(viewer))
 
 
 async def visible_series(viewer: Viewer, series_id: UUID) -> models.SessionSeries | None:
