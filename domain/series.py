@@ -306,13 +306,14 @@ async def cancel_following(viewer: Viewer, session: models.Session, reason: str 
         for s in following:
             late = viewer.role is Role.CLIENT and s.starts_at - now < window
             await sessions._cancel(viewer, s, reason, late=late, tell=False)
+        several = len(following) > 1
         await notifications.to_other_side(
             viewer.role,
             this,
             NotificationKind.SESSION_CANCELLED,
-            "Sessions cancelled",
+            "Sessions cancelled" if several else "Session cancelled",
             "The session on {when} and the later ones of its series were cancelled."
-            if len(following) > 1
+            if several
             else "The session on {when} was cancelled.",
         )
         return this

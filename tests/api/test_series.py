@@ -9,7 +9,7 @@ import models
 from domain import clock
 from models.enums import Role
 from tests.support.booking import BOOK, CANCEL, COMPLETE, SETTINGS, setup_coach
-from tests.support.credits import GRANT, assert_ledger_balances
+from tests.support.credits import GRANT, GRANT_ORG, assert_ledger_balances
 from tests.support.dates import utc
 from tests.support.errors import user_error
 from tests.support.workers import run_worker
@@ -372,3 +372,78 @@ async def test_occurrences_are_ordinary_sessions_afterwards(api, world):
     # The coach heard of the series once, not once per session.
     told = await models.Notification.filter(title="New series to confirm").count()
     assert told == 1
+
+
+async def test_eligibility_is_judged_on_each_occurrences_date(api, world):
+    clock.freeze(utc(2030, 1, 1, 8))
+    admin = await world.admin()
+    org = await world.organisation()
+    member = await world.user(Role.CLIENT, organisation=org)
+    _coach, service = await setup_coach(api, world)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 10}}, admin.token)
+    await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 10}}, admin.token)
+    await api.ok(
+        "mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { userErrors { code } } }",
+        {"i": {"organisationId": org, "bookingPeriod": {"startsOn": "2030-01-01", "endsOn": "2030-01-20"}}},
+        admin.token,
+    )
+
+    data = await api.ok(
+        BOOK_SERIES, {"i": {"serviceId": service, "firstStartsAt": "2030-01-07T10:00:00Z", "count": 4}}, member.token
+    )
+
+    errors = data["bookSeries"]["userErrors"]
+    assert [(e["code"], e["field"]) for e in errors] == [("NOT_ELIGIBLE", ["input", "clientId"])] * 2
+    assert [e["message"].split(":")[0] for e in errors] == ["2030-01-21 10", "2030-01-28 10"]
+    assert all("OUTSIDE_BOOKING_PERIOD" in e["message"] for e in errors)
+    assert await models.Session.all().count() == 0
+    assert await booking_deltas() == []
+
+
+async def test_an_occurrence_whose_local_time_the_clocks_skip_is_named(api, world):
+    clock.freeze(utc(2030, 3, 1, 8))
+    admin = await world.admin()
+    coach, service = await london_coach(api, world, credits=0)
+    client_id = await world.client_of(coach)
+    await api.ok(GRANT, {"input": {"clientId": client_id, "amount": 1}}, admin.token)
+
+    # Sundays at 01:30 London time: on 31 March 2030 the clocks jump from 01:00 to 02:00.
+    data = await api.ok(
+        BOOK_SERIES,
+        {"i": {"serviceId": service, "clientId": client_id, "firstStartsAt": "2030-03-24T01:30:00", "count": 3}},
+        coach.token,
+    )
+
+    assert data["bookSeries"] == {
+        "series": None,
+        "userErrors": [
+            user_error(
+                "INVALID",
+                ["input", "firstStartsAt"],
+                "2030-03-31 01:30 (Europe/London): the clocks skip that time on that day.",
+            )
+        ],
+    }
+    assert await models.Session.all().count() == 0
+
+
+async def test_an_organisation_admin_sees_its_members_series(api, world):
+    clock.freeze(utc(2030, 1, 1, 8))
+    admin = await world.admin()
+    org = await world.organisation()
+    member = await world.user(Role.CLIENT, organisation=org)
+    org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
+    other_org_admin = await world.user(Role.ORG_ADMIN, organisation=await world.organisation("Other"))
+    _coach, service = await setup_coach(api, world)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 2}}, admin.token)
+    await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 2}}, admin.token)
+    booked = await api.ok(
+        BOOK_SERIES, {"i": {"serviceId": service, "firstStartsAt": "2030-01-07T10:00:00Z", "count": 2}}, member.token
+    )
+    series_id = booked["bookSeries"]["series"]["id"]
+
+    seen = await api.ok(SERIES, {"id": series_id}, org_admin.token)
+    unseen = await api.ok(SERIES, {"id": series_id}, other_org_admin.token)
+
+    assert len(seen["node"]["sessions"]["edges"]) == 2
+    assert unseen["node"] is None
