@@ -215,6 +215,8 @@ async def test_cancelling_this_and_following_cancels_and_refunds_exactly_those(a
         "SELECT session_id, count(*) AS n FROM credit_transactions WHERE reason = 'REFUND' GROUP BY session_id"
     )
     assert sorted(r["n"] for r in refunds) == [1, 1]
+    # The coach is told once about the two the client cancelled together.
+    assert await models.Notification.filter(kind="SESSION_CANCELLED", title="Sessions cancelled").count() == 1
     await assert_ledger_balances()
 
 
