@@ -32,6 +32,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from tortoise import connections
 
+from app import calendar as calendar_feed
 from app import db, infra, logs
 from app.auth import Authenticator
 from app.events import EventHub
@@ -403,6 +404,7 @@ def create_app(
         routes=[
             Route("/health", _health),
             Route("/ready", _ready),
+            calendar_feed.ROUTE,
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],

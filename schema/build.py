@@ -19,6 +19,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from schema.accounts import mutations as accounts_mutations
 from schema.accounts import queries as accounts_queries
+from schema.calendar import mutations as calendar_mutations
 from schema.clients import mutations as clients_mutations
 from schema.clients import queries as clients_queries
 from schema.coaches import mutations as coaches_mutations
@@ -83,6 +84,7 @@ QUERIES: tuple[type, ...] = (
 )
 MUTATIONS: tuple[type, ...] = (
     accounts_mutations.Mutation,
+    calendar_mutations.Mutation,
     clients_mutations.Mutation,
     coaches_mutations.Mutation,
     credits_mutations.Mutation,
@@ -147,7 +149,9 @@ PRINT_ORDER = {
         "setAvailability",
         "addTimeOff",
         "removeTimeOff",
+        "resetCalendarFeed",
         "bookSession",
+        "bookSeries",
         "confirmSession",
         "cancelSession",
         "completeSession",

@@ -7,8 +7,9 @@ from uuid import UUID
 import strawberry
 
 import models
-from domain import access
+from domain import access, calendar
 from domain.viewer import Viewer as DomainViewer
+from schema.calendar.types import CalendarFeed
 from schema.clients.types import Client
 from schema.coaches.types import Coach
 from schema.context import Info
@@ -67,6 +68,11 @@ class Viewer:
             return None
         row = await info.context.loaders.organisation.load(self._viewer.organisation_id)
         return Organisation.from_model(row) if row else None
+
+    @strawberry.field(description="The coach's or client's own calendar feed, when one was made.")
+    async def calendar_feed(self, info: Info) -> CalendarFeed | None:
+        feed = await calendar.of_viewer(self._viewer)
+        return CalendarFeed.of(info, feed) if feed else None
 
 
 @strawberry.input(description="Sign in with e-mail and password.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 import models
-from domain import booking, proposals, sessions
+from domain import booking, proposals, series, sessions
 from domain.errors import not_found
 from models.enums import Role, SessionStatus
 from resolvers import coaches as coach_reads
@@ -15,6 +15,7 @@ from schema.node import in_scope, uuid_of, uuid_or_not_found
 from schema.payloads import returns
 from schema.permissions import signed_in
 from schema.sessions.types import (
+    BookSeriesInput,
     BookSessionInput,
     CancelSessionInput,
     DeclineSessionInput,
@@ -23,9 +24,12 @@ from schema.sessions.types import (
     RecordPastSessionInput,
     RescheduleProposal,
     RespondToProposalInput,
+    SeriesPayload,
+    SeriesScope,
     Session,
     SessionInput,
     SessionPayload,
+    SessionSeries,
 )
 
 
@@ -65,8 +69,29 @@ class Mutation:
     )
     @returns(SessionPayload)
     async def cancel_session(self, info: Info, input: CancelSessionInput) -> SessionPayload:
-        row = await sessions.cancel(info.context.viewer, await _session(info, input.session_id), input.reason)
+        viewer, row = info.context.viewer, await _session(info, input.session_id)
+        if input.scope is SeriesScope.THIS_AND_FOLLOWING:
+            row = await series.cancel_following(viewer, row, input.reason)
+        else:
+            row = await sessions.cancel(viewer, row, input.reason)
         return SessionPayload(session=Session.from_model(row))
+
+    @strawberry.mutation(
+        permission_classes=signed_in(Role.COACH, Role.CLIENT, Role.ADMIN),
+        description="Client (for themself), the client's coach or an admin: books 2 to 52 sessions every 1 to 4 weeks at the same local time in the coach's zone. All sessions or none: every occurrence is checked like a booking (availability, time off, other sessions, eligibility on its date) and credits for all are taken at once; each failing date is named in userErrors. Afterwards each occurrence is an ordinary session.",
+    )
+    @returns(SeriesPayload)
+    async def book_series(self, info: Info, input: BookSeriesInput) -> SeriesPayload:
+        request = series.SeriesRequest(
+            service_id=uuid_or_not_found(input.service_id, "Service", "serviceId"),
+            first_starts_at=input.first_starts_at,
+            count=input.count,
+            interval_weeks=input.interval_weeks,
+            client_id=uuid_or_not_found(input.client_id, "Client", "clientId"),
+            booking_notes=input.booking_notes,
+            idempotency_key=input.idempotency_key,
+        )
+        return SeriesPayload(series=SessionSeries.from_model(await series.book(info.context.viewer, request)))
 
     @strawberry.mutation(
         description="Coach: marks one of their sessions that has started COMPLETED (also done automatically 24 hours after a confirmed session ends).",

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
@@ -175,6 +176,13 @@ class Session(Entity):
             return None  # an organisation sees time, coach and status only
         return await session_feedback(info, self._m.id)
 
+    @strawberry.field(description="The series this session was booked in, if any.")
+    async def series(self, info: Info) -> "SessionSeries | None":
+        if self._m.series_id is None:
+            return None
+        row = await info.context.loaders.series.load(self._m.series_id)
+        return SessionSeries.from_model(row) if row else None
+
     @strawberry.field(
         description="The ledger rows of this session (booking and refund, per pool) the viewer may read; empty for coaches."
     )
@@ -190,6 +198,44 @@ class Session(Entity):
 @strawberry.type(description="A page of sessions, by start time.", name="SessionConnection")
 class SessionConnection(Connection[Session]):
     pass
+
+
+@strawberry.type(description="Sessions booked together at the same local time every week or every few weeks.")
+class SessionSeries(Entity):
+    interval_weeks: int = strawberry.field(description="Weeks between occurrences: 1 = weekly, up to 4.")
+    created_at: datetime = strawberry.field(description="When the series was booked.")
+    _m: strawberry.Private[models.SessionSeries]
+
+    @classmethod
+    def from_model(cls, m: models.SessionSeries) -> "SessionSeries":
+        return cls(uid=str(m.id), interval_weeks=m.interval_weeks, created_at=m.created_at, _m=m)
+
+    @strawberry.field(description="The coach every occurrence is with.")
+    async def coach(self, info: Info) -> Coach:
+        return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
+
+    @strawberry.field(description="The client the series was booked for.")
+    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
+        if self._m.client_id is None:
+            return None
+        row = await info.context.loaders.client.load(self._m.client_id)
+        return client_type().from_model(row) if row else None
+
+    @strawberry.field(description="The service of every occurrence.")
+    async def service(self, info: Info) -> Service:
+        return Service.from_model(await info.context.loaders.service.load(self._m.service_id))
+
+    @strawberry.field(description="The series' sessions in time order, cancelled ones included.")
+    async def sessions(self, info: Info, first: int | None = 52, after: str | None = None) -> SessionConnection:
+        query = session_reads.series_sessions(info.context.signed_in_viewer, self._m.id)
+        page = await paginate(query, BY_START, first, after)
+        return SessionConnection.of(page, [Session.from_model(r) for r in page.rows])
+
+
+@loads_nodes("SessionSeries")
+async def load_series(info: Info, ids: list[UUID]) -> list[SessionSeries | None]:
+    rows = {s.id: s for s in await session_reads.series_in_scope(info.context.signed_in_viewer).filter(id__in=ids)}
+    return [SessionSeries.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @strawberry.input(description="Narrows a session list; the conditions combine with AND.")
@@ -229,12 +275,51 @@ class SessionInput:
     session_id: strawberry.ID = strawberry.field(description="The session.")
 
 
+@strawberry.enum(description="Which sessions of a series a cancellation reaches.")
+class SeriesScope(Enum):
+    THIS = "THIS"
+    THIS_AND_FOLLOWING = "THIS_AND_FOLLOWING"
+
+
 @strawberry.input(
     description="A cancellation. Late when a client cancels inside the coach's cancellation window: the credits are kept; otherwise every credit is refunded."
 )
 class CancelSessionInput:
     session_id: strawberry.ID = strawberry.field(description="A PENDING or CONFIRMED session that has not started.")
     reason: str | None = multiline(description="Why (not shown to organisations).", default=None)
+    scope: SeriesScope | None = strawberry.field(
+        default=SeriesScope.THIS,
+        description="For a session of a series: this one only, or this and every later one (each refunded by the late-cancellation rule on its own).",
+    )
+
+
+@strawberry.input(description="A series of bookings at the same local time every week or every few weeks.")
+class BookSeriesInput:
+    client_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Required when a coach or admin books; a client books for themself."
+    )
+    service_id: strawberry.ID = strawberry.field(description="The service of every occurrence.")
+    first_starts_at: datetime = strawberry.field(
+        description="The first start; later ones keep its local time in the coach's zone (so their UTC time follows daylight saving)."
+    )
+    interval_weeks: int = strawberry.field(default=1, description="1 = weekly, 2 = every other week; 1 to 4.")
+    count: int = strawberry.field(description="Sessions in the series, 2 to 52.")
+    booking_notes: str | None = multiline(
+        description="The client's notes for every occurrence (never shown to organisations).", default=None
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="The same key with the same input books once and answers the first series again."
+    )
+
+
+@strawberry.type(description="The result of bookSeries.")
+class SeriesPayload:
+    series: SessionSeries | None = strawberry.field(
+        default=None, description="The booked series; null when nothing was booked."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing was booked: one per failing occurrence, its date first.", default_factory=list
+    )
 
 
 @strawberry.type(description="The result of a change to a session.")
