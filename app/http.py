@@ -33,13 +33,14 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from tortoise import connections
 
+from app import calendar as calendar_feed
 from app import db, graphiql, infra, logs
 from app.auth import Authenticator
 from app.events import EventHub
 from app.jobs import JobPusher
 from app.settings import Settings
 from app.sockets import CREDENTIAL_REFUSED, NO_CREDENTIAL, CaseloadSocket, SignInRefused, SocketRegistry
-from domain import encryption
+from domain import cursors, encryption
 from schema.build import build
 from schema.context import Context
 from schema.errors import ApiError
@@ -468,6 +469,7 @@ def create_app(
     this process runs, for /ready."""
     settings.check()
     encryption.configure(settings.master_keys)
+    cursors.configure(settings.secret_key)
     schema = build(introspection=settings.introspection, suggestions=not settings.production)
     holder: dict = {}
     graphql = CaseloadGraphQL(
@@ -506,6 +508,7 @@ def create_app(
         routes=[
             Route("/health", _health),
             Route("/ready", _ready),
+            calendar_feed.ROUTE,
             # Every method reaches the view, which answers those it does not serve (405, Allow: POST).
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),

@@ -121,6 +121,17 @@ def _incoming_id(scope) -> str:
     return uuid.uuid4().hex
 
 
+SECRET_PATHS = ("/calendar/",)  # the address is the credential (app.calendar)
+
+
+def loggable_path(path: str | None) -> str | None:
+    """The request's path, without the secret of a path that is one."""
+    for prefix in SECRET_PATHS:
+        if path and path.startswith(prefix):
+            return prefix + "*"
+    return path
+
+
 class RequestLog:
     """Outermost ASGI layer: gives each HTTP request (and each socket) an id, echoed in the
     `X-Request-ID` response header and put on every record logged while serving it, and logs
@@ -155,7 +166,7 @@ class RequestLog:
                 duration = round((time.perf_counter() - started) * 1000, 1)
                 summary = {
                     "method": scope.get("method"),
-                    "path": scope.get("path"),
+                    "path": loggable_path(scope.get("path")),
                     "operation": fields.get("operation"),
                     "role": fields.get("role"),
                     "status": status,

@@ -50,6 +50,9 @@ class Settings:
     # A request body must arrive whole within this time (slow senders hold a connection open).
     request_body_seconds: float = 10.0
     log_format: str = "text"  # or "json": one JSON object per line
+    # Where clients reach this API from outside (https://api.example.com): makes addresses the
+    # API hands out, such as calendar feeds, absolute. None: they are paths.
+    public_url: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -91,6 +94,7 @@ def from_env() -> Settings:
         worker_statement_timeout_ms=int(os.environ.get("CASELOAD_WORKER_STATEMENT_TIMEOUT_MS", "60000")),
         request_body_seconds=float(os.environ.get("CASELOAD_REQUEST_BODY_SECONDS", "10")),
         log_format=os.environ.get("CASELOAD_LOG_FORMAT", "text").strip().lower(),
+        public_url=(os.environ.get("CASELOAD_PUBLIC_URL") or "").strip().rstrip("/") or None,
     )
 
 

@@ -67,7 +67,7 @@ from app import db, infra
 from app import settings as settings_module
 from app.http import asgi
 from bench.booking import Api, database_url, fresh_database, health_floor, sign_in
-from domain import clock, milestones
+from domain import clock, cursors, milestones
 
 UTC = UTC
 PASSWORD = "bench horse battery staple"
@@ -721,9 +721,8 @@ def _gid(type_name: str, uid: UUID) -> str:
 
 
 def _cursor(key: Any, uid: UUID) -> str:
-    value = {"dt": key.isoformat()} if isinstance(key, datetime) else key
-    raw = json.dumps([value, str(uid)], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    # Cursors are sealed with the app's key (deterministically: the same row gives the same cursor).
+    return cursors.encode([key, uid])
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -79,7 +79,7 @@ def _cursor(raw: str) -> str:
 
 # Hostile strings schemathesis puts, with probability HOSTILE_SHARE, in any String or ID argument
 # (a "dictionary" in its configuration): control characters, format-string and template bait, time
-# zone names that are folders or nothing, forged cursors (keyset cursors are base64 JSON), forged
+# zone names that are folders or nothing, forged cursors (base64 JSON, as cursors were before they were sealed), forged
 # global ids (base64 "Type:uuid"), overlong text.
 HOSTILE_SHARE = 0.25
 HOSTILE_STRINGS = [

@@ -182,6 +182,12 @@ def sessions_sql(viewer: Viewer, alias: str = "s", param: int = 1) -> tuple[str,
     return "FALSE", []
 
 
+def series(viewer: Viewer) -> Q:
+    """Series of sessions: seen by whoever sees one of their sessions (the scope above)."""
+    with_a_visible_session = models.Session.filter(sessions(viewer), series_id__not_isnull=True).values("series_id")
+    return Q(id__in=Subquery(with_a_visible_session))
+
+
 def may_read_session_details(viewer: Viewer) -> bool:
     """Booking notes and session notes: not for organisation admins."""
     return viewer.role in (Role.ADMIN, Role.COACH, Role.CLIENT)

@@ -44,7 +44,7 @@ class BookingRequest:
     idempotency_key: str | None = None
 
 
-async def _who_books(viewer: Viewer, request: BookingRequest, service: models.Service, coach: models.Coach) -> UUID:
+async def who_books(viewer: Viewer, request: BookingRequest, service: models.Service, coach: models.Coach) -> UUID:
     """The client the session is for, after the role rules; the scope checks read as NOT_FOUND."""
     if viewer.role is Role.CLIENT:
         if request.client_id not in (None, viewer.client_id):
@@ -179,7 +179,7 @@ async def _tell_about_booking(viewer: Viewer, session: models.Session) -> None:
         )
 
 
-async def _active_service(service_id: UUID) -> tuple[models.Service, models.Coach]:
+async def active_service(service_id: UUID) -> tuple[models.Service, models.Coach]:
     """The active service and its coach, in one hand-written query (every booking starts here)."""
     found = await connections.get("default").execute_query_dict(
         f"SELECT {joined.select(models.Service, 'sv')}, {joined.select(models.Coach, 'co')} FROM services sv "
@@ -193,15 +193,61 @@ async def _active_service(service_id: UUID) -> tuple[models.Service, models.Coac
     return service, coach
 
 
+async def open_session(
+    viewer: Viewer,
+    coach: models.Coach,
+    service: models.Service,
+    client_id: UUID,
+    facts: eligibility.Facts,
+    request: BookingRequest,
+    ends_at: datetime,
+    *,
+    series_id: UUID | None = None,
+) -> models.Session:
+    """One booked session written with what every booking records (the relationship, the
+    session event, the timeline), inside the caller's transaction under the coach's lock, once
+    its slot was checked. bookSession and each occurrence of bookSeries (domain.series) go
+    through here; the caller then tells people and takes the credits (take_credits), last."""
+    session = await models.Session.create(
+        coach_id=coach.id,
+        client_id=client_id,
+        organisation_id=facts.organisation_id,
+        service_id=service.id,
+        kind=coach.kind,
+        format=service.format,
+        credits=service.credits,
+        starts_at=request.starts_at,
+        ends_at=ends_at,
+        blocked_until=ends_at + timedelta(minutes=coach.buffer_minutes),
+        status=_status_for(viewer, coach, service),
+        booking_notes=request.booking_notes,
+        booked_by=viewer.role,
+        booked_by_user_id=viewer.user_id,
+        idempotency_key=request.idempotency_key,
+        idempotency_input=input_hash(viewer, request) if request.idempotency_key else None,
+        series_id=series_id,
+    )
+    await clients.ensure_relationship(coach.id, client_id)
+    await events.session_changed(session.id, coach.id, client_id)
+    await activity.record(
+        ActivityKind.SESSION_BOOKED,
+        client_id=client_id,
+        actor=viewer,
+        session_id=session.id,
+        summary=f"{service.name} booked for {request.starts_at:%Y-%m-%d %H:%M} UTC",
+    )
+    return session
+
+
 @retrying
 async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
-    service, coach = await _active_service(request.service_id)
+    service, coach = await active_service(request.service_id)
     request.starts_at = timezones.to_utc(request.starts_at, coach.timezone, "startsAt")
     request.booking_notes = validation.text(request.booking_notes, "bookingNotes", max_length=2000)
     request.idempotency_key = validation.text(request.idempotency_key, "idempotencyKey", max_length=200)
     if (earlier := await _earlier_booking(viewer, request)) is not None:
         return earlier
-    client_id = await _who_books(viewer, request, service, coach)
+    client_id = await who_books(viewer, request, service, coach)
     facts = (await eligibility.facts_for([client_id])).get(client_id)
     if facts is None:
         raise not_found("Client", "clientId")
@@ -225,33 +271,7 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
             if (earlier := await _earlier_booking(viewer, request)) is not None:
                 return earlier
             await availability.check_bookable(coach, request.starts_at, ends_at)
-            session = await models.Session.create(
-                coach_id=coach.id,
-                client_id=client_id,
-                organisation_id=facts.organisation_id,
-                service_id=service.id,
-                kind=coach.kind,
-                format=service.format,
-                credits=service.credits,
-                starts_at=request.starts_at,
-                ends_at=ends_at,
-                blocked_until=ends_at + timedelta(minutes=coach.buffer_minutes),
-                status=_status_for(viewer, coach, service),
-                booking_notes=request.booking_notes,
-                booked_by=viewer.role,
-                booked_by_user_id=viewer.user_id,
-                idempotency_key=request.idempotency_key,
-                idempotency_input=input_hash(viewer, request) if request.idempotency_key else None,
-            )
-            await clients.ensure_relationship(coach.id, client_id)
-            await events.session_changed(session.id, coach.id, client_id)
-            await activity.record(
-                ActivityKind.SESSION_BOOKED,
-                client_id=client_id,
-                actor=viewer,
-                session_id=session.id,
-                summary=f"{service.name} booked for {request.starts_at:%Y-%m-%d %H:%M} UTC",
-            )
+            session = await open_session(viewer, coach, service, client_id, facts, request, ends_at)
             await _tell_about_booking(viewer, session)
             balance = await take_credits(session, client_id, facts.organisation_id, viewer.user_id)
             if balance is not None:

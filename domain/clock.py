@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 _offset = timedelta(0)
@@ -32,3 +34,16 @@ def reset() -> None:
     global _offset, _frozen
     _offset = timedelta(0)
     _frozen = None
+
+
+@contextmanager
+def frozen_at(at: datetime) -> Iterator[None]:
+    """Run a block at the instant `at` through the domain's own rules (the demo writes its history
+    this way), then put the clock back as it was."""
+    global _frozen
+    before = _frozen
+    _frozen = at
+    try:
+        yield
+    finally:
+        _frozen = before

@@ -1,8 +1,13 @@
-"""Keyset cursors: the sort key and id of a page's last row, as opaque base64url JSON.
+"""Keyset cursors: the sort key and id of a page's last row, as JSON sealed with AES-SIV under a
+key derived from the app's secret key, then base64url. A sort key can be a client's name, which
+must not end up in URLs and logs: sealed, a cursor shows nothing of it, and one changed or made
+outside the API fails authentication. AES-SIV is deterministic (no nonce), so the same position
+always gives the same cursor, as clients caching pages expect; it reveals only that two cursors
+are the same position.
 
-The one rule for reading a cursor back: every value must be of the kind its column holds, text
-single-line and instants within validation's years (domain.validation), so a forged cursor is one
-BadCursor (INVALID, naming `after`) and never reaches SQL."""
+The one rule for reading a cursor back: it must open under the key, and every value must be of the
+kind its column holds, text single-line and instants within validation's years (domain.validation),
+so a forged cursor is one BadCursor (INVALID, naming `after`) and never reaches SQL."""
 
 from __future__ import annotations
 
@@ -13,10 +18,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 from domain import validation
 from domain.errors import DomainError, ErrorCode
 
-MAX_LENGTH = 1000  # ours are a few dozen characters; longer ones are never parsed
+MAX_LENGTH = 1000  # ours are about a hundred characters; longer ones are never opened
 NOT_A_CURSOR = "`after` is not a cursor this API gave out."
 
 Check = Callable[[Any], Any]  # a cursor value as JSON -> the value for SQL; ValueError when it cannot be one
@@ -37,9 +47,40 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+_KEY_INFO = b"caseload keyset cursors v1"  # keeps this key apart from anything else derived from the secret
+_cipher: AESSIV | None = None
+
+
+def configure(secret_key: str) -> None:
+    """Derive the cursor key from the app's secret key (at start-up, as encryption.configure)."""
+    global _cipher
+    key = HKDF(algorithm=hashes.SHA256(), length=64, salt=None, info=_KEY_INFO).derive(secret_key.encode())
+    _cipher = AESSIV(key)
+
+
+def _sealer() -> AESSIV:
+    if _cipher is None:
+        raise RuntimeError("cursors.configure() was not called at start-up")
+    return _cipher
+
+
+def seal(raw: bytes) -> str:
+    """The cursor for these JSON bytes (encode's last step; tests seal forged contents with it)."""
+    return base64.urlsafe_b64encode(_sealer().encrypt(raw, None)).decode().rstrip("=")
+
+
+def _open(cursor: str) -> bytes:
+    """The JSON bytes inside a cursor; InvalidTag or ValueError when it is not one of ours."""
+    sealed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    # base64 decoding skips stray characters and a last character's spare bits: only the exact
+    # text given out is a cursor, so no changed cursor ever reads as the same one.
+    if base64.urlsafe_b64encode(sealed).decode().rstrip("=") != cursor:
+        raise ValueError("not canonical")
+    return _sealer().decrypt(sealed, None)
+
+
 def encode(values: Sequence[Any]) -> str:
-    raw = json.dumps([_json_value(v) for v in values], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return seal(json.dumps([_json_value(v) for v in values], separators=(",", ":")).encode())
 
 
 def identifier(value: Any) -> UUID:
@@ -79,17 +120,17 @@ def instant_or(*also: datetime) -> Check:
 
 def decode(cursor: str | None, checks: Sequence[Check]) -> list[Any] | None:
     """The cursor's values, one per check, each checked; None for no cursor. Anything else
-    (garbage, deep JSON, wrong shapes or kinds, NUL, surrogates, instants out of range) is BadCursor."""
+    (garbage, changed or forged, deep JSON, wrong shapes or kinds, NUL, surrogates, instants out of
+    range) is BadCursor."""
     if not cursor:
         return None
     if len(cursor) > MAX_LENGTH:
         raise BadCursor()
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
+        values = json.loads(_open(cursor))
         if not isinstance(values, list) or len(values) != len(checks):
             raise ValueError("shape")
         return [check(value) for check, value in zip(checks, values, strict=True)]
     # binascii, UnicodeDecode and JSONDecode errors are ValueErrors; DomainError from validation
-    except (ValueError, TypeError, OverflowError, RecursionError, DomainError):
+    except (InvalidTag, ValueError, TypeError, OverflowError, RecursionError, DomainError):
         raise BadCursor() from None

@@ -8,6 +8,8 @@ client deletes the data key: every copy of their ciphertext, backups included, b
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Literal, overload
 from uuid import UUID
 
@@ -16,13 +18,23 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 import models
 
 _master: MultiFernet | None = None
+_master_keys: tuple[bytes, ...] = ()
 
 
 def configure(master_keys: tuple[str, ...] | list[str]) -> None:
-    global _master
+    global _master, _master_keys
     if not master_keys:
         raise RuntimeError("no master keys configured")
-    _master = MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in master_keys])
+    _master_keys = tuple(k.encode() if isinstance(k, str) else k for k in master_keys)
+    _master = MultiFernet([Fernet(k) for k in _master_keys])
+
+
+def keyed_digests(message: bytes) -> list[bytes]:
+    """HMAC-SHA256 of `message` under each master key, newest first: a secret the server can
+    work out again while the database holds only its hash (a calendar feed's address). Older
+    keys give the values made before a rotation."""
+    _keyring()  # configured
+    return [hmac.new(key, message, hashlib.sha256).digest() for key in _master_keys]
 
 
 def _keyring() -> MultiFernet:

@@ -7,7 +7,7 @@ from uuid import UUID
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import access, activity, notifications, validation
+from domain import access, activity, clock, notifications, validation
 from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from domain.locks import retrying
 from domain.transactions import transaction
@@ -29,7 +29,11 @@ async def leave(
     try:
         async with transaction():
             feedback = await models.Feedback.create(
-                session_id=session.id, rating=rating, comment=comment, public_review=public
+                session_id=session.id,
+                rating=rating,
+                comment=comment,
+                public_review=public,
+                created_at=clock.now(),  # "fresh feedback" on the dashboard is business time
             )
             await activity.record(
                 ActivityKind.FEEDBACK_RECEIVED,

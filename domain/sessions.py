@@ -78,9 +78,11 @@ async def _cancel(
     late: bool,
     declined: bool = False,
     from_statuses: tuple[SessionStatus, ...] = SessionStatus.LIVE,
+    tell: bool = True,
 ) -> models.Session:
     """Cancel a session the caller has locked, withdrawing its open proposal (under the
-    session's lock, as domain.locks orders)."""
+    session's lock, as domain.locks orders). `tell=False`: the caller notifies people itself
+    (a series cancelled from one session on says so once)."""
     refund = RefundStatus.NOT_REFUNDABLE if late or session.credits == 0 else RefundStatus.PENDING
     session = await _move(
         session,
@@ -105,6 +107,8 @@ async def _cancel(
         session_id=session.id,
         summary="Session cancelled" + (" late: credits kept" if late else ""),
     )
+    if not tell:
+        return session
     if declined:
         await notifications.about_session(
             NotificationKind.BOOKING_DECLINED,

@@ -3,6 +3,7 @@ gathers them: `import models` and write `models.Client`."""
 
 from models.account import AccountToken
 from models.activity import ActivityEvent
+from models.calendar import CalendarFeed
 from models.client import Client, ClientDataKey, CoachClient
 from models.coach import AvailabilityRule, Coach, Service, TimeOff
 from models.credit import CreditPool, CreditTransaction
@@ -13,6 +14,7 @@ from models.note import Note, NoteRevision
 from models.notification import Notification
 from models.organisation import Organisation
 from models.outbox import OutboxJob
+from models.series import SessionSeries
 from models.session import RescheduleProposal, Session
 from models.user import ApiKey, User
 
@@ -22,6 +24,7 @@ __all__ = [
     "ActivityEvent",
     "ApiKey",
     "AvailabilityRule",
+    "CalendarFeed",
     "Client",
     "ClientDataKey",
     "Coach",
@@ -41,6 +44,7 @@ __all__ = [
     "RescheduleProposal",
     "Service",
     "Session",
+    "SessionSeries",
     "TimeOff",
     "User",
 ]

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from models.client import Client
     from models.coach import Coach, Service
     from models.organisation import Organisation
+    from models.series import SessionSeries
     from models.user import User
 
 
@@ -58,6 +59,13 @@ class Session(Model):
     cancel_reason: str | None = fields.TextField(null=True)
     late_cancellation = fields.BooleanField(default=False)
     refund_status = fields.CharEnumField(RefundStatus, max_length=16, null=True)
+    series: fields.ForeignKeyNullableRelation["SessionSeries"] = fields.ForeignKeyField(
+        "models.SessionSeries", related_name="sessions", null=True, on_delete=fields.SET_NULL
+    )
+    series_id: UUID | None
+    # Grows by one with every change to the row (a trigger: migration 0011), so a calendar feed's
+    # SEQUENCE follows each move, confirmation and cancellation whichever path made it.
+    revision = fields.IntField(default=0)
 
     class Meta:
         table = "sessions"

@@ -60,3 +60,17 @@ async def visible_proposal(viewer: Viewer, proposal_id: UUID) -> models.Reschedu
 def proposals(session_id: UUID) -> QuerySet[models.RescheduleProposal]:
     """The proposals on a session already in scope, oldest first."""
     return models.RescheduleProposal.filter(session_id=session_id).order_by("created_at", "id")
+
+
+def series_in_scope(viewer: Viewer) -> QuerySet[models.SessionSeries]:
+    """Series scoped like sessions (access.series)."""
+    return models.SessionSeries.filter(access.series(viewer))
+
+
+async def visible_series(viewer: Viewer, series_id: UUID) -> models.SessionSeries | None:
+    return await series_in_scope(viewer).filter(id=series_id).first()
+
+
+def series_sessions(viewer: Viewer, series_id: UUID) -> QuerySet[models.Session]:
+    """A series' sessions the viewer may see (cancelled ones included)."""
+    return models.Session.filter(access.sessions(viewer), series_id=series_id)

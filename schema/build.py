@@ -19,6 +19,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from schema.accounts import mutations as accounts_mutations
 from schema.accounts import queries as accounts_queries
+from schema.calendar import mutations as calendar_mutations
 from schema.clients import mutations as clients_mutations
 from schema.clients import queries as clients_queries
 from schema.coaches import mutations as coaches_mutations
@@ -58,6 +59,7 @@ from schema.notifications import (
 from schema.organisations import mutations as organisations_mutations
 from schema.organisations import queries as organisations_queries
 from schema.reporting import EveryErrorHasACode, MaskUnexpected, RequestSummary, Schema
+from schema.scalars import OVERRIDES as SCALARS
 from schema.sessions import (
     mutations as sessions_mutations,
 )
@@ -82,6 +84,7 @@ QUERIES: tuple[type, ...] = (
 )
 MUTATIONS: tuple[type, ...] = (
     accounts_mutations.Mutation,
+    calendar_mutations.Mutation,
     clients_mutations.Mutation,
     coaches_mutations.Mutation,
     credits_mutations.Mutation,
@@ -146,7 +149,9 @@ PRINT_ORDER = {
         "setAvailability",
         "addTimeOff",
         "removeTimeOff",
+        "resetCalendarFeed",
         "bookSession",
+        "bookSeries",
         "confirmSession",
         "cancelSession",
         "completeSession",
@@ -223,4 +228,6 @@ def build(*, introspection: bool = True, suggestions: bool = True) -> strawberry
         extensions.append(lambda: DisableIntrospection())
     check_every_argument(Query, Mutation, Subscription)
     # Schema logs errors without the document or variables (schema/reporting.py).
-    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    return Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, scalar_overrides=SCALARS
+    )

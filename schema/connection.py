@@ -11,17 +11,21 @@ from schema.pagination import Page, PageInfo
 T = TypeVar("T")
 
 
-@strawberry.type
+@strawberry.type(description="One row of a connection with its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(
+        description="Opaque position of this row; pass it as `after` to read the rows after it."
+    )
+    node: T = strawberry.field(description="The row itself.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A page of a list (Relay connection): `first` (0-100, default 50) rows after the cursor `after`."
+)
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int
+    edges: list[Edge[T]] = strawberry.field(description="The page's rows, each with its cursor, in the list's order.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more rows follow.")
+    total_count: int = strawberry.field(description="Rows in the whole list (all pages) with the same filter.")
 
     @classmethod
     def of(cls, page: Page, nodes: list[T]) -> Self:

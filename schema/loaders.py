@@ -15,6 +15,7 @@ import models
 from domain import access, client_list, eligibility, encryption, messages
 from domain.viewer import Viewer
 from resolvers import goals as goal_reads
+from resolvers import sessions as session_reads
 
 
 def _by_key(rows: list[Any], keys: list[UUID], attr: str = "id") -> list[Any]:
@@ -87,6 +88,12 @@ class Loaders:
                 return [None] * len(keys)
             return _by_key(await models.Session.filter(access.sessions(viewer), id__in=keys), keys)
 
+        async def series(keys: list[UUID]) -> list[Any]:
+            """Series the viewer may see; others load as None."""
+            if viewer is None:
+                return [None] * len(keys)
+            return _by_key(await session_reads.series_in_scope(viewer).filter(id__in=keys), keys)
+
         def per_client(fetch, missing=None):
             async def load(keys: list[UUID]) -> list[Any]:
                 if viewer is None:
@@ -141,6 +148,7 @@ class Loaders:
         self.summary = per_client(client_list.summaries, client_list.Summary())
         self.last_message = per_client(client_list.last_messages)
         self.session = _loader(sessions)
+        self.series = _loader(series)
         self.service = _loader(services)
         self.organisation = _loader(organisations)
         self.coach = _loader(coaches)

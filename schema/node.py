@@ -109,11 +109,17 @@ async def resolve_nodes(info: Info, ids: Sequence[str]) -> list[relay.Node | Non
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(permission_classes=[IsAuthenticated])
+    @strawberry.field(
+        description="Any signed-in viewer: the object with this global ID, or null when it does not exist or the viewer may not see it (the two look the same).",
+        permission_classes=[IsAuthenticated],
+    )
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         return (await resolve_nodes(info, [id]))[0]
 
-    @strawberry.field(permission_classes=[IsAuthenticated])
+    @strawberry.field(
+        description="Any signed-in viewer: the objects with these global IDs, in the same order; null for each one that does not exist or the viewer may not see. At most 100 ids.",
+        permission_classes=[IsAuthenticated],
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > MAX_IDS:
             raise ApiError(f"At most {MAX_IDS} ids at once.", "INVALID")

@@ -21,12 +21,18 @@ MAX_PAGE_SIZE = 100
 T = TypeVar("T")
 
 
-@strawberry.type
+@strawberry.type(
+    description="Where a page of a connection lies in the whole list. Pass `endCursor` as `after` to read the next page."
+)
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More rows follow this page.")
+    has_previous_page: bool = strawberry.field(description="Rows come before this page (a page read with `after`).")
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the page's first row; null for an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last row: `after` for the next page; null for an empty page."
+    )
 
 
 def check_first(first: int | None) -> int:

@@ -1,4 +1,5 @@
-"""Pushing outbox rows to arq: right after a commit, and by a periodic relay for the rest."""
+"""Pushing outbox rows to arq (live events straight to pub/sub): right after a commit, and by a
+periodic relay for the rest."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from arq.utils import timestamp_ms
 from tortoise import connections
 
 import models
-from domain import clock
+from domain import clock, events
+from workers.events import publish
 
 log = logging.getLogger("caseload.outbox")
 
@@ -52,14 +54,23 @@ async def enqueue_many(redis: ArqRedis, jobs: list[tuple[str, str, list]]) -> li
     return [j + 1 in queued for j in range(len(jobs))]
 
 
-async def push(redis: ArqRedis, rows: list) -> int:
+async def push(redis: ArqRedis, rows: list, *, publish_now: bool = False) -> int:
     """Enqueue each outbox row (id, job_name, job_id, args, created_at) under its job id and mark
     it pushed. arq leaves a job id alone while its job or result exists: such a row (queued or
     running, which may have read the state before this change) stays for the relay to push once
     that job is done. A row armed again meanwhile (a newer created_at) stays unpushed too.
-    Returns rows pushed."""
-    queued = await enqueue_many(redis, [(row.job_name, row.job_id, row.args) for row in rows])
-    pushed = [row for row, ok in zip(rows, queued, strict=True) if ok]
+
+    `publish_now`, right after the rows' commit: live events are published at once instead of
+    waiting for a worker to run their job (workers.events; if this fails, the relay pushes them as
+    jobs, and an event is published once however often it is pushed). Returns rows pushed."""
+    live = [row for row in rows if publish_now and row.job_name == events.PUBLISH_JOB]
+    jobs = [row for row in rows if not (publish_now and row.job_name == events.PUBLISH_JOB)]
+    pushed = []
+    if live:
+        await publish(redis, [row.args for row in live])
+        pushed += live
+    queued = await enqueue_many(redis, [(row.job_name, row.job_id, row.args) for row in jobs])
+    pushed += [row for row, ok in zip(jobs, queued, strict=True) if ok]
     if pushed:
         await connections.get("default").execute_query(
             "UPDATE outbox_jobs o SET pushed_at = $1 FROM unnest($2::bigint[], $3::timestamptz[]) AS p(id, created_at) "
@@ -90,7 +101,7 @@ async def push_written(ctx: dict) -> None:
     rows = outbox.take_written()
     if rows and ctx.get("redis") is not None:
         try:
-            await push(ctx["redis"], rows)
+            await push(ctx["redis"], rows, publish_now=True)
         except Exception:
             log.warning("could not push %d job(s) now; the outbox relay will", len(rows))
 

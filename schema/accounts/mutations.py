@@ -47,7 +47,9 @@ def _signed_in(info: Info, user) -> LoginPayload:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Anonymous: signs in with e-mail and password and returns a bearer token (valid 60 minutes by default). A wrong e-mail and a wrong password get the same INVALID answer; repeated failures are RATE_LIMITED."
+    )
     @returns(LoginPayload)
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         auth, address = info.context.auth, info.context.client_address
@@ -60,7 +62,10 @@ class Mutation:
         await auth.forget_login_attempt(input.email, address)
         return _signed_in(info, user)
 
-    @strawberry.mutation(permission_classes=signed_in(*ADMINS))
+    @strawberry.mutation(
+        description="Admin (any account) or organisation admin (CLIENT and ORG_ADMIN accounts of its own organisation): a new login; for role CLIENT with a new client profile, for COACH with a coach profile.",
+        permission_classes=signed_in(*ADMINS),
+    )
     @returns(UserPayload)
     async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
         row = await users.create_user(
@@ -134,14 +139,20 @@ class Mutation:
     async def reset_password(self, info: Info, input: ResetPasswordInput) -> LoginPayload:
         return _signed_in(info, await accounts.reset_password(input.token, input.new_password))
 
-    @strawberry.mutation(permission_classes=signed_in(*ADMINS))
+    @strawberry.mutation(
+        description="Admin or organisation admin: a new API key for an organisation; the full key is in the payload's `secret`, once.",
+        permission_classes=signed_in(*ADMINS),
+    )
     @returns(CreateApiKeyPayload)
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
         organisation_id = uuid_or_not_found(input.organisation_id, "Organisation", "organisationId")
         row, secret = await api_keys.create(info.context.signed_in_viewer, input.name, organisation_id)
         return CreateApiKeyPayload(api_key=ApiKey.from_model(row), secret=secret)
 
-    @strawberry.mutation(permission_classes=signed_in(*ADMINS))
+    @strawberry.mutation(
+        description="Admin or the key's organisation admin: the key stops working at once and its open sockets close with 4403.",
+        permission_classes=signed_in(*ADMINS),
+    )
     @returns(ApiKeyPayload)
     async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> ApiKeyPayload:
         uid = uuid_of(input.api_key_id, "ApiKey")

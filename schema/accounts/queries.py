@@ -15,7 +15,10 @@ from schema.permissions import signed_in
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=signed_in())
+    @strawberry.field(
+        description="Any signed-in viewer: who is signed in (user, role) and their coach, client or organisation profile. An API key appears as its organisation's automation.",
+        permission_classes=signed_in(),
+    )
     async def viewer(self, info: Info) -> Viewer:
         viewer = info.context.signed_in_viewer
         row = await account_reads.signed_in_as(viewer)
@@ -26,6 +29,9 @@ class Query:
             user = User.from_model(row)
         return Viewer(user=user, role=viewer.role, _viewer=viewer)
 
-    @strawberry.field(permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN))
+    @strawberry.field(
+        description="Admin: every API key; organisation admin: its organisation's keys. Never the secrets.",
+        permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN),
+    )
     async def api_keys(self, info: Info) -> list[ApiKey]:
         return [ApiKey.from_model(row) for row in await account_reads.api_keys(info.context.signed_in_viewer)]

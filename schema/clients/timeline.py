@@ -25,12 +25,14 @@ client_type: "Callable[[], type[Client]]" = lazy_class("Client", "schema.clients
 session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sessions.types")
 
 
-@strawberry.type
+@strawberry.type(
+    description="One event of a client's activity timeline: profile, session, note, message, credit or feedback."
+)
 class ActivityEvent(Entity):
-    kind: ActivityKind
-    occurred_at: datetime
+    kind: ActivityKind = strawberry.field(description="What happened.")
+    occurred_at: datetime = strawberry.field(description="When it happened.")
     actor_name: str | None = strawberry.field(description="Who did it, as shown to the viewer.")
-    summary: str
+    summary: str = strawberry.field(description="A one-line account of it, for display (no private text).")
     _m: strawberry.Private[models.ActivityEvent]
 
     @classmethod
@@ -39,14 +41,14 @@ class ActivityEvent(Entity):
             uid=str(m.id), kind=m.kind, occurred_at=m.occurred_at, actor_name=m.actor_name, summary=m.summary, _m=m
         )
 
-    @strawberry.field
+    @strawberry.field(description="The session it is about, if any (and visible).")
     async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         if self._m.session_id is None:
             return None
         row = await info.context.loaders.session.load(self._m.session_id)
         return session_type().from_model(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="The client whose timeline it belongs to.")
     async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         if self._m.client_id is None:
             return None
@@ -57,17 +59,17 @@ class ActivityEvent(Entity):
 BY_OCCURRED = Ordering((("occurred_at", True), ("id", True)))
 
 
-@strawberry.type(name="ActivityEdge")
+@strawberry.type(description="One event of a timeline page with its cursor.", name="ActivityEdge")
 class ActivityEdge(Edge[ActivityEvent]):
     pass
 
 
-@strawberry.type(name="ActivityConnection")
+@strawberry.type(description="A page of a client's activity timeline, newest first.", name="ActivityConnection")
 class ActivityConnection:
     # Not a Connection[ActivityEvent]: the schema has always called its edges ActivityEdge, not ActivityEventEdge.
-    edges: list[ActivityEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[ActivityEdge] = strawberry.field(description="The page's events, each with its cursor.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more events follow.")
+    total_count: int = strawberry.field(description="Events in the whole timeline with the same kinds.")
 
     @classmethod
     def of(cls, page: Page, nodes: list[ActivityEvent]) -> ActivityConnection:

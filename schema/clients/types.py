@@ -19,7 +19,7 @@ from schema.coaches.types import Money
 from schema.connection import Connection, Edge
 from schema.context import Info
 from schema.credits.types import CreditPool
-from schema.enums import ActivityKind, ClientCategory, OrderDirection
+from schema.enums import ActivityKind, ClientCategory, OrderDirection, describe_values
 from schema.errors import UserError
 from schema.goals.types import Goal
 from schema.inputs import multiline
@@ -39,22 +39,22 @@ from schema.sessions.types import (
 )
 
 
-@strawberry.type
+@strawberry.type(description="A postal address; every part is optional.")
 class Address:
-    street: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
+    street: str | None = strawberry.field(default=None, description="Street and number.")
+    city: str | None = strawberry.field(default=None, description="City or town.")
+    state: str | None = strawberry.field(default=None, description="State, county or region.")
+    postal_code: str | None = strawberry.field(default=None, description="Postal or ZIP code.")
+    country: str | None = strawberry.field(default=None, description="Country, as entered.")
 
 
-@strawberry.input
+@strawberry.input(description="A postal address; every part is optional. Replaces the whole stored address.")
 class AddressInput:
-    street: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
+    street: str | None = strawberry.field(default=None, description="Street and number.")
+    city: str | None = strawberry.field(default=None, description="City or town.")
+    state: str | None = strawberry.field(default=None, description="State, county or region.")
+    postal_code: str | None = strawberry.field(default=None, description="Postal or ZIP code.")
+    country: str | None = strawberry.field(default=None, description="Country, as entered.")
 
 
 def age_on(birth: date | None, today: date) -> int | None:
@@ -64,34 +64,48 @@ def age_on(birth: date | None, today: date) -> int | None:
 
 
 Milestone = milestones.Milestone
-strawberry.enum(Milestone, name="Milestone")  # registered in place
+strawberry.enum(
+    Milestone,
+    name="Milestone",
+    description="Milestones of a client's relationship: first session, ten sessions, six months, one year and two years of relationship.",
+)  # registered in place
 
 
-@strawberry.type
+@strawberry.type(
+    description="Counts over the client's sessions the viewer may see (a coach: sessions with that coach)."
+)
 class ClientStats:
-    total_sessions: int
-    completed_sessions: int
-    cancelled_sessions: int
-    no_shows: int
+    total_sessions: int = strawberry.field(description="Sessions of every status.")
+    completed_sessions: int = strawberry.field(description="Sessions with status COMPLETED.")
+    cancelled_sessions: int = strawberry.field(description="Sessions with status CANCELLED.")
+    no_shows: int = strawberry.field(description="Sessions with status NO_SHOW.")
     cancellation_rate: float = strawberry.field(description="cancelledSessions / totalSessions, 0 when there are none.")
-    last_session_at: datetime | None
-    next_session_at: datetime | None
-    total_revenue: Money | None
+    last_session_at: datetime | None = strawberry.field(
+        description="Start of the latest confirmed, completed or no-show session at or before now."
+    )
+    next_session_at: datetime | None = strawberry.field(
+        description="Start of the next pending or confirmed session after now."
+    )
+    total_revenue: Money | None = strawberry.field(
+        description="The prices of the sessions held (completed or no-show); null when none is priced or prices are in more than one currency."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A person being coached. Coaches see their own clients (a coach-client relationship exists), organisation admins their members, admins everyone, a client themself. Fields about the relationship (category, lastSession, privateNotes...) are about the viewing coach's relationship."
+)
 class Client(Entity):
-    name: str
-    email: str | None
-    phone: str | None
-    whatsapp: str | None
-    address: Address | None
-    birth_date: date | None
-    active: bool
-    tags: list[str]
-    focus_areas: list[str]
-    created_at: datetime
-    updated_at: datetime
+    name: str = strawberry.field(description="Full name (searchable).")
+    email: str | None = strawberry.field(description="E-mail address, if known (searchable); invitations go here.")
+    phone: str | None = strawberry.field(description="Phone number, as entered.")
+    whatsapp: str | None = strawberry.field(description="WhatsApp number, as entered.")
+    address: Address | None = strawberry.field(description="Postal address, if given.")
+    birth_date: date | None = strawberry.field(description="Date of birth, if given.")
+    active: bool = strawberry.field(description="An inactive client cannot book (eligibility reason CLIENT_INACTIVE).")
+    tags: list[str] = strawberry.field(description="Free labels the client list can filter on (ClientFilter.tags).")
+    focus_areas: list[str] = strawberry.field(description="What the coaching is about (e.g. sleep, career).")
+    created_at: datetime = strawberry.field(description="When the profile was created.")
+    updated_at: datetime = strawberry.field(description="When the profile last changed.")
     _m: strawberry.Private[models.Client]
 
     @classmethod
@@ -112,11 +126,11 @@ class Client(Entity):
             _m=m,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Age in whole years today, from birthDate; null without one.")
     def age(self) -> int | None:
         return age_on(self._m.birth_date, clock.now().date())
 
-    @strawberry.field
+    @strawberry.field(description="The partner organisation that funds the client, if any.")
     async def organisation(self, info: Info) -> Organisation | None:
         if self._m.organisation_id is None:
             return None
@@ -137,23 +151,27 @@ class Client(Entity):
     def credits_available(self, info: Info) -> int:
         return resolved(info.context.loaders.client_pool, self._m.id, lambda pool: pool.balance if pool else 0)
 
-    @strawberry.field
+    @strawberry.field(description="The client's own credit pool (its transactions only for those who may read them).")
     def credit_pool(self, info: Info) -> CreditPool:
         return resolved(info.context.loaders.client_pool, self._m.id, CreditPool.from_model)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Whether the client may book now, and every reason they may not. With `serviceId`, checked against that service's credits and coach kind; without, against one credit."
+    )
     def eligibility(
         self, info: Info, service_id: strawberry.ID | None = None
     ) -> Annotated["BookingEligibility", strawberry.lazy("schema.sessions.types")]:
         return client_eligibility(info, self._m.id, service_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The latest confirmed, completed or no-show session at or before now (a coach: with that coach)."
+    )
     def last_session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         return resolved(
             info.context.loaders.summary, self._m.id, lambda s: Session.from_model(s.last) if s.last else None
         )
 
-    @strawberry.field
+    @strawberry.field(description="The next pending or confirmed session after now (a coach: with that coach).")
     def next_session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         return resolved(
             info.context.loaders.summary, self._m.id, lambda s: Session.from_model(s.next) if s.next else None
@@ -163,7 +181,7 @@ class Client(Entity):
     def booked_with_others(self, info: Info) -> bool:
         return resolved(info.context.loaders.summary, self._m.id, lambda s: s.stats.booked_with_others)
 
-    @strawberry.field
+    @strawberry.field(description="Session counts and revenue (a coach: sessions with that coach).")
     def stats(self, info: Info) -> ClientStats:
         def read(summary: client_list.Summary) -> ClientStats:
             found = summary.stats
@@ -182,21 +200,25 @@ class Client(Entity):
 
         return resolved(info.context.loaders.summary, self._m.id, read)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The conversation with the viewing coach (a client viewer: null); null until one of them writes."
+    )
     async def conversation(
         self, info: Info
     ) -> Annotated["Conversation", strawberry.lazy("schema.messages.types")] | None:
         return await client_conversation(info, self._m.id)
 
-    @strawberry.field
+    @strawberry.field(description="The latest message of the conversation with the viewing coach, if any.")
     def last_message(self, info: Info) -> Annotated["Message", strawberry.lazy("schema.messages.types")] | None:
         return client_last_message(info, self._m.id)
 
-    @strawberry.field
+    @strawberry.field(description="The client's goals with their action items.")
     async def goals(self, info: Info) -> list[Annotated["Goal", strawberry.lazy("schema.goals.types")]]:
         return [Goal.from_model(r) for r in await goal_reads.client_goals(info.context.signed_in_viewer, self._m.id)]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Milestones reached: by completed sessions and by the length of the relationship with the viewing coach."
+    )
     def milestones(self, info: Info) -> list[Milestone]:
         loaders = info.context.loaders
 
@@ -231,7 +253,9 @@ class Client(Entity):
 
         return resolved(info.context.loaders.relationship, self._m.id, read)
 
-    @strawberry.field
+    @strawberry.field(
+        description="When the relationship with the viewing coach began (added, first message or first booking); null for other viewers."
+    )
     def relationship_since(self, info: Info) -> datetime | None:
         return resolved(
             info.context.loaders.relationship,
@@ -239,7 +263,7 @@ class Client(Entity):
             lambda relationship: relationship.created_at if relationship else None,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The client's sessions the viewer may see, by start time.")
     async def sessions(
         self,
         info: Info,
@@ -249,14 +273,18 @@ class Client(Entity):
     ) -> Annotated["SessionConnection", strawberry.lazy("schema.sessions.types")]:
         return await session_connection(info, first, after, filter, of_client=self._m.id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Notes on the client the viewer may read: a coach their own, the client those shared with them; never admins or organisations."
+    )
     async def notes(self, info: Info, first: int | None = 20, after: str | None = None) -> NoteConnection:
         page = await paginate(
             note_reads.client_notes(info.context.signed_in_viewer, self._m.id), BY_CREATED, first, after
         )
         return NoteConnection.of(page, await notes_with_bodies(info, page.rows))
 
-    @strawberry.field
+    @strawberry.field(
+        description="The activity timeline (profile, session, note, message, credit and feedback events), newest first, optionally only some kinds."
+    )
     async def timeline(
         self,
         info: Info,
@@ -276,7 +304,7 @@ async def load_clients(info: Info, ids: list[UUID]) -> list[Client | None]:
     return [Client.from_model(r) if r else None for r in rows]
 
 
-@strawberry.type(name="ClientConnection")
+@strawberry.type(description="A page of clients.", name="ClientConnection")
 class ClientConnection(Connection[Client]):
     @classmethod
     async def of_organisation(
@@ -288,7 +316,7 @@ class ClientConnection(Connection[Client]):
         )
 
 
-@strawberry.enum
+@strawberry.enum(description="Options of the client list's filter panel; the selected ones combine with OR.")
 class ClientFilterOption(Enum):
     CREDITS_AVAILABLE = "CREDITS_AVAILABLE"
     NO_CREDITS = "NO_CREDITS"
@@ -298,7 +326,20 @@ class ClientFilterOption(Enum):
     INACTIVE = "INACTIVE"
 
 
-@strawberry.enum
+describe_values(
+    ClientFilterOption,
+    CREDITS_AVAILABLE="The client's own pool holds credits.",
+    NO_CREDITS="The client's own pool is empty.",
+    BOOKED_WITH_ME="Has an upcoming confirmed session with the viewing coach (coach viewers).",
+    BOOKED_WITH_OTHERS="Has an upcoming confirmed session with another coach (coach viewers).",
+    ACTIVE="The client is active.",
+    INACTIVE="The client is inactive (cannot book).",
+)
+
+
+@strawberry.enum(
+    description="What the client list is sorted by. CATEGORY, LAST_SESSION and NEXT_SESSION are about the viewing coach and fall back to NAME for other viewers."
+)
 class ClientOrderField(Enum):
     NAME = "NAME"
     LAST_SESSION = "LAST_SESSION"
@@ -308,91 +349,130 @@ class ClientOrderField(Enum):
     CATEGORY = "CATEGORY"
 
 
+describe_values(
+    ClientOrderField,
+    NAME="By name.",
+    LAST_SESSION="By the start of the last session; clients without one count as the earliest.",
+    NEXT_SESSION="By the start of the next session; clients without one count as the latest.",
+    CREDITS="By the client's own credit balance.",
+    CREATED_AT="By when the profile was created.",
+    CATEGORY="Most actionable first (ASC): BOOKED, 0-14, 14-30, 30+, PROSPECTIVE.",
+)
+
+
 @strawberry.input(
     description="categories, anyOf, search and tags combine with AND; the options inside anyOf combine with OR."
 )
 class ClientFilter:
-    categories: list[ClientCategory] | None = None
-    any_of: list[ClientFilterOption] | None = None
-    search: str | None = None
-    tags: list[str] | None = None
+    categories: list[ClientCategory] | None = strawberry.field(
+        default=None,
+        description="Clients in any of these categories (a coach's own relationships; matches nothing for other viewers).",
+    )
+    any_of: list[ClientFilterOption] | None = strawberry.field(
+        default=None, description="Clients matching at least one of these options."
+    )
+    search: str | None = strawberry.field(default=None, description="Part of the name or e-mail, case-insensitive.")
+    tags: list[str] | None = strawberry.field(default=None, description="Clients that have every one of these tags.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="Sort order of the client list; ties are broken by id, so pages never repeat or skip rows."
+)
 class ClientOrder:
-    field: ClientOrderField
-    direction: OrderDirection
+    field: ClientOrderField = strawberry.field(description="The column to sort by.")
+    direction: OrderDirection = strawberry.field(description="ASC or DESC.")
 
 
-@strawberry.input
+@strawberry.input(description="A new client profile (with its own credit pool, empty).")
 class CreateClientInput:
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    whatsapp: str | None = None
-    address: AddressInput | None = None
-    birth_date: date | None = None
-    organisation_id: strawberry.ID | None = None
-    tags: list[str] | None = None
-    focus_areas: list[str] | None = None
-    private_notes: str | None = multiline(default=None)
+    name: str = strawberry.field(description="Full name.")
+    email: str | None = strawberry.field(default=None, description="E-mail address.")
+    phone: str | None = strawberry.field(default=None, description="Phone number.")
+    whatsapp: str | None = strawberry.field(default=None, description="WhatsApp number.")
+    address: AddressInput | None = strawberry.field(default=None, description="Postal address.")
+    birth_date: date | None = strawberry.field(default=None, description="Date of birth.")
+    organisation_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The funding organisation. An organisation admin's clients always join its organisation; a coach may only name their own (INTERNAL coaches).",
+    )
+    tags: list[str] | None = strawberry.field(default=None, description="Labels for filtering.")
+    focus_areas: list[str] | None = strawberry.field(default=None, description="What the coaching is about.")
+    private_notes: str | None = multiline(
+        description="The creating coach's private notes on the profile (coaches only).", default=None
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Changes to a client profile: only the fields given change; null clears a field.")
 class UpdateClientInput:
-    client_id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    whatsapp: str | None = strawberry.UNSET
-    address: AddressInput | None = strawberry.UNSET
-    birth_date: date | None = strawberry.UNSET
-    tags: list[str] | None = strawberry.UNSET
-    focus_areas: list[str] | None = strawberry.UNSET
-    health_context: str | None = multiline(default=strawberry.UNSET)
-    private_notes: str | None = multiline(default=strawberry.UNSET)
+    client_id: strawberry.ID = strawberry.field(description="The client to change.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Full name.")
+    email: str | None = strawberry.field(default=strawberry.UNSET, description="E-mail address.")
+    phone: str | None = strawberry.field(default=strawberry.UNSET, description="Phone number.")
+    whatsapp: str | None = strawberry.field(default=strawberry.UNSET, description="WhatsApp number.")
+    address: AddressInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Postal address (replaces the whole address)."
+    )
+    birth_date: date | None = strawberry.field(default=strawberry.UNSET, description="Date of birth.")
+    tags: list[str] | None = strawberry.field(default=strawberry.UNSET, description="Labels (replaces the list).")
+    focus_areas: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Focus areas (replaces the list)."
+    )
+    health_context: str | None = multiline(
+        description="What the client shares with the coaches they book; only the client sets it (else FORBIDDEN).",
+        default=strawberry.UNSET,
+    )
+    private_notes: str | None = multiline(
+        description="The viewing coach's private notes; only a coach sets them (else FORBIDDEN).",
+        default=strawberry.UNSET,
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Switch a client on or off.")
 class SetClientActiveInput:
-    client_id: strawberry.ID
-    active: bool
+    client_id: strawberry.ID = strawberry.field(description="The client.")
+    active: bool = strawberry.field(description="False blocks booking (eligibility reason CLIENT_INACTIVE).")
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to a client.")
 class ClientPayload:
-    client: Client | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    client: Client | None = strawberry.field(
+        default=None, description="The client as it is now; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="The client to remove from the viewing coach's practice.")
 class DeleteClientInput:
-    client_id: strawberry.ID
+    client_id: strawberry.ID = strawberry.field(description="The client.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of deleteClient.")
 class DeleteClientPayload:
-    deleted_client_id: strawberry.ID | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_client_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The id of the client removed from the practice."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="The client whose data to export or erase.")
 class ClientDataInput:
-    client_id: strawberry.ID
+    client_id: strawberry.ID = strawberry.field(description="The client.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of exportClientData.")
 class ExportClientDataPayload:
     data: JSON | None = strawberry.field(
         default=None, description="Everything stored about the client that the requester may see, as one JSON document."
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing was exported, if so.", default_factory=list
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of eraseClient.")
 class EraseClientPayload:
-    erased_client_id: strawberry.ID | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    erased_client_id: strawberry.ID | None = strawberry.field(default=None, description="The id of the erased client.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
 # Client fields read from the per-client session summary (domain.client_list.summaries).

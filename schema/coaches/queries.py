@@ -23,14 +23,20 @@ BY_NAME = Ordering((("name", False), ("id", False)))
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=signed_in())
+    @strawberry.field(
+        description="Signed in: the coaches the viewer may book or see (GLOBAL coaches, their own organisation's INTERNAL ones; all for admins), by name, optionally of one kind.",
+        permission_classes=signed_in(),
+    )
     async def coaches(
         self, info: Info, first: int | None = 50, after: str | None = None, kind: CoachKind | None = None
     ) -> CoachConnection:
         page = await paginate(coach_reads.coaches(info.context.signed_in_viewer, kind), BY_NAME, first, after)
         return CoachConnection.of(page, [Coach.from_model(r) for r in page.rows])
 
-    @strawberry.field(permission_classes=signed_in())
+    @strawberry.field(
+        description="Signed in: the start times between `from` and `to` at which a visible, active service can be booked: inside the coach's weekly availability (in the coach's timezone, daylight saving included), outside time off, clear of other sessions and their buffer, in the future. At most 62 days and 500 slots a call (else INVALID); an unknown service is NOT_FOUND.",
+        permission_classes=signed_in(),
+    )
     async def available_slots(
         self,
         info: Info,

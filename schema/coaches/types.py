@@ -15,50 +15,56 @@ from schema.node import Entity, loads_nodes
 from schema.organisations.types import Organisation
 
 
-@strawberry.type
+@strawberry.type(description="An amount of money.")
 class Money:
     amount_minor: int = strawberry.field(description="Amount in the currency's minor unit (cents).")
-    currency: str
+    currency: str = strawberry.field(description="ISO 4217 currency code, e.g. EUR.")
 
 
-@strawberry.input
+@strawberry.input(description="An amount of money.")
 class MoneyInput:
-    amount_minor: int
-    currency: str
+    amount_minor: int = strawberry.field(description="Amount in the currency's minor unit (cents); not negative.")
+    currency: str = strawberry.field(description="ISO 4217 currency code, e.g. EUR.")
 
 
 @strawberry.type(
     description="A weekly window in the coach's own timezone; weekday 1 = Monday ... 7 = Sunday; times as HH:MM."
 )
 class AvailabilityRule:
-    weekday: int
-    start_time: str
-    end_time: str
+    weekday: int = strawberry.field(description="1 = Monday ... 7 = Sunday.")
+    start_time: str = strawberry.field(description="Start of the window, HH:MM in the coach's timezone.")
+    end_time: str = strawberry.field(description="End of the window, HH:MM in the coach's timezone (after startTime).")
 
 
-@strawberry.type
+@strawberry.type(description="A period the coach takes off: no bookings start or run inside it.")
 class TimeOff(Entity):
-    starts_at: datetime
-    ends_at: datetime
-    reason: str | None
+    starts_at: datetime = strawberry.field(description="Start of the time off.")
+    ends_at: datetime = strawberry.field(description="End of the time off.")
+    reason: str | None = strawberry.field(description="Why, for the coach's own reference.")
 
     @classmethod
     def from_model(cls, m: models.TimeOff) -> "TimeOff":
         return cls(uid=str(m.id), starts_at=m.starts_at, ends_at=m.ends_at, reason=m.reason)
 
 
-@strawberry.type
+@strawberry.type(description="Something a coach offers to book: a length, a format and its price in credits.")
 class Service(Entity):
-    name: str
-    description: str | None
-    duration_minutes: int
-    format: SessionFormat
+    name: str = strawberry.field(description="The service's name.")
+    description: str | None = strawberry.field(description="What the service is, for clients.")
+    duration_minutes: int = strawberry.field(description="Length of one session, in minutes.")
+    format: SessionFormat = strawberry.field(description="How it takes place.")
     credits: int = strawberry.field(
         description="Credits one session of this service costs (taken from each pool the session uses)."
     )
-    price: Money | None
-    requires_confirmation: bool
-    active: bool
+    price: Money | None = strawberry.field(
+        description="The price for display and revenue; credits are what booking takes."
+    )
+    requires_confirmation: bool = strawberry.field(
+        description="A client's booking stays PENDING until the coach confirms it (even with autoConfirm)."
+    )
+    active: bool = strawberry.field(
+        description="An inactive service cannot be booked and is listed only with includeInactive."
+    )
     _m: strawberry.Private[models.Service]
 
     @classmethod
@@ -79,19 +85,29 @@ class Service(Entity):
             _m=m,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The coach who offers it.")
     async def coach(self, info: Info) -> "Coach":
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
 
-@strawberry.type
+@strawberry.type(
+    description="A coach. Visible: GLOBAL coaches to everyone signed in, INTERNAL coaches within their organisation, every coach to admins, and a coach to themself."
+)
 class Coach(Entity):
-    name: str
-    bio: str | None
-    timezone: str
-    kind: CoachKind
-    buffer_minutes: int
-    auto_confirm: bool
+    name: str = strawberry.field(description="Display name.")
+    bio: str | None = strawberry.field(description="About the coach, for clients.")
+    timezone: str = strawberry.field(
+        description="IANA time zone (e.g. Europe/Berlin): availability and local booking times are read in it."
+    )
+    kind: CoachKind = strawberry.field(
+        description="GLOBAL (platform roster) or INTERNAL (one organisation): decides which pools a session takes credits from."
+    )
+    buffer_minutes: int = strawberry.field(
+        description="Minutes kept free after each session before the next may start."
+    )
+    auto_confirm: bool = strawberry.field(
+        description="A client's booking is CONFIRMED at once (unless the service requires confirmation); else PENDING."
+    )
     cancellation_window_hours: int = strawberry.field(
         description="A client who cancels later than this before the start loses the credits."
     )
@@ -111,18 +127,18 @@ class Coach(Entity):
             _m=m,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The organisation an INTERNAL coach belongs to.")
     async def organisation(self, info: Info) -> Organisation | None:
         if self._m.organisation_id is None:
             return None
         row = await info.context.loaders.organisation.load(self._m.organisation_id)
         return Organisation.from_model(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="The coach's services; inactive ones only with includeInactive.")
     async def services(self, include_inactive: bool | None = False) -> list[Service]:
         return [Service.from_model(s) for s in await coach_reads.services(self._m.id, bool(include_inactive))]
 
-    @strawberry.field
+    @strawberry.field(description="The weekly windows in which sessions may be booked.")
     async def availability(self) -> list[AvailabilityRule]:
         rows = await coach_reads.availability(self._m.id)
         return [
@@ -132,7 +148,7 @@ class Coach(Entity):
             for r in rows
         ]
 
-    @strawberry.field
+    @strawberry.field(description="The coach's periods off.")
     async def time_off(self) -> list[TimeOff]:
         rows = await coach_reads.time_off(self._m.id)
         return [TimeOff.from_model(r) for r in rows]
@@ -150,84 +166,101 @@ async def load_services(info: Info, ids: list[UUID]) -> list[Service | None]:
     return [Service.from_model(rows[i]) if i in rows else None for i in ids]
 
 
-@strawberry.type(name="CoachConnection")
+@strawberry.type(description="A page of coaches, by name.", name="CoachConnection")
 class CoachConnection(Connection[Coach]):
     pass
 
 
-@strawberry.input
+@strawberry.input(description="The signed-in coach's settings: only the fields given change.")
 class UpdateCoachSettingsInput:
-    timezone: str | None = strawberry.UNSET
-    buffer_minutes: int | None = strawberry.UNSET
-    auto_confirm: bool | None = strawberry.UNSET
-    cancellation_window_hours: int | None = strawberry.UNSET
-    bio: str | None = multiline(default=strawberry.UNSET)
+    timezone: str | None = strawberry.field(default=strawberry.UNSET, description="IANA time zone name.")
+    buffer_minutes: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Minutes kept free after each session."
+    )
+    auto_confirm: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Confirm clients' bookings at once."
+    )
+    cancellation_window_hours: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Hours before the start inside which a client's cancellation is late (credits kept).",
+    )
+    bio: str | None = multiline(description="About the coach.", default=strawberry.UNSET)
 
 
-@strawberry.type
+@strawberry.type(description="The coach after a change to their settings, availability or time off.")
 class CoachPayload:
-    coach: Coach | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    coach: Coach | None = strawberry.field(default=None, description="The coach as it is now.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
 from schema.errors import UserError  # noqa: E402
 
 
-@strawberry.type
+@strawberry.type(description="A start time at which the service can be booked.")
 class TimeSlot:
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: datetime = strawberry.field(description="When the session would start.")
+    ends_at: datetime = strawberry.field(description="When it would end (start + the service's duration).")
 
 
-@strawberry.input
+@strawberry.input(description="A new service of the signed-in coach.")
 class CreateServiceInput:
-    name: str
-    duration_minutes: int
-    format: SessionFormat
-    credits: int
-    description: str | None = multiline(default=None)
-    price: MoneyInput | None = None
-    requires_confirmation: bool | None = False
+    name: str = strawberry.field(description="The service's name.")
+    duration_minutes: int = strawberry.field(description="Length of one session, in minutes.")
+    format: SessionFormat = strawberry.field(description="How it takes place.")
+    credits: int = strawberry.field(description="Credits one session costs (0 or more).")
+    description: str | None = multiline(description="What the service is, for clients.", default=None)
+    price: MoneyInput | None = strawberry.field(default=None, description="The price for display and revenue.")
+    requires_confirmation: bool | None = strawberry.field(
+        default=False, description="Clients' bookings wait for the coach's confirmation."
+    )
 
 
-@strawberry.input
+@strawberry.input(
+    description="Changes to one of the signed-in coach's services: only the fields given change. Sessions already booked keep their price."
+)
 class UpdateServiceInput:
-    service_id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    description: str | None = multiline(default=strawberry.UNSET)
-    duration_minutes: int | None = strawberry.UNSET
-    format: SessionFormat | None = strawberry.UNSET
-    credits: int | None = strawberry.UNSET
-    price: MoneyInput | None = strawberry.UNSET
-    requires_confirmation: bool | None = strawberry.UNSET
-    active: bool | None = strawberry.UNSET
+    service_id: strawberry.ID = strawberry.field(description="The service.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="The service's name.")
+    description: str | None = multiline(description="What the service is.", default=strawberry.UNSET)
+    duration_minutes: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Length of one session, in minutes."
+    )
+    format: SessionFormat | None = strawberry.field(default=strawberry.UNSET, description="How it takes place.")
+    credits: int | None = strawberry.field(default=strawberry.UNSET, description="Credits one session costs.")
+    price: MoneyInput | None = strawberry.field(
+        default=strawberry.UNSET, description="The price for display and revenue."
+    )
+    requires_confirmation: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Clients' bookings wait for confirmation."
+    )
+    active: bool | None = strawberry.field(default=strawberry.UNSET, description="False stops new bookings of it.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to a service.")
 class ServicePayload:
-    service: Service | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    service: Service | None = strawberry.field(default=None, description="The service as it is now.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="A weekly window in the coach's own timezone.")
 class AvailabilityRuleInput:
-    weekday: int
-    start_time: str
-    end_time: str
+    weekday: int = strawberry.field(description="1 = Monday ... 7 = Sunday.")
+    start_time: str = strawberry.field(description="HH:MM.")
+    end_time: str = strawberry.field(description="HH:MM, after startTime.")
 
 
-@strawberry.input
+@strawberry.input(description="The coach's whole weekly availability.")
 class SetAvailabilityInput:
-    rules: list[AvailabilityRuleInput]
+    rules: list[AvailabilityRuleInput] = strawberry.field(description="Every window; replaces the ones stored.")
 
 
-@strawberry.input
+@strawberry.input(description="A period off for the signed-in coach.")
 class AddTimeOffInput:
-    starts_at: datetime
-    ends_at: datetime
-    reason: str | None = multiline(default=None)
+    starts_at: datetime = strawberry.field(description="Start.")
+    ends_at: datetime = strawberry.field(description="End, after the start.")
+    reason: str | None = multiline(description="Why, for the coach's own reference.", default=None)
 
 
-@strawberry.input
+@strawberry.input(description="The period off to remove.")
 class RemoveTimeOffInput:
-    time_off_id: strawberry.ID
+    time_off_id: strawberry.ID = strawberry.field(description="The time off.")

@@ -25,7 +25,10 @@ from schema.permissions import signed_in
 class Mutation:
     # Coaches read balances and never move credits (docs/RULES.md, "Who sees what"); domain/access.py decides
     # which clients an admin or organisation may grant to.
-    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN))
+    @strawberry.mutation(
+        description="Platform admin (any client) or the client's own organisation, its admins and API keys (its members only): grants or adjusts a client's credits. Coaches never move credits (FORBIDDEN).",
+        permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN),
+    )
     @returns(CreditTransactionPayload)
     async def grant_client_credits(self, info: Info, input: GrantClientCreditsInput) -> CreditTransactionPayload:
         client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
@@ -34,7 +37,10 @@ class Mutation:
         )
         return CreditTransactionPayload(transaction=CreditTransaction.from_model(row), pool=CreditPool.from_model(pool))
 
-    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN))
+    @strawberry.mutation(
+        description="Platform admin only: grants or adjusts an organisation's credits.",
+        permission_classes=signed_in(Role.ADMIN),
+    )
     @returns(CreditTransactionPayload)
     async def grant_organisation_credits(
         self,

@@ -13,7 +13,10 @@ from schema.permissions import signed_in
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=signed_in(Role.COACH))
+    @strawberry.field(
+        description="Coach only: the overview of the My Clients page (counts per category, recommended actions, pending actions, upcoming sessions, recent activity).",
+        permission_classes=signed_in(Role.COACH),
+    )
     def dashboard(self, info: Info) -> CoachDashboard:
         viewer = info.context.signed_in_viewer
         if viewer.coach_id is None:

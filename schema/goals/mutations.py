@@ -32,7 +32,10 @@ async def _goal(info: Info, goal_id: str) -> models.Goal:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    @strawberry.mutation(
+        description="A coach of the client, or the client themself: sets a new goal (status ACTIVE).",
+        permission_classes=signed_in(Role.COACH, Role.CLIENT),
+    )
     @returns(GoalPayload)
     async def create_goal(self, info: Info, input: CreateGoalInput) -> GoalPayload:
         client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
@@ -41,7 +44,10 @@ class Mutation:
         )
         return GoalPayload(goal=Goal.from_model(row))
 
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    @strawberry.mutation(
+        description="A coach of the client, or the client: changes a goal.",
+        permission_classes=signed_in(Role.COACH, Role.CLIENT),
+    )
     @returns(GoalPayload)
     async def update_goal(self, info: Info, input: UpdateGoalInput) -> GoalPayload:
         row = await _goal(info, input.goal_id)
@@ -50,7 +56,10 @@ class Mutation:
             values["status"] = values["status"].value
         return GoalPayload(goal=Goal.from_model(await goals.update_goal(info.context.signed_in_viewer, row, values)))
 
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    @strawberry.mutation(
+        description="A coach of the client, or the client: adds a step to a goal.",
+        permission_classes=signed_in(Role.COACH, Role.CLIENT),
+    )
     @returns(ActionItemPayload)
     async def add_action_item(self, info: Info, input: AddActionItemInput) -> ActionItemPayload:
         goal = await _goal(info, input.goal_id)
@@ -58,7 +67,10 @@ class Mutation:
         row = await goals.add_action_item(info.context.signed_in_viewer, goal, input.title, input.due_date, session_id)
         return ActionItemPayload(action_item=ActionItem.from_model(row))
 
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    @strawberry.mutation(
+        description="A coach of the client, or the client: marks a step done or not done.",
+        permission_classes=signed_in(Role.COACH, Role.CLIENT),
+    )
     @returns(ActionItemPayload)
     async def set_action_item_done(self, info: Info, input: SetActionItemDoneInput) -> ActionItemPayload:
         uid = uuid_of(input.action_item_id, "ActionItem")

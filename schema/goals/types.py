@@ -25,18 +25,18 @@ client_type: "Callable[[], type[Client]]" = lazy_class("Client", "schema.clients
 session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sessions.types")
 
 
-@strawberry.type
+@strawberry.type(description="A step towards a goal.")
 class ActionItem(Entity):
-    title: str
-    done: bool
-    due_date: date | None
+    title: str = strawberry.field(description="What to do.")
+    done: bool = strawberry.field(description="Whether it is done.")
+    due_date: date | None = strawberry.field(description="By when, if set.")
     _m: strawberry.Private[models.ActionItem]
 
     @classmethod
     def from_model(cls, m: models.ActionItem) -> "ActionItem":
         return cls(uid=str(m.id), title=m.title, done=m.done, due_date=m.due_date, _m=m)
 
-    @strawberry.field
+    @strawberry.field(description="The session it came from, if any.")
     async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         if self._m.session_id is None:
             return None
@@ -44,13 +44,15 @@ class ActionItem(Entity):
         return session_type().from_model(row) if row else None
 
 
-@strawberry.type
+@strawberry.type(
+    description="A goal the client works towards, set by the client or one of their coaches; seen by both."
+)
 class Goal(Entity):
-    title: str
-    description: str | None
-    status: GoalStatus
-    target_date: date | None
-    created_at: datetime
+    title: str = strawberry.field(description="The goal, in a few words.")
+    description: str | None = strawberry.field(description="More about it.")
+    status: GoalStatus = strawberry.field(description="Active, achieved or dropped.")
+    target_date: date | None = strawberry.field(description="By when, if set.")
+    created_at: datetime = strawberry.field(description="When it was set.")
     _m: strawberry.Private[models.Goal]
 
     @classmethod
@@ -65,56 +67,60 @@ class Goal(Entity):
             _m=m,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Whose goal it is.")
     async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")]:
         return client_type().from_model(await info.context.loaders.client.load(self._m.client_id))
 
-    @strawberry.field
+    @strawberry.field(description="Its steps, in the order they were added.")
     async def action_items(self, info: Info) -> list[ActionItem]:
         return [ActionItem.from_model(r) for r in await info.context.loaders.action_items.load(self._m.id)]
 
 
-@strawberry.input
+@strawberry.input(description="A new goal for a client.")
 class CreateGoalInput:
-    client_id: strawberry.ID
-    title: str
-    description: str | None = multiline(default=None)
-    target_date: date | None = None
+    client_id: strawberry.ID = strawberry.field(description="The client (a client: themself).")
+    title: str = strawberry.field(description="The goal, in a few words.")
+    description: str | None = multiline(description="More about it.", default=None)
+    target_date: date | None = strawberry.field(default=None, description="By when.")
 
 
-@strawberry.input
+@strawberry.input(description="Changes to a goal: only the fields given change.")
 class UpdateGoalInput:
-    goal_id: strawberry.ID
-    title: str | None = strawberry.UNSET
-    description: str | None = multiline(default=strawberry.UNSET)
-    status: GoalStatus | None = strawberry.UNSET
-    target_date: date | None = strawberry.UNSET
+    goal_id: strawberry.ID = strawberry.field(description="The goal.")
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="The goal, in a few words.")
+    description: str | None = multiline(description="More about it.", default=strawberry.UNSET)
+    status: GoalStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="Mark it achieved or dropped (or active again)."
+    )
+    target_date: date | None = strawberry.field(default=strawberry.UNSET, description="By when.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to a goal.")
 class GoalPayload:
-    goal: Goal | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    goal: Goal | None = strawberry.field(default=None, description="The goal as it is now.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="A new step for a goal.")
 class AddActionItemInput:
-    goal_id: strawberry.ID
-    title: str
-    due_date: date | None = None
-    session_id: strawberry.ID | None = None
+    goal_id: strawberry.ID = strawberry.field(description="The goal.")
+    title: str = strawberry.field(description="What to do.")
+    due_date: date | None = strawberry.field(default=None, description="By when.")
+    session_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The session it came from (one of the client's sessions)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Tick a step off, or back on.")
 class SetActionItemDoneInput:
-    action_item_id: strawberry.ID
-    done: bool
+    action_item_id: strawberry.ID = strawberry.field(description="The step.")
+    done: bool = strawberry.field(description="Done or not.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to an action item.")
 class ActionItemPayload:
-    action_item: ActionItem | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    action_item: ActionItem | None = strawberry.field(default=None, description="The step as it is now.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
 @loads_nodes("Goal")

@@ -39,7 +39,10 @@ async def _own_template(info: Info, template_id: str):
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    @strawberry.mutation(
+        description="Coach (to one of their clients, by clientId) or client (to any coach they may book, by coachId): sends a message in the pair's one conversation, starting it if needed; a client's first message makes a PROSPECTIVE relationship. Pushed to both sides' messageReceived subscriptions and notified to the recipient.",
+        permission_classes=signed_in(Role.COACH, Role.CLIENT),
+    )
     @returns(MessagePayload)
     async def send_message(self, info: Info, input: SendMessageInput) -> MessagePayload:
         request = messages.Outgoing(
@@ -55,14 +58,17 @@ class Mutation:
             raise forbidden("You are not in this conversation.")
         return MessagePayload(message=Message.from_model(row, conversation, body))
 
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    @strawberry.mutation(
+        description="Coach or client: marks every message from the other side in one of their conversations read.",
+        permission_classes=signed_in(Role.COACH, Role.CLIENT),
+    )
     @returns(ConversationPayload)
     async def mark_conversation_read(self, info: Info, input: MarkConversationReadInput) -> ConversationPayload:
         row = await in_scope(message_reads.visible, info, input.conversation_id, "Conversation", "conversationId")
         await messages.mark_read(info.context.signed_in_viewer, row)
         return ConversationPayload(conversation=Conversation.from_model(row))
 
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    @strawberry.mutation(description="Coach: a new template of their own.", permission_classes=signed_in(Role.COACH))
     @returns(MessageTemplatePayload)
     async def create_message_template(self, info: Info, input: CreateMessageTemplateInput) -> MessageTemplatePayload:
         values = {"name": input.name, "kind": input.kind.value, "body": input.body}
@@ -70,7 +76,9 @@ class Mutation:
             template=MessageTemplate.from_model(await messages.create_template(info.context.signed_in_viewer, values))
         )
 
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    @strawberry.mutation(
+        description="Coach: changes one of their own templates.", permission_classes=signed_in(Role.COACH)
+    )
     @returns(MessageTemplatePayload)
     async def update_message_template(self, info: Info, input: UpdateMessageTemplateInput) -> MessageTemplatePayload:
         row = await _own_template(info, input.template_id)
@@ -83,7 +91,9 @@ class Mutation:
             )
         )
 
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    @strawberry.mutation(
+        description="Coach: deletes one of their own templates.", permission_classes=signed_in(Role.COACH)
+    )
     @returns(DeletePayload)
     async def delete_message_template(self, info: Info, input: DeleteMessageTemplateInput) -> DeletePayload:
         await messages.delete_template(info.context.signed_in_viewer, await _own_template(info, input.template_id))

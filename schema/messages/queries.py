@@ -16,7 +16,10 @@ RECENT_FIRST = Ordering((("last_message_at", True), ("id", True)))
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=signed_in(Role.COACH, Role.CLIENT))
+    @strawberry.field(
+        description="Coach or client: their own conversations, the most recently active first, optionally only those with unread messages.",
+        permission_classes=signed_in(Role.COACH, Role.CLIENT),
+    )
     async def conversations(
         self, info: Info, first: int | None = 50, after: str | None = None, unread_only: bool | None = False
     ) -> ConversationConnection:
@@ -25,6 +28,6 @@ class Query:
         )
         return ConversationConnection.of(page, [Conversation.from_model(r) for r in page.rows])
 
-    @strawberry.field(permission_classes=signed_in(Role.COACH))
+    @strawberry.field(description="Coach: their own message templates.", permission_classes=signed_in(Role.COACH))
     async def message_templates(self, info: Info) -> list[MessageTemplate]:
         return [MessageTemplate.from_model(r) for r in await messages.templates(info.context.signed_in_viewer)]

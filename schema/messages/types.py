@@ -33,12 +33,16 @@ session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sess
 NEWEST_FIRST = Ordering((("sent_at", True), ("id", True)))
 
 
-@strawberry.type
+@strawberry.type(
+    description="A message in a coach-client conversation. Only the two people in it read it (never admins or organisations); encrypted at rest."
+)
 class Message(Entity):
-    sender: Role
-    body: str
-    sent_at: datetime
-    read_at: datetime | None
+    sender: Role = strawberry.field(description="COACH or CLIENT.")
+    body: str = strawberry.field(description="The text (a template's placeholders already filled in).")
+    sent_at: datetime = strawberry.field(description="When it was sent.")
+    read_at: datetime | None = strawberry.field(
+        description="When the other side read it (markConversationRead); null while unread."
+    )
     _m: strawberry.Private[models.Message]
     _conversation: strawberry.Private[models.Conversation]
 
@@ -54,14 +58,14 @@ class Message(Entity):
             _conversation=conversation,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The sender's display name.")
     async def sender_name(self, info: Info) -> str:
         if self._m.sender_role is models.enums.Role.COACH:
             return (await info.context.loaders.coach.load(self._conversation.coach_id)).name
         client = await info.context.loaders.client.load(self._conversation.client_id)
         return client.name if client else DELETED_NAME
 
-    @strawberry.field
+    @strawberry.field(description="The conversation it belongs to.")
     def conversation(self) -> "Conversation":
         return Conversation.from_model(self._conversation)
 
@@ -80,12 +84,14 @@ async def messages_with_bodies(
     return [Message.from_model(r, conversation, (cipher.decrypt(r.body_enc) or "") if cipher else "") for r in rows]
 
 
-@strawberry.type(name="MessageConnection")
+@strawberry.type(description="A page of messages, newest first.", name="MessageConnection")
 class MessageConnection(Connection[Message]):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="The one conversation between a coach and a client, seen by those two only. It starts with the first message; a client's first message to a coach makes a PROSPECTIVE relationship."
+)
 class Conversation(Entity):
     _m: strawberry.Private[models.Conversation]
 
@@ -93,31 +99,31 @@ class Conversation(Entity):
     def from_model(cls, m: models.Conversation) -> "Conversation":
         return cls(uid=str(m.id), _m=m)
 
-    @strawberry.field
+    @strawberry.field(description="The coach.")
     async def coach(self, info: Info) -> Coach:
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
-    @strawberry.field
+    @strawberry.field(description="The client; null once the client was deleted.")
     async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         row = await info.context.loaders.client.load(self._m.client_id)
         return client_type().from_model(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="Its messages, newest first.")
     async def messages(self, info: Info, first: int | None = 50, after: str | None = None) -> MessageConnection:
         page = await paginate(message_reads.in_conversation(self._m), NEWEST_FIRST, first, after)
         return MessageConnection.of(page, await messages_with_bodies(info, self._m, list(page.rows)))
 
-    @strawberry.field
+    @strawberry.field(description="The latest message.")
     async def last_message(self, info: Info) -> Message | None:
         row = await info.context.loaders.latest_message.load(self._m.id)
         return (await messages_with_bodies(info, self._m, [row]))[0] if row else None
 
-    @strawberry.field
+    @strawberry.field(description="Messages from the other side the viewer has not read.")
     async def unread_count(self, info: Info) -> int:
         return await info.context.loaders.unread_count.load(self._m.id)
 
 
-@strawberry.type(name="ConversationConnection")
+@strawberry.type(description="A page of conversations, the most recently active first.", name="ConversationConnection")
 class ConversationConnection(Connection[Conversation]):
     pass
 
@@ -126,67 +132,75 @@ class ConversationConnection(Connection[Conversation]):
     description="Body placeholders: {{client_first_name}}, {{client_name}}, {{coach_name}}, {{next_session}}, {{service}}."
 )
 class MessageTemplate(Entity):
-    name: str
-    kind: TemplateKind
-    body: str
+    name: str = strawberry.field(description="The template's name, for the coach.")
+    kind: TemplateKind = strawberry.field(description="When it is meant to be used.")
+    body: str = strawberry.field(description="The text with placeholders.")
 
     @classmethod
     def from_model(cls, m: models.MessageTemplate) -> "MessageTemplate":
         return cls(uid=str(m.id), name=m.name, kind=m.kind, body=m.body)
 
 
-@strawberry.input
+@strawberry.input(
+    description="A message: give `body`, or (coaches) `templateId` to send a template filled in for the client."
+)
 class SendMessageInput:
     client_id: strawberry.ID | None = strawberry.field(
         default=None, description="Coach senders name the client; client senders name the coach."
     )
-    coach_id: strawberry.ID | None = None
-    body: str | None = multiline(default=None)
-    template_id: strawberry.ID | None = None
-    session_id: strawberry.ID | None = None
+    coach_id: strawberry.ID | None = strawberry.field(default=None, description="The coach, when a client sends.")
+    body: str | None = multiline(description="The text; required without templateId.", default=None)
+    template_id: strawberry.ID | None = strawberry.field(
+        default=None, description="One of the coach's templates, filled in server-side (coaches only)."
+    )
+    session_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A session of the two this message follows up on."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of sendMessage.")
 class MessagePayload:
-    message: Message | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    message: Message | None = strawberry.field(default=None, description="The message sent.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing was sent, if so.", default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="The conversation to mark read.")
 class MarkConversationReadInput:
-    conversation_id: strawberry.ID
+    conversation_id: strawberry.ID = strawberry.field(description="One of the viewer's conversations.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of markConversationRead.")
 class ConversationPayload:
-    conversation: Conversation | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    conversation: Conversation | None = strawberry.field(default=None, description="The conversation, now read.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="A new message template of the signed-in coach.")
 class CreateMessageTemplateInput:
-    name: str
-    kind: TemplateKind
-    body: str = multiline()
+    name: str = strawberry.field(description="The template's name.")
+    kind: TemplateKind = strawberry.field(description="When it is meant to be used.")
+    body: str = multiline(
+        description="The text; placeholders {{client_first_name}}, {{client_name}}, {{coach_name}}, {{next_session}}, {{service}}."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Changes to one of the coach's templates: only the fields given change.")
 class UpdateMessageTemplateInput:
-    template_id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    kind: TemplateKind | None = strawberry.UNSET
-    body: str | None = multiline(default=strawberry.UNSET)
+    template_id: strawberry.ID = strawberry.field(description="The template.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="The template's name.")
+    kind: TemplateKind | None = strawberry.field(default=strawberry.UNSET, description="When it is meant to be used.")
+    body: str | None = multiline(description="The text with placeholders.", default=strawberry.UNSET)
 
 
-@strawberry.input
+@strawberry.input(description="The template to delete.")
 class DeleteMessageTemplateInput:
-    template_id: strawberry.ID
+    template_id: strawberry.ID = strawberry.field(description="One of the coach's templates.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to a template.")
 class MessageTemplatePayload:
-    template: MessageTemplate | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    template: MessageTemplate | None = strawberry.field(default=None, description="The template as it is now.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
 async def client_conversation(info: Info, client_id: UUID) -> Conversation | None:

@@ -21,7 +21,10 @@ async def _own_note(info: Info, note_id: str):
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    @strawberry.mutation(
+        description="Coach: a note on one of their clients (optionally on a session), private unless shared with the client.",
+        permission_classes=signed_in(Role.COACH),
+    )
     @returns(NotePayload)
     async def add_note(self, info: Info, input: AddNoteInput) -> NotePayload:
         client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
@@ -31,14 +34,17 @@ class Mutation:
         )
         return NotePayload(note=Note.from_model(row, row._body or ""))
 
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    @strawberry.mutation(
+        description="Coach: edits one of their own notes or changes whether the client sees it.",
+        permission_classes=signed_in(Role.COACH),
+    )
     @returns(NotePayload)
     async def update_note(self, info: Info, input: UpdateNoteInput) -> NotePayload:
         row = await _own_note(info, input.note_id)
         row = await notes.update_note(info.context.viewer, row, body=input.body, shared=input.shared_with_client)
         return NotePayload(note=Note.from_model(row, row._body or ""))
 
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    @strawberry.mutation(description="Coach: deletes one of their own notes.", permission_classes=signed_in(Role.COACH))
     @returns(DeletePayload)
     async def delete_note(self, info: Info, input: DeleteNoteInput) -> DeletePayload:
         await notes.delete_note(info.context.signed_in_viewer, await _own_note(info, input.note_id))

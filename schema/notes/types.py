@@ -25,12 +25,16 @@ client_type: "Callable[[], type[Client]]" = lazy_class("Client", "schema.clients
 session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sessions.types")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A coach's note on a client or a session. Private to its coach unless shared with the client; never shown to admins or organisations. Encrypted at rest."
+)
 class Note(Entity):
-    body: str
-    shared_with_client: bool
-    created_at: datetime
-    updated_at: datetime
+    body: str = strawberry.field(description="The text.")
+    shared_with_client: bool = strawberry.field(description="The client can read it too.")
+    created_at: datetime = strawberry.field(description="When it was written.")
+    updated_at: datetime = strawberry.field(
+        description="When it was last edited (edits are kept in the client's timeline)."
+    )
     _m: strawberry.Private[models.Note]
 
     @classmethod
@@ -44,24 +48,24 @@ class Note(Entity):
             _m=m,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The client it is about.")
     async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("schema.clients.types")] | None:
         row = await info.context.loaders.client.load(self._m.client_id)
         return client_type().from_model(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="The session it is about, if any.")
     async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         if self._m.session_id is None:
             return None
         row = await info.context.loaders.session.load(self._m.session_id)
         return session_type().from_model(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="The coach who wrote it.")
     async def author(self, info: Info) -> Coach:
         return Coach.from_model(await info.context.loaders.coach.load(self._m.coach_id))
 
 
-@strawberry.type(name="NoteConnection")
+@strawberry.type(description="A page of notes, newest first.", name="NoteConnection")
 class NoteConnection(Connection[Note]):
     pass
 
@@ -79,36 +83,40 @@ async def load_notes(info: Info, ids: list[UUID]) -> list[Note | None]:
     return [notes.get(i) for i in ids]
 
 
-@strawberry.input
+@strawberry.input(description="A new note on one of the coach's clients.")
 class AddNoteInput:
-    client_id: strawberry.ID
-    body: str = multiline()
-    session_id: strawberry.ID | None = None
-    shared_with_client: bool | None = False
+    client_id: strawberry.ID = strawberry.field(description="The client.")
+    body: str = multiline(description="The text.")
+    session_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The session it is about (one of the coach's sessions with the client)."
+    )
+    shared_with_client: bool | None = strawberry.field(default=False, description="Let the client read it.")
 
 
-@strawberry.input
+@strawberry.input(description="Changes to one of the coach's notes: only the fields given change.")
 class UpdateNoteInput:
-    note_id: strawberry.ID
-    body: str | None = multiline(default=None)
-    shared_with_client: bool | None = None
+    note_id: strawberry.ID = strawberry.field(description="The note.")
+    body: str | None = multiline(description="The new text.", default=None)
+    shared_with_client: bool | None = strawberry.field(
+        default=None, description="Share it with the client, or stop sharing."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The note to delete.")
 class DeleteNoteInput:
-    note_id: strawberry.ID
+    note_id: strawberry.ID = strawberry.field(description="The note.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to a note.")
 class NotePayload:
-    note: Note | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    note: Note | None = strawberry.field(default=None, description="The note as it is now.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="The result of a deletion.")
 class DeletePayload:
-    deleted_id: strawberry.ID | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(default=None, description="The id of what was deleted.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing was deleted, if so.", default_factory=list)
 
 
 from schema.errors import UserError  # noqa: E402

@@ -29,14 +29,20 @@ from schema.permissions import signed_in
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=signed_in(Role.CLIENT))
+    @strawberry.mutation(
+        description="Client: rates one of their own COMPLETED sessions, once (a second time is CONFLICT). The coach sees it as a pending action.",
+        permission_classes=signed_in(Role.CLIENT),
+    )
     @returns(FeedbackPayload)
     async def leave_feedback(self, info: Info, input: LeaveFeedbackInput) -> FeedbackPayload:
         session = await in_scope(session_reads.visible, info, input.session_id, "Session", "sessionId")
         row = await feedback.leave(info.context.viewer, session, input.rating, input.comment, bool(input.public_review))
         return FeedbackPayload(feedback=Feedback.from_model(row))
 
-    @strawberry.mutation(permission_classes=signed_in(Role.COACH))
+    @strawberry.mutation(
+        description="Coach: asks one of their clients (who must have a login) for feedback, by a REVIEW_REQUESTED notification.",
+        permission_classes=signed_in(Role.COACH),
+    )
     @returns(RequestReviewPayload)
     async def request_review(self, info: Info, input: RequestReviewInput) -> RequestReviewPayload:
         client = await in_scope(client_reads.visible, info, input.client_id, "Client", "clientId")
@@ -46,7 +52,9 @@ class Mutation:
             raise not_found("Notification")
         return RequestReviewPayload(notification=Notification.from_model(row))
 
-    @strawberry.mutation(permission_classes=signed_in())
+    @strawberry.mutation(
+        description="Signed in: marks some of the viewer's own notifications read.", permission_classes=signed_in()
+    )
     @returns(MarkNotificationsReadPayload)
     async def mark_notifications_read(
         self, info: Info, input: MarkNotificationsReadInput

@@ -13,7 +13,10 @@ from schema.permissions import signed_in
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=signed_in())
+    @strawberry.field(
+        description="Signed in: the viewer's own notifications, newest first, optionally only unread ones.",
+        permission_classes=signed_in(),
+    )
     async def notifications(
         self, info: Info, first: int | None = 50, after: str | None = None, unread_only: bool | None = False
     ) -> NotificationConnection:

@@ -23,13 +23,15 @@ if TYPE_CHECKING:
 session_type: "Callable[[], type[Session]]" = lazy_class("Session", "schema.sessions.types")
 
 
-@strawberry.type
+@strawberry.type(
+    description="Something the viewer is told about: stored in-app, pushed to notificationAdded and e-mailed when SMTP is configured."
+)
 class Notification(Entity):
-    kind: NotificationKind
-    title: str
-    body: str
-    created_at: datetime
-    read_at: datetime | None
+    kind: NotificationKind = strawberry.field(description="What it is about.")
+    title: str = strawberry.field(description="A short heading.")
+    body: str = strawberry.field(description="The text.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    read_at: datetime | None = strawberry.field(description="When the viewer marked it read; null while unread.")
     _m: strawberry.Private[models.Notification]
 
     @classmethod
@@ -38,7 +40,7 @@ class Notification(Entity):
             uid=str(m.id), kind=m.kind, title=m.title, body=m.body, created_at=m.created_at, read_at=m.read_at, _m=m
         )
 
-    @strawberry.field
+    @strawberry.field(description="The session it is about, if any.")
     async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")] | None:
         if self._m.session_id is None:
             return None
@@ -46,17 +48,17 @@ class Notification(Entity):
         return session_type().from_model(row) if row else None
 
 
-@strawberry.type(name="NotificationConnection")
+@strawberry.type(description="A page of notifications, newest first.", name="NotificationConnection")
 class NotificationConnection(Connection[Notification]):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="A client's rating of a completed session. Seen by the client and the session's coach.")
 class Feedback(Entity):
-    rating: int
-    comment: str | None
-    public_review: bool
-    created_at: datetime
+    rating: int = strawberry.field(description="1 to 5.")
+    comment: str | None = strawberry.field(description="What the client wrote.")
+    public_review: bool = strawberry.field(description="The client allows it to be shown publicly.")
+    created_at: datetime = strawberry.field(description="When it was left.")
     _m: strawberry.Private[models.Feedback]
 
     @classmethod
@@ -70,46 +72,50 @@ class Feedback(Entity):
             _m=m,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The session it rates.")
     async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")]:
         # Whoever reads a feedback may read its session (every way to one goes through that session).
         return session_type().from_model(await info.context.loaders.session.load(self._m.session_id))
 
 
-@strawberry.input
+@strawberry.input(description="Notifications to mark read.")
 class MarkNotificationsReadInput:
-    notification_ids: list[strawberry.ID]
+    notification_ids: list[strawberry.ID] = strawberry.field(
+        description="The viewer's notifications (at most 100); others are ignored."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of markNotificationsRead.")
 class MarkNotificationsReadPayload:
-    updated_count: int = 0
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    updated_count: int = strawberry.field(default=0, description="How many were unread and are now read.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Feedback on a completed session.")
 class LeaveFeedbackInput:
-    session_id: strawberry.ID
-    rating: int
-    comment: str | None = multiline(default=None)
-    public_review: bool | None = False
+    session_id: strawberry.ID = strawberry.field(description="The client's own completed session.")
+    rating: int = strawberry.field(description="1 to 5.")
+    comment: str | None = multiline(description="What the client wants to say.", default=None)
+    public_review: bool | None = strawberry.field(default=False, description="Allow it to be shown publicly.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of leaveFeedback.")
 class FeedbackPayload:
-    feedback: Feedback | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    feedback: Feedback | None = strawberry.field(default=None, description="The feedback left.")
+    user_errors: list[UserError] = strawberry.field(description="Why none was left, if so.", default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="The client to ask for a review.")
 class RequestReviewInput:
-    client_id: strawberry.ID
+    client_id: strawberry.ID = strawberry.field(description="One of the coach's clients, with a login.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of requestReview.")
 class RequestReviewPayload:
-    notification: Notification | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    notification: Notification | None = strawberry.field(
+        default=None, description="The notification the client received."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why nobody was asked, if so.", default_factory=list)
 
 
 async def session_feedback(info: Info, session_id: UUID) -> Feedback | None:

@@ -25,13 +25,18 @@ def _period(value) -> dict | None:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN))
+    @strawberry.mutation(
+        description="Platform admin: a new partner organisation.", permission_classes=signed_in(Role.ADMIN)
+    )
     @returns(OrganisationPayload)
     async def create_organisation(self, info: Info, input: CreateOrganisationInput) -> OrganisationPayload:
         row = await organisations.create_organisation(info.context.viewer, input.name, _period(input.booking_period))
         return OrganisationPayload(organisation=Organisation.from_model(row))
 
-    @strawberry.mutation(permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN))
+    @strawberry.mutation(
+        description="Platform admin, or the organisation's own admin: renames it, sets its booking period, or switches it on or off.",
+        permission_classes=signed_in(Role.ADMIN, Role.ORG_ADMIN),
+    )
     @returns(OrganisationPayload)
     async def update_organisation(self, info: Info, input: UpdateOrganisationInput) -> OrganisationPayload:
         # Only those who manage an organisation may edit it; everyone else gets NOT_FOUND.

@@ -16,14 +16,20 @@ BY_NAME = Ordering((("name", False), ("id", False)))
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=signed_in(), description="Defaults to the viewer's own organisation.")
+    @strawberry.field(
+        permission_classes=signed_in(),
+        description="Signed in: the organisation with this id if the viewer may see it, else null; without an id, the viewer's own organisation.",
+    )
     async def organisation(self, info: Info, id: strawberry.ID | None = None) -> Organisation | None:
         viewer = info.context.signed_in_viewer
         uid = uuid_of(id, "Organisation") if id is not None else viewer.organisation_id
         row = await organisation_reads.organisation(viewer, uid) if uid is not None else None
         return Organisation.from_model(row) if row else None
 
-    @strawberry.field(permission_classes=signed_in())
+    @strawberry.field(
+        description="Signed in: the organisations the viewer may see (all for admins; one's own; a coach's clients'), by name.",
+        permission_classes=signed_in(),
+    )
     async def organisations(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> OrganisationConnection:

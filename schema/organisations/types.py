@@ -24,33 +24,43 @@ client_connection_type: "Callable[[], type[ClientConnection]]" = lazy_class("Cli
 credit_pool_type: "Callable[[], type[CreditPool]]" = lazy_class("CreditPool", "schema.credits.types")
 
 
-@strawberry.type
+@strawberry.type(
+    description="The dates between which an organisation's members may book (both inclusive; either end open). Outside it, eligibility reason OUTSIDE_BOOKING_PERIOD."
+)
 class BookingPeriod:
-    starts_on: date | None
-    ends_on: date | None
+    starts_on: date | None = strawberry.field(description="First day members may book; null: no start.")
+    ends_on: date | None = strawberry.field(description="Last day members may book; null: no end.")
 
 
-@strawberry.input
+@strawberry.input(description="The dates between which members may book, both inclusive; null leaves an end open.")
 class BookingPeriodInput:
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: date | None = strawberry.field(default=None, description="First day.")
+    ends_on: date | None = strawberry.field(default=None, description="Last day (not before startsOn).")
 
 
-@strawberry.type
+@strawberry.type(
+    description="What an organisation's members used in a period: sessions that start inside it, counted by the organisation recorded on the session (deleted or erased members still count)."
+)
 class OrganisationUsage:
-    sessions_booked: int
-    sessions_completed: int
-    sessions_cancelled: int
-    credits_spent: int
-    active_members: int
+    sessions_booked: int = strawberry.field(description="Sessions booked, of every status.")
+    sessions_completed: int = strawberry.field(description="Sessions completed.")
+    sessions_cancelled: int = strawberry.field(description="Sessions cancelled.")
+    credits_spent: int = strawberry.field(
+        description="Credits the sessions took from the members' and the organisation's pools, net of refunds."
+    )
+    active_members: int = strawberry.field(description="Members with a session that was not cancelled.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A partner organisation (employer, insurer) that funds its members' coaching through its credit pool. Seen by its admins and API keys, platform admins, its members and coaches (by name); the pool and usage only by its admins and platform admins."
+)
 class Organisation(Entity):
-    name: str
-    active: bool
-    booking_period: BookingPeriod | None
-    created_at: datetime
+    name: str = strawberry.field(description="The organisation's name.")
+    active: bool = strawberry.field(
+        description="An inactive organisation's members cannot book (ORGANISATION_INACTIVE); its API keys stop working."
+    )
+    booking_period: BookingPeriod | None = strawberry.field(description="When members may book; null: any time.")
+    created_at: datetime = strawberry.field(description="When it was created.")
     _m: strawberry.Private[models.Organisation]
 
     @classmethod
@@ -60,20 +70,24 @@ class Organisation(Entity):
             period = BookingPeriod(starts_on=m.booking_starts_on, ends_on=m.booking_ends_on)
         return cls(uid=str(m.id), name=m.name, active=m.active, booking_period=period, created_at=m.created_at, _m=m)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The organisation's pool: its admins and platform admins only (FORBIDDEN for others)."
+    )
     async def credit_pool(self, info: Info) -> Annotated["CreditPool", strawberry.lazy("schema.credits.types")]:
         if not await organisation_reads.manages(info.context.signed_in_viewer, self._m.id):
             raise forbidden("Only the organisation's admins see its credit pool.")
         pool = await info.context.loaders.organisation_pool.load(self._m.id)
         return credit_pool_type().from_model(pool)
 
-    @strawberry.field
+    @strawberry.field(description="Its clients the viewer may see, by name, optionally searched by name or e-mail.")
     async def members(
         self, info: Info, first: int | None = 50, after: str | None = None, search: str | None = None
     ) -> Annotated["ClientConnection", strawberry.lazy("schema.clients.types")]:
         return await client_connection_type().of_organisation(info, self._m.id, first, after, search)
 
-    @strawberry.field
+    @strawberry.field(
+        description="What members used between `from` (inclusive) and `to` (exclusive), by session start; open ends when not given. Its admins and platform admins only."
+    )
     async def usage(
         self,
         info: Info,
@@ -91,7 +105,7 @@ class Organisation(Entity):
             active_members=found.active_members,
         )
 
-    @strawberry.field
+    @strawberry.field(description="How many of its clients the viewer may see.")
     async def member_count(self, info: Info) -> int:
         return await organisation_reads.member_count(info.context.signed_in_viewer, self._m.id)
 
@@ -105,29 +119,34 @@ async def load_organisations(info: Info, ids: list[UUID]) -> list[Organisation |
     return [Organisation.from_model(rows[i]) if i in rows else None for i in ids]
 
 
-@strawberry.type(name="OrganisationConnection")
+@strawberry.type(description="A page of organisations, by name.", name="OrganisationConnection")
 class OrganisationConnection(Connection[Organisation]):
     pass
 
 
-@strawberry.input
+@strawberry.input(description="A new organisation (with an empty credit pool).")
 class CreateOrganisationInput:
-    name: str
-    booking_period: BookingPeriodInput | None = None
+    name: str = strawberry.field(description="Its name.")
+    booking_period: BookingPeriodInput | None = strawberry.field(default=None, description="When members may book.")
 
 
-@strawberry.input
+@strawberry.input(description="Changes to an organisation: only the fields given change.")
 class UpdateOrganisationInput:
-    organisation_id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    active: bool | None = strawberry.UNSET
-    booking_period: BookingPeriodInput | None = strawberry.UNSET
+    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Its name.")
+    active: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="False blocks members' bookings, ends its API keys and closes their sockets.",
+    )
+    booking_period: BookingPeriodInput | None = strawberry.field(
+        default=strawberry.UNSET, description="When members may book; null: any time."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to an organisation.")
 class OrganisationPayload:
-    organisation: Organisation | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    organisation: Organisation | None = strawberry.field(default=None, description="The organisation as it is now.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.", default_factory=list)
 
 
 from schema.errors import UserError  # noqa: E402

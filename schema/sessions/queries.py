@@ -28,7 +28,10 @@ class Query:
     ) -> SessionConnection:
         return await session_connection(info, first, after, filter)
 
-    @strawberry.field(permission_classes=signed_in())
+    @strawberry.field(
+        description="Signed in: the session with this id if the viewer may see it, else null.",
+        permission_classes=signed_in(),
+    )
     async def session(self, info: Info, id: strawberry.ID) -> Session | None:
         uid = uuid_of(id, "Session")
         row = await session_reads.visible(info.context.signed_in_viewer, uid) if uid else None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -619,8 +620,21 @@ async def test_page_edges(roster):
     assert len(most["edges"]) == 9
 
 
-def forged(values) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+@dataclass(frozen=True)
+class Forged:
+    """A cursor sealed with the API's own key around values it never gave out (sealed in the
+    test: the key exists once the app has started)."""
+
+    values: object
+
+    def sealed(self) -> str:
+        from domain import cursors
+
+        return cursors.seal(json.dumps(self.values).encode())
+
+
+def forged(values) -> Forged:
+    return Forged(values)
 
 
 @pytest.mark.parametrize(
@@ -652,6 +666,7 @@ def forged(values) -> str:
 )
 @pytest.mark.parametrize("query", [LIST, MY_LIST], ids=["clients", "myClients"])
 async def test_bad_page_arguments_are_refused_with_a_coded_error(roster, variables, query):
+    variables = {name: value.sealed() if isinstance(value, Forged) else value for name, value in variables.items()}
     body = await roster.api(query, variables, roster.coach.token)
     assert body["data"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID"]
@@ -685,3 +700,100 @@ async def test_organisation_admins_list_their_members_and_admins_everyone(api, w
     assert await names(api, internal.token, filter={"categories": ["PROSPECTIVE"]}) == ["Member A"]
     body = await api(MY_LIST, {}, org_admin.token)
     assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+# ---------------------------------------------------------------------------- opaque cursors
+# (issue 12: cursors held the sort key in clear base64 JSON, so a client's name ended up in URLs and logs.)
+
+NOT_A_CURSOR = "`after` is not a cursor this API gave out."
+EVERY_ORDER = [
+    {"field": field, "direction": direction}
+    for field in ("NAME", "CREATED_AT", "CREDITS", "CATEGORY", "LAST_SESSION", "NEXT_SESSION")
+    for direction in ("ASC", "DESC")
+]
+
+
+def decodings(cursor: str) -> list[bytes]:
+    """What base64 decoding can make of a cursor, from each of the four alignments."""
+    found = []
+    for start in range(4):
+        part = cursor[start:]
+        part = part[: len(part) - len(part) % 4]
+        for decode in (base64.urlsafe_b64decode, base64.b64decode):
+            with contextlib.suppress(ValueError):
+                found.append(decode(part))
+    return found
+
+
+async def test_a_cursor_holds_no_client_name_or_email_under_any_ordering(api, world):
+    coach = await world.user(Role.COACH)
+    people = {"Zelda Quixote": "zelda.quixote@example.test", "Yannick Wolfenden": "yannick.w@example.test"}
+    for name, email in people.items():
+        await world.client_of(coach, name, email=email)
+    secrets_ = [part.lower() for name, email in people.items() for part in (*name.split(), email)]
+
+    cursors_seen = []
+    for query in (LIST, MY_LIST):
+        for order in EVERY_ORDER:
+            after = None
+            for _ in range(len(people)):
+                page = next(
+                    iter((await api.ok(query, {"first": 1, "after": after, "order": order}, coach.token)).values())
+                )
+                cursors_seen += [edge["cursor"] for edge in page["edges"]]
+                after = page["pageInfo"]["endCursor"]
+    assert len(cursors_seen) == 2 * len(EVERY_ORDER) * len(people)
+
+    for cursor in cursors_seen:
+        readings = [cursor.lower().encode(), *(raw.lower() for raw in decodings(cursor))]
+        assert not [s for s in secrets_ if any(s.encode() in reading for reading in readings)], cursor
+
+
+async def test_a_changed_or_made_up_cursor_is_refused_with_a_coded_error(api, world):
+    coach = await world.user(Role.COACH)
+    for name in ("Ann", "Bea", "Cy"):
+        await world.client_of(coach, name)
+    first = (await api.ok(LIST, {"first": 1}, coach.token))["clients"]
+    cursor = first["pageInfo"]["endCursor"]
+    rest = (await api.ok(LIST, {"first": 5, "after": cursor}, coach.token))["clients"]
+    assert [e["node"]["name"] for e in rest["edges"]] == ["Bea", "Cy"]  # the genuine one works
+
+    def changed(at: int) -> str:
+        return cursor[:at] + ("B" if cursor[at] == "A" else "A") + cursor[at + 1 :]
+
+    ann_id = base64.b64decode(first["edges"][0]["node"]["id"]).decode().partition(":")[2]
+    in_clear = base64.urlsafe_b64encode(json.dumps(["ann", ann_id]).encode()).decode().rstrip("=")
+    tampered = [changed(0), changed(len(cursor) // 2), changed(len(cursor) - 1), cursor[:-4], cursor + "A", in_clear]
+    for bad in tampered:
+        body = await api(LIST, {"first": 5, "after": bad}, coach.token)
+        assert body["data"] is None, bad
+        assert [(e["message"], e["extensions"]) for e in body["errors"]] == [
+            (NOT_A_CURSOR, {"code": "INVALID", "field": ["after"]})
+        ], bad
+
+
+@pytest.mark.parametrize(
+    ("order", "added_before"),
+    [({"field": "NAME", "direction": "ASC"}, "Aaron"), ({"field": "CREATED_AT", "direction": "DESC"}, "Newcomer")],
+)
+async def test_the_page_after_a_cursor_stays_right_when_a_client_is_added_before_it(api, world, order, added_before):
+    from datetime import timedelta
+
+    clock.freeze(datetime(2030, 5, 1, 9, tzinfo=UTC))
+    coach = await world.user(Role.COACH)
+    for name in ("Ann", "Bea", "Cy", "Dee", "Eli", "Flo"):
+        await world.client_of(coach, name)
+        clock.advance(timedelta(minutes=1))
+    first = (await api.ok(LIST, {"first": 3, "order": order}, coach.token))["clients"]
+    expected_rest = (
+        await api.ok(LIST, {"first": 10, "after": first["pageInfo"]["endCursor"], "order": order}, coach.token)
+    )["clients"]
+
+    clock.advance(timedelta(minutes=1))
+    await world.client_of(coach, added_before)  # sorts before the cursor: page one has moved on
+    rest = (await api.ok(LIST, {"first": 10, "after": first["pageInfo"]["endCursor"], "order": order}, coach.token))[
+        "clients"
+    ]
+
+    assert [e["node"]["name"] for e in rest["edges"]] == [e["node"]["name"] for e in expected_rest["edges"]]
+    assert len(rest["edges"]) == 3 and rest["totalCount"] == 7

@@ -81,3 +81,19 @@ async def test_push_leaves_a_job_arq_still_holds_for_the_relay(test_settings, cl
         ]
     finally:
         await queue.aclose()
+
+
+async def test_an_event_is_published_once_by_its_id(test_settings, clean):
+    from redis.asyncio import Redis
+
+    from workers.events import publish
+
+    redis = Redis.from_url(test_settings.redis_url)
+    try:
+        event = ("message", "00000000-0000-0000-0000-000000000001", "e1")
+        assert await publish(redis, [event, ("session", "00000000-0000-0000-0000-000000000002", "e2")]) == 2
+        assert await publish(redis, [event]) == 0  # the job after a direct publish, or two relays racing
+        assert await publish(redis, [("message", "00000000-0000-0000-0000-000000000001", "e3")]) == 1  # a new change
+        assert await publish(redis, [("message", "00000000-0000-0000-0000-000000000001")]) == 1  # a row from before ids
+    finally:
+        await redis.aclose()

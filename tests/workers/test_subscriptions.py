@@ -583,3 +583,117 @@ async def test_a_subscription_sent_over_http_is_a_coded_error(api, world):
                     }
                 ],
             }
+
+
+# ---------------------------------------------------------------------------- live events right after the commit
+# (issue 12: events waited for a worker's poll of the outbox, 250-500 ms; the request now publishes them itself and the outbox
+# job is the fallback.)
+
+SEND_MESSAGE = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }"
+
+
+async def publish_jobs_queued(redis) -> list[str]:
+    from arq.constants import default_queue_name
+
+    return [job_id.decode() for job_id in await redis.zrange(default_queue_name, 0, -1) if b"publish_event" in job_id]
+
+
+async def test_a_message_reaches_an_open_socket_right_after_its_commit_with_no_worker_running(
+    api, world, server_a, hub, redis
+):
+    import models
+
+    coach, _ = await setup_coach(api, world)
+    member = await world.user(Role.CLIENT, name="Mia Client")
+    socket = await connect(server_a, coach.token)
+    await subscribe(socket, MESSAGES, hub=hub)
+
+    await api.ok(SEND_MESSAGE, {"i": {"coachId": coach.coach_id, "body": "Straight through"}}, member.token)
+
+    received = await next_data(socket)  # no worker runs in this test
+    assert received["data"]["messageReceived"] == {
+        "body": "Straight through",
+        "sender": "CLIENT",
+        "senderName": "Mia Client",
+    }
+    # The request published it and marked its outbox row: nothing left for the relay or a worker.
+    assert await models.OutboxJob.filter(job_name="publish_event", pushed_at__isnull=True).count() == 0
+    assert await publish_jobs_queued(redis) == []
+    await socket.close()
+
+
+async def test_when_the_direct_publish_fails_the_outbox_job_delivers_the_event(
+    app, api, world, test_settings, server_a, hub, redis
+):
+    from arq.connections import ArqRedis
+    from redis.asyncio import ConnectionPool
+
+    import models
+    from app.jobs import JobPusher
+    from workers.outbox import relay_outbox
+    from workers.settings import create_queue
+
+    coach, _ = await setup_coach(api, world)
+    member = await world.user(Role.CLIENT, name="Mia Client")
+    socket = await connect(server_a, coach.token)
+    await subscribe(socket, MESSAGES, hub=hub)
+
+    services = starlette_app(app).state.services
+    working = services["push_jobs"]
+    dead = ArqRedis(connection_pool=ConnectionPool(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
+    services["push_jobs"] = JobPusher(dead)  # Redis is away for the request's publish
+    try:
+        await api.ok(SEND_MESSAGE, {"i": {"coachId": coach.coach_id, "body": "Later but there"}}, member.token)
+    finally:
+        services["push_jobs"] = working
+        await dead.aclose()
+    waiting = await models.OutboxJob.filter(
+        job_name="publish_event", pushed_at__isnull=True, args__contains=["message"]
+    )
+    assert len(waiting) == 1  # the event waits in the outbox
+
+    queue = await create_queue(test_settings.redis_url)  # Redis is back: the relay pushes it as a job
+    try:
+        await relay_outbox({"redis": queue})
+    finally:
+        await queue.aclose()
+    assert waiting[0].job_id in await publish_jobs_queued(redis)
+    await run_worker(test_settings)
+
+    received = await next_data(socket)
+    assert received["data"]["messageReceived"]["body"] == "Later but there"
+    assert await publish_jobs_queued(redis) == []
+    await socket.close()
+
+
+async def test_an_event_published_directly_and_again_by_its_job_reaches_a_socket_once(
+    api, world, test_settings, server_a, hub, redis
+):
+    """The process dies after publishing, before marking the outbox row: the relay pushes the job
+    as well, and a worker runs it; the socket still hears the message once."""
+    import models
+    from workers.outbox import relay_outbox
+    from workers.settings import create_queue
+
+    coach, _ = await setup_coach(api, world)
+    member = await world.user(Role.CLIENT)
+    socket = await connect(server_a, coach.token)
+    await subscribe(socket, MESSAGES, hub=hub)
+    await api.ok(SEND_MESSAGE, {"i": {"coachId": coach.coach_id, "body": "Only once"}}, member.token)
+    assert (await next_data(socket))["data"]["messageReceived"]["body"] == "Only once"
+
+    # As if the row had never been marked: the fallback job publishes every event again.
+    unmarked = await models.OutboxJob.filter(job_name="publish_event").update(pushed_at=None)
+    assert unmarked >= 1
+    queue = await create_queue(test_settings.redis_url)
+    try:
+        assert await relay_outbox({"redis": queue}) == unmarked
+    finally:
+        await queue.aclose()
+    await run_worker(test_settings)
+    assert await publish_jobs_queued(redis) == []  # the jobs ran
+
+    # The next frame is the next message, not the first one again (pub/sub keeps the order).
+    await api.ok(SEND_MESSAGE, {"i": {"coachId": coach.coach_id, "body": "And then this"}}, member.token)
+    assert (await next_data(socket))["data"]["messageReceived"]["body"] == "And then this"
+    await socket.close()
