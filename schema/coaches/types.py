@@ -6,6 +6,7 @@ from uuid import UUID
 import strawberry
 
 import models
+from domain import access
 from resolvers import coaches as coach_reads
 from schema.connection import Connection
 from schema.context import Info
@@ -95,6 +96,9 @@ class Coach(Entity):
     cancellation_window_hours: int = strawberry.field(
         description="A client who cancels later than this before the start loses the credits."
     )
+    response_time_hours: int | None = strawberry.field(
+        description="What the coach promises about replies, shown to clients."
+    )
     _m: strawberry.Private[models.Coach]
 
     @classmethod
@@ -108,8 +112,18 @@ class Coach(Entity):
             buffer_minutes=m.buffer_minutes,
             auto_confirm=m.auto_confirm,
             cancellation_window_hours=m.cancellation_window_hours,
+            response_time_hours=m.response_time_hours,
             _m=m,
         )
+
+    @strawberry.field(
+        description="The coach's own setting: sent once per conversation while the coach is on time off, after a client writes."
+    )
+    def auto_reply(self, info: Info) -> str | None:
+        # The coach's and admins' only: clients see what it says when it answers them.
+        if not access.may_read_coach_settings(info.context.signed_in_viewer, self._m.id):
+            return None
+        return self._m.auto_reply
 
     @strawberry.field
     async def organisation(self, info: Info) -> Organisation | None:
@@ -162,6 +176,8 @@ class UpdateCoachSettingsInput:
     auto_confirm: bool | None = strawberry.UNSET
     cancellation_window_hours: int | None = strawberry.UNSET
     bio: str | None = multiline(default=strawberry.UNSET)
+    response_time_hours: int | None = strawberry.UNSET
+    auto_reply: str | None = multiline(default=strawberry.UNSET)
 
 
 @strawberry.type

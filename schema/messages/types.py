@@ -39,6 +39,7 @@ class Message(Entity):
     body: str
     sent_at: datetime
     read_at: datetime | None
+    automatic: bool = strawberry.field(description="The coach's out-of-office auto-reply, sent for them.")
     _m: strawberry.Private[models.Message]
     _conversation: strawberry.Private[models.Conversation]
 
@@ -50,6 +51,7 @@ class Message(Entity):
             body=body,
             sent_at=m.sent_at,
             read_at=m.read_at,
+            automatic=m.automatic,
             _m=m,
             _conversation=conversation,
         )
