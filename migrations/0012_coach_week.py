@@ -41,11 +41,15 @@ class Migration(migrations.Migration):
         ops.AddField(model_name="Feedback", name="responded_at", field=fields.DatetimeField(null=True)),
         ops.RunSQL(
             [
-                "CREATE UNIQUE INDEX messages_one_auto_reply ON messages (conversation_id, auto_reply_time_off_id)"
-                " WHERE auto_reply_time_off_id IS NOT NULL",
+                (
+                    "CREATE UNIQUE INDEX messages_one_auto_reply ON messages (conversation_id, auto_reply_time_off_id)"
+                    " WHERE auto_reply_time_off_id IS NOT NULL"
+                ),
                 "CREATE INDEX coach_clients_coach_since ON coach_clients (coach_id, created_at, client_id)",
-                "ALTER TABLE coaches ADD CONSTRAINT coaches_response_time_hours"
-                " CHECK (response_time_hours IS NULL OR response_time_hours BETWEEN 0 AND 168)",
+                (
+                    "ALTER TABLE coaches ADD CONSTRAINT coaches_response_time_hours"
+                    " CHECK (response_time_hours IS NULL OR response_time_hours BETWEEN 0 AND 168)"
+                ),
             ],
             reverse_sql=[
                 "ALTER TABLE coaches DROP CONSTRAINT IF EXISTS coaches_response_time_hours",
