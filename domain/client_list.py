@@ -67,7 +67,7 @@ class ClientQuery:
     tags: list[str] | None = None
     order: str = "NAME"
     descending: bool = False
-    service_ids: list[UUID] | None = None
+    service_ids: list[UUID | None] | None = None  # None: an id that names no service
     relationship_since: tuple[date | None, date | None] | None = None  # inclusive days, in the coach's zone
     min_sessions_last_90_days: int | None = None
     only_my_clients: bool = False  # myClients: the viewing coach's relationships
@@ -110,9 +110,7 @@ class _Sql:
 def check(q: ClientQuery) -> None:
     """The filters' own bounds (INVALID naming the filter's field)."""
     if q.min_sessions_last_90_days is not None:
-        validation.int_range(
-            q.min_sessions_last_90_days, "filter.minSessionsLast90Days", low=0, high=MAX_MIN_SESSIONS
-        )
+        validation.int_range(q.min_sessions_last_90_days, "filter.minSessionsLast90Days", low=0, high=MAX_MIN_SESSIONS)
     if q.service_ids is not None and len(q.service_ids) > MAX_SERVICE_IDS:
         raise invalid(f"At most {MAX_SERVICE_IDS} services.", "filter.serviceIds")
     if q.relationship_since is not None:
@@ -141,7 +139,7 @@ def _relationship_filters(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str
         # Had or has a session (not cancelled) of one of these services with the coach.
         where.append(
             f"EXISTS (SELECT 1 FROM sessions s WHERE s.coach_id = cc.coach_id AND s.client_id = cc.client_id"
-            f" AND s.service_id = ANY({sql.p(list(q.service_ids))}::uuid[]) AND s.status <> '{SessionStatus.CANCELLED.value}')"
+            f" AND s.service_id = ANY({sql.p([i for i in q.service_ids if i is not None])}::uuid[]) AND s.status <> '{SessionStatus.CANCELLED.value}')"
         )
     if q.relationship_since is not None:
         # Calendar days in the coach's own zone: from the first day's midnight to the last one's end.

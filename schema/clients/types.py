@@ -474,8 +474,8 @@ async def client_connection(
         query.search = filter.search
         query.tags = filter.tags
         if filter.service_ids is not None:
-            # An id that names no service matches no session (it cannot be one of the coach's).
-            query.service_ids = [uid for uid in (uuid_of(i, "Service") for i in filter.service_ids) if uid]
+            # An id that names no service (None) matches no session.
+            query.service_ids = [uuid_of(i, "Service") for i in filter.service_ids]
         if filter.relationship_since is not None:
             query.relationship_since = (filter.relationship_since.from_, filter.relationship_since.to)
         query.min_sessions_last_90_days = filter.min_sessions_last_90_days
