@@ -144,7 +144,7 @@ def _relationship_filters(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str
     if q.relationship_since is not None:
         # Calendar days in the coach's own zone: from the first day's midnight to the last one's end.
         starts, ends = q.relationship_since
-        zone = f"(SELECT co.timezone FROM coaches co WHERE co.id = cc.coach_id)"
+        zone = "(SELECT co.timezone FROM coaches co WHERE co.id = cc.coach_id)"
         if starts is not None:
             where.append(f"cc.created_at >= ({sql.p(starts)}::date::timestamp AT TIME ZONE {zone})")
         if ends is not None:
