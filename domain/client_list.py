@@ -404,7 +404,7 @@ async def summaries(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Summar
         f"count(DISTINCT sv.currency) FILTER (WHERE {_HELD}) AS currencies, "
         "bool_or(s.status = 'CONFIRMED' AND s.starts_at > $2 AND s.coach_id <> $3) AS with_others, "
         f"count(*) FILTER (WHERE s.coach_id = $3 AND s.status IN {SessionStatus.sql(SessionStatus.HAD)} "
-        f"AND s.starts_at > $2::timestamptz - interval '{RECENT.days} days' AND s.starts_at <= $2) AS last_90_days "
+        f"AND s.starts_at > $2::timestamptz - interval '{RECENT.days * 24} hours' AND s.starts_at <= $2) AS last_90_days "
         "FROM s JOIN services sv ON sv.id = s.service_id GROUP BY s.client_id), "
         f"last AS (SELECT DISTINCT ON (client_id) * FROM s WHERE visible AND status IN {SessionStatus.sql(SessionStatus.HAD)} AND starts_at <= $2 "
         "ORDER BY client_id, starts_at DESC), "
