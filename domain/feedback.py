@@ -7,7 +7,7 @@ from uuid import UUID
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import access, activity, notifications, validation
+from domain import access, activity, clock, notifications, validation
 from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from domain.locks import retrying
 from domain.transactions import transaction
@@ -41,6 +41,32 @@ async def leave(
     except IntegrityError:
         raise DomainError(ErrorCode.CONFLICT, "This session already has feedback.", "sessionId") from None
     return feedback
+
+
+MAX_RESPONSE = 5000
+
+
+async def respond(viewer: Viewer, feedback: models.Feedback, response: str) -> models.Feedback:
+    """The session's coach answers a review, or rewrites their answer (one row, one statement).
+    The caller fetched the feedback in the viewer's scope; only the session's coach answers."""
+    session = await models.Session.get(id=feedback.session_id)
+    if viewer.role is not Role.COACH or viewer.coach_id != session.coach_id:
+        raise forbidden("Only the session's coach responds to its feedback.", "feedbackId")
+    feedback.response = validation.text(response, "response", max_length=MAX_RESPONSE, required=True)
+    feedback.responded_at = clock.now()
+    await feedback.save(update_fields=["response", "responded_at"])
+    return feedback
+
+
+def public_name(name: str) -> str:
+    """How a public review names its client: the first name and the last name's initial
+    ("Mia Client" -> "Mia C."); a single name stays as it is."""
+    parts = name.split()
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0]
+    return f"{parts[0]} {parts[-1][0].upper()}."
 
 
 @retrying

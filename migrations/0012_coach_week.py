@@ -23,7 +23,9 @@ class Migration(migrations.Migration):
     operations = [
         ops.AddField(model_name="Coach", name="response_time_hours", field=fields.IntField(null=True)),
         ops.AddField(model_name="Coach", name="auto_reply", field=fields.TextField(null=True)),
-        ops.AddField(model_name="Message", name="automatic", field=fields.BooleanField(default=False)),
+        ops.AddField(
+            model_name="Message", name="automatic", field=fields.BooleanField(default=False, db_default=False)
+        ),
         ops.AddField(
             model_name="Message",
             name="auto_reply_time_off",

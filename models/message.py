@@ -53,7 +53,7 @@ class Message(Model):
     read_at = fields.DatetimeField(null=True)
     # The coach's out-of-office reply, sent for them; one per conversation and time-off period
     # (a unique index on conversation_id, auto_reply_time_off_id).
-    automatic = fields.BooleanField(default=False)
+    automatic = fields.BooleanField(default=False, db_default=False)  # rows written before: not automatic
     auto_reply_time_off: fields.ForeignKeyNullableRelation["TimeOff"] = fields.ForeignKeyField(
         "models.TimeOff", related_name="auto_replies", null=True, on_delete=fields.SET_NULL
     )

@@ -161,6 +161,7 @@ PRINT_ORDER = {
         "updateMessageTemplate",
         "deleteMessageTemplate",
         "leaveFeedback",
+        "respondToFeedback",
         "requestReview",
         "markNotificationsRead",
         "createGoal",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -8,12 +9,17 @@ import strawberry
 import models
 from domain import access
 from resolvers import coaches as coach_reads
+from resolvers import notifications as notification_reads
 from schema.connection import Connection
 from schema.context import Info
 from schema.enums import CoachKind, SessionFormat
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 from schema.organisations.types import Organisation
+from schema.pagination import BY_CREATED, paginate
+
+if TYPE_CHECKING:
+    from schema.notifications.types import FeedbackConnection
 
 
 @strawberry.type
@@ -145,6 +151,17 @@ class Coach(Entity):
             )
             for r in rows
         ]
+
+    @strawberry.field(
+        description="Feedback whose client allowed it to be public, with the coach's responses; newest first."
+    )
+    async def public_reviews(
+        self, info: Info, first: int | None = 10, after: str | None = None
+    ) -> Annotated["FeedbackConnection", strawberry.lazy("schema.notifications.types")]:
+        from schema.notifications.types import Feedback, FeedbackConnection
+
+        page = await paginate(notification_reads.public_reviews(self._m.id), BY_CREATED, first, after)
+        return FeedbackConnection.of(page, [Feedback.from_model(r, r.session.client.name) for r in page.rows])
 
     @strawberry.field
     async def time_off(self) -> list[TimeOff]:
