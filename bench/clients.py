@@ -733,6 +733,7 @@ SELECT pg.id, pg.sort_key, c.name, c.email, c.tags, c.active, c.organisation_id,
        o.active AS org_active, o.booking_starts_on, o.booking_ends_on, op.balance AS org_balance,
        l.starts_at AS last_at, l.status AS last_status, nx.starts_at AS next_at, nx.status AS next_status,
        st.total_sessions, st.completed, st.cancelled, st.no_shows, st.revenue, st.currency, st.currencies, st.with_others,
+       st.last_90_days,
        lm.body_enc AS message_enc, lm.sent_at AS message_sent_at, k.wrapped_key
 FROM pg
 JOIN clients c ON c.id = pg.id
