@@ -587,7 +587,7 @@ SQL_KEYS = {
     "SESSIONS_LAST_90_DAYS": "COALESCE(r90.n, 0)",
 }
 HAD = "('CONFIRMED', 'COMPLETED', 'NO_SHOW')"
-LAST_90_DAYS = "s.starts_at > $2 - interval '2160 hours' AND s.starts_at <= $2"
+LAST_90_DAYS = "s.starts_at > $2::timestamptz - interval '2160 hours' AND s.starts_at <= $2"
 # r90: the coach's sessions per client in the last 90 days (the SESSIONS_LAST_90_DAYS key and filter).
 RECENT_JOIN = (
     f" LEFT JOIN (SELECT s.client_id, count(*) AS n FROM sessions s WHERE s.coach_id = $1 AND s.status IN {HAD}"
