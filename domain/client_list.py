@@ -143,8 +143,10 @@ def _relationship_filters(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str
         )
     if q.relationship_since is not None:
         # Calendar days in the coach's own zone: from the first day's midnight to the last one's end.
+        # The zone by the viewer's id, not cc's: read once for the statement (not per row), so the
+        # bounds are constants and coach_clients_coach_since serves the range.
         starts, ends = q.relationship_since
-        zone = "(SELECT co.timezone FROM coaches co WHERE co.id = cc.coach_id)"
+        zone = f"(SELECT co.timezone FROM coaches co WHERE co.id = {sql.p(viewer.coach_id)})" if starts or ends else ""
         if starts is not None:
             where.append(f"cc.created_at >= ({sql.p(starts)}::date::timestamp AT TIME ZONE {zone})")
         if ends is not None:
