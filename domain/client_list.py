@@ -214,10 +214,11 @@ def _where(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
     return where
 
 
-# Orders and filters that read the clients table itself (c); the others read only a coach's
-# relationship (cc) and the pool (p).
+# Orders and filters that read the clients table itself (c), or the pool (p); the others read
+# only a coach's relationship (cc, and r90).
 _CLIENT_ORDERS = {"NAME", "CREATED_AT"}
 _CLIENT_OPTIONS = {"ACTIVE", "INACTIVE"}
+_POOL_OPTIONS = {"CREDITS_AVAILABLE", "NO_CREDITS"}
 
 
 def _id(viewer: Viewer) -> str:
@@ -234,12 +235,20 @@ def _reads_clients(q: ClientQuery, ordered: bool) -> bool:
     )
 
 
+def _reads_pools(q: ClientQuery, ordered: bool) -> bool:
+    return (ordered and q.order == "CREDITS") or bool(_POOL_OPTIONS & set(q.any_of or ()))
+
+
 def _from(viewer: Viewer, q: ClientQuery, sql: _Sql, *, ordered: bool = True) -> str:
     """Clients with their pool and the viewing coach's relationship (cc, none for other viewers).
-    A coach's list joins the clients table, and the recent sessions (r90), only when the query
-    (or its order) reads them."""
+    A coach's list joins the pools, the clients table and the recent sessions (r90) only when the
+    query (or its order) reads them: every relationship has its client and every client its one
+    pool, so leaving a join out changes no row, and an order no index serves (r90's) then sorts
+    the relationships alone, not joined to 20,000 pools."""
     if viewer.role is Role.COACH:
-        joined = "FROM coach_clients cc JOIN credit_pools p ON p.client_id = cc.client_id"
+        joined = "FROM coach_clients cc"
+        if _reads_pools(q, ordered):
+            joined += " JOIN credit_pools p ON p.client_id = cc.client_id"
         if _reads_clients(q, ordered):
             joined += " JOIN clients c ON c.id = cc.client_id"
         if _reads_recent_sessions(viewer, q, ordered):
