@@ -10,12 +10,13 @@ and 200,000 messages. Then, each side by side in this one run:
   categories have all expired, against a trivial 1,000,000-row `UPDATE coach_clients SET category =
   category`; then the steady state: the next day's real crossings, and a heavier 1/30 of the rows;
 - p50/p95 of a 50-row `myClients` page with every column (the PAGE of tests/api/test_client_page.py),
-  unfiltered, filtered and under each ordering, through the real schema (the ASGI app over httpx's
+  unfiltered, filtered (the relationship filters serviceIds, relationshipSince and
+  minSessionsLast90Days included) and under each ordering, through the real schema (the ASGI app over httpx's
   ASGITransport, with a real login token, as bench/booking.py does), against the same page's data
   fetched by one hand-written asyncpg statement and serialised to the same JSON by hand. Before it
   is timed, each case checks that the two answers are equal;
-- SQL statements per page for 10 and for 50 rows (asyncpg's statement methods, counted as
-  tests/api/test_client_page.py's StatementCounter does);
+- SQL statements per page for 10 and for 50 rows, for every case (asyncpg's statement methods,
+  counted as tests/api/test_client_page.py's StatementCounter does);
 - p50 of the unfiltered page for the 20,000-client coach / for the 100-client coach.
 
 Sessions: each coach's sessions sit in their own slots spread over the last year and the next month
@@ -561,7 +562,8 @@ PAGE = """query($first: Int!, $s: ID, $filter: ClientFilter, $order: ClientOrder
   myClients(first: $first, filter: $filter, orderBy: $order) {
   totalCount pageInfo { hasNextPage endCursor }
   edges { cursor node {
-    id name email tags category creditsAvailable relationshipSince milestones bookedWithOthers lastMessage { body sentAt }
+    id name email tags category creditsAvailable relationshipSince sessionsLast90Days milestones bookedWithOthers
+    lastMessage { body sentAt }
     eligibility(serviceId: $s) { eligible reasons }
     lastSession { startsAt status } nextSession { startsAt status }
     stats { totalSessions completedSessions cancelledSessions noShows cancellationRate lastSessionAt nextSessionAt
@@ -581,7 +583,16 @@ SQL_KEYS = {
     "CATEGORY": _RANK,
     "LAST_SESSION": "COALESCE(cc.last_session_at, '0001-01-01T00:00:00Z'::timestamptz)",
     "NEXT_SESSION": "COALESCE(cc.next_session_at, '9999-12-31T00:00:00Z'::timestamptz)",
+    "RELATIONSHIP_SINCE": "cc.created_at",
+    "SESSIONS_LAST_90_DAYS": "COALESCE(r90.n, 0)",
 }
+HAD = "('CONFIRMED', 'COMPLETED', 'NO_SHOW')"
+LAST_90_DAYS = "s.starts_at > $2::timestamptz - interval '2160 hours' AND s.starts_at <= $2"
+# r90: the coach's sessions per client in the last 90 days (the SESSIONS_LAST_90_DAYS key and filter).
+RECENT_JOIN = (
+    f" LEFT JOIN (SELECT s.client_id, count(*) AS n FROM sessions s WHERE s.coach_id = $1 AND s.status IN {HAD}"
+    f" AND {LAST_90_DAYS} GROUP BY s.client_id) r90 ON r90.client_id = cc.client_id"
+)
 
 
 @dataclasses.dataclass
@@ -593,6 +604,7 @@ class Case:
     api: list[float] = dataclasses.field(default_factory=list)
     sql: list[float] = dataclasses.field(default_factory=list)
     statements: int = 0
+    statements_10: int = 0  # the same page with first: 10
     db: list[float] = dataclasses.field(default_factory=list)  # the API's time in asyncpg, per request
     rows: int = 0
     total: int = 0
@@ -607,15 +619,43 @@ def cases() -> list[Case]:
         Case('tags ["vip"]', "big", filter={"tags": ["vip"]}),
     ]
     found += [
+        # "SERVICE": the coach's service (variables() and baseline_sql() put it in).
+        Case("serviceIds [the coach's service]", "big", filter={"serviceIds": "SERVICE"}),
+        Case("relationshipSince from 2029-06-04", "big", filter={"relationshipSince": {"from": "2029-06-04"}}),
+        Case("minSessionsLast90Days 2", "big", filter={"minSessionsLast90Days": 2}),
+        Case(
+            "all three + anyOf, SESSIONS_LAST_90_DAYS",
+            "big",
+            order="SESSIONS_LAST_90_DAYS",
+            filter={
+                "serviceIds": "SERVICE",
+                "relationshipSince": {"from": "2029-06-04"},
+                "minSessionsLast90Days": 1,
+                "anyOf": ["CREDITS_AVAILABLE"],
+            },
+        ),
+    ]
+    found += [
         Case(f"unfiltered, {order}", "big", order=order)
-        for order in ("LAST_SESSION", "NEXT_SESSION", "CREDITS", "CREATED_AT", "CATEGORY")
+        for order in (
+            "LAST_SESSION",
+            "NEXT_SESSION",
+            "CREDITS",
+            "CREATED_AT",
+            "CATEGORY",
+            "RELATIONSHIP_SINCE",
+            "SESSIONS_LAST_90_DAYS",
+        )
     ]
     found.append(Case("unfiltered, NAME, 100-client coach", "small"))
     return found
 
 
 def variables(case: Case, first: int, service_gid: str) -> dict:
-    return {"first": first, "s": service_gid, "filter": case.filter, "order": {"field": case.order, "direction": "ASC"}}
+    found = dict(case.filter) if case.filter else None
+    if found and found.get("serviceIds") == "SERVICE":
+        found["serviceIds"] = [service_gid]
+    return {"first": first, "s": service_gid, "filter": found, "order": {"field": case.order, "direction": "ASC"}}
 
 
 def _like(text: str) -> str:
@@ -642,6 +682,16 @@ def baseline_sql(case: Case) -> tuple[str, list[Any]]:
         where.append(f"(lower(c.name) LIKE {pattern} OR lower(c.email) LIKE {pattern})")
     if f.get("tags"):
         where.append(f"c.tags @> {p(f['tags'])}::text[]")
+    if f.get("serviceIds") == "SERVICE":
+        where.append(
+            "EXISTS (SELECT 1 FROM sessions s WHERE s.coach_id = $1 AND s.client_id = cc.client_id"
+            " AND s.service_id = $4 AND s.status <> 'CANCELLED')"
+        )
+    if f.get("relationshipSince"):
+        # The bench coaches' zone is UTC: a day starts at its UTC midnight.
+        where.append(f"cc.created_at >= {p(date.fromisoformat(f['relationshipSince']['from']))}::date::timestamptz")
+    if f.get("minSessionsLast90Days") is not None:
+        where.append(f"COALESCE(r90.n, 0) >= {p(f['minSessionsLast90Days'])}")
     if f.get("anyOf"):
         options = {
             "CREDITS_AVAILABLE": "p.balance > 0",
@@ -669,6 +719,8 @@ def baseline_sql(case: Case) -> tuple[str, list[Any]]:
             found += " JOIN clients c ON c.id = cc.client_id"
         if re.search(r"\bp\.", text):
             found += " JOIN credit_pools p ON p.client_id = cc.client_id"
+        if re.search(r"\br90\.", text):
+            found += RECENT_JOIN
         return found
 
     sql = f"""
@@ -681,6 +733,7 @@ SELECT pg.id, pg.sort_key, c.name, c.email, c.tags, c.active, c.organisation_id,
        o.active AS org_active, o.booking_starts_on, o.booking_ends_on, op.balance AS org_balance,
        l.starts_at AS last_at, l.status AS last_status, nx.starts_at AS next_at, nx.status AS next_status,
        st.total_sessions, st.completed, st.cancelled, st.no_shows, st.revenue, st.currency, st.currencies, st.with_others,
+       st.last_90_days,
        lm.body_enc AS message_enc, lm.sent_at AS message_sent_at, k.wrapped_key
 FROM pg
 JOIN clients c ON c.id = pg.id
@@ -706,7 +759,8 @@ LEFT JOIN LATERAL (
            sum(v.price_minor) FILTER (WHERE s.coach_id = $1 AND s.status IN ('COMPLETED', 'NO_SHOW')) AS revenue,
            min(v.currency) FILTER (WHERE s.coach_id = $1 AND s.status IN ('COMPLETED', 'NO_SHOW')) AS currency,
            count(DISTINCT v.currency) FILTER (WHERE s.coach_id = $1 AND s.status IN ('COMPLETED', 'NO_SHOW')) AS currencies,
-           bool_or(s.status = 'CONFIRMED' AND s.starts_at > $2 AND s.coach_id <> $1) AS with_others
+           bool_or(s.status = 'CONFIRMED' AND s.starts_at > $2 AND s.coach_id <> $1) AS with_others,
+           count(*) FILTER (WHERE s.coach_id = $1 AND s.status IN {HAD} AND {LAST_90_DAYS}) AS last_90_days
     FROM sessions s JOIN services v ON v.id = s.service_id WHERE s.client_id = pg.id) st ON true
 LEFT JOIN LATERAL (
     SELECT m.body_enc, m.sent_at FROM conversations cv JOIN messages m ON m.conversation_id = cv.id
@@ -779,6 +833,7 @@ def serialise(rows: list, first: int, today: date, keyring: MultiFernet) -> byte
                     "category": r["category"],
                     "creditsAvailable": r["balance"],
                     "relationshipSince": _iso(r["since"]),
+                    "sessionsLast90Days": r["last_90_days"],
                     "milestones": milestones.reached(r["completed"], r["since"]),
                     "bookedWithOthers": bool(r["with_others"]),
                     "lastMessage": _last_message(r, keyring),
@@ -909,6 +964,12 @@ async def measure_pages(
                     await page_through_api(http, case, coach, 50)
                 case.statements = counter.count
                 case.db.append(counter.seconds)
+            counter = StatementCounter()
+            with counter.counting():
+                await page_through_api(http, case, coach, 10)
+            case.statements_10 = counter.count
+            if case.statements_10 != case.statements:
+                problems.append(f"{case.label}: {case.statements_10} statements for 10 rows, {case.statements} for 50")
             for _ in range(REPEATS):  # alternate, so drift hits both sides alike
                 began = time.perf_counter()
                 await page_through_api(http, case, coach, 50)
@@ -1086,14 +1147,15 @@ def report(
     print()
     header = (
         f"{'page case (first: 50, ASC)':<36} {'total':>6} │ {'API p50':>8} {'p95':>7} {'in DB':>7} │"
-        f" {'SQL p50':>8} {'p95':>7} │ {'API/SQL':>7} │ {'stmts':>5}"
+        f" {'SQL p50':>8} {'p95':>7} │ {'API/SQL':>7} │ {'stmts 10/50':>5}"
     )
     print(header)
     print("─" * len(header))
     for c in page_cases:
         print(
             f"{c.label:<36} {c.total:>6} │ {p50(c.api) * 1000:>8.2f} {p95(c.api) * 1000:>7.2f} {p50(c.db) * 1000:>7.2f} │"
-            f" {p50(c.sql) * 1000:>8.2f} {p95(c.sql) * 1000:>7.2f} │ {ratio(p50(c.api), p50(c.sql)):>6.2f}x │ {c.statements:>5}"
+            f" {p50(c.sql) * 1000:>8.2f} {p95(c.sql) * 1000:>7.2f} │ {ratio(p50(c.api), p50(c.sql)):>6.2f}x │"
+            f" {c.statements_10:>2}/{c.statements:<2}"
         )
     print("ms; every page holds 50 rows (checked). API/SQL = p50 / p50. API = the whole request")
     print("through the app (authentication included); in DB = its time waiting on asyncpg's statements (p50 of")

@@ -271,6 +271,12 @@ def invitations(viewer: Viewer) -> Q:
     return Q(kind="INVITATION", client_id__in=Subquery(models.Client.filter(clients(viewer)).values("id")))
 
 
+def may_read_coach_settings(viewer: Viewer, coach_id) -> bool:
+    """A coach's own settings that are not for clients (the out-of-office auto-reply): the coach
+    and platform admins."""
+    return is_platform_admin(viewer) or (viewer.role is Role.COACH and viewer.coach_id == coach_id)
+
+
 def only_coaches(viewer: Viewer, message: str) -> None:
     """What only a coach keeps (settings, services, availability, notes, message templates); the
     message says which."""

@@ -6,14 +6,15 @@ coach sees their own relationship, a client their own sessions)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from tortoise import connections
 
 import models
-from domain import access, clock, cursors, eligibility, joined
+from domain import access, clock, cursors, eligibility, joined, validation
+from domain.errors import invalid
 from domain.viewer import Viewer
 from models.enums import ClientCategory, Role, SessionStatus
 
@@ -46,8 +47,16 @@ ORDER_KEYS: dict[str, tuple[str, cursors.Check]] = {
         "COALESCE(cc.next_session_at, '9999-12-31T00:00:00Z'::timestamptz)",
         cursors.instant_or(NO_NEXT_SESSION),
     ),
+    "RELATIONSHIP_SINCE": ("cc.created_at", cursors.instant),
+    "SESSIONS_LAST_90_DAYS": ("COALESCE(r90.n, 0)", cursors.integer),
 }
-RELATIONSHIP_ORDERS = {"CATEGORY", "LAST_SESSION", "NEXT_SESSION"}
+RELATIONSHIP_ORDERS = {"CATEGORY", "LAST_SESSION", "NEXT_SESSION", "RELATIONSHIP_SINCE", "SESSIONS_LAST_90_DAYS"}
+
+# Frequency of engagement: sessions confirmed, completed or no-show with the viewing coach that
+# started in the 90 days up to now (a confirmed one still ahead is not engagement yet).
+RECENT = timedelta(days=90)
+MAX_MIN_SESSIONS = 10_000
+MAX_SERVICE_IDS = 100
 
 
 @dataclass
@@ -58,6 +67,9 @@ class ClientQuery:
     tags: list[str] | None = None
     order: str = "NAME"
     descending: bool = False
+    service_ids: list[UUID | None] | None = None  # None: an id that names no service
+    relationship_since: tuple[date | None, date | None] | None = None  # inclusive days, in the coach's zone
+    min_sessions_last_90_days: int | None = None
     only_my_clients: bool = False  # myClients: the viewing coach's relationships
     organisation_id: UUID | None = None
     params: list[Any] = field(default_factory=list)
@@ -95,10 +107,71 @@ class _Sql:
         return condition
 
 
-def _in_categories(q: ClientQuery, sql: _Sql) -> str:
-    """The category filter: categories describe a coach's relationship (cc)."""
-    assert q.categories is not None
-    return f"cc.category = ANY({sql.p([c.value for c in q.categories])}::text[])"
+def check(q: ClientQuery) -> None:
+    """The filters' own bounds (INVALID naming the filter's field)."""
+    if q.min_sessions_last_90_days is not None:
+        validation.int_range(q.min_sessions_last_90_days, "filter.minSessionsLast90Days", low=0, high=MAX_MIN_SESSIONS)
+    if q.service_ids is not None and len(q.service_ids) > MAX_SERVICE_IDS:
+        raise invalid(f"At most {MAX_SERVICE_IDS} services.", "filter.serviceIds")
+    if q.relationship_since is not None:
+        starts, ends = q.relationship_since
+        if starts is not None and ends is not None and starts > ends:
+            raise invalid("`from` must not be after `to`.", "filter.relationshipSince")
+
+
+def _relationship_filters(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
+    """Filters that describe the viewing coach's relationship (cc, and r90: see _recent_sessions):
+    for any other viewer they match nothing."""
+    wanted = (
+        q.categories is not None
+        or q.service_ids is not None
+        or q.relationship_since is not None
+        or q.min_sessions_last_90_days is not None
+    )
+    if not wanted:
+        return []
+    if viewer.role is not Role.COACH:
+        return ["FALSE"]
+    where = []
+    if q.categories is not None:
+        where.append(f"cc.category = ANY({sql.p([c.value for c in q.categories])}::text[])")
+    if q.service_ids is not None:
+        # Had or has a session (not cancelled) of one of these services with the coach.
+        where.append(
+            f"EXISTS (SELECT 1 FROM sessions s WHERE s.coach_id = cc.coach_id AND s.client_id = cc.client_id"
+            f" AND s.service_id = ANY({sql.p([i for i in q.service_ids if i is not None])}::uuid[]) AND s.status <> '{SessionStatus.CANCELLED.value}')"
+        )
+    if q.relationship_since is not None:
+        # Calendar days in the coach's own zone: from the first day's midnight to the last one's end.
+        # The zone by the viewer's id, not cc's: read once for the statement (not per row), so the
+        # bounds are constants and coach_clients_coach_since serves the range.
+        starts, ends = q.relationship_since
+        zone = f"(SELECT co.timezone FROM coaches co WHERE co.id = {sql.p(viewer.coach_id)})" if starts or ends else ""
+        if starts is not None:
+            where.append(f"cc.created_at >= ({sql.p(starts)}::date::timestamp AT TIME ZONE {zone})")
+        if ends is not None:
+            where.append(f"cc.created_at < (({sql.p(ends)}::date + 1)::timestamp AT TIME ZONE {zone})")
+    if q.min_sessions_last_90_days is not None:
+        where.append(f"{ORDER_KEYS['SESSIONS_LAST_90_DAYS'][0]} >= {sql.p(q.min_sessions_last_90_days)}")
+    return where
+
+
+def _recent_sessions(viewer: Viewer, sql: _Sql) -> str:
+    """r90: per client, the viewing coach's sessions in the last 90 days (one pass over the
+    coach's sessions of those days by sessions_coach_starts, grouped; joined only when read)."""
+    now = clock.now()
+    return (
+        "LEFT JOIN (SELECT s.client_id, count(*) AS n FROM sessions s"
+        f" WHERE s.coach_id = {sql.p(viewer.coach_id)} AND s.status IN {SessionStatus.sql(SessionStatus.HAD)}"
+        f" AND s.starts_at > {sql.p(now - RECENT)} AND s.starts_at <= {sql.p(now)} GROUP BY s.client_id) r90"
+        " ON r90.client_id = cc.client_id"
+    )
+
+
+def _reads_recent_sessions(viewer: Viewer, q: ClientQuery, ordered: bool) -> bool:
+    return viewer.role is Role.COACH and (
+        (ordered and q.order == "SESSIONS_LAST_90_DAYS") or q.min_sessions_last_90_days is not None
+    )
 
 
 def _where(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
@@ -113,11 +186,7 @@ def _where(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
         where.append("FALSE")  # only coaches have relationships
     if q.organisation_id is not None:
         where.append(f"c.organisation_id = {sql.p(q.organisation_id)}")
-    if q.categories is not None:
-        if is_coach:
-            where.append(_in_categories(q, sql))
-        else:
-            where.append("FALSE")  # categories describe a coach's relationship
+    where += _relationship_filters(viewer, q, sql)
     if q.search:
         pattern = sql.p(_like(q.search.strip()))
         where.append(f"(lower(c.name) LIKE {pattern} OR lower(c.email) LIKE {pattern})")
@@ -145,10 +214,11 @@ def _where(viewer: Viewer, q: ClientQuery, sql: _Sql) -> list[str]:
     return where
 
 
-# Orders and filters that read the clients table itself (c); the others read only a coach's
-# relationship (cc) and the pool (p).
+# Orders and filters that read the clients table itself (c), or the pool (p); the others read
+# only a coach's relationship (cc, and r90).
 _CLIENT_ORDERS = {"NAME", "CREATED_AT"}
 _CLIENT_OPTIONS = {"ACTIVE", "INACTIVE"}
+_POOL_OPTIONS = {"CREDITS_AVAILABLE", "NO_CREDITS"}
 
 
 def _id(viewer: Viewer) -> str:
@@ -165,12 +235,25 @@ def _reads_clients(q: ClientQuery, ordered: bool) -> bool:
     )
 
 
-def _from(viewer: Viewer, q: ClientQuery, *, ordered: bool = True) -> str:
+def _reads_pools(q: ClientQuery, ordered: bool) -> bool:
+    return (ordered and q.order == "CREDITS") or bool(_POOL_OPTIONS & set(q.any_of or ()))
+
+
+def _from(viewer: Viewer, q: ClientQuery, sql: _Sql, *, ordered: bool = True) -> str:
     """Clients with their pool and the viewing coach's relationship (cc, none for other viewers).
-    A coach's list joins the clients table only when the query (or its order) reads it."""
+    A coach's list joins the pools, the clients table and the recent sessions (r90) only when the
+    query (or its order) reads them: every relationship has its client and every client its one
+    pool, so leaving a join out changes no row, and an order no index serves (r90's) then sorts
+    the relationships alone, not joined to 20,000 pools."""
     if viewer.role is Role.COACH:
-        joined = "FROM coach_clients cc JOIN credit_pools p ON p.client_id = cc.client_id"
-        return joined + " JOIN clients c ON c.id = cc.client_id" if _reads_clients(q, ordered) else joined
+        joined = "FROM coach_clients cc"
+        if _reads_pools(q, ordered):
+            joined += " JOIN credit_pools p ON p.client_id = cc.client_id"
+        if _reads_clients(q, ordered):
+            joined += " JOIN clients c ON c.id = cc.client_id"
+        if _reads_recent_sessions(viewer, q, ordered):
+            joined += " " + _recent_sessions(viewer, sql)
+        return joined
     return "FROM clients c JOIN credit_pools p ON p.client_id = c.id LEFT JOIN coach_clients cc ON FALSE"
 
 
@@ -195,12 +278,13 @@ def _count(viewer: Viewer, q: ClientQuery) -> tuple[str, list]:
     (the relationship is the scope): an index range, not a join of every client."""
     if viewer.role is Role.COACH and not (q.any_of or q.search or q.tags or q.organisation_id):
         sql = _Sql()
-        where = [sql.scope(access.coach_clients_sql, viewer, "cc")]
-        if q.categories is not None:
-            where.append(_in_categories(q, sql))
-        return f"SELECT count(*) AS n FROM coach_clients cc WHERE {' AND '.join(where)}", sql.params
+        from_sql = "FROM coach_clients cc"
+        if _reads_recent_sessions(viewer, q, ordered=False):
+            from_sql += " " + _recent_sessions(viewer, sql)
+        where = [sql.scope(access.coach_clients_sql, viewer, "cc"), *_relationship_filters(viewer, q, sql)]
+        return f"SELECT count(*) AS n {from_sql} WHERE {' AND '.join(where)}", sql.params
     sql = _Sql()
-    from_sql = _from(viewer, q, ordered=False)
+    from_sql = _from(viewer, q, sql, ordered=False)
     where = _where(viewer, q, sql)
     return f"SELECT count(*) AS n {from_sql} WHERE {' AND '.join(where)}", sql.params
 
@@ -215,7 +299,7 @@ async def page(viewer: Viewer, q: ClientQuery, first: int, after: list[Any] | No
     total_rows = await conn.execute_query_dict(*_count(viewer, q))
 
     sql = _Sql()
-    from_sql = _from(viewer, q)
+    from_sql = _from(viewer, q, sql)
     where = _where(viewer, q, sql)
     direction = "DESC" if q.descending else "ASC"
     if cursor is not None:
@@ -301,6 +385,7 @@ class Stats:
     revenue_minor: int | None = None
     currency: str | None = None
     booked_with_others: bool = False
+    last_90_days: int = 0  # with the viewing coach (coach viewers), as RECENT says
 
 
 @dataclass
@@ -328,7 +413,9 @@ async def summaries(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Summar
         f"sum(sv.price_minor) FILTER (WHERE {_HELD}) AS revenue, "
         f"min(sv.currency) FILTER (WHERE {_HELD}) AS currency, "
         f"count(DISTINCT sv.currency) FILTER (WHERE {_HELD}) AS currencies, "
-        "bool_or(s.status = 'CONFIRMED' AND s.starts_at > $2 AND s.coach_id <> $3) AS with_others "
+        "bool_or(s.status = 'CONFIRMED' AND s.starts_at > $2 AND s.coach_id <> $3) AS with_others, "
+        f"count(*) FILTER (WHERE s.coach_id = $3 AND s.status IN {SessionStatus.sql(SessionStatus.HAD)} "
+        f"AND s.starts_at > $2::timestamptz - interval '{RECENT.days * 24} hours' AND s.starts_at <= $2) AS last_90_days "
         "FROM s JOIN services sv ON sv.id = s.service_id GROUP BY s.client_id), "
         f"last AS (SELECT DISTINCT ON (client_id) * FROM s WHERE visible AND status IN {SessionStatus.sql(SessionStatus.HAD)} AND starts_at <= $2 "
         "ORDER BY client_id, starts_at DESC), "
@@ -350,6 +437,7 @@ async def summaries(viewer: Viewer, client_ids: list[UUID]) -> dict[UUID, Summar
                 revenue_minor=r["revenue"] if r["currencies"] == 1 else None,
                 currency=r["currency"] if r["currencies"] == 1 else None,
                 booked_with_others=viewer.role is Role.COACH and bool(r["with_others"]),
+                last_90_days=r["last_90_days"],
             ),
         )
         for r in rows

@@ -8,6 +8,9 @@ import models
 from domain import access, validation
 from domain.viewer import Viewer
 
+MAX_RESPONSE_TIME_HOURS = 168  # a week; the coaches_response_time_hours CHECK says the same
+MAX_AUTO_REPLY = 2000
+
 
 async def update_settings(viewer: Viewer, values: dict[str, Any]) -> models.Coach:
     access.only_coaches(viewer, "Only coaches have coach settings.")
@@ -24,5 +27,11 @@ async def update_settings(viewer: Viewer, values: dict[str, Any]) -> models.Coac
         )
     if "bio" in values:
         coach.bio = validation.text(values["bio"], "bio", max_length=5000)
+    if "response_time_hours" in values:  # null: no promise made
+        coach.response_time_hours = validation.int_range(
+            values["response_time_hours"], "responseTimeHours", low=0, high=MAX_RESPONSE_TIME_HOURS
+        )
+    if "auto_reply" in values:  # null or blank: no auto-reply
+        coach.auto_reply = validation.text(values["auto_reply"], "autoReply", max_length=MAX_AUTO_REPLY)
     await coach.save()
     return coach

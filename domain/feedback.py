@@ -47,6 +47,32 @@ async def leave(
     return feedback
 
 
+MAX_RESPONSE = 5000
+
+
+async def respond(viewer: Viewer, feedback: models.Feedback, response: str) -> models.Feedback:
+    """The session's coach answers a review, or rewrites their answer (one row, one statement).
+    The caller fetched the feedback in the viewer's scope; only the session's coach answers."""
+    session = await models.Session.get(id=feedback.session_id)
+    if viewer.role is not Role.COACH or viewer.coach_id != session.coach_id:
+        raise forbidden("Only the session's coach responds to its feedback.", "feedbackId")
+    feedback.response = validation.text(response, "response", max_length=MAX_RESPONSE, required=True)
+    feedback.responded_at = clock.now()
+    await feedback.save(update_fields=["response", "responded_at"])
+    return feedback
+
+
+def public_name(name: str) -> str:
+    """How a public review names its client: the first name and the last name's initial
+    ("Mia Client" -> "Mia C."); a single name stays as it is."""
+    parts = name.split()
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0]
+    return f"{parts[0]} {parts[-1][0].upper()}."
+
+
 @retrying
 async def request_review(viewer: Viewer, client_id: UUID) -> UUID:
     """A coach asks one of their clients for a review; the client needs a login to be told."""

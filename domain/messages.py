@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -141,7 +142,44 @@ async def send(viewer: Viewer, request: Outgoing) -> tuple[models.Message, str]:
             session_id=message.session_id,
             names_client_id=client.id if from_client else None,
         )
+        if from_client:
+            await _auto_reply(coach, client.id, conversation, cipher, message)
     return message, body
+
+
+async def _auto_reply(
+    coach: models.Coach, client_id: UUID, conversation: UUID, cipher: encryption.ClientCipher, answered: models.Message
+) -> None:
+    """While the coach is on time off, the client's message is answered with the coach's
+    auto-reply: once per conversation and time-off period (the unique index on
+    messages (conversation_id, auto_reply_time_off_id) decides, so two racing messages send one).
+    Written in the client's message's transaction; delivered like any message."""
+    if not coach.auto_reply:
+        return
+    away = (
+        await models.TimeOff.filter(coach_id=coach.id, starts_at__lte=answered.sent_at, ends_at__gt=answered.sent_at)
+        .order_by("starts_at", "id")
+        .first()
+    )
+    if away is None:
+        return
+    # A microsecond after the client's message, so every list shows the reply after it.
+    sent_at = answered.sent_at + timedelta(microseconds=1)
+    rows = await connections.get("default").execute_query_dict(
+        "INSERT INTO messages (id, conversation_id, sender_role, sender_user_id, body_enc, sent_at, automatic,"
+        " auto_reply_time_off_id) VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, TRUE, $6)"
+        " ON CONFLICT (conversation_id, auto_reply_time_off_id) WHERE auto_reply_time_off_id IS NOT NULL DO NOTHING"
+        " RETURNING id",
+        [conversation, Role.COACH.value, coach.user_id, cipher.encrypt(coach.auto_reply), sent_at, away.id],
+    )
+    if not rows:
+        return  # this period's reply went out already
+    await models.Conversation.filter(id=conversation).update(last_message_at=sent_at)
+    await events.publish_later("message", rows[0]["id"])
+    recipient = await notifications.recipient(to_coach=False, coach_id=coach.id, client_id=client_id)
+    await notifications.notify(
+        recipient, NotificationKind.MESSAGE_RECEIVED, f"New message from {coach.name}", "Open Caseload to read it."
+    )
 
 
 async def _conversation(coach_id: UUID, client_id: UUID) -> UUID:

@@ -121,14 +121,14 @@ async def export(viewer: Viewer, client: models.Client) -> dict[str, Any]:
 
     feedback = (
         await models.Feedback.filter(session_id__in=[s["id"] for s in session_rows]).values(
-            "id", "session_id", "rating", "comment", "public_review", "created_at"
+            "id", "session_id", "rating", "comment", "public_review", "response", "responded_at", "created_at"
         )
         if session_rows
         else []
     )
     if not access.may_read_session_details(viewer):
         for f in feedback:
-            f["comment"] = None
+            f["comment"] = f["response"] = None
 
     timeline = (
         await models.ActivityEvent.filter(access.activity(viewer), client_id=client.id)
@@ -233,7 +233,10 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         await models.Goal.filter(client_id=client_id).delete()
         await models.ActivityEvent.filter(client_id=client_id).delete()
         session_ids = [s.id for s in held]
-        await models.Feedback.filter(session_id__in=session_ids).update(comment=None)
+        # Their words and the coach's answer go; nothing of theirs stays public.
+        await models.Feedback.filter(session_id__in=session_ids).update(
+            comment=None, response=None, public_review=False
+        )
         await models.Session.filter(client_id=client_id).update(booking_notes=None, cancel_reason=None, client_id=None)
         # Other people's notifications about this client name them; say "Deleted Client" instead
         # (only in rows about the client: their sessions, and those that name them, e.g. messages).

@@ -30,6 +30,8 @@ class Coach(Model):
     buffer_minutes = fields.IntField(default=0)
     auto_confirm = fields.BooleanField(default=True)
     cancellation_window_hours = fields.IntField(default=24)
+    response_time_hours: int | None = fields.IntField(null=True)  # shown to clients; 0-168, CHECK
+    auto_reply: str | None = fields.TextField(null=True)  # sent while on time off (domain.messages)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

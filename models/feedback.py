@@ -16,7 +16,9 @@ class Feedback(Model):
     session_id: UUID
     rating = fields.SmallIntField()  # 1-5, CHECK in the migrations
     comment: str | None = fields.TextField(null=True)
-    public_review = fields.BooleanField(default=False)
+    public_review = fields.BooleanField(default=False)  # the client allows it on Coach.publicReviews
+    response: str | None = fields.TextField(null=True)  # the coach's reply
+    responded_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

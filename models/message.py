@@ -8,7 +8,7 @@ from models.enums import Role, TemplateKind
 
 if TYPE_CHECKING:
     from models.client import Client
-    from models.coach import Coach
+    from models.coach import Coach, TimeOff
     from models.session import Session
     from models.user import User
 
@@ -51,6 +51,13 @@ class Message(Model):
     session_id: UUID | None
     sent_at = fields.DatetimeField(auto_now_add=True)
     read_at = fields.DatetimeField(null=True)
+    # The coach's out-of-office reply, sent for them; one per conversation and time-off period
+    # (a unique index on conversation_id, auto_reply_time_off_id).
+    automatic = fields.BooleanField(default=False, db_default=False)  # rows written before: not automatic
+    auto_reply_time_off: fields.ForeignKeyNullableRelation["TimeOff"] = fields.ForeignKeyField(
+        "models.TimeOff", related_name="auto_replies", null=True, on_delete=fields.SET_NULL
+    )
+    auto_reply_time_off_id: UUID | None
 
     class Meta:
         table = "messages"

@@ -44,3 +44,17 @@ async def feedback_many(viewer: Viewer, ids: list[UUID]) -> list[models.Feedback
         return []
     visible = models.Session.filter(access.sessions(viewer)).values("id")
     return await models.Feedback.filter(id__in=ids, session_id__in=Subquery(visible))
+
+
+async def visible_feedback(viewer: Viewer, feedback_id: UUID) -> models.Feedback | None:
+    """One feedback the viewer may read (feedback_many's rule)."""
+    found = await feedback_many(viewer, [feedback_id])
+    return found[0] if found else None
+
+
+def public_reviews(coach_id: UUID) -> QuerySet[models.Feedback]:
+    """A coach's feedback whose client allowed it to be public, with each session's client (for
+    the name a review shows); none of a client who is gone. The caller read the coach in scope."""
+    return models.Feedback.filter(
+        public_review=True, session__coach_id=coach_id, session__client_id__isnull=False
+    ).select_related("session__client")

@@ -166,6 +166,7 @@ PRINT_ORDER = {
         "updateMessageTemplate",
         "deleteMessageTemplate",
         "leaveFeedback",
+        "respondToFeedback",
         "requestReview",
         "markNotificationsRead",
         "createGoal",

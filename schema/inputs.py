@@ -141,3 +141,9 @@ def check_every_argument(*roots: type) -> None:
             pending.extend(_named_types(field.type))
         if isinstance(cls, type):  # implementations of an interface, reachable only through node()
             pending.extend(cls.__subclasses__())
+
+
+@strawberry.input(description="Inclusive range of calendar days; either end may be open.")
+class DateRangeInput:
+    from_: date | None = strawberry.field(default=None, name="from")
+    to: date | None = None

@@ -11,6 +11,7 @@ from strawberry.types.nodes import SelectedField
 
 import models
 from domain import access, client_list, clock, milestones
+from domain.errors import DomainError
 from resolvers import clients as client_reads
 from resolvers import goals as goal_reads
 from resolvers import notes as note_reads
@@ -20,9 +21,9 @@ from schema.connection import Connection, Edge
 from schema.context import Info
 from schema.credits.types import CreditPool
 from schema.enums import ActivityKind, ClientCategory, OrderDirection, describe_values
-from schema.errors import UserError
+from schema.errors import UserError, coded
 from schema.goals.types import Goal
-from schema.inputs import multiline
+from schema.inputs import DateRangeInput, multiline
 from schema.loaders import resolved
 from schema.messages.types import Conversation, Message, client_conversation, client_last_message
 from schema.node import Entity, loads_nodes, uuid_of
@@ -180,6 +181,14 @@ class Client(Entity):
     @strawberry.field(description="Has an upcoming session with a coach other than the viewer (coach viewers).")
     def booked_with_others(self, info: Info) -> bool:
         return resolved(info.context.loaders.summary, self._m.id, lambda s: s.stats.booked_with_others)
+
+    @strawberry.field(
+        description="Sessions (confirmed, completed or no-show) with the viewing coach in the last 90 days; null for other viewers."
+    )
+    def sessions_last_90_days(self, info: Info) -> int | None:
+        if info.context.signed_in_viewer.coach_id is None:
+            return None
+        return resolved(info.context.loaders.summary, self._m.id, lambda s: s.stats.last_90_days)
 
     @strawberry.field(description="Session counts and revenue (a coach: sessions with that coach).")
     def stats(self, info: Info) -> ClientStats:
@@ -347,6 +356,8 @@ class ClientOrderField(Enum):
     CREDITS = "CREDITS"
     CREATED_AT = "CREATED_AT"
     CATEGORY = "CATEGORY"
+    RELATIONSHIP_SINCE = "RELATIONSHIP_SINCE"
+    SESSIONS_LAST_90_DAYS = "SESSIONS_LAST_90_DAYS"
 
 
 describe_values(
@@ -357,11 +368,14 @@ describe_values(
     CREDITS="By the client's own credit balance.",
     CREATED_AT="By when the profile was created.",
     CATEGORY="Most actionable first (ASC): BOOKED, 0-14, 14-30, 30+, PROSPECTIVE.",
+    RELATIONSHIP_SINCE="By when the relationship with the viewing coach began (other viewers: by name).",
+    SESSIONS_LAST_90_DAYS="By sessions with the viewing coach in the last 90 days (other viewers: by name).",
 )
 
 
 @strawberry.input(
-    description="categories, anyOf, search and tags combine with AND; the options inside anyOf combine with OR."
+    description="The filters combine with AND; the options inside anyOf combine with OR. categories, serviceIds, "
+    "relationshipSince and minSessionsLast90Days describe the viewing coach's relationship: for other viewers they match nothing."
 )
 class ClientFilter:
     categories: list[ClientCategory] | None = strawberry.field(
@@ -373,6 +387,17 @@ class ClientFilter:
     )
     search: str | None = strawberry.field(default=None, description="Part of the name or e-mail, case-insensitive.")
     tags: list[str] | None = strawberry.field(default=None, description="Clients that have every one of these tags.")
+    service_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Clients who had or have a session (not cancelled) of any of these services with the viewing coach.",
+    )
+    relationship_since: DateRangeInput | None = strawberry.field(
+        default=None, description="When the relationship with the viewing coach began (days in the coach's zone)."
+    )
+    min_sessions_last_90_days: int | None = strawberry.field(
+        default=None,
+        description="At least this many sessions (confirmed, completed or no-show) with the viewing coach in the last 90 days.",
+    )
 
 
 @strawberry.input(
@@ -476,7 +501,7 @@ class EraseClientPayload:
 
 
 # Client fields read from the per-client session summary (domain.client_list.summaries).
-SUMMARY_COLUMNS = {"lastSession", "nextSession", "stats", "bookedWithOthers", "milestones"}
+SUMMARY_COLUMNS = {"lastSession", "nextSession", "stats", "bookedWithOthers", "milestones", "sessionsLast90Days"}
 
 
 def _selected_on_nodes(info: Info) -> list[SelectedField]:
@@ -530,9 +555,19 @@ async def client_connection(
         query.any_of = [o.value for o in filter.any_of] if filter.any_of is not None else None
         query.search = filter.search
         query.tags = filter.tags
+        if filter.service_ids is not None:
+            # An id that names no service (None) matches no session.
+            query.service_ids = [uuid_of(i, "Service") for i in filter.service_ids]
+        if filter.relationship_since is not None:
+            query.relationship_since = (filter.relationship_since.from_, filter.relationship_since.to)
+        query.min_sessions_last_90_days = filter.min_sessions_last_90_days
     if order_by is not None:
         query.order = order_by.field.value
         query.descending = order_by.direction.value == "DESC"
+    try:
+        client_list.check(query)
+    except DomainError as error:
+        raise coded(error, ["filter"]) from None
     cursor = decode_cursor(after, client_list.cursor_checks(info.context.signed_in_viewer, query))
     page = await client_reads.page(
         info.context.signed_in_viewer, info.context.loaders, query, first, cursor, _columns(info)

@@ -60,7 +60,16 @@ class Mutation:
     )
     @returns(CoachPayload)
     async def update_coach_settings(self, info: Info, input: UpdateCoachSettingsInput) -> CoachPayload:
-        values = given(input, "timezone", "buffer_minutes", "auto_confirm", "cancellation_window_hours", "bio")
+        values = given(
+            input,
+            "timezone",
+            "buffer_minutes",
+            "auto_confirm",
+            "cancellation_window_hours",
+            "bio",
+            "response_time_hours",
+            "auto_reply",
+        )
         row = await coaches.update_settings(info.context.signed_in_viewer, values)
         return CoachPayload(coach=Coach.from_model(row))
 

@@ -1,18 +1,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
 
 import models
+from domain import access
 from resolvers import coaches as coach_reads
+from resolvers import notifications as notification_reads
 from schema.connection import Connection
 from schema.context import Info
 from schema.enums import CoachKind, SessionFormat
 from schema.inputs import multiline
 from schema.node import Entity, loads_nodes
 from schema.organisations.types import Organisation
+from schema.pagination import BY_CREATED, paginate
+
+if TYPE_CHECKING:
+    from schema.notifications.types import FeedbackConnection
 
 
 @strawberry.type(description="An amount of money.")
@@ -111,6 +118,9 @@ class Coach(Entity):
     cancellation_window_hours: int = strawberry.field(
         description="A client who cancels later than this before the start loses the credits."
     )
+    response_time_hours: int | None = strawberry.field(
+        description="What the coach promises about replies, shown to clients."
+    )
     _m: strawberry.Private[models.Coach]
 
     @classmethod
@@ -124,8 +134,18 @@ class Coach(Entity):
             buffer_minutes=m.buffer_minutes,
             auto_confirm=m.auto_confirm,
             cancellation_window_hours=m.cancellation_window_hours,
+            response_time_hours=m.response_time_hours,
             _m=m,
         )
+
+    @strawberry.field(
+        description="The coach's own setting: sent once per conversation while the coach is on time off, after a client writes. Only the coach and admins read it."
+    )
+    def auto_reply(self, info: Info) -> str | None:
+        # The coach's and admins' only: clients see what it says when it answers them.
+        if not access.may_read_coach_settings(info.context.signed_in_viewer, self._m.id):
+            return None
+        return self._m.auto_reply
 
     @strawberry.field(description="The organisation an INTERNAL coach belongs to.")
     async def organisation(self, info: Info) -> Organisation | None:
@@ -147,6 +167,17 @@ class Coach(Entity):
             )
             for r in rows
         ]
+
+    @strawberry.field(
+        description="Feedback whose client allowed it to be public, with the coach's responses; newest first."
+    )
+    async def public_reviews(
+        self, info: Info, first: int | None = 10, after: str | None = None
+    ) -> Annotated["FeedbackConnection", strawberry.lazy("schema.notifications.types")]:
+        from schema.notifications.types import Feedback, FeedbackConnection
+
+        page = await paginate(notification_reads.public_reviews(self._m.id), BY_CREATED, first, after)
+        return FeedbackConnection.of(page, [Feedback.from_model(r, r.session.client.name) for r in page.rows])
 
     @strawberry.field(description="The coach's periods off.")
     async def time_off(self) -> list[TimeOff]:
@@ -185,6 +216,14 @@ class UpdateCoachSettingsInput:
         description="Hours before the start inside which a client's cancellation is late (credits kept).",
     )
     bio: str | None = multiline(description="About the coach.", default=strawberry.UNSET)
+    response_time_hours: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Hours within which the coach promises to reply, 0 to 168; null: no promise.",
+    )
+    auto_reply: str | None = multiline(
+        description="Sent once per conversation and time-off period when a client writes during time off; blank: none.",
+        default=strawberry.UNSET,
+    )
 
 
 @strawberry.type(description="The coach after a change to their settings, availability or time off.")

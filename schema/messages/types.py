@@ -43,6 +43,7 @@ class Message(Entity):
     read_at: datetime | None = strawberry.field(
         description="When the other side read it (markConversationRead); null while unread."
     )
+    automatic: bool = strawberry.field(description="The coach's out-of-office auto-reply, sent for them.")
     _m: strawberry.Private[models.Message]
     _conversation: strawberry.Private[models.Conversation]
 
@@ -54,6 +55,7 @@ class Message(Entity):
             body=body,
             sent_at=m.sent_at,
             read_at=m.read_at,
+            automatic=m.automatic,
             _m=m,
             _conversation=conversation,
         )

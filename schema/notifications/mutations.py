@@ -22,6 +22,7 @@ from schema.notifications.types import (
     Notification,
     RequestReviewInput,
     RequestReviewPayload,
+    RespondToFeedbackInput,
 )
 from schema.payloads import returns
 from schema.permissions import signed_in
@@ -37,6 +38,16 @@ class Mutation:
     async def leave_feedback(self, info: Info, input: LeaveFeedbackInput) -> FeedbackPayload:
         session = await in_scope(session_reads.visible, info, input.session_id, "Session", "sessionId")
         row = await feedback.leave(info.context.viewer, session, input.rating, input.comment, bool(input.public_review))
+        return FeedbackPayload(feedback=Feedback.from_model(row))
+
+    @strawberry.mutation(
+        permission_classes=signed_in(Role.COACH),
+        description="The session's coach answers its feedback (shown with public reviews); again to rewrite the answer.",
+    )
+    @returns(FeedbackPayload)
+    async def respond_to_feedback(self, info: Info, input: RespondToFeedbackInput) -> FeedbackPayload:
+        row = await in_scope(notification_reads.visible_feedback, info, input.feedback_id, "Feedback", "feedbackId")
+        row = await feedback.respond(info.context.signed_in_viewer, row, input.response)
         return FeedbackPayload(feedback=Feedback.from_model(row))
 
     @strawberry.mutation(

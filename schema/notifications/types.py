@@ -8,11 +8,12 @@ from uuid import UUID
 import strawberry
 
 import models
+from domain import feedback as feedback_rules
 from resolvers import notifications as notification_reads
 from schema.connection import Connection
 from schema.context import Info
 from schema.enums import NotificationKind
-from schema.errors import UserError
+from schema.errors import ApiError, UserError
 from schema.inputs import multiline
 from schema.lazy import lazy_class
 from schema.node import Entity, loads_nodes
@@ -57,25 +58,57 @@ class NotificationConnection(Connection[Notification]):
 class Feedback(Entity):
     rating: int = strawberry.field(description="1 to 5.")
     comment: str | None = strawberry.field(description="What the client wrote.")
-    public_review: bool = strawberry.field(description="The client allows it to be shown publicly.")
+    public_review: bool = strawberry.field(description="The client allows it on the coach's public reviews.")
+    response: str | None = strawberry.field(description="The coach's reply.")
     created_at: datetime = strawberry.field(description="When it was left.")
     _m: strawberry.Private[models.Feedback]
+    _client_name: strawberry.Private[str | None]
 
     @classmethod
-    def from_model(cls, m: models.Feedback) -> "Feedback":
+    def from_model(cls, m: models.Feedback, client_name: str | None = None) -> "Feedback":
+        """`client_name`: the session's client's name when the caller read it with the feedback
+        (public reviews, whose readers may not read the client)."""
         return cls(
             uid=str(m.id),
             rating=m.rating,
             comment=m.comment,
             public_review=m.public_review,
+            response=m.response,
             created_at=m.created_at,
             _m=m,
+            _client_name=client_name,
         )
 
-    @strawberry.field(description="The session it rates.")
+    @strawberry.field(
+        description="The client as a public review names them: first name and initial (e.g. 'Mia C.'); null once the client is gone."
+    )
+    async def reviewer_name(self, info: Info) -> str | None:
+        name = self._client_name
+        if name is None:
+            session = await info.context.loaders.session.load(self._m.session_id)
+            client = (
+                await info.context.loaders.client.load(session.client_id) if session and session.client_id else None
+            )
+            name = client.name if client else None
+        return feedback_rules.public_name(name) if name else None
+
+    @strawberry.field(description="Readable by those who may read the session; not by readers of public reviews.")
     async def session(self, info: Info) -> Annotated["Session", strawberry.lazy("schema.sessions.types")]:
-        # Whoever reads a feedback may read its session (every way to one goes through that session).
-        return session_type().from_model(await info.context.loaders.session.load(self._m.session_id))
+        row = await info.context.loaders.session.load(self._m.session_id)
+        if row is None:  # a public review read by someone outside the session
+            raise ApiError("This review's session is not yours to read.", "FORBIDDEN")
+        return session_type().from_model(row)
+
+
+@strawberry.type(name="FeedbackConnection", description="A page of feedback.")
+class FeedbackConnection(Connection[Feedback]):
+    pass
+
+
+@strawberry.input(description="The coach's answer to a client's feedback.")
+class RespondToFeedbackInput:
+    feedback_id: strawberry.ID = strawberry.field(description="Feedback on one of the coach's sessions.")
+    response: str = multiline(description="The answer, shown with the review when it is public.")
 
 
 @strawberry.input(description="Notifications to mark read.")

@@ -56,6 +56,7 @@ async def test_every_column_of_the_page(api, caseload):
     assert first["lastSession"] == {"startsAt": "2030-02-28T12:00:00+00:00", "status": "COMPLETED"}
     assert first["nextSession"] == {"startsAt": "2030-03-02T12:00:00+00:00", "status": "CONFIRMED"}
     assert first["stats"]["totalSessions"] == 2 and first["stats"]["completedSessions"] == 1
+    assert first["sessionsLast90Days"] == 1  # the one held; the confirmed one is still ahead
     assert first["eligibility"] == {"eligible": True, "reasons": []}
     assert first["bookedWithOthers"] is False
     assert first["lastMessage"]["body"] == "See you, 0"
@@ -64,20 +65,44 @@ async def test_every_column_of_the_page(api, caseload):
     # A client with no session held, no message and no credits reads as such on the same page
     last = (await api.ok(PAGE, {"first": 50, "s": service}, coach.token))["myClients"]["edges"][-1]["node"]
     assert last["lastSession"] is None and last["lastMessage"] is None and last["milestones"] == []
+    assert last["sessionsLast90Days"] == 0
     assert last["stats"]["totalSessions"] == 0 and last["stats"]["cancellationRate"] == 0.0
 
 
-async def test_a_page_of_50_costs_the_same_statements_as_a_page_of_5(api, caseload, monkeypatch):
+EVERYONE_SINCE = {"from": "2000-01-01"}
+
+
+@pytest.mark.parametrize(
+    "filter_, order",
+    [
+        (None, None),
+        ({"minSessionsLast90Days": 0, "relationshipSince": EVERYONE_SINCE}, None),
+        (None, {"field": "RELATIONSHIP_SINCE", "direction": "DESC"}),
+        (None, {"field": "SESSIONS_LAST_90_DAYS", "direction": "DESC"}),
+        (
+            {"minSessionsLast90Days": 0, "anyOf": ["ACTIVE"], "search": "client", "relationshipSince": EVERYONE_SINCE},
+            {"field": "SESSIONS_LAST_90_DAYS", "direction": "ASC"},
+        ),
+        ({"serviceIds": "SERVICE", "minSessionsLast90Days": 1}, {"field": "CATEGORY", "direction": "ASC"}),
+    ],
+    ids=["plain", "relationship filters", "since order", "engagement order", "all at once", "by service"],
+)
+async def test_a_page_of_50_costs_the_same_statements_as_a_page_of_5(api, caseload, monkeypatch, filter_, order):
     coach, service, _ = caseload
-    await api.ok(PAGE, {"first": 5, "s": service}, coach.token)  # warm caches (prepared statements)
+    if filter_ and filter_.get("serviceIds") == "SERVICE":
+        filter_ = {**filter_, "serviceIds": [service]}  # the ten clients with sessions
+    variables = {"s": service, "filter": filter_, **({"order": order} if order else {})}
+    await api.ok(PAGE, {**variables, "first": 5}, coach.token)  # warm caches (prepared statements)
 
     counter = StatementCounter(monkeypatch)
-    small = await api.ok(PAGE, {"first": 5, "s": service}, coach.token)
+    small = await api.ok(PAGE, {**variables, "first": 5}, coach.token)
     five = counter.count
     counter.count = 0
-    large = await api.ok(PAGE, {"first": 50, "s": service}, coach.token)
+    large = await api.ok(PAGE, {**variables, "first": 50}, coach.token)
     fifty = counter.count
 
-    assert len(small["myClients"]["edges"]) == 5 and len(large["myClients"]["edges"]) == 50
+    total = large["myClients"]["totalCount"]
+    assert total == (10 if filter_ and "serviceIds" in filter_ else 50)
+    assert len(small["myClients"]["edges"]) == 5 and len(large["myClients"]["edges"]) == total
     assert five == fifty, (five, fifty)
     assert fifty <= 6, fifty  # viewer, count, page, service, session summaries, last messages

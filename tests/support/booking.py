@@ -45,11 +45,12 @@ async def setup_coach(
     return coach, data["createService"]["service"]["id"]
 
 
-async def record(api, coach, service, client_id, starts_at: datetime, status="COMPLETED"):
-    """A past session the coach records for a client."""
+async def record(api, coach, service, client_id, starts_at: datetime, status="COMPLETED") -> str:
+    """A past session the coach records for a client; its id."""
     data = await api.ok(
         RECORD,
         {"i": {"clientId": client_id, "serviceId": service, "startsAt": starts_at.isoformat(), "status": status}},
         coach.token,
     )
     assert data["recordPastSession"]["userErrors"] == [], data
+    return data["recordPastSession"]["session"]["id"]

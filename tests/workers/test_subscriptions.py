@@ -696,4 +696,32 @@ async def test_an_event_published_directly_and_again_by_its_job_reaches_a_socket
     # The next frame is the next message, not the first one again (pub/sub keeps the order).
     await api.ok(SEND_MESSAGE, {"i": {"coachId": coach.coach_id, "body": "And then this"}}, member.token)
     assert (await next_data(socket))["data"]["messageReceived"]["body"] == "And then this"
+
+
+async def test_an_auto_reply_reaches_the_clients_socket_like_any_message(api, world, test_settings, server_a, hub):
+    clock.freeze(utc(2030, 3, 1, 12))
+    coach, _ = await setup_coach(api, world)
+    member = await world.user(Role.CLIENT, name="Mia Client")
+    await api.ok(
+        'mutation { updateCoachSettings(input: {autoReply: "Away this week"}) { userErrors { code } } }',
+        token=coach.token,
+    )
+    await api.ok(
+        """mutation { addTimeOff(input: {startsAt: "2030-03-01T00:00:00Z", endsAt: "2030-03-08T00:00:00Z"}) {
+        userErrors { code } } }""",
+        token=coach.token,
+    )
+    socket = await connect(server_a, member.token)
+    await subscribe(socket, "subscription { messageReceived { body sender automatic } }", hub=hub)
+
+    sent = await api.ok(
+        "mutation($i: SendMessageInput!) { sendMessage(input: $i) { userErrors { code } } }",
+        {"i": {"coachId": coach.coach_id, "body": "Hello?"}},
+        member.token,
+    )
+    assert sent["sendMessage"]["userErrors"] == []
+    await run_worker(test_settings)  # the outbox's fallback, should the direct publish have missed
+
+    received = await next_data(socket)
+    assert received["data"]["messageReceived"] == {"body": "Away this week", "sender": "COACH", "automatic": True}
     await socket.close()
