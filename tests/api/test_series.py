@@ -449,3 +449,36 @@ async def test_an_organisation_admin_sees_its_members_series(api, world):
 
     assert len(seen["node"]["sessions"]["edges"]) == 2
     assert unseen["node"] is None
+
+
+async def test_a_client_removed_from_the_practice_is_gone_from_its_series_too(api, world):
+    # Found by the outside attack: deleteClient detached the practice's sessions ("Deleted Client")
+    # but left the series naming the client, so the series still told who had those sessions.
+    clock.freeze(utc(2030, 1, 1, 8))
+    admin = await world.admin()
+    org = await world.organisation()
+    member = await world.user(Role.CLIENT, organisation=org)  # held elsewhere: the profile stays
+    org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
+    coach, service = await setup_coach(api, world)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 2}}, admin.token)
+    await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 2}}, admin.token)
+    booked = await api.ok(
+        BOOK_SERIES, {"i": {"serviceId": service, "firstStartsAt": "2030-01-07T10:00:00Z", "count": 2}}, member.token
+    )
+    series = booked["bookSeries"]["series"]
+    first = series["sessions"]["edges"][0]["node"]["id"]
+    cancelled = await api.ok(CANCEL, {"i": {"sessionId": first, "scope": "THIS_AND_FOLLOWING"}}, coach.token)
+    assert cancelled["cancelSession"]["userErrors"] == []
+    removed = await api.ok(
+        "mutation($i: DeleteClientInput!) { deleteClient(input: $i) { userErrors { code field message } } }",
+        {"i": {"clientId": member.client_id}},
+        coach.token,
+    )
+    assert removed["deleteClient"]["userErrors"] == []
+
+    query = """query($id: ID!) { node(id: $id) { ... on SessionSeries { client { id name }
+      sessions { edges { node { clientName } } } } } }"""
+    for viewer in (admin, org_admin):
+        seen = (await api.ok(query, {"id": series["id"]}, viewer.token))["node"]
+        assert [e["node"]["clientName"] for e in seen["sessions"]["edges"]] == ["Deleted Client"] * 2
+        assert seen["client"] is None, viewer.role
