@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from asyncpg.exceptions import QueryCanceledError
-from cross_web import HTTPException
+from cross_web import HTTPException, StarletteRequestAdapter
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -18,10 +18,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry import UNSET
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.exceptions import MissingQueryError
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import (
     CannotGetOperationTypeError,
@@ -29,21 +29,22 @@ from strawberry.schema.exceptions import (
 )
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from tortoise import connections
 
 from app import calendar as calendar_feed
-from app import db, infra, logs
+from app import db, graphiql, infra, logs
 from app.auth import Authenticator
 from app.events import EventHub
 from app.jobs import JobPusher
 from app.settings import Settings
-from app.sockets import CaseloadSocket, SocketRegistry
+from app.sockets import CREDENTIAL_REFUSED, NO_CREDENTIAL, CaseloadSocket, SignInRefused, SocketRegistry
 from domain import cursors, encryption
 from schema.build import build
 from schema.context import Context
 from schema.errors import ApiError
-from schema.reporting import TIMEOUT_MESSAGE
+from schema.reporting import INTERNAL, TIMEOUT_MESSAGE
 from workers.settings import create_queue
 from workers.supervisor import HEARTBEAT_FRESH_SECONDS, Heartbeat
 
@@ -104,12 +105,50 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+_JSON_RANGES = {JSON, "application/*", "*/*"}
+
+
+def wants_graphql_response(accept: str | None) -> bool:
+    """Whether the client asks for application/graphql-response+json (GraphQL over HTTP) at least
+    as much as for application/json. Only an explicit mention counts: a wildcard (*/*) is a client
+    that knows nothing of it and gets application/json, as every client did before."""
+    wanted = {GRAPHQL_RESPONSE: 0.0, JSON: 0.0}
+    for item in (accept or "").split(","):
+        media_type, *parameters = (part.strip().lower() for part in item.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        kind = GRAPHQL_RESPONSE if media_type == GRAPHQL_RESPONSE else JSON if media_type in _JSON_RANGES else None
+        if kind is not None:
+            wanted[kind] = max(wanted[kind], quality)
+    return wanted[GRAPHQL_RESPONSE] > 0 and wanted[GRAPHQL_RESPONSE] >= wanted[JSON]
+
+
+def graphql_media_type(headers: Headers) -> str:
+    """The media type of a GraphQL answer to a request with these headers."""
+    return GRAPHQL_RESPONSE if wants_graphql_response(headers.get("accept")) else JSON
+
+
+def error_response(scope, status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:
+    """A coded GraphQL error body (no `data`) in the media type the client asked for."""
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        headers=headers,
+        media_type=graphql_media_type(Headers(scope=scope)),
+    )
+
+
 async def _too_large(scope, receive, send) -> None:
-    error = {
-        "message": f"The request body is over {MAX_BODY_BYTES // 1024} KB.",
-        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-    }
-    await JSONResponse({"errors": [error]}, status_code=413)(scope, receive, send)
+    message = f"The request body is over {MAX_BODY_BYTES // 1024} KB."
+    await error_response(scope, 413, message, "PAYLOAD_TOO_LARGE")(scope, receive, send)
 
 
 class JsonObjectBody:
@@ -134,8 +173,7 @@ class JsonObjectBody:
         body = b"".join(chunks)
         problem = _json_object_problem(body)
         if problem is not None:
-            error = {"errors": [{"message": problem, "extensions": {"code": "BAD_REQUEST"}}]}
-            return await JSONResponse(error, status_code=400)(scope, receive, send)
+            return await error_response(scope, 400, problem, "BAD_REQUEST")(scope, receive, send)
         delivered = False
 
         async def replay():
@@ -177,14 +215,14 @@ def _json_object_problem(body: bytes) -> str | None:
 # Over HTTP: queries and mutations (POST). Subscriptions run over the socket only, where their
 # credential is watched; GET serves GraphiQL and runs nothing (no queries via GET: CSRF).
 HTTP_OPERATIONS = {"POST": {OperationType.QUERY, OperationType.MUTATION}}
+# Apollo's automatic persisted queries: a first request carries only the query's hash. This answer
+# (Apollo Server's words) makes Apollo's link switch itself off and send whole queries from then on.
+PERSISTED_QUERY_NOT_SUPPORTED = "PersistedQueryNotSupported"
 
 
 async def _too_slow(scope, send, deadline: float) -> None:
-    error = {
-        "message": f"The request body did not arrive within {deadline:g} seconds.",
-        "extensions": {"code": "REQUEST_TIMEOUT"},
-    }
-    response = JSONResponse({"errors": [error]}, status_code=408, headers={"Connection": "close"})
+    message = f"The request body did not arrive within {deadline:g} seconds."
+    response = error_response(scope, 408, message, "REQUEST_TIMEOUT", headers={"Connection": "close"})
 
     async def nothing_more():  # the body never came; the response needs nothing from it
         return {"type": "http.disconnect"}
@@ -211,6 +249,10 @@ class CaseloadGraphQL(GraphQL[Context, None]):
         self.auth_holder = auth_holder
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(Request(scope))
+            if refusal is not None:
+                return await refusal(scope, receive, send)
         try:
             await super().__call__(scope, receive, send)
         except QueryCanceledError:
@@ -219,8 +261,53 @@ class CaseloadGraphQL(GraphQL[Context, None]):
             if scope["type"] != "http":
                 raise
             log.warning("the viewer lookup ran past statement_timeout")
-            error = {"message": TIMEOUT_MESSAGE, "extensions": {"code": "TIMEOUT"}}
-            await JSONResponse({"errors": [error]}, status_code=503)(scope, receive, send)
+            await error_response(scope, 503, TIMEOUT_MESSAGE, "TIMEOUT")(scope, receive, send)
+
+    def _refusal(self, request: Request) -> Response | None:
+        """GraphQL runs on POST with a JSON body only: other methods are 405 (GET too, except a
+        browser's request for the GraphiQL page), other bodies 415."""
+        if request.method == "POST":
+            try:
+                media_type, _ = parse_content_type(request.headers.get("content-type") or "")
+            except Exception:
+                media_type = ""
+            if media_type != JSON:
+                message = "Send GraphQL requests as a JSON body (Content-Type: application/json)."
+                return error_response(request.scope, 415, message, "UNSUPPORTED_MEDIA_TYPE")
+            return None
+        if request.method == "GET" and self.should_render_graphql_ide(StarletteRequestAdapter(request)):
+            return None  # the GraphiQL page, or 404 where it is off
+        message = "GraphQL requests are sent with POST (a JSON body); GET serves only the GraphiQL page."
+        return error_response(request.scope, 405, message, "METHOD_NOT_ALLOWED", headers={"Allow": "POST"})
+
+    async def run(self, request, context=UNSET, root_value=UNSET):
+        """A client that asks for application/graphql-response+json gets it, with the status codes
+        of GraphQL over HTTP: 4xx and no `data` when the request never ran (it did not parse or
+        validate, its variables did not fit, it named no operation...). application/json keeps
+        200 and `"data": null` for those, as clients written before that media type expect."""
+        if request.scope["type"] != "http" or not wants_graphql_response(request.headers.get("accept")):
+            return await super().run(request, context, root_value)
+        request.state.graphql_response = True
+        try:
+            response = await super().run(request, context, root_value)
+        except HTTPException as error:  # strawberry's plain-text refusals, as GraphQL errors
+            code = "NOT_FOUND" if error.status_code == 404 else "BAD_REQUEST"
+            return error_response(request.scope, error.status_code, error.reason, code)
+        if response.media_type == JSON:
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+            response.status_code = getattr(request.state, "request_error_status", response.status_code)
+        return response
+
+    async def process_result(self, request, result: ExecutionResult):
+        body = await super().process_result(request, result)
+        if getattr(request.state, "graphql_response", False) and _never_ran(result):
+            del body["data"]
+            codes = {(error.extensions or {}).get("code") for error in result.errors or ()}
+            request.state.request_error_status = 500 if INTERNAL in codes else 400
+        return body
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql.page()
 
     async def get_context(self, request, response) -> Context:
         auth: Authenticator = self.auth_holder["auth"]
@@ -245,12 +332,15 @@ class CaseloadGraphQL(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context):
         """connection_init carries {"authorization": "Bearer <token or API key>"}; anything else
-        closes the socket with 4403. The socket keeps the credential to re-check (app.sockets)."""
+        closes the socket with 4403 and a reason saying what was wrong (app.sockets). The socket
+        keeps the credential to re-check."""
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         header = params.get("authorization") or params.get("Authorization")
-        credential = await self.auth_holder["auth"].credential_from_header(header if isinstance(header, str) else None)
+        if not isinstance(header, str) or not header.strip():
+            raise SignInRefused(NO_CREDENTIAL)
+        credential = await self.auth_holder["auth"].credential_from_header(header)
         if credential is None:
-            raise ConnectionRejectionError({"message": "Sign in first."})
+            raise SignInRefused(CREDENTIAL_REFUSED)
         context.sign_in(credential.viewer)
         context.credential = credential
         return UNSET
@@ -261,6 +351,10 @@ class CaseloadGraphQL(GraphQL[Context, None]):
         """strawberry runs a subscription sent over POST (and GET) as an HTTP request, which
         failed as "Unexpected error."; here it is a coded error instead."""
         allowed = HTTP_OPERATIONS.get(request_adapter.method, set())
+        extensions = request_data.extensions or {}
+        if request_data.query is None and "persistedQuery" in extensions:
+            error = ApiError(PERSISTED_QUERY_NOT_SUPPORTED, "PERSISTED_QUERY_NOT_SUPPORTED")
+            return ExecutionResult(data=None, errors=[error])
         try:
             return await self.schema.execute(
                 request_data.query,
@@ -280,6 +374,16 @@ class CaseloadGraphQL(GraphQL[Context, None]):
             raise HTTPException(400, error.as_http_error_reason()) from error
         except MissingQueryError as error:
             raise HTTPException(400, "No GraphQL query found in the request") from error
+
+
+def _never_ran(result: ExecutionResult) -> bool:
+    """A request error: refused before execution (parse, validation), or stopped with no `data`
+    by errors that belong to no field (a field's error has a path; variables that do not fit, an
+    operation that is not there, have none)."""
+    if isinstance(result, PreExecutionError):
+        return True
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(error.path is None for error in errors)
 
 
 async def _health(request: Request) -> JSONResponse:
@@ -405,8 +509,10 @@ def create_app(
             Route("/health", _health),
             Route("/ready", _ready),
             calendar_feed.ROUTE,
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method reaches the view, which answers those it does not serve (405, Allow: POST).
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
+            *([Mount(graphiql.ASSETS_PATH, graphiql.Assets())] if settings.graphiql else []),
         ],
         lifespan=lifespan,
         middleware=[

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("caseload.sockets")
 
 CREDENTIAL_ENDED = 4403
+# Close reasons for a connection_init that does not sign in (strawberry's own is "Forbidden").
+NO_CREDENTIAL = 'Sign in first: connection_init needs {"authorization": "Bearer <token or API key>"}'
+CREDENTIAL_REFUSED = "Token or API key not accepted: expired, signed out, revoked or malformed"
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")  # a GraphQL name: safe to echo back
 ONLY_SUBSCRIPTIONS: GraphQLFormattedError = {
     "message": "Only subscriptions run over this socket; send queries and mutations over HTTP POST.",
@@ -111,6 +114,15 @@ class SocketRegistry:
             log.error("closing a socket failed", exc_info=task.exception())
 
 
+class SignInRefused(Exception):
+    """Raised by the view's on_ws_connect: connection_init did not sign in. The socket closes with
+    4403 and this reason (strawberry's ConnectionRejectionError would close with "Forbidden")."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class CaseloadSocket(BaseGraphQLTransportWSHandler[Context, None]):
     """strawberry's graphql-transport-ws handler, plus the credential's lifetime and the
     subscriptions-only rule. The view's on_ws_connect puts the credential in the context."""
@@ -124,7 +136,11 @@ class CaseloadSocket(BaseGraphQLTransportWSHandler[Context, None]):
         self._expiry: asyncio.Task | None = None
 
     async def handle_connection_init(self, message: Any) -> None:
-        await super().handle_connection_init(message)
+        try:
+            await super().handle_connection_init(message)
+        except SignInRefused as refusal:
+            await self.websocket.close(code=CREDENTIAL_ENDED, reason=refusal.reason)
+            return
         credential = getattr(self.context, "credential", None)
         if not self.connection_acknowledged or credential is None or self.credential is not None:
             return

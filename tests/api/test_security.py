@@ -533,6 +533,8 @@ async def test_production_hides_the_schema(api, production, world):
     assert dev_page.status_code == 200 and "graphiql" in dev_page.text.lower()
     page = await prod.http.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 404 and "graphiql" not in page.text.lower()
+    assert (await api.http.get("/graphiql/graphiql.min.js")).status_code == 200
+    assert (await prod.http.get("/graphiql/graphiql.min.js")).status_code == 404
 
 
 async def test_development_suggestions_are_back(api, world):

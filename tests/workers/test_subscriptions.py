@@ -146,12 +146,19 @@ async def test_a_message_sent_through_another_process_reaches_only_its_coach(
     await theirs.close()
 
 
-async def test_sockets_without_a_valid_token_are_closed(server_a):
+async def test_sockets_without_a_valid_token_are_closed_with_a_reason_that_says_why(server_a):
+    reasons = {}
     for token in (None, "not-a-token"):
         socket = await connect(server_a, token)
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(socket.recv(), 5)
         assert closed.value.rcvd.code == 4403
+        reasons[token] = closed.value.rcvd.reason
+
+    assert reasons == {
+        None: 'Sign in first: connection_init needs {"authorization": "Bearer <token or API key>"}',
+        "not-a-token": "Token or API key not accepted: expired, signed out, revoked or malformed",
+    }
 
 
 async def test_a_socket_that_never_says_connection_init_is_closed(server_a):
