@@ -774,9 +774,10 @@ def _gid(type_name: str, uid: UUID) -> str:
     return base64.b64encode(f"{type_name}:{uid}".encode()).decode()
 
 
-def _cursor(key: Any, uid: UUID) -> str:
-    # Cursors are sealed with the app's key (deterministically: the same row gives the same cursor).
-    return cursors.encode([key, uid])
+def _cursor(key: Any, uid: UUID, bound_to: str) -> str:
+    # Cursors are sealed with the app's key (deterministically: the same row gives the same cursor),
+    # bound to the coach and the list's ordering.
+    return cursors.encode([key, uid], bound_to)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -815,7 +816,7 @@ def _last_message(r, keyring: MultiFernet) -> dict | None:
     return {"body": body, "sentAt": _iso(r["message_sent_at"])}
 
 
-def serialise(rows: list, first: int, today: date, keyring: MultiFernet) -> bytes:
+def serialise(rows: list, first: int, today: date, keyring: MultiFernet, bound_to: str) -> bytes:
     """The GraphQL response's JSON, by hand."""
     edges = []
     for r in rows:
@@ -824,7 +825,7 @@ def serialise(rows: list, first: int, today: date, keyring: MultiFernet) -> byte
         reasons = _reasons(r, today)
         edges.append(
             {
-                "cursor": _cursor(r["sort_key"], r["id"]),
+                "cursor": _cursor(r["sort_key"], r["id"], bound_to),
                 "node": {
                     "id": _gid("Client", r["id"]),
                     "name": r["name"],
@@ -873,7 +874,11 @@ def serialise(rows: list, first: int, today: date, keyring: MultiFernet) -> byte
 async def fetch_page_sql(conn: asyncpg.Connection, case: Case, coach: Coach, first: int, keyring: MultiFernet) -> bytes:
     sql, extra = baseline_sql(case)
     rows = await conn.fetch(sql, coach.coach_id, clock.now(), first, coach.service_id, *extra)
-    return serialise(rows, first, clock.now().date(), keyring)
+    from domain.viewer import Viewer
+    from models.enums import Role
+
+    viewer = Viewer(user_id=coach.user_id, role=Role.COACH, name=coach.key)
+    return serialise(rows, first, clock.now().date(), keyring, cursors.binding(viewer, "clients:NAME:asc"))
 
 
 class StatementCounter:
@@ -915,6 +920,7 @@ class Coach:
     key: str
     coach_id: UUID
     service_id: UUID
+    user_id: UUID
     token: str = ""
 
     @property
@@ -1055,7 +1061,7 @@ async def create_coaches() -> dict[str, Coach]:
         )
         coach = await models.Coach.get(user_id=user.id)
         ix = 0 if key == "big" else 1  # the coach index of SEED_STATEMENTS: its service is md5('s' || ix)
-        found[key] = Coach(key, coach.id, UUID(hashlib.md5(f"s{ix}".encode()).hexdigest()))
+        found[key] = Coach(key, coach.id, UUID(hashlib.md5(f"s{ix}".encode()).hexdigest()), user.id)
     return found
 
 

@@ -24,7 +24,6 @@ from domain import clock, encryption
 from domain.errors import forbidden
 from domain.locks import retrying
 from domain.privacy import DELETED_NAME
-from domain.transactions import transaction
 from domain.viewer import Viewer
 from models.enums import Role, SessionStatus
 
@@ -59,18 +58,27 @@ def _may_have_a_feed(viewer: Viewer) -> None:
         raise forbidden("Only coaches and clients have calendar feeds.")
 
 
+# One statement that replaces the user's feed row: concurrent resets of one user queue on its
+# unique user_id and the last one wins (a delete then an insert made the others collide on it).
+_REPLACE_SQL = """
+INSERT INTO calendar_feeds (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (user_id) DO UPDATE SET id = EXCLUDED.id, token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at
+"""
+
+
 @retrying
 async def reset(viewer: Viewer, *, revoke: bool = False) -> models.CalendarFeed | None:
     """A new secret address for the viewer's feed (the old one ends), or none when `revoke`."""
     _may_have_a_feed(viewer)
-    async with transaction():
+    if revoke:
         await models.CalendarFeed.filter(user_id=viewer.user_id).delete()
-        if revoke:
-            return None
-        feed_id = uuid.uuid4()
-        return await models.CalendarFeed.create(
-            id=feed_id, user_id=viewer.user_id, token_hash=_digest(_tokens(feed_id)[0]), created_at=clock.now()
-        )
+        return None
+    feed = models.CalendarFeed(id=uuid.uuid4(), user_id=viewer.user_id, created_at=clock.now())
+    feed.token_hash = _digest(_tokens(feed.id)[0])
+    await connections.get("default").execute_query(
+        _REPLACE_SQL, [feed.id, feed.user_id, feed.token_hash, feed.created_at]
+    )
+    return feed
 
 
 async def of_viewer(viewer: Viewer) -> models.CalendarFeed | None:

@@ -268,6 +268,11 @@ def cursor_checks(viewer: Viewer, q: ClientQuery) -> list[cursors.Check]:
     return [_order_key(viewer, q)[1], cursors.identifier]
 
 
+def ordering_name(q: ClientQuery) -> str:
+    """The list's ordering as its cursors are bound to it (cursors.binding)."""
+    return f"clients:{q.order}:{'desc' if q.descending else 'asc'}"
+
+
 def _key_param(sql: _Sql, value: Any) -> str:
     # As text: asyncpg sends 0001-01-01 00:00 UTC (the LAST_SESSION stand-in) as -infinity.
     return f"{sql.p(value.isoformat())}::text::timestamptz" if isinstance(value, datetime) else sql.p(value)

@@ -5,6 +5,11 @@ outside the API fails authentication. AES-SIV is deterministic (no nonce), so th
 always gives the same cursor, as clients caching pages expect; it reveals only that two cursors
 are the same position.
 
+A cursor is bound to whoever it was given to and to its list and ordering (the AES-SIV associated
+data, `binding`): it opens for no one else and for no other list. Otherwise another user could use
+a cursor seen in a URL or log as `after` in their own list and learn where the sealed name falls
+among names they can see (the outside attack of November 2026).
+
 The one rule for reading a cursor back: it must open under the key, and every value must be of the
 kind its column holds, text single-line and instants within validation's years (domain.validation),
 so a forged cursor is one BadCursor (INVALID, naming `after`) and never reaches SQL."""
@@ -25,6 +30,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from domain import validation
 from domain.errors import DomainError, ErrorCode
+from domain.viewer import Viewer
 
 MAX_LENGTH = 1000  # ours are about a hundred characters; longer ones are never opened
 NOT_A_CURSOR = "`after` is not a cursor this API gave out."
@@ -64,23 +70,29 @@ def _sealer() -> AESSIV:
     return _cipher
 
 
-def seal(raw: bytes) -> str:
+def binding(viewer: Viewer, list_name: str) -> str:
+    """What a cursor is bound to: the user (or API key) it is given to, and its list and ordering."""
+    return f"{viewer.api_key_id or viewer.user_id}:{list_name}"
+
+
+def seal(raw: bytes, bound_to: str) -> str:
     """The cursor for these JSON bytes (encode's last step; tests seal forged contents with it)."""
-    return base64.urlsafe_b64encode(_sealer().encrypt(raw, None)).decode().rstrip("=")
+    return base64.urlsafe_b64encode(_sealer().encrypt(raw, [bound_to.encode()])).decode().rstrip("=")
 
 
-def _open(cursor: str) -> bytes:
-    """The JSON bytes inside a cursor; InvalidTag or ValueError when it is not one of ours."""
+def _open(cursor: str, bound_to: str) -> bytes:
+    """The JSON bytes inside a cursor; InvalidTag or ValueError when it is not one of ours, or
+    was given to someone else or for another list."""
     sealed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     # base64 decoding skips stray characters and a last character's spare bits: only the exact
     # text given out is a cursor, so no changed cursor ever reads as the same one.
     if base64.urlsafe_b64encode(sealed).decode().rstrip("=") != cursor:
         raise ValueError("not canonical")
-    return _sealer().decrypt(sealed, None)
+    return _sealer().decrypt(sealed, [bound_to.encode()])
 
 
-def encode(values: Sequence[Any]) -> str:
-    return seal(json.dumps([_json_value(v) for v in values], separators=(",", ":")).encode())
+def encode(values: Sequence[Any], bound_to: str) -> str:
+    return seal(json.dumps([_json_value(v) for v in values], separators=(",", ":")).encode(), bound_to)
 
 
 def identifier(value: Any) -> UUID:
@@ -118,7 +130,7 @@ def instant_or(*also: datetime) -> Check:
     return lambda value: instant(value, also=also)
 
 
-def decode(cursor: str | None, checks: Sequence[Check]) -> list[Any] | None:
+def decode(cursor: str | None, checks: Sequence[Check], bound_to: str) -> list[Any] | None:
     """The cursor's values, one per check, each checked; None for no cursor. Anything else
     (garbage, changed or forged, deep JSON, wrong shapes or kinds, NUL, surrogates, instants out of
     range) is BadCursor."""
@@ -127,7 +139,7 @@ def decode(cursor: str | None, checks: Sequence[Check]) -> list[Any] | None:
     if len(cursor) > MAX_LENGTH:
         raise BadCursor()
     try:
-        values = json.loads(_open(cursor))
+        values = json.loads(_open(cursor, bound_to))
         if not isinstance(values, list) or len(values) != len(checks):
             raise ValueError("shape")
         return [check(value) for check, value in zip(checks, values, strict=True)]

@@ -6,6 +6,7 @@ one statement just before the commit; outside one, each is written at once."""
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 from datetime import datetime
@@ -24,8 +25,12 @@ class Written(NamedTuple):
     created_at: datetime
 
 
-# Rows written so far in this task, for the request path to push right after its commit.
-_written: contextvars.ContextVar[list[Written] | None] = contextvars.ContextVar("outbox_written", default=None)
+# Rows written so far in this task, for the request path to push right after its commit, kept
+# with the task that wrote them: a task started from this one (arq's jobs in a worker started after
+# the demo's seed, a request) inherits the context, and must not push, nor add to, these rows.
+_written: contextvars.ContextVar[tuple[asyncio.Task | None, list[Written]] | None] = contextvars.ContextVar(
+    "outbox_written", default=None
+)
 # Jobs waiting for the end of the current transaction(), None outside one.
 _pending: contextvars.ContextVar[dict[str, tuple[str, list]] | None] = contextvars.ContextVar(
     "outbox_pending", default=None
@@ -62,13 +67,19 @@ async def write(jobs: dict[str, tuple[str, list]]) -> None:
     rows = await connections.get("default").execute_query_dict(
         _WRITE, [[jobs[i][0] for i in ids], ids, [json.dumps(jobs[i][1]) for i in ids]]
     )
-    written = _written.get()
-    if written is None:
-        written = []
-        _written.set(written)
-    written += [
-        Written(r["id"], jobs[r["job_id"]][0], r["job_id"], jobs[r["job_id"]][1], r["created_at"]) for r in rows
-    ]
+    _own_written().extend(
+        [Written(r["id"], jobs[r["job_id"]][0], r["job_id"], jobs[r["job_id"]][1], r["created_at"]) for r in rows]
+    )
+
+
+def _own_written() -> list[Written]:
+    """The rows this task has written (none yet when the context came from another task)."""
+    task = asyncio.current_task()
+    held = _written.get()
+    if held is None or held[0] is not task:
+        held = (task, [])
+        _written.set(held)
+    return held[1]
 
 
 def collect() -> contextvars.Token:
@@ -89,18 +100,16 @@ def collecting() -> bool:
 
 def mark_written() -> int:
     """How many rows this task has written so far (for forget_written_since)."""
-    return len(_written.get() or [])
+    return len(_own_written())
 
 
 def forget_written_since(mark: int) -> None:
     """A transaction that wrote rows rolled back: they are not there to push."""
-    written = _written.get()
-    if written is not None:
-        del written[mark:]
+    del _own_written()[mark:]
 
 
 def take_written() -> list[Written]:
     """The outbox rows written so far in this task, the latest arming of each (and forget them)."""
-    written = _written.get() or []
-    _written.set([])
+    written = _own_written()
+    _written.set((asyncio.current_task(), []))
     return list({row.id: row for row in written}.values())

@@ -185,8 +185,9 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
         practice = await locks.sessions(cast(list[UUID], practice_ids))  # values_list(flat=True) is typed as tuples
         if any(s.status in SessionStatus.LIVE and s.starts_at > clock.now() for s in practice):
             raise DomainError(ErrorCode.CONFLICT, "Cancel this client's upcoming sessions first.", "clientId")
-        # The practice's sessions stay, for every viewer, as "Deleted Client".
+        # The practice's sessions stay, for every viewer, as "Deleted Client"; so do its series.
         await models.Session.filter(id__in=[s.id for s in practice]).update(client_id=None)
+        await models.SessionSeries.filter(coach_id=viewer.coach_id, client_id=client.id).update(client_id=None)
         locks.taking(locks.Level.RELATIONSHIPS)
         await models.Note.filter(coach_id=viewer.coach_id, client_id=client.id).delete()
         await models.Goal.filter(coach_id=viewer.coach_id, client_id=client.id).delete()

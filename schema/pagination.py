@@ -15,6 +15,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from domain import cursors
+from domain.viewer import Viewer
 from schema.errors import ApiError
 
 MAX_PAGE_SIZE = 100
@@ -43,15 +44,15 @@ def check_first(first: int | None) -> int:
     return first
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    return cursors.encode(values)
+def encode_cursor(values: Sequence[Any], bound_to: str) -> str:
+    return cursors.encode(values, bound_to)
 
 
-def decode_cursor(cursor: str | None, checks: Sequence[cursors.Check]) -> list[Any] | None:
-    """The cursor's values checked by domain.cursors; a bad one is a top-level INVALID error
-    naming `after`."""
+def decode_cursor(cursor: str | None, checks: Sequence[cursors.Check], bound_to: str) -> list[Any] | None:
+    """The cursor's values checked by domain.cursors; a bad one (or one given to someone else, or
+    for another list: `bound_to`, cursors.binding) is a top-level INVALID error naming `after`."""
     try:
-        return cursors.decode(cursor, checks)
+        return cursors.decode(cursor, checks, bound_to)
     except cursors.BadCursor as error:
         raise GraphQLError(error.message, extensions={"code": "INVALID", "field": ["after"]}) from None
 
@@ -71,6 +72,10 @@ class Ordering:
 
     def order_by(self) -> list[str]:
         return [("-" if desc else "") + name for name, desc in self.columns]
+
+    def name(self) -> str:
+        """The ordering as its cursors are bound to it (cursors.binding)."""
+        return ",".join(self.order_by())
 
     def after(self, values: list[Any]) -> Q:
         """Rows strictly after the cursor's row in this ordering (row-value comparison,
@@ -100,29 +105,31 @@ async def paginate(
     first: int | None,
     after: str | None,
     *,
+    viewer: Viewer,
     key: Callable[[Any], Sequence[Any]] | None = None,
 ) -> Page:
-    """One page of `queryset` plus its total count (two queries)."""
+    """One page of `queryset` plus its total count (two queries); its cursors are the viewer's."""
     first = check_first(first)
     names = [name for name, _ in ordering.columns]
     key = key or (lambda row: [getattr(row, n) for n in names])
     total = await queryset.count()
-    cursor_values = decode_cursor(after, ordering.checks())
+    bound_to = cursors.binding(viewer, ordering.name())
+    cursor_values = decode_cursor(after, ordering.checks(), bound_to)
     page_query = queryset
     if cursor_values is not None:
         page_query = page_query.filter(ordering.after(cursor_values))
     rows = await page_query.order_by(*ordering.order_by()).limit(first + 1) if first else []
     has_next = len(rows) > first
     rows = list(rows[:first])
-    cursors = [encode_cursor(key(row)) for row in rows]
+    given = [encode_cursor(key(row), bound_to) for row in rows]
     return Page(
         rows=rows,
-        cursors=cursors,
+        cursors=given,
         page_info=PageInfo(
             has_next_page=has_next,
             has_previous_page=cursor_values is not None,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
+            start_cursor=given[0] if given else None,
+            end_cursor=given[-1] if given else None,
         ),
         total_count=total,
     )

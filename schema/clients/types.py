@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types.nodes import SelectedField
 
 import models
-from domain import access, client_list, clock, milestones
+from domain import access, client_list, clock, cursors, milestones
 from domain.errors import DomainError
 from resolvers import clients as client_reads
 from resolvers import goals as goal_reads
@@ -287,7 +287,11 @@ class Client(Entity):
     )
     async def notes(self, info: Info, first: int | None = 20, after: str | None = None) -> NoteConnection:
         page = await paginate(
-            note_reads.client_notes(info.context.signed_in_viewer, self._m.id), BY_CREATED, first, after
+            note_reads.client_notes(info.context.signed_in_viewer, self._m.id),
+            BY_CREATED,
+            first,
+            after,
+            viewer=info.context.signed_in_viewer,
         )
         return NoteConnection.of(page, await notes_with_bodies(info, page.rows))
 
@@ -302,7 +306,11 @@ class Client(Entity):
         kinds: list[ActivityKind] | None = None,
     ) -> ActivityConnection:
         page = await paginate(
-            note_reads.client_timeline(info.context.signed_in_viewer, self._m.id, kinds), BY_OCCURRED, first, after
+            note_reads.client_timeline(info.context.signed_in_viewer, self._m.id, kinds),
+            BY_OCCURRED,
+            first,
+            after,
+            viewer=info.context.signed_in_viewer,
         )
         return ActivityConnection.of(page, [ActivityEvent.from_model(r) for r in page.rows])
 
@@ -568,22 +576,20 @@ async def client_connection(
         client_list.check(query)
     except DomainError as error:
         raise coded(error, ["filter"]) from None
-    cursor = decode_cursor(after, client_list.cursor_checks(info.context.signed_in_viewer, query))
-    page = await client_reads.page(
-        info.context.signed_in_viewer, info.context.loaders, query, first, cursor, _columns(info)
-    )
-    cursors = [encode_cursor([key, uid]) for key, uid in zip(page.sort_keys, page.ids, strict=True)]
+    viewer = info.context.signed_in_viewer
+    bound_to = cursors.binding(viewer, client_list.ordering_name(query))
+    cursor = decode_cursor(after, client_list.cursor_checks(viewer, query), bound_to)
+    page = await client_reads.page(viewer, info.context.loaders, query, first, cursor, _columns(info))
+    given = [encode_cursor([key, uid], bound_to) for key, uid in zip(page.sort_keys, page.ids, strict=True)]
     return ClientConnection(
         edges=[
-            Edge(cursor=c, node=Client.from_model(r))
-            for c, r in zip(cursors, page.clients, strict=True)
-            if r is not None
+            Edge(cursor=c, node=Client.from_model(r)) for c, r in zip(given, page.clients, strict=True) if r is not None
         ],
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=cursor is not None,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
+            start_cursor=given[0] if given else None,
+            end_cursor=given[-1] if given else None,
         ),
         total_count=page.total,
     )

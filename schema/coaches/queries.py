@@ -30,7 +30,13 @@ class Query:
     async def coaches(
         self, info: Info, first: int | None = 50, after: str | None = None, kind: CoachKind | None = None
     ) -> CoachConnection:
-        page = await paginate(coach_reads.coaches(info.context.signed_in_viewer, kind), BY_NAME, first, after)
+        page = await paginate(
+            coach_reads.coaches(info.context.signed_in_viewer, kind),
+            BY_NAME,
+            first,
+            after,
+            viewer=info.context.signed_in_viewer,
+        )
         return CoachConnection.of(page, [Coach.from_model(r) for r in page.rows])
 
     @strawberry.field(

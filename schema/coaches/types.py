@@ -176,7 +176,13 @@ class Coach(Entity):
     ) -> Annotated["FeedbackConnection", strawberry.lazy("schema.notifications.types")]:
         from schema.notifications.types import Feedback, FeedbackConnection
 
-        page = await paginate(notification_reads.public_reviews(self._m.id), BY_CREATED, first, after)
+        page = await paginate(
+            notification_reads.public_reviews(self._m.id),
+            BY_CREATED,
+            first,
+            after,
+            viewer=info.context.signed_in_viewer,
+        )
         return FeedbackConnection.of(page, [Feedback.from_model(r, r.session.client.name) for r in page.rows])
 
     @strawberry.field(description="The coach's periods off.")

@@ -105,7 +105,11 @@ class CreditPool(Entity):
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> CreditTransactionConnection:
         page = await paginate(
-            credit_reads.pool_transactions(info.context.signed_in_viewer, self._m.id), BY_CREATED, first, after
+            credit_reads.pool_transactions(info.context.signed_in_viewer, self._m.id),
+            BY_CREATED,
+            first,
+            after,
+            viewer=info.context.signed_in_viewer,
         )
         return CreditTransactionConnection.of(page, [CreditTransaction.from_model(r) for r in page.rows])
 

@@ -24,7 +24,11 @@ class Query:
         self, info: Info, first: int | None = 50, after: str | None = None, unread_only: bool | None = False
     ) -> ConversationConnection:
         page = await paginate(
-            messages.conversations(info.context.signed_in_viewer, bool(unread_only)), RECENT_FIRST, first, after
+            messages.conversations(info.context.signed_in_viewer, bool(unread_only)),
+            RECENT_FIRST,
+            first,
+            after,
+            viewer=info.context.signed_in_viewer,
         )
         return ConversationConnection.of(page, [Conversation.from_model(r) for r in page.rows])
 

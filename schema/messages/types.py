@@ -112,7 +112,9 @@ class Conversation(Entity):
 
     @strawberry.field(description="Its messages, newest first.")
     async def messages(self, info: Info, first: int | None = 50, after: str | None = None) -> MessageConnection:
-        page = await paginate(message_reads.in_conversation(self._m), NEWEST_FIRST, first, after)
+        page = await paginate(
+            message_reads.in_conversation(self._m), NEWEST_FIRST, first, after, viewer=info.context.signed_in_viewer
+        )
         return MessageConnection.of(page, await messages_with_bodies(info, self._m, list(page.rows)))
 
     @strawberry.field(description="The latest message.")

@@ -21,6 +21,10 @@ class Query:
         self, info: Info, first: int | None = 50, after: str | None = None, unread_only: bool | None = False
     ) -> NotificationConnection:
         page = await paginate(
-            notifications.notifications(info.context.signed_in_viewer, bool(unread_only)), BY_CREATED, first, after
+            notifications.notifications(info.context.signed_in_viewer, bool(unread_only)),
+            BY_CREATED,
+            first,
+            after,
+            viewer=info.context.signed_in_viewer,
         )
         return NotificationConnection.of(page, [Notification.from_model(r) for r in page.rows])

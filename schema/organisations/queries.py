@@ -33,5 +33,11 @@ class Query:
     async def organisations(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> OrganisationConnection:
-        page = await paginate(organisation_reads.organisations(info.context.signed_in_viewer), BY_NAME, first, after)
+        page = await paginate(
+            organisation_reads.organisations(info.context.signed_in_viewer),
+            BY_NAME,
+            first,
+            after,
+            viewer=info.context.signed_in_viewer,
+        )
         return OrganisationConnection.of(page, [Organisation.from_model(r) for r in page.rows])

@@ -228,7 +228,7 @@ class SessionSeries(Entity):
     @strawberry.field(description="The series' sessions in time order, cancelled ones included.")
     async def sessions(self, info: Info, first: int | None = 52, after: str | None = None) -> SessionConnection:
         query = session_reads.series_sessions(info.context.signed_in_viewer, self._m.id)
-        page = await paginate(query, BY_START, first, after)
+        page = await paginate(query, BY_START, first, after, viewer=info.context.signed_in_viewer)
         return SessionConnection.of(page, [Session.from_model(r) for r in page.rows])
 
 
@@ -446,5 +446,5 @@ async def session_connection(
         if filter.coach_id is not None:
             narrowed["coach_id"] = uuid_of(filter.coach_id, "Coach") or uuid.UUID(int=0)
     query = session_reads.sessions(info.context.signed_in_viewer, of_client=of_client, **narrowed)
-    page = await paginate(query, BY_START, first, after)
+    page = await paginate(query, BY_START, first, after, viewer=info.context.signed_in_viewer)
     return SessionConnection.of(page, [Session.from_model(r) for r in page.rows])

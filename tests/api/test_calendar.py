@@ -1,5 +1,6 @@
 """Calendar feeds through the API and the feed's own address, read back with the icalendar package."""
 
+import asyncio
 import dataclasses
 
 from icalendar import Calendar
@@ -11,10 +12,11 @@ from domain import clock
 from models.enums import Role
 from schema.node import uuid_of
 from tests.support.booking import BOOK, CANCEL, PROPOSE, SETTINGS, setup_coach
-from tests.support.calendar import VIEWER_FEED, events, get_feed, reset_feed
+from tests.support.calendar import RESET_FEED, VIEWER_FEED, events, get_feed, reset_feed
 from tests.support.credits import GRANT
 from tests.support.database import raw_database_text
 from tests.support.dates import utc
+from tests.support.logs import LOG_SECRETS
 
 RESPOND = """mutation($i: RespondToProposalInput!) { respondToProposal(input: $i) {
   session { startsAt } userErrors { code field message } } }"""
@@ -197,3 +199,22 @@ def _graphql_endpoint(app):
         if getattr(route, "path", None) == "/graphql" and hasattr(route.endpoint, "settings"):
             return route.endpoint
     raise AssertionError("no /graphql route")
+
+
+async def test_concurrent_resets_each_answer_and_leave_one_working_address(api, world):
+    # Found by the outside attack: resets racing on the one-feed-per-user row gave "Unexpected error.".
+    coach, _service = await setup_coach(api, world)
+
+    answers = await asyncio.gather(*[api(RESET_FEED, {"i": {"revoke": False}}, coach.token) for _ in range(6)])
+    feeds = [(a.get("data") or {}).get("resetCalendarFeed") or {} for a in answers]
+    LOG_SECRETS.update(f["feed"]["url"].rsplit("/", 1)[1].removesuffix(".ics") for f in feeds if f.get("feed"))
+
+    assert [a.get("errors") for a in answers] == [None] * 6
+    assert [a["data"]["resetCalendarFeed"]["userErrors"] for a in answers] == [[]] * 6
+    assert await models.CalendarFeed.filter(user__email=coach.email).count() == 1
+    current = await api.ok(VIEWER_FEED, {}, coach.token)
+    url = current["viewer"]["calendarFeed"]["url"]
+    assert (await get_feed(api, url)).status_code == 200
+    # Every address but the one that won is over.
+    others = {a["data"]["resetCalendarFeed"]["feed"]["url"] for a in answers} - {url}
+    assert [(await get_feed(api, u)).status_code for u in others] == [404] * len(others)

@@ -15,6 +15,7 @@ import models
 from domain import clock
 from models.enums import Role
 from tests.support.api import Actor, Api, World
+from tests.support.clients import sealed_for
 from tests.support.database import empty_all
 
 CREATE = """mutation($input: CreateClientInput!) { createClient(input: $input) {
@@ -627,10 +628,8 @@ class Forged:
 
     values: object
 
-    def sealed(self) -> str:
-        from domain import cursors
-
-        return cursors.seal(json.dumps(self.values).encode())
+    def sealed(self, actor, ordering: str) -> str:
+        return sealed_for(actor, json.dumps(self.values).encode(), ordering)
 
 
 def forged(values) -> Forged:
@@ -666,7 +665,12 @@ def forged(values) -> Forged:
 )
 @pytest.mark.parametrize("query", [LIST, MY_LIST], ids=["clients", "myClients"])
 async def test_bad_page_arguments_are_refused_with_a_coded_error(roster, variables, query):
-    variables = {name: value.sealed() if isinstance(value, Forged) else value for name, value in variables.items()}
+    order = variables.get("order") or {"field": "NAME", "direction": "ASC"}
+    ordering = f"clients:{order['field']}:{order['direction'].lower()}"
+    variables = {
+        name: value.sealed(roster.coach, ordering) if isinstance(value, Forged) else value
+        for name, value in variables.items()
+    }
     body = await roster.api(query, variables, roster.coach.token)
     assert body["data"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID"]
@@ -679,6 +683,30 @@ async def test_a_cursor_from_another_ordering_is_refused(roster):
     for order in ({"field": "CREATED_AT", "direction": "ASC"}, {"field": "CREDITS", "direction": "DESC"}):
         body = await api(LIST, {"first": 2, "after": by_name, "order": order}, coach.token)
         assert body["data"] is None and [e["extensions"]["code"] for e in body["errors"]] == ["INVALID"]
+
+
+async def test_a_cursor_opens_only_for_whom_it_was_given_and_its_list(api, world):
+    # Found by the outside attack: another coach's cursor, used as `after` in one's own list,
+    # showed where its sealed name falls among names one can see (create clients to narrow it down).
+    one, other = await world.user(Role.COACH), await world.user(Role.COACH)
+    await world.client_of(one, "Mallory Secret")
+    for name in ("Alice", "Bob", "Nina", "Zed"):
+        await world.client_of(other, name)
+    theirs = (await api.ok(MY_LIST, {"first": 1}, one.token))["myClients"]["pageInfo"]["endCursor"]
+    own = (await api.ok(MY_LIST, {"first": 1}, other.token))["myClients"]["pageInfo"]["endCursor"]
+
+    refused = [
+        await api(MY_LIST, {"first": 10, "after": theirs}, other.token),
+        await api(LIST, {"first": 10, "after": theirs}, other.token),
+        # The same values under another ordering of one's own list: bound to the ordering too.
+        await api(MY_LIST, {"first": 10, "after": own, "order": {"field": "NAME", "direction": "DESC"}}, other.token),
+    ]
+
+    for body in refused:
+        assert body["data"] is None, body
+        assert [e["extensions"] for e in body["errors"]] == [{"code": "INVALID", "field": ["after"]}]
+    page = (await api.ok(MY_LIST, {"first": 10, "after": own}, other.token))["myClients"]
+    assert [e["node"]["name"] for e in page["edges"]] == ["Bob", "Nina", "Zed"]
 
 
 async def test_organisation_admins_list_their_members_and_admins_everyone(api, world):

@@ -15,6 +15,7 @@ from domain import clock
 from models.enums import Role
 from schema.build import build
 from tests.support.booking import BOOK, setup_coach
+from tests.support.clients import sealed_for
 from tests.support.credits import GRANT
 from tests.support.dates import utc
 from tests.support.errors import user_error
@@ -145,16 +146,9 @@ async def test_instants_at_the_edge_of_the_calendar_are_invalid_at_their_field(a
 # ---------------------------------------------------------------------------- cursors and zones
 
 
-def b64(raw: bytes) -> str:
+def b64(_actor, raw: bytes) -> str:
+    """The contents in clear base64, as cursors were before they were sealed."""
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def sealed(raw: bytes) -> str:
-    """A cursor holding `raw` as the API's key seals it: hostile contents then reach the value
-    checks behind the seal (a cursor of another list, or a leaked key), not only the seal."""
-    from domain import cursors
-
-    return cursors.seal(raw)
 
 
 UUID0 = "00000000-0000-0000-0000-000000000000"
@@ -167,12 +161,12 @@ HOSTILE_CONTENTS = {
 
 
 @pytest.mark.parametrize("contents", HOSTILE_CONTENTS.values(), ids=HOSTILE_CONTENTS.keys())
-@pytest.mark.parametrize("seal", [sealed, b64], ids=["sealed", "unsealed"])
+@pytest.mark.parametrize("seal", [sealed_for, b64], ids=["sealed", "unsealed"])
 async def test_any_forged_cursor_is_invalid(api, world, contents, seal):
     coach = await world.user(Role.COACH)
     await world.client_of(coach)
 
-    body = await api(MY_CLIENTS, {"a": seal(contents)}, coach.token)
+    body = await api(MY_CLIENTS, {"a": seal(coach, contents)}, coach.token)
 
     assert body["data"] is None
     assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] in (
@@ -218,15 +212,15 @@ def _not_a_cursor(body: dict) -> list[tuple]:
 async def test_a_cursor_holding_an_unpaired_surrogate_is_invalid(api, world, role):
     viewer = await world.admin() if role is Role.ADMIN else await world.user(role)
     queries = [
-        (CLIENTS, {"o": {"field": field, "direction": direction}})
+        (CLIENTS, {"o": {"field": field, "direction": direction}}, f"clients:{field}:{direction.lower()}")
         for field in ("NAME", "CATEGORY", "LAST_SESSION", "NEXT_SESSION")
         for direction in ("ASC", "DESC")
     ]
     if role is Role.ADMIN:
-        queries += [(COACHES, {}), (ORGANISATIONS, {})]
+        queries += [(COACHES, {}, "name,id"), (ORGANISATIONS, {}, "name,id")]
 
-    for query, variables in queries:
-        body = await api(query, {"c": sealed(SURROGATE_CONTENTS), **variables}, viewer.token)
+    for query, variables, ordering in queries:
+        body = await api(query, {"c": sealed_for(viewer, SURROGATE_CONTENTS, ordering), **variables}, viewer.token)
         assert body["data"] is None, (query, variables)
         assert _not_a_cursor(body) == [(NOT_A_CURSOR, {"code": "INVALID", "field": ["after"]})], (query, variables)
 
@@ -237,8 +231,8 @@ async def test_a_cursor_instant_at_the_edge_of_time_is_invalid(api, world, role,
     viewer = await world.admin() if role is Role.ADMIN else await world.user(role)
 
     for index, contents in enumerate(EDGE_INSTANT_CONTENTS):
-        cursor = sealed(contents)
         for direction in ("ASC", "DESC"):
+            cursor = sealed_for(viewer, contents, f"clients:{field}:{direction.lower()}")
             body = await api(CLIENTS, {"c": cursor, "o": {"field": field, "direction": direction}}, viewer.token)
             if role is Role.ADMIN and field != "CREATED_AT" and index < 2:
                 assert "errors" not in body  # ordered by NAME for them: any single-line text is a name

@@ -2,12 +2,13 @@
 saving, credits for all at once, idempotency, and cancelling this and the following ones."""
 
 import asyncio
+import dataclasses
 
 from tortoise import connections
 
 import models
 from domain import clock
-from models.enums import Role
+from models.enums import CoachKind, Role
 from tests.support.booking import BOOK, CANCEL, COMPLETE, SETTINGS, setup_coach
 from tests.support.credits import GRANT, GRANT_ORG, assert_ledger_balances
 from tests.support.dates import utc
@@ -449,3 +450,103 @@ async def test_an_organisation_admin_sees_its_members_series(api, world):
 
     assert len(seen["node"]["sessions"]["edges"]) == 2
     assert unseen["node"] is None
+
+
+async def test_a_client_removed_from_the_practice_is_gone_from_its_series_too(api, world):
+    # Found by the outside attack: deleteClient detached the practice's sessions ("Deleted Client")
+    # but left the series naming the client, so the series still told who had those sessions.
+    clock.freeze(utc(2030, 1, 1, 8))
+    admin = await world.admin()
+    org = await world.organisation()
+    member = await world.user(Role.CLIENT, organisation=org)  # held elsewhere: the profile stays
+    org_admin = await world.user(Role.ORG_ADMIN, organisation=org)
+    coach, service = await setup_coach(api, world)
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 2}}, admin.token)
+    await api.ok(GRANT_ORG, {"input": {"organisationId": org, "amount": 2}}, admin.token)
+    booked = await api.ok(
+        BOOK_SERIES, {"i": {"serviceId": service, "firstStartsAt": "2030-01-07T10:00:00Z", "count": 2}}, member.token
+    )
+    series = booked["bookSeries"]["series"]
+    first = series["sessions"]["edges"][0]["node"]["id"]
+    cancelled = await api.ok(CANCEL, {"i": {"sessionId": first, "scope": "THIS_AND_FOLLOWING"}}, coach.token)
+    assert cancelled["cancelSession"]["userErrors"] == []
+    removed = await api.ok(
+        "mutation($i: DeleteClientInput!) { deleteClient(input: $i) { userErrors { code field message } } }",
+        {"i": {"clientId": member.client_id}},
+        coach.token,
+    )
+    assert removed["deleteClient"]["userErrors"] == []
+
+    query = """query($id: ID!) { node(id: $id) { ... on SessionSeries { client { id name }
+      sessions { edges { node { clientName } } } } } }"""
+    for viewer in (admin, org_admin):
+        seen = (await api.ok(query, {"id": series["id"]}, viewer.token))["node"]
+        assert [e["node"]["clientName"] for e in seen["sessions"]["edges"]] == ["Deleted Client"] * 2
+        assert seen["client"] is None, viewer.role
+
+
+async def test_a_series_is_seen_and_cancelled_only_by_who_may_see_its_sessions(api, world):
+    # The outside attack's read paths (node, nodes, Session.series) and this-and-following for every
+    # role: each outsider reads null and cancels nothing, and the tables and the outbox stay as they were.
+    clock.freeze(utc(2030, 1, 1, 8))
+    admin = await world.admin()
+    org_a, org_b = await world.organisation("A"), await world.organisation("B")
+    member = await world.user(Role.CLIENT, organisation=org_a)
+    other_client = await world.user(Role.CLIENT, organisation=org_b)
+    org_admin_a = await world.user(Role.ORG_ADMIN, organisation=org_a)
+    org_admin_b = await world.user(Role.ORG_ADMIN, organisation=org_b)
+    coach, service = await setup_coach(api, world)
+    stranger, _ = await setup_coach(api, world)
+    internal, _ = await setup_coach(api, world, kind=CoachKind.INTERNAL, organisation=org_a)
+    key = await api.ok(
+        "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret userErrors { code } } }",
+        {"i": {"name": "Partner sync"}},
+        org_admin_a.token,
+    )
+    api_key_a = dataclasses.replace(org_admin_a, token=key["createApiKey"]["secret"])
+    await api.ok(GRANT, {"input": {"clientId": member.client_id, "amount": 3}}, admin.token)
+    await api.ok(GRANT_ORG, {"input": {"organisationId": org_a, "amount": 3}}, admin.token)
+    booked = await api.ok(
+        BOOK_SERIES, {"i": {"serviceId": service, "firstStartsAt": "2030-01-07T10:00:00Z", "count": 3}}, member.token
+    )
+    series_id = booked["bookSeries"]["series"]["id"]
+    first = booked["bookSeries"]["series"]["sessions"]["edges"][0]["node"]["id"]
+    reads = """query($s: ID!, $o: ID!) { node(id: $s) { id } nodes(ids: [$s]) { id }
+      occurrence: node(id: $o) { ... on Session { series { id } } } }"""
+
+    insiders = {"admin": admin, "coach": coach, "client": member, "org admin A": org_admin_a, "key A": api_key_a}
+    outsiders = {
+        "another coach": stranger,
+        "an INTERNAL coach of A": internal,
+        "another client": other_client,
+        "org admin B": org_admin_b,
+    }
+    for who, actor in insiders.items():
+        seen = await api.ok(reads, {"s": series_id, "o": first}, actor.token)
+        assert seen == {
+            "node": {"id": series_id},
+            "nodes": [{"id": series_id}],
+            "occurrence": {"series": {"id": series_id}},
+        }, who
+    for who, actor in outsiders.items():
+        unseen = await api.ok(reads, {"s": series_id, "o": first}, actor.token)
+        assert unseen == {"node": None, "nodes": [None], "occurrence": None}, who
+
+    outbox_before = await models.OutboxJob.all().count()
+    answers = {}
+    for who, actor in {**outsiders, "org admin A": org_admin_a, "key A": api_key_a}.items():
+        body = await api(CANCEL, {"i": {"sessionId": first, "scope": "THIS_AND_FOLLOWING"}}, actor.token)
+        payload = (body.get("data") or {}).get("cancelSession")
+        answers[who] = payload["userErrors"][0]["code"] if payload else body["errors"][0]["extensions"]["code"]
+    assert answers == {
+        "another coach": "NOT_FOUND",
+        "an INTERNAL coach of A": "NOT_FOUND",
+        "another client": "NOT_FOUND",
+        "org admin B": "FORBIDDEN",
+        "org admin A": "FORBIDDEN",
+        "key A": "FORBIDDEN",
+    }
+    assert await models.Session.filter(status="CONFIRMED").count() == 3
+    assert await models.OutboxJob.all().count() == outbox_before
+    assert (await models.CreditPool.get(client__user__email=member.email)).balance == 0
+    await assert_ledger_balances()

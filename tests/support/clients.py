@@ -12,3 +12,14 @@ PAGE = """query($first: Int!, $s: ID, $filter: ClientFilter, $order: ClientOrder
             totalRevenue { amountMinor currency } }
   } }
 } }"""
+
+
+def sealed_for(actor, raw: bytes, list_name: str = "clients:NAME:asc") -> str:
+    """A cursor holding `raw` as the API's key seals it for `actor` and that list's ordering
+    (domain.cursors.binding): hostile contents then reach the value checks behind the seal."""
+    from domain import cursors
+    from domain.viewer import Viewer
+    from schema.node import uuid_of
+
+    viewer = Viewer(user_id=uuid_of(actor.user_id, "User"), role=actor.role, name="")
+    return cursors.seal(raw, cursors.binding(viewer, list_name))

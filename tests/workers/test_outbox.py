@@ -97,3 +97,36 @@ async def test_an_event_is_published_once_by_its_id(test_settings, clean):
         assert await publish(redis, [("message", "00000000-0000-0000-0000-000000000001")]) == 1  # a row from before ids
     finally:
         await redis.aclose()
+
+
+async def test_rows_written_before_a_worker_started_are_not_pushed_again_by_its_jobs(test_settings, clean):
+    # Found by the outside attack: `caseload serve --demo --with-worker` (make run) seeds the demo,
+    # then starts the worker as a task of the same context. Every job then pushed every row the
+    # seed wrote again (live events were published again once their hour was up) and added its
+    # own rows to that one shared list, which only grew.
+    import asyncio
+
+    from arq.constants import job_key_prefix
+
+    from workers.outbox import push_written
+
+    await outbox.add("refund_session", "seeded", "seeded")  # written before the worker starts
+    redis = await create_queue(test_settings.redis_url)
+    try:
+        assert await relay_outbox({"redis": redis}) == 1
+        # That job ran and its result expired.
+        await redis.delete(job_key_prefix + "refund_session:seeded")
+        await redis.zrem(redis.default_queue_name, "refund_session:seeded")
+
+        async def job(name: str) -> None:  # as arq runs each job: a task started from the worker's
+            await outbox.add("refund_session", name, name)
+            await push_written({"redis": redis})
+
+        await asyncio.create_task(job("first"))
+        await asyncio.create_task(job("second"))
+
+        queued = sorted(j.job_id for j in await redis.queued_jobs())
+        assert queued == ["refund_session:first", "refund_session:second"]
+        assert [row.job_id for row in outbox.take_written()] == ["refund_session:seeded"]  # the starter's own
+    finally:
+        await redis.aclose()
