@@ -6,7 +6,8 @@ booking period, and three that each make their members ineligible for another re
 every category of the My Clients page, eligible and not (every reason); completed, no-show, upcoming,
 pending and cancelled (late and not) sessions, reschedule proposals, private and shared notes,
 conversations with unread messages, goals with action items, feedback and the notifications all of
-these send.
+these send; a weekly series, a time off with the coach's automatic reply to a client who wrote during
+it, and the coach's response to a public review.
 
 Everything goes through the domain functions, under the same rules as the API (eligibility, the
 ledger, locks): the history is written by moving the domain clock back (`clock.frozen_at`) and
@@ -39,6 +40,7 @@ from domain import (
     organisations,
     proposals,
     refunds,
+    series,
     services,
     sessions,
     users,
@@ -76,6 +78,10 @@ class Practice:
 
     def __init__(self, now: datetime):
         self.now = now
+
+    def days_to(self, instant: datetime) -> float:
+        """`instant` as the `days` of the verbs below."""
+        return (instant - self.now) / timedelta(days=1)
 
     @contextmanager
     def at(self, days: float = 0, hours: float = 0) -> Iterator[None]:
@@ -206,9 +212,19 @@ async def seed() -> None:
             "buffer_minutes": 15,
             "auto_confirm": True,
             "cancellation_window_hours": 24,
+            "response_time_hours": 24,
+            "auto_reply": "Thanks for your message! I'm away for a couple of days and will answer when I'm back.",
         },
     )
     await availability.set_availability(chris, [(d, "08:00", "18:00") for d in WEEKDAYS])
+    # Two days off, from local midnight, last week: before any booking, so the history skips them.
+    london = ZoneInfo("Europe/London")
+    away = await availability.add_time_off(
+        chris,
+        datetime.combine((demo.now - timedelta(days=5)).astimezone(london).date(), time(0), london),
+        datetime.combine((demo.now - timedelta(days=3)).astimezone(london).date(), time(0), london),
+        "At a coaching conference",
+    )
     coaching = await demo.service(chris, "Coaching session", 60, 1, description="One hour, one topic.")
     deep_dive = await demo.service(
         chris,
@@ -286,7 +302,9 @@ async def seed() -> None:
     last = await demo.book(casey, coaching, casey_id, -12)
     last = await demo.held(chris, last, "Rehearsed the panel questions; homework: the one-page story.", shared=True)
     with clock.frozen_at(last.ends_at + timedelta(hours=5)):
-        await feedback.leave(casey, last, 5, "The rehearsal made all the difference.", True)
+        review = await feedback.leave(casey, last, 5, "The rehearsal made all the difference.", True)
+    with clock.frozen_at(last.ends_at + timedelta(days=1)):
+        await feedback.respond(chris, review, "Thank you, Casey! You did the work; the panel will see it.")
     late = await demo.book(casey, coaching, casey_id, -7, hour=14)
     await demo.cancel(casey, late, "Stuck in a meeting", timedelta(hours=3))  # late: the credits are kept
     upcoming = await demo.book(casey, coaching, casey_id, 3, notes="Panel debrief")
@@ -327,6 +345,17 @@ async def seed() -> None:
     await goals.add_action_item(maya, planning, "Draft the planning agenda", today + timedelta(days=10), None)
     await demo.say(maya, chris.coach_id, "Thanks for today, the plan is clear.", days=-30, hours=2)
     await demo.read(chris, chris.coach_id, maya_id, days=-30, hours=3)
+    # Maya writes while Chris is away (the auto-reply answers her); back, he books her a weekly series.
+    gone, back = demo.days_to(away.starts_at), demo.days_to(away.ends_at)
+    await demo.say(maya, chris.coach_id, "Could we meet every week while the Q1 planning runs?", gone, 34)
+    await demo.read(chris, chris.coach_id, maya_id, days=back, hours=9)
+    with demo.at(back, hours=9):
+        first = await demo.slot(coaching, 9, 16)
+        await series.book(
+            chris,
+            series.SeriesRequest(coaching.id, first, count=4, client_id=maya_id, booking_notes="Q1 planning"),
+        )
+    await demo.say(chris, maya_id, "Back now: I've booked us four weekly sessions through the planning.", back, 9)
 
     # ------------------------------------------------------------------ Chris: PREVIOUSLY_BOOKED_0_14
     tom = await demo.user(admin, "tom.becker@example.com", CLIENT_PASSWORD, "Tom Becker", Role.CLIENT)
