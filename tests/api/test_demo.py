@@ -2,7 +2,8 @@
 every part of the My Clients page and the dashboard has something to show, for the GLOBAL and the
 INTERNAL demo coach, and every demo login signs in with its role."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -41,7 +42,10 @@ COACH_SESSIONS = """{
 
 
 async def login(api, name: str) -> str:
-    email, password = seed.LOGINS[name]
+    return await sign_in(api, *seed.LOGINS[name])
+
+
+async def sign_in(api, email: str, password: str) -> str:
     data = await api.ok(LOGIN, {"e": email, "p": password})
     assert data["login"]["token"], data
     return data["login"]["token"]
@@ -124,6 +128,66 @@ async def test_the_demo_coach_sees_every_part_of_the_my_clients_page(api, today)
     assert {n["sharedWithClient"] for s in sessions for n in s["notes"]} == {True, False}
     assert any(s["feedback"] for s in sessions)
     await assert_pools_match_ledger()
+
+
+MAYA = """{
+  sessions(first: 20) { edges { node { id status startsAt
+    series { id intervalWeeks service { name } sessions(first: 10) { edges { node { id status startsAt } } } } } } }
+  conversations(first: 5) { edges { node { coach { name }
+    messages(first: 20) { edges { node { sender body automatic sentAt } } } } } }
+}"""
+CHRIS = "{ viewer { coach { autoReply responseTimeHours timeOff { startsAt endsAt } } } }"
+COACHES_AS_CLIENT = """{ coaches(first: 10) { edges { node { name responseTimeHours
+  publicReviews { totalCount edges { node { rating comment response reviewerName } } } } } } }"""
+
+
+@pytest.mark.parametrize("today", DAYS, ids=["saturday-night", "monday-morning", "dst-sunday", "today"])
+async def test_the_demo_shows_a_series_an_automatic_reply_and_a_review_with_its_response(api, today):
+    if today is not None:
+        clock.freeze(today)
+    assert await seed.seed_if_empty()
+    london = ZoneInfo("Europe/London")
+
+    # Maya's weekly series: four sessions to come, at the same London time a week apart.
+    maya = await api.ok(MAYA, token=await sign_in(api, "maya.patel@example.com", seed.CLIENT_PASSWORD))
+    sessions = [e["node"] for e in maya["sessions"]["edges"]]
+    in_series = [s for s in sessions if s["series"]]
+    assert len({s["series"]["id"] for s in in_series}) == 1, in_series
+    series = in_series[0]["series"]
+    assert series["intervalWeeks"] == 1 and series["service"]["name"] == "Coaching session"
+    occurrences = [e["node"] for e in series["sessions"]["edges"]]
+    assert sorted(s["id"] for s in occurrences) == sorted(s["id"] for s in in_series)  # Session.series, both ways
+    assert [s["status"] for s in occurrences] == ["CONFIRMED"] * 4
+    starts = [datetime.fromisoformat(s["startsAt"]).astimezone(london) for s in occurrences]
+    assert starts[0] > clock.now()
+    assert [b.date() - a.date() for a, b in zip(starts, starts[1:], strict=False)] == [timedelta(weeks=1)] * 3
+    assert {s.time() for s in starts} == {starts[0].time()}
+
+    # Maya wrote during Chris's time off: his auto-reply answered her, marked automatic.
+    chris = (await api.ok(CHRIS, token=await login(api, "coach")))["viewer"]["coach"]
+    assert chris["autoReply"] and chris["responseTimeHours"] == 24
+    (conversation,) = [e["node"] for e in maya["conversations"]["edges"] if e["node"]["coach"]["name"] == "Chris Coach"]
+    thread = list(reversed([e["node"] for e in conversation["messages"]["edges"]]))  # oldest first
+    automatic = [i for i, m in enumerate(thread) if m["automatic"]]
+    assert len(automatic) == 1, thread
+    reply, asked = thread[automatic[0]], thread[automatic[0] - 1]
+    assert reply["sender"] == "COACH" and reply["body"] == chris["autoReply"]
+    assert asked["sender"] == "CLIENT" and not asked["automatic"]
+    sent = datetime.fromisoformat(asked["sentAt"])
+    assert any(
+        datetime.fromisoformat(t["startsAt"]) <= sent < datetime.fromisoformat(t["endsAt"]) for t in chris["timeOff"]
+    )
+    assert not any(m["automatic"] for m in thread if m is not reply)
+
+    # A client sees Chris's promised response time and his public review with his response.
+    coaches = await api.ok(COACHES_AS_CLIENT, token=await login(api, "client"))
+    (listed,) = [e["node"] for e in coaches["coaches"]["edges"] if e["node"]["name"] == "Chris Coach"]
+    assert listed["responseTimeHours"] == 24
+    reviews = listed["publicReviews"]
+    assert reviews["totalCount"] == 1  # Ana's feedback was not for publishing
+    review = reviews["edges"][0]["node"]
+    assert review["reviewerName"] == "Casey C." and review["rating"] == 5
+    assert review["comment"] and review["response"]
 
 
 async def test_the_internal_coach_has_a_practice_of_her_own(api):
