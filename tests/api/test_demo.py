@@ -3,6 +3,7 @@ every part of the My Clients page and the dashboard has something to show, for t
 INTERNAL demo coach, and every demo login signs in with its role."""
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -160,7 +161,7 @@ async def test_the_demo_shows_a_series_an_automatic_reply_and_a_review_with_its_
     assert [s["status"] for s in occurrences] == ["CONFIRMED"] * 4
     starts = [datetime.fromisoformat(s["startsAt"]).astimezone(london) for s in occurrences]
     assert starts[0] > clock.now()
-    assert [b.date() - a.date() for a, b in zip(starts, starts[1:], strict=False)] == [timedelta(weeks=1)] * 3
+    assert [b.date() - a.date() for a, b in pairwise(starts)] == [timedelta(weeks=1)] * 3
     assert {s.time() for s in starts} == {starts[0].time()}
 
     # Maya wrote during Chris's time off: his auto-reply answered her, marked automatic.
