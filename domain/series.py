@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 
 import models
-from domain import availability, booking, clock, eligibility, locks, notifications, sessions, timezones, validation
-from domain.errors import DomainError, DomainErrors, ErrorCode, forbidden, invalid, not_found, slot_unavailable
+from domain import availability, booking, eligibility, locks, notifications, sessions, timezones, validation
+from domain.errors import DomainError, DomainErrors, ErrorCode, invalid, not_found, slot_unavailable
 from domain.locks import retrying
 from domain.transactions import transaction
 from domain.viewer import Viewer
@@ -281,11 +281,8 @@ async def cancel_following(viewer: Viewer, session: models.Session, reason: str 
     cancelled alone."""
     if session.series_id is None:
         return await sessions.cancel(viewer, session, reason)
-    reason = validation.text(reason, "reason", max_length=1000)
-    if viewer.role not in (Role.COACH, Role.CLIENT, Role.ADMIN) or viewer.api_key_id is not None:
-        raise forbidden("Your role may not cancel sessions.", "sessionId")
+    reason = sessions.check_cancel(viewer, reason)
     coach = await models.Coach.get(id=session.coach_id)
-    window = timedelta(hours=coach.cancellation_window_hours)
     async with transaction():
         # Every session of the series, locked in id order: one moved meanwhile is judged where it is now.
         series_ids = await models.Session.filter(series_id=session.series_id).values_list("id", flat=True)
@@ -294,18 +291,13 @@ async def cancel_following(viewer: Viewer, session: models.Session, reason: str 
         this = rows.get(session.id)
         if this is None:
             raise not_found("Session", "sessionId")
-        now = clock.now()
-        if this.status not in SessionStatus.LIVE:
-            raise sessions.invalid_transition(f"A {this.status.value.lower()} session cannot be cancelled.")
-        if this.starts_at <= now:
-            raise sessions.invalid_transition("A session that has started cannot be cancelled.")
+        sessions.check_cancellable(this)
         following = sorted(
             (s for s in rows.values() if s.starts_at >= this.starts_at and s.status in SessionStatus.LIVE),
             key=lambda s: (s.starts_at, s.id),
         )
         for s in following:
-            late = viewer.role is Role.CLIENT and s.starts_at - now < window
-            await sessions._cancel(viewer, s, reason, late=late, tell=False)
+            await sessions._cancel(viewer, s, reason, late=sessions.is_late(viewer, coach, s), tell=False)
         several = len(following) > 1
         await notifications.to_other_side(
             viewer.role,

@@ -132,20 +132,36 @@ async def _cancel(
 async def cancel(viewer: Viewer, session: models.Session, reason: str | None) -> models.Session:
     """Coach, client or admin, before the start. A client inside the coach's cancellation window
     is late and keeps no refund; otherwise a worker returns every credit (PENDING refund)."""
-    reason = validation.text(reason, "reason", max_length=1000)
-    if viewer.role not in (Role.COACH, Role.CLIENT, Role.ADMIN) or viewer.api_key_id is not None:
-        raise forbidden("Your role may not cancel sessions.", "sessionId")
+    reason = check_cancel(viewer, reason)
     coach = await models.Coach.get(id=session.coach_id)
     async with transaction():
         # Decided on the session as it is under the lock: an accepted proposal may have moved it.
         session = await locked(session.id)
-        now = clock.now()
-        if session.status not in SessionStatus.LIVE:
-            raise invalid_transition(f"A {session.status.value.lower()} session cannot be cancelled.")
-        if session.starts_at <= now:
-            raise invalid_transition("A session that has started cannot be cancelled.")
-        late = viewer.role is Role.CLIENT and session.starts_at - now < timedelta(hours=coach.cancellation_window_hours)
-        return await _cancel(viewer, session, reason, late=late)
+        check_cancellable(session)
+        return await _cancel(viewer, session, reason, late=is_late(viewer, coach, session))
+
+
+def check_cancel(viewer: Viewer, reason: str | None) -> str | None:
+    """Who may cancel (coach, client, admin; not API keys) and the reason's form; the reason as stored."""
+    reason = validation.text(reason, "reason", max_length=1000)
+    if viewer.role not in (Role.COACH, Role.CLIENT, Role.ADMIN) or viewer.api_key_id is not None:
+        raise forbidden("Your role may not cancel sessions.", "sessionId")
+    return reason
+
+
+def check_cancellable(session: models.Session) -> None:
+    """A session can be cancelled while it is live and has not started (read under its lock)."""
+    if session.status not in SessionStatus.LIVE:
+        raise invalid_transition(f"A {session.status.value.lower()} session cannot be cancelled.")
+    if session.starts_at <= clock.now():
+        raise invalid_transition("A session that has started cannot be cancelled.")
+
+
+def is_late(viewer: Viewer, coach: models.Coach, session: models.Session) -> bool:
+    """The late-cancellation rule: a client cancelling inside the coach's cancellation window
+    before the start keeps no refund. Coaches and admins are never late."""
+    window = timedelta(hours=coach.cancellation_window_hours)
+    return viewer.role is Role.CLIENT and session.starts_at - clock.now() < window
 
 
 @retrying
