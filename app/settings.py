@@ -50,6 +50,8 @@ class Settings:
     # A request body must arrive whole within this time (slow senders hold a connection open).
     request_body_seconds: float = 10.0
     log_format: str = "text"  # or "json": one JSON object per line
+    # Webhooks may go to loopback and private addresses (development and tests only).
+    webhooks_allow_private: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -66,6 +68,8 @@ class Settings:
             raise RuntimeError("CASELOAD_SECRET_KEY must be set (32+ characters) in production")
         if not self.master_keys or DEV_MASTER_KEY in self.master_keys:
             raise RuntimeError("CASELOAD_MASTER_KEYS must be set in production")
+        if self.webhooks_allow_private:
+            raise RuntimeError("CASELOAD_WEBHOOKS_ALLOW_PRIVATE is for development and tests, not production")
 
 
 def from_env() -> Settings:
@@ -91,6 +95,7 @@ def from_env() -> Settings:
         worker_statement_timeout_ms=int(os.environ.get("CASELOAD_WORKER_STATEMENT_TIMEOUT_MS", "60000")),
         request_body_seconds=float(os.environ.get("CASELOAD_REQUEST_BODY_SECONDS", "10")),
         log_format=os.environ.get("CASELOAD_LOG_FORMAT", "text").strip().lower(),
+        webhooks_allow_private=_bool("CASELOAD_WEBHOOKS_ALLOW_PRIVATE", False),
     )
 
 
