@@ -15,6 +15,7 @@ from models.organisation import Organisation
 from models.outbox import OutboxJob
 from models.session import RescheduleProposal, Session
 from models.user import ApiKey, User
+from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookObjectSequence
 
 __all__ = [
     "AccountToken",
@@ -43,4 +44,9 @@ __all__ = [
     "Session",
     "TimeOff",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookObjectSequence",
 ]
