@@ -36,10 +36,12 @@ def signature(secret: str, webhook_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def signing_secrets(current: str, previous: str | None, rotated_at: datetime | None, now: datetime) -> list[str]:
-    """The secrets that sign at `now`: the current one, and the previous one within
-    ROTATION_OVERLAP of the rotation that replaced it."""
-    if previous and rotated_at is not None and now < rotated_at + ROTATION_OVERLAP:
+def signing_secrets(
+    current: str, previous: str | None, previous_expires_at: datetime | None, now: datetime
+) -> list[str]:
+    """The secrets that sign at `now`: the current one, and the previous one until its expiry
+    (set to the rotation + ROTATION_OVERLAP)."""
+    if previous and previous_expires_at is not None and now < previous_expires_at:
         return [current, previous]
     return [current]
 

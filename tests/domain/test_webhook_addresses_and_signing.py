@@ -128,14 +128,15 @@ def test_headers_verify_with_standardwebhooks():
 def test_both_secrets_sign_for_24_hours_after_a_rotation():
     old, new = signing.new_secret(), signing.new_secret()
     rotated = datetime(2026, 11, 30, 12, tzinfo=UTC)
-    during = signing.signing_secrets(new, old, rotated, rotated + timedelta(hours=23, minutes=59))
+    expires = rotated + signing.ROTATION_OVERLAP
+    during = signing.signing_secrets(new, old, expires, rotated + timedelta(hours=23, minutes=59))
     assert during == [new, old]
     body = b'{"type":"ping"}'
     headers = signing.headers("evt_1", body, during, datetime.now(UTC))
     assert len(headers["webhook-signature"].split(" ")) == 2
     _verify(old, headers, body)
     _verify(new, headers, body)
-    after = signing.signing_secrets(new, old, rotated, rotated + timedelta(hours=24))
+    after = signing.signing_secrets(new, old, expires, rotated + timedelta(hours=24))
     assert after == [new]
     headers = signing.headers("evt_1", body, after, datetime.now(UTC))
     _verify(new, headers, body)
