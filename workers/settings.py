@@ -18,6 +18,7 @@ from workers.housekeeping import complete_past_sessions, expire_unanswered_booki
 from workers.outbox import purge_outbox, relay_outbox
 from workers.refunds import reconcile_refunds, refund_session
 from workers.reminders import send_reminders
+from workers.webhook_events import fan_out_webhook_event, sweep_webhook_events
 
 JOB_TIMEOUT_SECONDS = 15  # short, so a job killed mid-way is retried soon
 
@@ -36,7 +37,7 @@ async def create_queue(redis_url: str) -> ArqRedis:
     return await create_pool(RedisSettings.from_dsn(redis_url), job_serializer=serialize, job_deserializer=deserialize)
 
 
-FUNCTIONS: list = [refund_session, recalculate_category, email_notification, publish_event]
+FUNCTIONS: list = [refund_session, recalculate_category, email_notification, publish_event, fan_out_webhook_event]
 CRON_JOBS = [
     cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(reconcile_refunds, second={30}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
@@ -44,6 +45,7 @@ CRON_JOBS = [
     cron(expire_unanswered_bookings, second={5, 35}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(complete_past_sessions, second={20}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(send_reminders, second={25}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
+    cron(sweep_webhook_events, second={50}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
     cron(purge_outbox, minute={7}, second={0}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
     # Every 30 s, so no category is stale for more than a minute (long catch-ups go on next run).
     cron(recalculate_expired_categories, second={15, 45}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
