@@ -129,6 +129,8 @@ class NotificationKind(str, Enum):
     CREDITS_REFUNDED = "CREDITS_REFUNDED"
     CREDITS_LOW = "CREDITS_LOW"
     REVIEW_REQUESTED = "REVIEW_REQUESTED"
+    # A webhook endpoint switched off by its failures (410 Gone, or failing for days).
+    WEBHOOK_DISABLED = "WEBHOOK_DISABLED"
     # E-mail only (no login to show them to yet, or a secret in the e-mail): never in-app.
     INVITATION = "INVITATION"
     PASSWORD_RESET = "PASSWORD_RESET"
