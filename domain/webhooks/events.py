@@ -129,7 +129,9 @@ async def session_booked(session: models.Session, booked_by: Role) -> None:
     await session_event(Type.SESSION_BOOKED, session, bookedBy=booked_by.value)
 
 
-async def session_rescheduled(session: models.Session, previous_starts_at: datetime, previous_ends_at: datetime) -> None:
+async def session_rescheduled(
+    session: models.Session, previous_starts_at: datetime, previous_ends_at: datetime
+) -> None:
     await session_event(
         Type.SESSION_RESCHEDULED,
         session,
@@ -146,7 +148,10 @@ async def _refund_per_pool(session_id: UUID) -> dict[str, int]:
         [session_id, CreditReason.BOOKING.value],
     )
     taken = {r["kind"]: r["credits"] for r in rows}
-    return {"client": taken.get(CreditPoolKind.CLIENT.value, 0), "organisation": taken.get(CreditPoolKind.ORGANISATION.value, 0)}
+    return {
+        "client": taken.get(CreditPoolKind.CLIENT.value, 0),
+        "organisation": taken.get(CreditPoolKind.ORGANISATION.value, 0),
+    }
 
 
 async def session_cancelled(session: models.Session, *, declined: bool, by: Role | None, system: bool) -> None:

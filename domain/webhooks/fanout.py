@@ -44,7 +44,7 @@ WITH e AS (
     ON CONFLICT (endpoint_id, event_id) DO NOTHING
     RETURNING id
 )
-SELECT (SELECT count(*) FROM marked) AS events, (SELECT coalesce(array_agg(id), '{{}}') FROM made) AS deliveries
+SELECT (SELECT count(*) FROM marked) AS events, (SELECT coalesce(array_agg(id), ARRAY[]::uuid[]) FROM made) AS deliveries
 """
 
 
