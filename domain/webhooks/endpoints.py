@@ -155,7 +155,7 @@ async def ping(viewer: Viewer, endpoint: models.WebhookEndpoint) -> models.Webho
     address before enabling it again)."""
     now = clock.now()
     async with transaction():
-        event = await webhook_events.record(
+        event_id = await webhook_events.record(
             WebhookEventType.PING,
             webhook_events.ENDPOINT,
             endpoint.id,
@@ -164,7 +164,7 @@ async def ping(viewer: Viewer, endpoint: models.WebhookEndpoint) -> models.Webho
         )
         sent = await models.WebhookDelivery.create(
             endpoint_id=endpoint.id,
-            event_id=event.id,
+            event_id=event_id,
             status=WebhookDeliveryStatus.PENDING,
             next_attempt_at=now,
             created_at=now,

@@ -12,6 +12,7 @@ docs/WEBHOOKS.md is the catalogue."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -46,10 +47,19 @@ def _instant(at: datetime | None) -> str | None:
     return at.isoformat().replace("+00:00", "Z") if at is not None else None
 
 
-_NEXT_SEQUENCE = """
-INSERT INTO webhook_object_sequences (object_kind, object_id, last_sequence) VALUES ($1, $2, 1)
-ON CONFLICT (object_kind, object_id) DO UPDATE SET last_sequence = webhook_object_sequences.last_sequence + 1
-RETURNING last_sequence
+# One round trip: the object's next sequence (a row lock on its counter orders concurrent changes
+# to one object) and the event, whose body gets that sequence in `data`.
+_RECORD = """
+WITH counter AS (
+    INSERT INTO webhook_object_sequences (object_kind, object_id, last_sequence) VALUES ($3, $4, 1)
+    ON CONFLICT (object_kind, object_id) DO UPDATE SET last_sequence = webhook_object_sequences.last_sequence + 1
+    RETURNING last_sequence
+)
+INSERT INTO webhook_events
+    (id, type, object_kind, object_id, sequence, payload, occurred_at, organisation_id, coach_ids, endpoint_id, fanned_out)
+SELECT $1, $2, $3, $4, counter.last_sequence, jsonb_set($5::jsonb, '{data,sequence}', to_jsonb(counter.last_sequence)),
+    $6, $7, $8::uuid[], $9, $9::uuid IS NOT NULL
+FROM counter
 """
 
 
@@ -62,31 +72,30 @@ async def record(
     organisation_id: UUID | None = None,
     coach_ids: Iterable[UUID] = (),
     endpoint_id: UUID | None = None,
-) -> models.WebhookEvent:
-    """Write one event inside the caller's transaction. The audience (besides the platform, which
-    reads everything): the admins and API keys of `organisation_id` and the coaches `coach_ids`;
-    a PING names its one `endpoint_id` instead and is delivered by its caller."""
-    conn = connections.get("default")
-    sequence = (await conn.execute_query_dict(_NEXT_SEQUENCE, [object_kind, object_id]))[0]["last_sequence"]
+) -> UUID:
+    """Write one event inside the caller's transaction; returns its id. The audience (besides the
+    platform, which reads everything): the admins and API keys of `organisation_id` and the
+    coaches `coach_ids`; a PING names its one `endpoint_id` instead and is delivered by its caller."""
     now = clock.now()
     event_id = uuid4()
-    payload = {"type": event_type.wire, "timestamp": _instant(now), "data": {**data, "sequence": sequence}}
-    event = await models.WebhookEvent.create(
-        id=event_id,
-        type=event_type,
-        object_kind=object_kind,
-        object_id=object_id,
-        sequence=sequence,
-        payload=payload,
-        occurred_at=now,
-        organisation_id=organisation_id,
-        coach_ids=sorted(set(coach_ids)),
-        endpoint_id=endpoint_id,
-        fanned_out=endpoint_id is not None,
+    payload = {"type": event_type.wire, "timestamp": _instant(now), "data": {**data, "sequence": None}}
+    await connections.get("default").execute_query(
+        _RECORD,
+        [
+            event_id,
+            event_type.value,
+            object_kind,
+            object_id,
+            json.dumps(payload),
+            now,
+            organisation_id,
+            sorted(set(coach_ids)),
+            endpoint_id,
+        ],
     )
     if endpoint_id is None:
         await outbox.add(FAN_OUT_JOB, str(event_id), str(event_id))
-    return event
+    return event_id
 
 
 # ---------------------------------------------------------------------------- sessions

@@ -20,6 +20,8 @@ from tests.support.dates import utc
 from tests.support.errors import user_error
 from tests.support.workers import run_worker
 from workers.housekeeping import complete_past_sessions
+from workers.settings import create_queue
+from workers.webhook_events import sweep_webhook_events
 
 NOW = utc(2030, 3, 1, 12)
 ERRORS = "userErrors { code field message }"
@@ -542,3 +544,23 @@ async def test_an_internal_coachs_session_debits_only_the_client_pool(api, world
     await book(api, member, service, "2030-03-05T09:00:00Z")
     events = await feed(api, admin, types=["CREDITS_DEBITED"])
     assert [(e["payload"]["data"]["poolKind"], e["payload"]["data"]["balance"]) for e in events] == [("CLIENT", 4)]
+
+
+async def test_the_sweep_fans_out_what_the_job_missed_and_nothing_twice(api, world, test_settings):
+    clock.freeze(NOW)
+    admin = await world.admin()
+    endpoint, _ = await create_endpoint(api, admin)
+    coach = await world.user(Role.COACH)
+    await world.client_of(coach, name="Swept")
+    assert await models.WebhookEvent.filter(fanned_out=False).count() == 1
+
+    # As if its job were lost: the sweep cron fans it out; the job, when it runs, finds it done.
+    queue = await create_queue(test_settings.redis_url)
+    try:
+        assert await sweep_webhook_events({"redis": queue}) == 1
+    finally:
+        await queue.aclose()
+    assert await models.WebhookEvent.filter(fanned_out=False).count() == 0
+    await run_worker(test_settings)
+    [delivered] = await deliveries(api, admin, endpoint)
+    assert delivered["event"]["type"] == "client.created"
