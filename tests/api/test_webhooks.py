@@ -18,6 +18,7 @@ from tests.support.booking import BOOK, CANCEL, COMPLETE, CONFIRM, PROPOSE, setu
 from tests.support.credits import GRANT, GRANT_ORG
 from tests.support.dates import utc
 from tests.support.errors import user_error
+from tests.support.webhooks import Receiver, verified
 from tests.support.workers import run_worker
 from workers.housekeeping import complete_past_sessions
 from workers.settings import create_queue
@@ -564,3 +565,30 @@ async def test_the_sweep_fans_out_what_the_job_missed_and_nothing_twice(api, wor
     await run_worker(test_settings)
     [delivered] = await deliveries(api, admin, endpoint)
     assert delivered["event"]["type"] == "client.created"
+
+
+async def test_a_partner_receives_signed_bodies_end_to_end(api, world, test_settings):
+    """Endpoint made and rotated through the API; the worker sends each event to a receiver on
+    loopback; every request verifies (standardwebhooks) with the secret the API showed."""
+    clock.freeze(NOW)
+    admin, _organisation, org_admin, member, _coach, service = await partner_world(api, world)
+    async with Receiver() as receiver:
+        endpoint, secret = await create_endpoint(
+            api, org_admin, url=receiver.url(), eventTypes=["SESSION_BOOKED", "SESSION_CANCELLED"]
+        )
+        session = await book(api, member, service, "2030-03-05T09:00:00Z")
+        await run_worker(test_settings)
+        rotated = (await api.ok(ROTATE, {"i": {"endpointId": endpoint}}, org_admin.token))["rotateWebhookSecret"]
+        await api.ok(CANCEL, {"i": {"sessionId": session}}, member.token)
+        await run_worker(test_settings)
+
+        booked, cancelled = receiver.received
+        assert verified(booked, secret) == booked.json() and booked.json()["type"] == "session.booked"
+        # During the rotation's 24 hours both secrets sign.
+        assert verified(cancelled, rotated["secret"]) == verified(cancelled, secret) == cancelled.json()
+        assert cancelled.json()["data"]["session"] == session and cancelled.json()["data"]["sequence"] == 2
+        for request in receiver.received:
+            event = await models.WebhookEvent.get(id=request.webhook_id)
+            assert request.json() == event.payload
+        log = await deliveries(api, org_admin, endpoint)
+        assert {(d["status"], d["attempts"]) for d in log} == {("SUCCEEDED", 1)}
