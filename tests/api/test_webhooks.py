@@ -571,7 +571,7 @@ async def test_a_partner_receives_signed_bodies_end_to_end(api, world, test_sett
     """Endpoint made and rotated through the API; the worker sends each event to a receiver on
     loopback; every request verifies (standardwebhooks) with the secret the API showed."""
     clock.freeze(NOW)
-    admin, _organisation, org_admin, member, _coach, service = await partner_world(api, world)
+    _admin, _organisation, org_admin, member, _coach, service = await partner_world(api, world)
     async with Receiver() as receiver:
         endpoint, secret = await create_endpoint(
             api, org_admin, url=receiver.url(), eventTypes=["SESSION_BOOKED", "SESSION_CANCELLED"]
