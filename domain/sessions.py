@@ -233,6 +233,7 @@ async def record_past(
         )
         await clients.ensure_relationship(coach.id, client_id)
         await events.session_changed(session.id, coach.id, client_id)
+        await webhook_events.session_recorded(session)
         await activity.record(
             ActivityKind.SESSION_BOOKED,
             client_id=client_id,

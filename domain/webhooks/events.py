@@ -22,7 +22,7 @@ from tortoise import connections
 
 import models
 from domain import clock, outbox
-from models.enums import CreditPoolKind, CreditReason, RefundStatus, Role, WebhookEventType
+from models.enums import CreditPoolKind, CreditReason, RefundStatus, Role, SessionStatus, WebhookEventType
 
 FAN_OUT_JOB = "fan_out_webhook_event"
 # A client's or organisation's pool at or below this after a debit is low (as the in-app warning).
@@ -149,6 +149,9 @@ async def session_rescheduled(
     )
 
 
+_NOTHING = {"client": 0, "organisation": 0}
+
+
 async def _refund_per_pool(session_id: UUID) -> dict[str, int]:
     """What the session took from each pool (what a refund returns)."""
     rows = await connections.get("default").execute_query_dict(
@@ -167,7 +170,7 @@ async def session_cancelled(session: models.Session, *, declined: bool, by: Role
     """A cancellation (or a decline, which cancels): who, late or not, and what comes back to
     each pool (nothing when late; the refund itself follows as credits.refunded)."""
     refunding = session.refund_status is RefundStatus.PENDING
-    taken = await _refund_per_pool(session.id) if refunding else {"client": 0, "organisation": 0}
+    taken = await _refund_per_pool(session.id) if refunding else dict(_NOTHING)
     await session_event(
         Type.SESSION_DECLINED if declined else Type.SESSION_CANCELLED,
         session,
@@ -175,6 +178,20 @@ async def session_cancelled(session: models.Session, *, declined: bool, by: Role
         late=session.late_cancellation,
         refund={"status": (session.refund_status or RefundStatus.NOT_REFUNDABLE).value, "credits": taken},
     )
+
+
+async def session_recorded(session: models.Session) -> None:
+    """A past session a coach brought from another tool: the event of the status it was recorded
+    with (no credits moved)."""
+    facts: dict[str, Any] = {"recorded": True}
+    if session.status is SessionStatus.CANCELLED:
+        event_type = Type.SESSION_CANCELLED
+        facts |= {"cancelledBy": "COACH", "late": False, "refund": {"status": "NOT_REFUNDABLE", "credits": _NOTHING}}
+    elif session.status is SessionStatus.NO_SHOW:
+        event_type = Type.SESSION_NO_SHOW
+    else:
+        event_type, facts["completedBy"] = Type.SESSION_COMPLETED, "COACH"
+    await session_event(event_type, session, **facts)
 
 
 async def session_declined_with_proposal(session: models.Session, proposed_starts_at: datetime) -> None:

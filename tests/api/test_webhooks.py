@@ -14,13 +14,13 @@ import models
 from domain import clock
 from models.enums import CoachKind, Role
 from schema.node import uuid_of
-from tests.support.booking import BOOK, CANCEL, COMPLETE, CONFIRM, PROPOSE, setup_coach
+from tests.support.booking import BOOK, CANCEL, COMPLETE, CONFIRM, PROPOSE, record, setup_coach
 from tests.support.credits import GRANT, GRANT_ORG
 from tests.support.dates import utc
 from tests.support.errors import user_error
 from tests.support.webhooks import Receiver, verified
 from tests.support.workers import run_worker
-from workers.housekeeping import complete_past_sessions
+from workers.housekeeping import complete_past_sessions, expire_unanswered_bookings
 from workers.settings import create_queue
 from workers.webhook_events import sweep_webhook_events
 
@@ -187,6 +187,12 @@ async def test_decline_complete_no_show_low_credits_and_the_workers_own_changes(
     await api.ok(NO_SHOW, {"i": {"sessionId": held[1]}}, coach.token)
     clock.freeze(utc(2030, 3, 5, 8))
     assert await complete_past_sessions({"settings": test_settings}) == 1
+    queue = await create_queue(test_settings.redis_url)
+    try:
+        assert await expire_unanswered_bookings({"redis": queue}) == 1  # the countered one lapses
+    finally:
+        await queue.aclose()
+    await record(api, coach, service, member.client_id, utc(2030, 2, 1, 9), status="NO_SHOW")
 
     events = await feed(api, admin)
     declines = {b["data"]["session"]: b["data"] for b in bodies(events, "session.declined")}
@@ -196,7 +202,13 @@ async def test_decline_complete_no_show_low_credits_and_the_workers_own_changes(
     assert declines[countered]["proposedStartsAt"] == "2030-03-02T15:00:00Z"
     completed = {b["data"]["session"]: b["data"] for b in bodies(events, "session.completed")}
     assert completed[held[0]]["completedBy"] == "COACH" and completed[later]["completedBy"] == "SYSTEM"
-    assert only(events, "session.no_show")["data"]["session"] == held[1]
+    no_shows = bodies(events, "session.no_show")
+    assert no_shows[0]["data"]["session"] == held[1] and "recorded" not in no_shows[0]["data"]
+    assert no_shows[1]["data"]["recorded"] is True and no_shows[1]["data"]["startsAt"] == "2030-02-01T09:00:00Z"
+    lapsed = [b["data"] for b in bodies(events, "session.cancelled")]
+    assert [(c["session"], c["cancelledBy"], c["refund"]["status"]) for c in lapsed] == [
+        (countered, "SYSTEM", "PENDING")
+    ]
     # Low when a debit brings the client's pool down to 1: 3 -> 2 -> 1 (low), refunded to 2, -> 1
     # (low again), -> 0 (already low), granted 1, -> 0 (already low).
     lows = bodies(events, "credits.low")
