@@ -32,6 +32,7 @@ from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found,
 from domain.locks import retrying
 from domain.transactions import transaction
 from domain.viewer import Viewer
+from domain.webhooks import events as webhook_events
 from models.enums import ActivityKind, CoachKind, CreditReason, NotificationKind, Role, SessionStatus
 
 
@@ -253,6 +254,7 @@ async def book(viewer: Viewer, request: BookingRequest) -> models.Session:
                 summary=f"{service.name} booked for {request.starts_at:%Y-%m-%d %H:%M} UTC",
             )
             await _tell_about_booking(viewer, session)
+            await webhook_events.session_booked(session, viewer.role)
             balance = await take_credits(session, client_id, facts.organisation_id, viewer.user_id)
             if balance is not None:
                 await notifications.credits_low(client_id, balance)

@@ -13,9 +13,10 @@ from uuid import uuid4
 from tortoise import fields, migrations
 from tortoise.contrib.postgres.fields import ArrayField
 from tortoise.fields.base import OnDelete
+from tortoise.fields.db_defaults import SqlDefault
 from tortoise.migrations import operations as ops
 
-from models.enums import WebhookDeliveryStatus, WebhookEventType, WebhookOwnerKind
+from models.enums import NotificationKind, WebhookDeliveryStatus, WebhookEventType, WebhookOwnerKind
 
 
 class Migration(migrations.Migration):
@@ -104,10 +105,17 @@ class Migration(migrations.Migration):
             },
             bases=["Model"],
         ),
+        ops.RunSQL(
+            ["CREATE SEQUENCE webhook_events_position"], reverse_sql=["DROP SEQUENCE IF EXISTS webhook_events_position"]
+        ),
         ops.CreateModel(
             name="WebhookEvent",
             fields=[
                 ("id", fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                (
+                    "position",
+                    fields.BigIntField(unique=True, db_default=SqlDefault("nextval('webhook_events_position')")),
+                ),
                 (
                     "type",
                     fields.CharEnumField(
@@ -243,6 +251,16 @@ class Migration(migrations.Migration):
             },
             bases=["Model"],
         ),
+        # hookdelivery's notification to an endpoint's owner when its failures disable it.
+        ops.AlterField(
+            model_name="Notification",
+            name="kind",
+            field=fields.CharEnumField(
+                description="BOOKING_REQUESTED: BOOKING_REQUESTED\nBOOKING_CONFIRMED: BOOKING_CONFIRMED\nBOOKING_DECLINED: BOOKING_DECLINED\nRESCHEDULE_PROPOSED: RESCHEDULE_PROPOSED\nRESCHEDULE_ACCEPTED: RESCHEDULE_ACCEPTED\nRESCHEDULE_DECLINED: RESCHEDULE_DECLINED\nSESSION_CANCELLED: SESSION_CANCELLED\nSESSION_REMINDER: SESSION_REMINDER\nMESSAGE_RECEIVED: MESSAGE_RECEIVED\nCREDITS_REFUNDED: CREDITS_REFUNDED\nCREDITS_LOW: CREDITS_LOW\nREVIEW_REQUESTED: REVIEW_REQUESTED\nWEBHOOK_DISABLED: WEBHOOK_DISABLED\nINVITATION: INVITATION\nPASSWORD_RESET: PASSWORD_RESET",
+                enum_type=NotificationKind,
+                max_length=32,
+            ),
+        ),
         ops.RunSQL(
             [
                 (
@@ -258,9 +276,10 @@ class Migration(migrations.Migration):
                     "CREATE INDEX webhook_endpoints_created_by_api_key ON webhook_endpoints (created_by_api_key_id)"
                     " WHERE created_by_api_key_id IS NOT NULL"
                 ),
-                "CREATE INDEX webhook_events_occurred ON webhook_events (occurred_at, id)",
+                "ALTER SEQUENCE webhook_events_position OWNED BY webhook_events.position",
+                "CREATE INDEX webhook_events_occurred ON webhook_events (occurred_at, position)",
                 (
-                    "CREATE INDEX webhook_events_organisation ON webhook_events (organisation_id, occurred_at, id)"
+                    "CREATE INDEX webhook_events_organisation ON webhook_events (organisation_id, position)"
                     " WHERE organisation_id IS NOT NULL"
                 ),
                 "CREATE INDEX webhook_events_coaches ON webhook_events USING gin (coach_ids)",

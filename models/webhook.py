@@ -6,6 +6,7 @@ from uuid import UUID
 
 from tortoise import fields
 from tortoise.contrib.postgres.fields import ArrayField
+from tortoise.fields.db_defaults import SqlDefault
 from tortoise.models import Model
 
 from models.enums import WebhookDeliveryStatus, WebhookEventType, WebhookOwnerKind
@@ -67,6 +68,8 @@ class WebhookEvent(Model):
     admins and the coaches in `coach_ids`; a PING has only its `endpoint`."""
 
     id = fields.UUIDField(primary_key=True)
+    # The order events were written in (a database sequence): the feed's order, oldest first.
+    position = fields.BigIntField(unique=True, db_default=SqlDefault("nextval('webhook_events_position')"))
     type = fields.CharEnumField(WebhookEventType, max_length=32)
     object_kind = fields.CharField(max_length=16)  # session, client, credit_pool, endpoint
     object_id = fields.UUIDField()

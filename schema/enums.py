@@ -48,3 +48,13 @@ strawberry.enum(NotificationKind, name="NotificationKind")
 class OrderDirection(Enum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+WebhookEventType = enums.WebhookEventType
+strawberry.enum(
+    WebhookEventType,
+    name="WebhookEventType",
+    description="Wire names are lower-case and dotted: SESSION_CANCELLED is sent as session.cancelled.",
+)
+WebhookDeliveryStatus = enums.WebhookDeliveryStatus
+strawberry.enum(WebhookDeliveryStatus, name="WebhookDeliveryStatus")

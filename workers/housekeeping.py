@@ -15,4 +15,6 @@ async def expire_unanswered_bookings(ctx: dict) -> int:
 
 
 async def complete_past_sessions(ctx: dict) -> int:
-    return await sessions.complete_past(timedelta(hours=ctx["settings"].complete_after_hours))
+    done = await sessions.complete_past(timedelta(hours=ctx["settings"].complete_after_hours))
+    await push_written(ctx)  # the fan-out of their webhook events
+    return done

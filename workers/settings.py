@@ -18,6 +18,7 @@ from workers.housekeeping import complete_past_sessions, expire_unanswered_booki
 from workers.outbox import purge_outbox, relay_outbox
 from workers.refunds import reconcile_refunds, refund_session
 from workers.reminders import send_reminders
+from workers.webhook_events import fan_out_webhook_event, sweep_webhook_events
 from workers.webhooks import SLOT_JOB_TIMEOUT_SECONDS, deliver_webhooks, purge_webhooks, sweep_webhook_deliveries
 
 JOB_TIMEOUT_SECONDS = 15  # short, so a job killed mid-way is retried soon
@@ -44,6 +45,7 @@ FUNCTIONS: list = [
     publish_event,
     # A send may take its full 10 s: the slot's own timeout covers its budget plus one send.
     func(deliver_webhooks, timeout=SLOT_JOB_TIMEOUT_SECONDS),
+    fan_out_webhook_event,
 ]
 CRON_JOBS = [
     cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
@@ -52,6 +54,7 @@ CRON_JOBS = [
     cron(expire_unanswered_bookings, second={5, 35}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(complete_past_sessions, second={20}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(send_reminders, second={25}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
+    cron(sweep_webhook_events, second={50}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
     cron(purge_outbox, minute={7}, second={0}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
     # Retries that came due, claims a killed worker let lapse, slots lost with Redis, and slots
     # that ended their time budget with work left (one indexed query).
