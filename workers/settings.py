@@ -56,7 +56,8 @@ CRON_JOBS = [
     cron(send_reminders, second={25}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
     cron(sweep_webhook_events, second={50}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
     cron(purge_outbox, minute={7}, second={0}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
-    # Retries that came due, claims a killed worker let lapse, slots lost with Redis.
+    # Retries that came due, claims a killed worker let lapse, slots lost with Redis, and slots
+    # that ended their time budget with work left (one indexed query).
     cron(sweep_webhook_deliveries, second=set(range(0, 60, 5)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(purge_webhooks, minute={17}, second={0}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
     # Every 30 s, so no category is stale for more than a minute (long catch-ups go on next run).

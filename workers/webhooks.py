@@ -43,7 +43,15 @@ def policy(ctx: dict) -> AddressPolicy:
     return AddressPolicy.for_settings(production=settings.production, allow_private=settings.webhooks_allow_private)
 
 
-async def send(claimed: Claimed, address_policy: AddressPolicy) -> Outcome:
+def client() -> httpx.AsyncClient:
+    """For one slot job's sends (one endpoint, so one host name: pooled connections never mix
+    hosts). No redirects, no proxies from the environment."""
+    return httpx.AsyncClient(
+        verify=_tls(), follow_redirects=False, timeout=delivery.SEND_TIMEOUT_SECONDS, trust_env=False
+    )
+
+
+async def send(http: httpx.AsyncClient, claimed: Claimed, address_policy: AddressPolicy) -> Outcome:
     """One attempt: check the address now, POST the signed body to it, read at most the first
     1 KB of the answer. Never raises for what the receiver does."""
     started_at, start = clock.now(), time.monotonic()
@@ -59,14 +67,9 @@ async def send(claimed: Claimed, address_policy: AddressPolicy) -> Outcome:
             headers = signing.headers(claimed.webhook_id, claimed.body, claimed.secrets, datetime.now(UTC))
             headers |= {"content-type": "application/json", "user-agent": USER_AGENT, "host": target.host_header}
             extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-            async with (
-                httpx.AsyncClient(
-                    verify=_tls(), follow_redirects=False, timeout=delivery.SEND_TIMEOUT_SECONDS, trust_env=False
-                ) as client,
-                client.stream(
-                    "POST", target.connect_url, content=claimed.body, headers=headers, extensions=extensions
-                ) as response,
-            ):
+            async with http.stream(
+                "POST", target.connect_url, content=claimed.body, headers=headers, extensions=extensions
+            ) as response:
                 head = b""
                 async for chunk in response.aiter_raw():
                     head += chunk
@@ -94,16 +97,17 @@ async def deliver_webhooks(ctx: dict, endpoint_id: str) -> int:
     or the slot's time budget is spent. Returns how many were attempted."""
     address_policy = policy(ctx)
     start, attempted = time.monotonic(), 0
-    while time.monotonic() - start < SLOT_BUDGET_SECONDS:
-        claimed = await delivery.claim_next(UUID(endpoint_id))
-        if claimed is None:
-            break
-        outcome = await send(claimed, address_policy)
-        result = await delivery.record(claimed, outcome)
-        attempted += 1
-        if result == "disabled":
-            await push_written(ctx)  # the owner's e-mail
-            break
+    async with client() as http:
+        while time.monotonic() - start < SLOT_BUDGET_SECONDS:
+            claimed = await delivery.claim_next(UUID(endpoint_id))
+            if claimed is None:
+                break
+            outcome = await send(http, claimed, address_policy)
+            result = await delivery.record(claimed, outcome)
+            attempted += 1
+            if result == "disabled":
+                await push_written(ctx)  # the owner's e-mail
+                break
     return attempted
 
 

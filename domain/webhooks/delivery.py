@@ -79,9 +79,13 @@ async def enqueue(delivery_ids: list[UUID]) -> None:
     worker, by `workers.outbox.push_written(ctx)`); the periodic sweep would send them anyway."""
     if not delivery_ids:
         return
+    # Per endpoint, how many deliveries are due now (counted up to the slots there are): a burst
+    # arms as many slots as it can keep busy.
     rows = await connections.get("default").execute_query_dict(
-        "SELECT endpoint_id, count(*) AS due FROM webhook_deliveries WHERE id = ANY($1::uuid[]) GROUP BY endpoint_id",
-        [list(delivery_ids)],
+        "SELECT e.endpoint_id, (SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries d "
+        "  WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING' AND d.next_attempt_at <= $2 LIMIT $3) AS due"
+        ") AS due FROM (SELECT DISTINCT endpoint_id FROM webhook_deliveries WHERE id = ANY($1::uuid[])) AS e",
+        [list(delivery_ids), clock.now(), PER_ENDPOINT_CONCURRENCY],
     )
     for row in rows:
         for subject in slots(row["endpoint_id"], row["due"]):

@@ -23,7 +23,7 @@ from app.worker import create_worker
 from domain import clock
 from domain.webhooks import delivery
 from models.enums import NotificationKind, Role, WebhookDeliveryStatus, WebhookEventType, WebhookOwnerKind
-from schema.node import uuid_of
+from schema.node import encode, uuid_of
 from tests.support.dates import utc
 from tests.support.mail import body_of, smtp_server, with_smtp
 from tests.support.webhooks import (
@@ -348,29 +348,36 @@ async def deliver_slots(queue) -> None:
     await sweep_webhook_deliveries({"redis": queue})
 
 
-async def test_redelivery_sends_again_with_the_same_webhook_id(api, settings):
+REDELIVER = "mutation($i: RedeliverWebhookInput!) { redeliverWebhook(input: $i) { delivery { id status } userErrors { code } } }"
+REPLAY = "mutation($i: ReplayWebhooksInput!) { replayWebhooks(input: $i) { count userErrors { code field } } }"
+
+
+async def test_redelivery_and_replay_send_again_with_the_same_webhook_id(api, world, settings):
     clock.freeze(NOW)
+    admin = await world.admin()
     async with Receiver() as receiver:
-        endpoint, secret = await make_endpoint(receiver.url())
+        endpoint, secret = await make_endpoint(receiver.url())  # a platform endpoint: the admin's
         [row] = await make_deliveries(endpoint, [await make_event()])
         await deliver_due(settings)
         assert (await delivery_row(row)).status == WebhookDeliveryStatus.SUCCEEDED
 
-        # What redeliverWebhook / replayWebhooks do: the row back to PENDING, due now, then enqueue.
-        await models.WebhookDelivery.filter(id=row).update(
-            status=WebhookDeliveryStatus.PENDING, next_attempt_at=clock.now()
-        )
-        await delivery.enqueue([row])
-        queue = await create_queue(settings.redis_url)
-        try:
-            await push_written({"redis": queue})
-        finally:
-            await queue.aclose()
-        await run_worker(settings)  # no sweep: the enqueued slot job alone sends it
+        # redeliverWebhook: the request pushes the slot job; a worker alone (no sweep) sends it.
+        again = await api.ok(REDELIVER, {"i": {"deliveryId": encode("WebhookDelivery", row)}}, admin.token)
+        assert again["redeliverWebhook"]["delivery"]["status"] == "PENDING"
+        await run_worker(settings)
         assert len(receiver.received) == 2
-        assert receiver.received[1].webhook_id == receiver.received[0].webhook_id
-        verified(receiver.received[1], secret)
-        assert len(await attempts_of(row)) == 2
+
+        # replayWebhooks, every delivery since an hour ago (not only the failed ones).
+        since = (NOW - timedelta(hours=1)).isoformat()
+        replay = {"i": {"endpointId": encode("WebhookEndpoint", endpoint.id), "since": since, "onlyFailed": False}}
+        assert (await api.ok(REPLAY, replay, admin.token))["replayWebhooks"] == {"count": 1, "userErrors": []}
+        await run_worker(settings)
+        assert len(receiver.received) == 3
+        assert len({request.webhook_id for request in receiver.received}) == 1
+        for request in receiver.received:
+            verified(request, secret)
+        assert len(await attempts_of(row)) == 3
+        assert (await delivery_row(row)).status == WebhookDeliveryStatus.SUCCEEDED
 
 
 async def test_private_addresses_are_refused_at_every_attempt_with_the_switch_off(api, test_settings):
