@@ -53,6 +53,8 @@ class Settings:
     # Where clients reach this API from outside (https://api.example.com): makes addresses the
     # API hands out, such as calendar feeds, absolute. None: they are paths.
     public_url: str | None = None
+    # Webhooks may go to loopback and private addresses (development and tests only).
+    webhooks_allow_private: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -69,6 +71,8 @@ class Settings:
             raise RuntimeError("CASELOAD_SECRET_KEY must be set (32+ characters) in production")
         if not self.master_keys or DEV_MASTER_KEY in self.master_keys:
             raise RuntimeError("CASELOAD_MASTER_KEYS must be set in production")
+        if self.webhooks_allow_private:
+            raise RuntimeError("CASELOAD_WEBHOOKS_ALLOW_PRIVATE is for development and tests, not production")
 
 
 def from_env() -> Settings:
@@ -95,6 +99,7 @@ def from_env() -> Settings:
         request_body_seconds=float(os.environ.get("CASELOAD_REQUEST_BODY_SECONDS", "10")),
         log_format=os.environ.get("CASELOAD_LOG_FORMAT", "text").strip().lower(),
         public_url=(os.environ.get("CASELOAD_PUBLIC_URL") or "").strip().rstrip("/") or None,
+        webhooks_allow_private=_bool("CASELOAD_WEBHOOKS_ALLOW_PRIVATE", False),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ("booking", "clients", "live", "calendar")
+MODULES = ("booking", "clients", "live", "calendar", "webhooks")
 
 
 def main(argv: list[str]) -> int:

@@ -294,3 +294,35 @@ def may_name_for_erasure(viewer: Viewer, client_id) -> bool:
     """Who may name a client to erase: admins (domain.privacy.erase then refuses API keys) and the
     client themselves; anyone else is answered as for a client that does not exist."""
     return viewer.role is Role.ADMIN or viewer.client_id == client_id
+
+
+def may_own_webhooks(viewer: Viewer) -> bool:
+    """Webhook endpoints belong to the platform (its admins), an organisation (its admins and API
+    keys, or a platform admin for it) or a coach; clients have none."""
+    return is_platform_admin(viewer) or viewer.role in (Role.ORG_ADMIN, Role.COACH)
+
+
+def webhook_endpoints(viewer: Viewer) -> Q:
+    """The endpoints a viewer sees and manages: platform admins the platform's and every
+    organisation's (they make them for organisations); an organisation's admins and API keys
+    their organisation's; a coach their own. Anything else reads as not found."""
+    if is_platform_admin(viewer):
+        return Q(owner_kind__in=["PLATFORM", "ORGANISATION"])
+    if viewer.role is Role.ORG_ADMIN:
+        return Q(owner_kind="ORGANISATION", organisation_id=viewer.organisation_id)
+    if viewer.role is Role.COACH:
+        return Q(owner_kind="COACH", coach_id=viewer.coach_id)
+    return NOTHING
+
+
+def webhook_events(viewer: Viewer) -> Q:
+    """Events the viewer's endpoints could receive (their audience, fixed when the change
+    happened by domain.webhooks.events: the same readers as sessions(), clients() and the credit
+    rules above). A PING is for its endpoint only and is in no feed."""
+    if is_platform_admin(viewer):
+        return Q(endpoint_id__isnull=True)
+    if viewer.role is Role.ORG_ADMIN:
+        return Q(endpoint_id__isnull=True, organisation_id=viewer.organisation_id)
+    if viewer.role is Role.COACH:
+        return Q(endpoint_id__isnull=True, coach_ids__contains=[viewer.coach_id])
+    return NOTHING

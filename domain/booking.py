@@ -32,6 +32,7 @@ from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found,
 from domain.locks import retrying
 from domain.transactions import transaction
 from domain.viewer import Viewer
+from domain.webhooks import events as webhook_events
 from models.enums import ActivityKind, CoachKind, CreditReason, NotificationKind, Role, SessionStatus
 
 
@@ -205,7 +206,7 @@ async def open_session(
     series_id: UUID | None = None,
 ) -> models.Session:
     """One booked session written with what every booking records (the relationship, the
-    session event, the timeline), inside the caller's transaction under the coach's lock, once
+    session event, the timeline, the webhook event), inside the caller's transaction under the coach's lock, once
     its slot was checked. bookSession and each occurrence of bookSeries (domain.series) go
     through here; the caller then tells people and takes the credits (take_credits), last."""
     session = await models.Session.create(
@@ -236,6 +237,7 @@ async def open_session(
         session_id=session.id,
         summary=f"{service.name} booked for {request.starts_at:%Y-%m-%d %H:%M} UTC",
     )
+    await webhook_events.session_booked(session, viewer.role)
     return session
 
 

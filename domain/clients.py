@@ -13,6 +13,7 @@ from domain.errors import forbidden, not_found
 from domain.locks import retrying
 from domain.transactions import transaction
 from domain.viewer import Viewer
+from domain.webhooks import events as webhook_events
 from models.enums import ActivityKind, ClientCategory, CreditPoolKind, Role
 
 # The profile fields a create or update may carry, with their API names (for error paths).
@@ -135,6 +136,7 @@ async def create_client(
             summary=f"Profile created by {viewer.name}",
             using_db=conn,
         )
+        await webhook_events.client_event(webhook_events.Type.CLIENT_CREATED, client.id, createdBy=viewer.role.value)
         return client
 
     if connection is not None:
@@ -197,6 +199,11 @@ async def update_client(viewer: Viewer, client: models.Client, values: dict[str,
                 summary=f"Profile updated: {', '.join(changed)}",
                 using_db=conn,
             )
+        # Partners hear which profile fields changed; health context is not theirs to know of.
+        if profile_changed := [name for name in changed if name in PROFILE_FIELDS.values()]:
+            await webhook_events.client_event(
+                webhook_events.Type.CLIENT_UPDATED, client.id, changedFields=profile_changed, active=client.active
+            )
     return client
 
 
@@ -222,6 +229,9 @@ async def set_active(viewer: Viewer, client: models.Client, active: bool) -> mod
             actor=viewer,
             summary="Client activated" if active else "Client deactivated",
             using_db=conn,
+        )
+        await webhook_events.client_event(
+            webhook_events.Type.CLIENT_UPDATED, client.id, changedFields=["active"], active=active
         )
     client.active = active
     return client

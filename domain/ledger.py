@@ -20,7 +20,8 @@ from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from domain.locks import retrying
 from domain.transactions import transaction
 from domain.viewer import Viewer
-from models.enums import ActivityKind, CreditReason
+from domain.webhooks import events as webhook_events
+from models.enums import ActivityKind, CreditPoolKind, CreditReason
 
 MAX_GRANT = 100_000
 
@@ -30,18 +31,24 @@ class InsufficientCredits(DomainError):
         super().__init__(ErrorCode.INSUFFICIENT_CREDITS, "Not enough credits.", field)
 
 
-# One round trip: the conditional debit or credit and its ledger row, in one statement.
+# One round trip: the conditional debit or credit and its ledger row, in one statement, with
+# what the webhook event needs of the pool (its kind, client, and the client's organisation).
 _MOVE_SQL = """
 WITH pool AS (
     UPDATE credit_pools SET balance = balance + $1, updated_at = now()
     WHERE {owner} = $2 AND balance + $1 >= 0
-    RETURNING id, balance
+    RETURNING id, balance, kind, client_id, organisation_id
+), moved AS (
+    INSERT INTO credit_transactions
+        (id, pool_id, delta, balance_after, reason, session_id, note, idempotency_key, created_by_id, created_at)
+    SELECT gen_random_uuid(), pool.id, $1, pool.balance, $3, $4, $5, $6, $7, clock_timestamp() FROM pool
+    RETURNING *
 )
-INSERT INTO credit_transactions
-    (id, pool_id, delta, balance_after, reason, session_id, note, idempotency_key, created_by_id, created_at)
-SELECT gen_random_uuid(), pool.id, $1, pool.balance, $3, $4, $5, $6, $7, clock_timestamp() FROM pool
-RETURNING *
+SELECT moved.*, pool.kind AS pool_kind, pool.client_id AS pool_client_id,
+    coalesce(pool.organisation_id, (SELECT organisation_id FROM clients WHERE id = pool.client_id)) AS pool_organisation_id
+FROM moved, pool
 """
+_POOL_COLUMNS = ("pool_kind", "pool_client_id", "pool_organisation_id")
 _OWNERS = {"pool": "id", "client": "client_id", "organisation": "organisation_id"}
 
 
@@ -57,7 +64,7 @@ async def move(
     actor_user_id: UUID | None = None,
     field: str | None = None,
 ) -> models.CreditTransaction:
-    """Change a pool by `delta` and append its ledger row; must run inside a transaction.
+    """Change a pool by `delta` and append its ledger row and its webhook events; must run inside a transaction.
     `pool_id` names the pool itself, or with owner="client"/"organisation" the pool's owner.
     Several pools in one transaction: a client's before an organisation's (domain.locks)."""
     locks.taking(locks.Level.POOLS)
@@ -67,7 +74,10 @@ async def move(
     )
     if not rows:
         raise InsufficientCredits(field)
-    return models.CreditTransaction._init_from_db(**rows[0])
+    kind, client_id, organisation_id = (rows[0].pop(column) for column in _POOL_COLUMNS)
+    row = models.CreditTransaction._init_from_db(**rows[0])
+    await webhook_events.credits_moved(row, CreditPoolKind(kind), client_id, organisation_id)
+    return row
 
 
 async def _replay(

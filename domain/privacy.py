@@ -15,6 +15,7 @@ from domain.errors import DomainError, ErrorCode, forbidden, not_found
 from domain.locks import retrying
 from domain.transactions import transaction
 from domain.viewer import Viewer
+from domain.webhooks import events as webhook_events
 from models.enums import Role, SessionStatus
 
 EXPORT_SCHEMA_VERSION = 1
@@ -199,6 +200,14 @@ async def delete_from_practice(viewer: Viewer, client: models.Client) -> bool:
             or client.user_id is not None
             or await models.CoachClient.exists(client_id=client.id)
         )
+        # For the platform and the practice the client leaves (nobody else reads its relationships).
+        await webhook_events.client_event(
+            webhook_events.Type.CLIENT_DELETED,
+            client.id,
+            audience=(None, [viewer.coach_id]),
+            coach=webhook_events.global_id("Coach", viewer.coach_id),
+            profileDeleted=not held_elsewhere,
+        )
         if held_elsewhere:
             return False
         # The timeline keeps its shared events, now about "Deleted Client".
@@ -221,6 +230,7 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         if client is None:
             return False, None
         login = await models.User.get_or_none(id=client.user_id) if client.user_id else None
+        erasure_audience = await webhook_events.client_audience(client_id)
         # Every session of the client is changed below: all locked first, in the order of domain.locks.
         held_ids = await models.Session.filter(client_id=client_id).values_list("id", flat=True)
         held = await locks.sessions(cast(list[UUID], held_ids))  # values_list(flat=True) is typed as tuples
@@ -248,6 +258,10 @@ async def erase(viewer: Viewer, client_id: UUID) -> tuple[bool, str | None]:
         )
         if login is not None:
             await models.ActivityEvent.filter(actor_id=login.id).update(actor_name=DELETED_NAME)
+        # For everyone who read the client until now (read before the relationships go).
+        await webhook_events.client_event(
+            webhook_events.Type.CLIENT_ERASED, client_id, audience=erasure_audience, erasedBy=viewer.role.value
+        )
         if login is not None:
             await credentials.end_sessions(login.id)  # before the row goes: its tokens and sockets end
             await models.Notification.filter(user_id=login.id).delete()

@@ -27,6 +27,7 @@ from domain.locks import retrying
 from domain.sessions import invalid_transition, locked
 from domain.transactions import transaction
 from domain.viewer import Viewer
+from domain.webhooks import events as webhook_events
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, Role, SessionStatus
 
 
@@ -51,7 +52,13 @@ async def _new_time(
 
 @retrying
 async def _open(
-    viewer: Viewer, session_id: UUID, side: Role, start: datetime, end: datetime, message: str | None
+    viewer: Viewer,
+    session_id: UUID,
+    side: Role,
+    start: datetime,
+    end: datetime,
+    message: str | None,
+    declined: bool = False,
 ) -> models.RescheduleProposal:
     async with transaction():
         # A session's proposals are written only under the session's lock (domain.locks).
@@ -65,6 +72,8 @@ async def _open(
         proposal = await models.RescheduleProposal.create(
             session_id=session.id, proposed_by=side, starts_at=start, ends_at=end, message=message
         )
+        if declined:  # the coach declined the booking's time with this proposal: one event, same transaction
+            await webhook_events.session_declined_with_proposal(session, start)
         await notifications.to_other_side(
             side,
             session,
@@ -76,7 +85,12 @@ async def _open(
 
 
 async def propose(
-    viewer: Viewer, session: models.Session, starts_at: datetime, message: str | None, field: str = "startsAt"
+    viewer: Viewer,
+    session: models.Session,
+    starts_at: datetime,
+    message: str | None,
+    field: str = "startsAt",
+    declined: bool = False,
 ) -> models.RescheduleProposal:
     side = _side(viewer, session)
     if session.status not in SessionStatus.LIVE or session.starts_at <= clock.now():
@@ -84,7 +98,7 @@ async def propose(
     message = validation.text(message, "message", max_length=1000)
     _, start, end = await _new_time(session, starts_at, field)
     try:
-        return await _open(viewer, session.id, side, start, end, message)
+        return await _open(viewer, session.id, side, start, end, message, declined)
     except IntegrityError:  # another proposal opened at the same instant
         raise DomainError(
             ErrorCode.CONFLICT, "Another proposal was just made; reload and try again.", "sessionId"
@@ -98,7 +112,7 @@ async def decline_with_proposal(
     access.only_the_sessions_coach(viewer, session)
     if session.status is not SessionStatus.PENDING:
         raise invalid_transition("Only a pending booking can be declined.")
-    await propose(viewer, session, starts_at, reason, field="proposedStartsAt")
+    await propose(viewer, session, starts_at, reason, field="proposedStartsAt", declined=True)
     return await models.Session.get(id=session.id)
 
 
@@ -179,6 +193,7 @@ async def _accept(viewer: Viewer, proposal: models.RescheduleProposal, session: 
             )
             await events.session_changed(session.id, session.coach_id, session.client_id)
             moved_session = await models.Session.get(id=session.id)
+            await webhook_events.session_rescheduled(moved_session, session.starts_at, session.ends_at)
             await notifications.to_other_side(
                 _side(viewer, session),
                 moved_session,

@@ -16,6 +16,7 @@ from domain.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from domain.locks import retrying
 from domain.transactions import transaction
 from domain.viewer import Viewer
+from domain.webhooks import events as webhook_events
 from models.enums import ActivityKind, NotificationKind, ProposalStatus, RefundStatus, Role, SessionStatus
 
 REFUND_JOB = "refund_session"
@@ -53,6 +54,7 @@ async def confirm(viewer: Viewer, session: models.Session) -> models.Session:
         if session.starts_at <= clock.now():
             raise invalid_transition("A booking cannot be confirmed once its time has come.")
         session = await _move(session, (SessionStatus.PENDING,), status=SessionStatus.CONFIRMED)
+        await webhook_events.session_event(webhook_events.Type.SESSION_CONFIRMED, session)
         await activity.record(
             ActivityKind.SESSION_CONFIRMED,
             client_id=session.client_id,
@@ -100,6 +102,7 @@ async def _cancel(
     )
     if refund is RefundStatus.PENDING:
         await outbox.add(REFUND_JOB, str(session.id), str(session.id))
+    await webhook_events.session_cancelled(session, declined=declined, by=viewer.role, system=viewer is SYSTEM)
     await activity.record(
         ActivityKind.SESSION_CANCELLED,
         client_id=session.client_id,
@@ -184,6 +187,10 @@ async def _finish(viewer: Viewer, session: models.Session, status: SessionStatus
         if session.starts_at > clock.now():
             raise invalid_transition("The session has not started yet.")
         session = await _move(session, (SessionStatus.CONFIRMED,), status=status)
+        if status is SessionStatus.COMPLETED:
+            await webhook_events.session_event(webhook_events.Type.SESSION_COMPLETED, session, completedBy="COACH")
+        else:
+            await webhook_events.session_event(webhook_events.Type.SESSION_NO_SHOW, session)
         await activity.record(
             kind,
             client_id=session.client_id,
@@ -246,6 +253,7 @@ async def record_past(
         )
         await clients.ensure_relationship(coach.id, client_id)
         await events.session_changed(session.id, coach.id, client_id)
+        await webhook_events.session_recorded(session)
         await activity.record(
             ActivityKind.SESSION_BOOKED,
             client_id=client_id,
@@ -297,16 +305,20 @@ async def complete_past(after: timedelta, limit: int = HOUSEKEEPING_BATCH) -> in
     if not due:
         return 0
     async with transaction():
-        ids = [
-            (s.id, s.client_id, s.coach_id)
+        completed = [
+            s
             for s in await locks.sessions(cast(list[UUID], due))  # values_list(flat=True) is typed as tuples
             if s.status is SessionStatus.CONFIRMED and s.ends_at < cutoff
         ]
-        if not ids:
+        if not completed:
             return 0
+        ids = [(s.id, s.client_id, s.coach_id) for s in completed]
         await models.Session.filter(id__in=[i for i, _, _ in ids]).update(
             status=SessionStatus.COMPLETED, updated_at=clock.now()
         )
+        for session in completed:
+            session.status = SessionStatus.COMPLETED
+            await webhook_events.session_event(webhook_events.Type.SESSION_COMPLETED, session, completedBy="SYSTEM")
         await models.ActivityEvent.bulk_create(
             [
                 models.ActivityEvent(

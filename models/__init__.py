@@ -17,6 +17,7 @@ from models.outbox import OutboxJob
 from models.series import SessionSeries
 from models.session import RescheduleProposal, Session
 from models.user import ApiKey, User
+from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookObjectSequence
 
 __all__ = [
     "AccountToken",
@@ -47,4 +48,9 @@ __all__ = [
     "SessionSeries",
     "TimeOff",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookObjectSequence",
 ]

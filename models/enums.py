@@ -129,6 +129,8 @@ class NotificationKind(str, Enum):
     CREDITS_REFUNDED = "CREDITS_REFUNDED"
     CREDITS_LOW = "CREDITS_LOW"
     REVIEW_REQUESTED = "REVIEW_REQUESTED"
+    # A webhook endpoint switched off by its failures (410 Gone, or failing for days).
+    WEBHOOK_DISABLED = "WEBHOOK_DISABLED"
     # E-mail only (no login to show them to yet, or a secret in the e-mail): never in-app.
     INVITATION = "INVITATION"
     PASSWORD_RESET = "PASSWORD_RESET"
@@ -144,3 +146,41 @@ class EmailStatus(str, Enum):
 class AccountTokenKind(str, Enum):
     INVITATION = "INVITATION"
     PASSWORD_RESET = "PASSWORD_RESET"
+
+
+class WebhookEventType(str, Enum):
+    """What an event is about. Stored and shown in GraphQL by name; sent on the wire lower-case
+    and dotted at the first underscore (SESSION_NO_SHOW is session.no_show): see `wire`."""
+
+    SESSION_BOOKED = "SESSION_BOOKED"
+    SESSION_CONFIRMED = "SESSION_CONFIRMED"
+    SESSION_DECLINED = "SESSION_DECLINED"
+    SESSION_RESCHEDULED = "SESSION_RESCHEDULED"
+    SESSION_CANCELLED = "SESSION_CANCELLED"
+    SESSION_COMPLETED = "SESSION_COMPLETED"
+    SESSION_NO_SHOW = "SESSION_NO_SHOW"
+    CREDITS_GRANTED = "CREDITS_GRANTED"
+    CREDITS_DEBITED = "CREDITS_DEBITED"
+    CREDITS_REFUNDED = "CREDITS_REFUNDED"
+    CREDITS_LOW = "CREDITS_LOW"
+    CLIENT_CREATED = "CLIENT_CREATED"
+    CLIENT_UPDATED = "CLIENT_UPDATED"
+    CLIENT_DELETED = "CLIENT_DELETED"
+    CLIENT_ERASED = "CLIENT_ERASED"
+    PING = "PING"
+
+    @property
+    def wire(self) -> str:
+        return self.value.lower().replace("_", ".", 1)
+
+
+class WebhookOwnerKind(str, Enum):
+    PLATFORM = "PLATFORM"  # an admin's endpoint for the whole platform
+    ORGANISATION = "ORGANISATION"  # an organisation's (its admins, its API keys, or an admin for it)
+    COACH = "COACH"  # a coach's own practice
+
+
+class WebhookDeliveryStatus(str, Enum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"

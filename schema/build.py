@@ -69,6 +69,8 @@ from schema.sessions import (
 from schema.sessions import (
     subscriptions as sessions_subscriptions,
 )
+from schema.webhooks import mutations as webhooks_mutations
+from schema.webhooks import queries as webhooks_queries
 
 # The root fields, area by area (schema/<area>/queries.py, mutations.py, subscriptions.py).
 QUERIES: tuple[type, ...] = (
@@ -81,6 +83,7 @@ QUERIES: tuple[type, ...] = (
     notifications_queries.Query,
     organisations_queries.Query,
     sessions_queries.Query,
+    webhooks_queries.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts_mutations.Mutation,
@@ -94,6 +97,7 @@ MUTATIONS: tuple[type, ...] = (
     notifications_mutations.Mutation,
     organisations_mutations.Mutation,
     sessions_mutations.Mutation,
+    webhooks_mutations.Mutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     messages_subscriptions.Subscription,

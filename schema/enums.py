@@ -129,3 +129,15 @@ describe_values(
     CLIENT="A client: sees their own profile, sessions, shared notes, conversations and credits.",
     ORG_ADMIN="A partner organisation's admin (or API key): its members, their sessions (time, coach, status) and its pool.",
 )
+WebhookEventType = enums.WebhookEventType
+strawberry.enum(
+    WebhookEventType,
+    name="WebhookEventType",
+    description="Wire names are lower-case and dotted: SESSION_CANCELLED is sent as session.cancelled.",
+)
+WebhookDeliveryStatus = enums.WebhookDeliveryStatus
+strawberry.enum(
+    WebhookDeliveryStatus,
+    name="WebhookDeliveryStatus",
+    description="Where a delivery stands: PENDING (retries to come), SUCCEEDED (a 2xx) or FAILED (out of retries, or the endpoint answered 410).",
+)

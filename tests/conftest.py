@@ -81,7 +81,9 @@ async def test_settings() -> settings_module.Settings:
 
 @pytest.fixture(scope="session")
 async def app(test_settings):
-    application = asgi(test_settings, migrate=True)
+    # The API lets webhook endpoints point at loopback (tests' receivers listen there); workers
+    # take the switch from their own settings (tests.support.webhooks.worker_settings).
+    application = asgi(dataclasses.replace(test_settings, webhooks_allow_private=True), migrate=True)
     inner = starlette_app(application)
     async with inner.router.lifespan_context(inner):
         yield application

@@ -16,5 +16,5 @@ async def expire_unanswered_bookings(ctx: dict) -> int:
 
 async def complete_past_sessions(ctx: dict) -> int:
     done = await sessions.complete_past(timedelta(hours=ctx["settings"].complete_after_hours))
-    await push_written(ctx)  # their live events and category jobs
+    await push_written(ctx)  # their live events, category jobs and webhook fan-out
     return done

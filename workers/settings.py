@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from arq import cron
+from arq import cron, func
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import ConnectionPool
 
@@ -18,6 +18,8 @@ from workers.housekeeping import complete_past_sessions, expire_unanswered_booki
 from workers.outbox import purge_outbox, relay_outbox
 from workers.refunds import reconcile_refunds, refund_session
 from workers.reminders import send_reminders
+from workers.webhook_events import fan_out_webhook_event, sweep_webhook_events
+from workers.webhooks import SLOT_JOB_TIMEOUT_SECONDS, deliver_webhooks, purge_webhooks, sweep_webhook_deliveries
 
 JOB_TIMEOUT_SECONDS = 15  # short, so a job killed mid-way is retried soon
 
@@ -36,7 +38,15 @@ async def create_queue(redis_url: str) -> ArqRedis:
     return await create_pool(RedisSettings.from_dsn(redis_url), job_serializer=serialize, job_deserializer=deserialize)
 
 
-FUNCTIONS: list = [refund_session, recalculate_category, email_notification, publish_event]
+FUNCTIONS: list = [
+    refund_session,
+    recalculate_category,
+    email_notification,
+    publish_event,
+    # A send may take its full 10 s: the slot's own timeout covers its budget plus one send.
+    func(deliver_webhooks, timeout=SLOT_JOB_TIMEOUT_SECONDS),
+    fan_out_webhook_event,
+]
 CRON_JOBS = [
     cron(relay_outbox, second=set(range(0, 60, 10)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(reconcile_refunds, second={30}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
@@ -44,7 +54,12 @@ CRON_JOBS = [
     cron(expire_unanswered_bookings, second={5, 35}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(complete_past_sessions, second={20}, unique=True, timeout=JOB_TIMEOUT_SECONDS),
     cron(send_reminders, second={25}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
+    cron(sweep_webhook_events, second={50}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
     cron(purge_outbox, minute={7}, second={0}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
+    # Retries that came due, claims a killed worker let lapse, slots lost with Redis, and slots
+    # that ended their time budget with work left (one indexed query).
+    cron(sweep_webhook_deliveries, second=set(range(0, 60, 5)), unique=True, timeout=JOB_TIMEOUT_SECONDS),
+    cron(purge_webhooks, minute={17}, second={0}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
     # Every 30 s, so no category is stale for more than a minute (long catch-ups go on next run).
     cron(recalculate_expired_categories, second={15, 45}, unique=True, timeout=JOB_TIMEOUT_SECONDS * 4),
 ]
