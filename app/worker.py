@@ -9,7 +9,7 @@ from tortoise import Tortoise
 
 from app import db
 from app.settings import Settings, get
-from domain import encryption
+from domain import encryption, outbox
 from workers.settings import CRON_JOBS, FUNCTIONS, JOB_TIMEOUT_SECONDS, deserialize, serialize, worker_pool
 from workers.supervisor import BeatingWorker, Heartbeat
 
@@ -24,6 +24,13 @@ def _startup(settings: Settings):
             await db.init(settings, statement_timeout_ms=settings.worker_statement_timeout_ms)
 
     return startup
+
+
+async def _job_start(ctx: dict) -> None:
+    """A job's task starts with a copy of the worker's context: forget any outbox rows written
+    before it (by the process that started the worker), so `push_written` pushes only the job's own
+    and never pushes again jobs that already ran."""
+    outbox.take_written()
 
 
 async def _shutdown(ctx: dict) -> None:
@@ -43,6 +50,7 @@ def create_worker(
         "heartbeat": heartbeat,
         "on_startup": _startup(settings),
         "on_shutdown": _shutdown,
+        "on_job_start": _job_start,
         "job_serializer": serialize,
         "job_deserializer": deserialize,
         "job_timeout": JOB_TIMEOUT_SECONDS,

@@ -48,15 +48,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 
 def _base_settings() -> settings_module.Settings:
     base = settings_module.from_env()
-    # Webhook receivers in tests listen on loopback: the development switch that lets endpoints
-    # point there is on (metadata addresses stay refused; tests of the switch pass their own policy).
-    return dataclasses.replace(
-        base,
-        environment="test",
-        data_dir=TEST_DATA_DIR,
-        allowed_origins=(APP_ORIGIN,),
-        webhooks_allow_private=True,
-    )
+    return dataclasses.replace(base, environment="test", data_dir=TEST_DATA_DIR, allowed_origins=(APP_ORIGIN,))
 
 
 async def _fresh_database(address: infra.DatabaseAddress) -> infra.DatabaseAddress:
@@ -89,7 +81,9 @@ async def test_settings() -> settings_module.Settings:
 
 @pytest.fixture(scope="session")
 async def app(test_settings):
-    application = asgi(test_settings, migrate=True)
+    # The API lets webhook endpoints point at loopback (tests' receivers listen there); workers
+    # take the switch from their own settings (tests.support.webhooks.worker_settings).
+    application = asgi(dataclasses.replace(test_settings, webhooks_allow_private=True), migrate=True)
     inner = starlette_app(application)
     async with inner.router.lifespan_context(inner):
         yield application

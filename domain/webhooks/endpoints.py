@@ -173,10 +173,11 @@ async def ping(viewer: Viewer, endpoint: models.WebhookEndpoint) -> models.Webho
     return sent
 
 
+# A delivery sent again: a full retry schedule from the first attempt (every earlier attempt stays
+# in the log). A claim in flight is left to finish (the worker skips claimed rows until it lapses).
 _AGAIN = {
     "status": WebhookDeliveryStatus.PENDING,
-    "attempts": 0,  # a full retry schedule again (every earlier attempt stays in the log)
-    "claimed_until": None,
+    "attempts": 0,
     "last_error": None,
 }
 

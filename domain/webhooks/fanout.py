@@ -18,9 +18,10 @@ from domain.webhooks import delivery
 SWEEP_BATCH = 500
 
 # Which endpoints receive an event: the platform's every event; an organisation's those its
-# admins read; a coach's those about their sessions and clients. An empty event_types is "all".
+# admins read; a coach's those about their sessions and clients; only events that happened once
+# the endpoint existed (the fan-out may run later). An empty event_types is "all".
 _RECEIVES = """
-    w.enabled
+    w.enabled AND w.created_at <= e.occurred_at
     AND (
         w.owner_kind = 'PLATFORM'
         OR (w.owner_kind = 'ORGANISATION' AND w.organisation_id = e.organisation_id)
@@ -31,7 +32,7 @@ _RECEIVES = """
 
 _FAN_OUT = f"""
 WITH e AS (
-    SELECT id, type, organisation_id, coach_ids FROM webhook_events
+    SELECT id, type, organisation_id, coach_ids, occurred_at FROM webhook_events
     WHERE NOT fanned_out AND {{which}}
     ORDER BY occurred_at, id LIMIT {SWEEP_BATCH}
     FOR UPDATE SKIP LOCKED
