@@ -71,8 +71,6 @@ class Settings:
             raise RuntimeError("CASELOAD_SECRET_KEY must be set (32+ characters) in production")
         if not self.master_keys or DEV_MASTER_KEY in self.master_keys:
             raise RuntimeError("CASELOAD_MASTER_KEYS must be set in production")
-        if self.webhooks_allow_private:
-            raise RuntimeError("CASELOAD_WEBHOOKS_ALLOW_PRIVATE is for development and tests, not production")
 
 
 def from_env() -> Settings:

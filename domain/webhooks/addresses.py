@@ -45,7 +45,8 @@ class AddressPolicy:
 
     @classmethod
     def for_settings(cls, *, production: bool, allow_private: bool) -> AddressPolicy:
-        return cls(allow_http=not production, allow_private=allow_private)
+        # The switch is for development and tests: production ignores it.
+        return cls(allow_http=not production, allow_private=allow_private and not production)
 
 
 @dataclass(frozen=True)

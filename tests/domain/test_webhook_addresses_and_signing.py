@@ -81,6 +81,10 @@ def test_bad_urls_are_refused_in_production(url):
         addresses.parse_url(url, PRODUCTION)
 
 
+def test_production_ignores_the_switch():
+    assert AddressPolicy.for_settings(production=True, allow_private=True) == PRODUCTION
+
+
 def test_http_is_allowed_outside_production():
     assert addresses.parse_url("http://example.com/hook", DEVELOPMENT).hostname == "example.com"
 
