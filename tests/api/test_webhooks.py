@@ -271,6 +271,33 @@ async def test_an_event_exists_exactly_when_its_change_committed(api, world):
     assert sorted(e["payload"]["data"]["sequence"] for e in added[1:]) == [2, 2]
 
 
+BOOK_SERIES = f"""mutation($i: BookSeriesInput!) {{ bookSeries(input: $i) {{
+  series {{ id sessions {{ edges {{ node {{ id }} }} }} }} {ERRORS} }} }}"""
+
+
+async def test_a_series_sends_an_event_per_occurrence_and_its_cancellation_one_per_cancelled_session(api, world):
+    clock.freeze(NOW)
+    admin, _organisation, _org_admin, member, _coach, service = await partner_world(api, world)
+    data = await api.ok(
+        BOOK_SERIES,
+        {"i": {"serviceId": service, "firstStartsAt": "2030-03-05T09:00:00Z", "count": 3}},
+        member.token,
+    )
+    assert data["bookSeries"]["userErrors"] == [], data
+    series = data["bookSeries"]["series"]
+    sessions = [e["node"]["id"] for e in series["sessions"]["edges"]]
+
+    second = {"sessionId": sessions[1], "scope": "THIS_AND_FOLLOWING"}
+    cancelled = await api.ok(CANCEL, {"i": second}, member.token)
+    assert cancelled["cancelSession"]["userErrors"] == []
+
+    events = await feed(api, admin)
+    booked = [b["data"] for b in bodies(events, "session.booked")]
+    assert [b["session"] for b in booked] == sessions  # one per occurrence, in time order
+    assert {b["series"] for b in booked} == {series["id"]}
+    assert [b["data"]["session"] for b in bodies(events, "session.cancelled")] == sessions[1:]
+
+
 # ---------------------------------------------------------------------------- scope and fan-out
 
 
