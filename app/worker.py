@@ -31,6 +31,9 @@ async def _shutdown(ctx: dict) -> None:
         await db.close()
 
 
+POLL_SECONDS = 0.1
+
+
 def create_worker(
     redis_url: str, settings: Settings | None = None, *, heartbeat: Heartbeat | None = None, **overrides: Any
 ) -> BeatingWorker:
@@ -51,6 +54,9 @@ def create_worker(
         # re-pushes a job armed again meanwhile; every handler is idempotent).
         "keep_result": 0,
         "handle_signals": False,
+        # arq's default 0.5 s poll is most of a job's wait: a webhook takes two hops (fan-out, then
+        # delivery). An idle worker asking Redis ten times a second costs next to nothing.
+        "poll_delay": POLL_SECONDS,
     }
     options.update(overrides)
     return BeatingWorker(**options)
