@@ -56,15 +56,6 @@ def forbidden(message: str = "You may not do this.") -> ApiError:
     return ApiError(message, "FORBIDDEN")
 
 
-def coded(error: DomainError, prefix: list[str]) -> GraphQLError:
-    """A query argument's DomainError as a top-level coded error; `prefix`: the argument, e.g.
-    ["filter"] for the field "filter.minSessionsLast90Days"."""
-    field = error.field.split(".") if error.field else []
-    if field[: len(prefix)] != prefix:
-        field = [*prefix, *field]
-    return GraphQLError(error.message, extensions={"code": error.code.value, "field": field})
-
-
 def field_path(field: str | None) -> list[str] | None:
     """ "bookingPeriod.endsOn" -> ["input", "bookingPeriod", "endsOn"]."""
     if field is None:

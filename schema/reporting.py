@@ -97,7 +97,8 @@ class Schema(strawberry.Schema):
 
 class MaskUnexpected(MaskErrors):
     """ "Unexpected error." for what we did not raise on purpose, except: a DomainError that
-    reached the top keeps its code and message, and a statement timeout is code TIMEOUT."""
+    reached the top keeps its code, message and field path (e.g. ["filter", "serviceIds"]), and a
+    statement timeout is code TIMEOUT."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
@@ -105,9 +106,10 @@ class MaskUnexpected(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, DomainError):
-            return GraphQLError(
-                original.message, nodes=error.nodes, path=error.path, extensions={"code": original.code.value}
-            )
+            extensions: dict[str, object] = {"code": original.code.value}
+            if original.field:
+                extensions["field"] = original.field.split(".")
+            return GraphQLError(original.message, nodes=error.nodes, path=error.path, extensions=extensions)
         if timed_out(error):
             return GraphQLError(TIMEOUT_MESSAGE, nodes=error.nodes, path=error.path, extensions={"code": "TIMEOUT"})
         masked = super().anonymise_error(error)

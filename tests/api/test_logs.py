@@ -133,7 +133,9 @@ async def test_json_log_lines(api, world, monkeypatch):
     assert {"time", "level", "logger", "message", "request_id"} <= set(lines[-1])
 
 
-async def test_a_domain_error_reaching_the_top_keeps_its_code_and_logs_at_info(api, world, records, monkeypatch):
+async def test_a_domain_error_reaching_the_top_keeps_its_code_and_field_and_logs_at_info(
+    api, world, records, monkeypatch
+):
     import resolvers.coaches
     from domain.errors import invalid
 
@@ -144,7 +146,9 @@ async def test_a_domain_error_reaching_the_top_keeps_its_code_and_logs_at_info(a
     coach = await world.user(Role.COACH)
     records.clear()
     body = await api("{ coaches(first: 1) { totalCount } }", token=coach.token)
-    assert [(e["message"], e["extensions"]) for e in body["errors"]] == [("Not like that.", {"code": "INVALID"})]
+    assert [(e["message"], e["extensions"]) for e in body["errors"]] == [
+        ("Not like that.", {"code": "INVALID", "field": ["first"]})
+    ]
     [record] = [r for r in records.records if r.name == "caseload.graphql"]
     assert (record.levelno, record.fields["code"], record.exc_info) == (logging.INFO, "INVALID", None)
     assert record.getMessage() == "GraphQL error INVALID: Not like that."
