@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import math
 import os
 import platform
@@ -56,6 +55,7 @@ import httpx
 from app import db, infra
 from app import settings as settings_module
 from app.http import asgi
+from bench import run
 from domain import clock
 
 UTC = UTC
@@ -659,11 +659,7 @@ async def bench() -> int:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return asyncio.run(bench())
-    finally:
-        infra.stop_embedded_redis()  # a no-op unless the embedded Redis was started
+    return run(bench)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,7 @@ leaves it for inspection.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import logging
 import os
 import platform
 import statistics
@@ -36,6 +34,7 @@ from tortoise import connections
 from app import db, infra
 from app import settings as settings_module
 from app.http import asgi
+from bench import run
 from bench.booking import create_users, database_url, fresh_database
 from domain import calendar, clock
 from domain.viewer import Viewer
@@ -162,11 +161,7 @@ async def bench() -> int:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return asyncio.run(bench())
-    finally:
-        infra.stop_embedded_redis()  # a no-op unless the embedded Redis was started
+    return run(bench)
 
 
 if __name__ == "__main__":

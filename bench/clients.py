@@ -42,13 +42,11 @@ cores, most of it the 1,000,000-row UPDATEs.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import dataclasses
 import hashlib
 import json
-import logging
 import os
 import platform
 import random
@@ -67,6 +65,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from app import db, infra
 from app import settings as settings_module
 from app.http import asgi
+from bench import run
 from bench.booking import Api, database_url, fresh_database, health_floor, sign_in
 from domain import clock, cursors, milestones
 
@@ -1201,11 +1200,7 @@ def report(
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return asyncio.run(bench())
-    finally:
-        infra.stop_embedded_redis()  # a no-op unless the embedded Redis was started
+    return run(bench)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import logging
 import math
 import os
 import platform
@@ -37,6 +36,7 @@ from websockets.typing import Subprotocol
 
 from app import db, infra
 from app import settings as settings_module
+from bench import run
 from bench.booking import database_url, fresh_database
 
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "20"))
@@ -225,11 +225,7 @@ def free_port() -> int:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return asyncio.run(bench())
-    finally:
-        infra.stop_embedded_redis()  # a no-op unless the embedded Redis was started
+    return run(bench)
 
 
 if __name__ == "__main__":

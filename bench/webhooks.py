@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import os
 import platform
 import signal
@@ -30,6 +29,7 @@ from standardwebhooks.webhooks import Webhook
 
 from app import db, infra
 from app import settings as settings_module
+from bench import run
 from bench.booking import database_url, fresh_database
 from domain import clock, encryption, outbox
 from domain.transactions import transaction
@@ -249,11 +249,7 @@ async def bench() -> int:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return asyncio.run(bench())
-    finally:
-        infra.stop_embedded_redis()  # a no-op unless the embedded Redis was started
+    return run(bench)
 
 
 if __name__ == "__main__":
